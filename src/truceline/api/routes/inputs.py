@@ -1,0 +1,114 @@
+"""Batch ingest and listing of detections, weather, observations and tracks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from truceline.api.deps import get_settings, get_store, read_body, time_param
+from truceline.api.schemas import IngestResult, PageOut, batch_body
+from truceline.clock import now_us
+from truceline.errors import NotFoundError
+from truceline.formats.readers import iter_body, iter_sensor_csv
+from truceline.services.ingest import KINDS, ingest
+from truceline.services.queries import BBox, list_records
+
+Mode = Literal["all_or_nothing", "skip"]
+
+
+def add_ingest_route(router: APIRouter, kind_name: str, *, csv: bool = False) -> None:
+    kind = KINDS[kind_name]
+
+    @router.post(
+        f"/{kind_name}",
+        response_model=IngestResult,
+        status_code=201,
+        summary=f"Ingest a batch of {kind_name}",
+        description=(
+            "Body: a JSON array or JSON Lines (gzip accepted with Content-Encoding: gzip). "
+            "All or nothing by default; `mode=skip` stores the good records and reports the "
+            "bad ones. The same id with the same content is a no-op."
+        ),
+        openapi_extra=batch_body(kind.model, csv=csv),
+        responses={
+            409: {"description": "an id is stored with different content"},
+            422: {"description": "bad records; nothing was written"},
+        },
+        name=f"ingest_{kind_name}",
+    )
+    async def _ingest(request: Request, mode: Mode = "all_or_nothing") -> JSONResponse:
+        data = await read_body(request)
+        source = f"POST {request.url.path}"
+        if csv and "csv" in request.headers.get("content-type", ""):
+            text = data.decode("utf-8", "replace").splitlines(keepends=True)
+            results: Any = iter_sensor_csv(text, source=source)
+        else:
+            results = iter_body(data, kind.model, source=source)
+        report = ingest(
+            get_store(request),
+            kind,
+            results,
+            source=source,
+            skip_bad=(mode == "skip"),
+            now_us=now_us(),
+            on_inserted=request.app.state.on_inserted,
+        )
+        return JSONResponse(report.as_dict(), status_code=201 if report.inserted else 200)
+
+
+def add_list_routes(router: APIRouter, kind_name: str, *, by_id: bool = True) -> None:
+    @router.get(
+        f"/{kind_name}",
+        response_model=PageOut,
+        summary=f"List {kind_name}",
+        name=f"list_{kind_name}",
+    )
+    def _list(
+        request: Request,
+        start: Annotated[str | None, Query(alias="from", description="RFC 3339, inclusive")] = None,
+        end: Annotated[str | None, Query(alias="to", description="RFC 3339, exclusive")] = None,
+        bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
+        id: Annotated[list[str] | None, Query(description="one or more ids")] = None,
+        sensor: Annotated[str | None, Query(description="only from this sensor")] = None,
+        limit: Annotated[int, Query(ge=1, le=100_000)] = 100,
+        cursor: Annotated[str | None, Query(description="the `next` of the previous page")] = None,
+    ) -> dict[str, Any]:
+        limit = min(limit, get_settings(request).page_limit)
+        with get_store(request).read() as conn:
+            page = list_records(
+                conn,
+                kind_name,
+                start=time_param(start, "from"),
+                end=time_param(end, "to"),
+                bbox=BBox.parse(bbox) if bbox else None,
+                ids=id or (),
+                sensor=sensor,
+                limit=limit,
+                cursor=cursor,
+            )
+        return {"items": page.items, "next": page.next_cursor}
+
+    if not by_id:
+        return
+
+    @router.get(
+        f"/{kind_name}/{{record_id}}", summary=f"One of the {kind_name}", name=f"get_{kind_name}"
+    )
+    def _get(request: Request, record_id: str) -> dict[str, Any]:
+        with get_store(request).read() as conn:
+            page = list_records(conn, kind_name, ids=[record_id], limit=1)
+        if not page.items:
+            raise NotFoundError(f"{kind_name[:-1]} {record_id!r} not found")
+        return page.items[0]
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(tags=["inputs"])
+    for name in ("detections", "observations", "tracks"):
+        add_ingest_route(router, name)
+        add_list_routes(router, name)
+    add_ingest_route(router, "weather")
+    add_list_routes(router, "weather", by_id=False)
+    return router

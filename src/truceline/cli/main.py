@@ -1,0 +1,104 @@
+"""The `truceline` command: serve, demo, settings, and the command groups."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Annotated
+
+import typer
+
+from truceline.cli.agreement_cmds import agreement_app
+from truceline.cli.context import open_store, settings, user_errors
+from truceline.cli.ingest_cmds import FormatOpt, ingest_app, ingest_file
+from truceline.cli.output import Format, console, emit
+from truceline.cli.sensors_cmds import read_status_file, sensors_app
+from truceline.clock import now_us
+from truceline.services import sensors as sensors_svc
+from truceline.services.demo import load_demo
+from truceline.settings import SETTINGS
+
+app = typer.Typer(
+    name="truceline",
+    help="Ceasefire monitoring and verification: ingest, fuse, judge, verify, record, share.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(agreement_app, name="agreement")
+app.add_typer(sensors_app, name="sensors")
+app.add_typer(ingest_app, name="ingest")
+
+# Command modules of other capabilities register themselves here.
+PLUGINS = ("truceline.cli.fuse_cmd", "truceline.cli.simulate_cmd")
+
+
+def _register_plugins() -> None:
+    for name in PLUGINS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # that capability is not installed in this build
+        module.register(app)
+
+
+@app.command("settings")
+def show_settings(fmt: FormatOpt = Format.table) -> None:
+    """List every setting, its environment variable, current value and help."""
+    with user_errors():
+        current = settings()
+    rows = [
+        {"setting": s.env, "value": current.value_of(s.name), "default": s.default, "help": s.help}
+        for s in SETTINGS
+    ]
+    emit(rows, fmt, title="settings")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="default: TRUCELINE_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="default: TRUCELINE_PORT")] = None,
+) -> None:
+    """Serve the HTTP API (and, when built, the web workspace)."""
+    import uvicorn
+
+    from truceline.api import create_app
+
+    with user_errors():
+        cfg = settings()
+        application = create_app(cfg, store=open_store())
+    bind_host, bind_port = host or cfg.host, port or cfg.port
+    console.print(f"Truceline API on [bold]http://{bind_host}:{bind_port}/api/v1/docs[/]")
+    uvicorn.run(application, host=bind_host, port=bind_port, log_level=cfg.log_level)
+
+
+@app.command("demo")
+def demo(
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="load the demo data and exit")
+    ] = False,
+) -> None:
+    """Load the illustrative demo data set (idempotent), then serve it."""
+    with user_errors():
+        store = open_store()
+        lines = load_demo(
+            store,
+            ingest_file=ingest_file,
+            record_status=lambda s, p: sensors_svc.record_status(
+                s, read_status_file(p), source=str(p), now_us=now_us()
+            ),
+            now_us=now_us(),
+        )
+    for line in lines:
+        console.print(line)
+    if not no_serve:
+        serve(None, None)
+
+
+def main() -> None:
+    _register_plugins()
+    app()
+
+
+if __name__ == "__main__":
+    main()

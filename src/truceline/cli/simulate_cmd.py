@@ -1,0 +1,257 @@
+"""``truceline simulate`` and ``truceline evaluate``: scenarios with truth, and scoring.
+
+``simulate`` writes sensors.csv, detections.ndjson, weather.ndjson, agreement.geojson and
+truth.ndjson (docs/simulation.md); ``evaluate`` scores an events.geojson against the truth.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import fields
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from truceline.errors import InputError, Problem, TrucelineError
+from truceline.formats.readers import Parsed, iter_csv_rows, iter_ndjson, open_lines
+from truceline.formats.records import Sensor, Weather, to_json_dict
+from truceline.fusion.evaluate import Report, evaluate, read_events
+from truceline.fusion.simulate import PRESETS, Front, Scenario, SimulationConfig, simulate
+from truceline.fusion.truth import read_truth, truth_lines
+from truceline.timefmt import format_time, parse_time
+
+SENSOR_COLUMNS = (
+    "id",
+    "kind",
+    "lat",
+    "lon",
+    "alt_m",
+    "owner",
+    "timing_sigma_ms",
+    "bearing_sigma_deg",
+    "active_from",
+    "active_to",
+)
+
+
+def sensors_csv(sensors: tuple[Sensor, ...]) -> str:
+    """The sensor registry as CSV text (columns of docs/formats/sensors.md)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(SENSOR_COLUMNS)
+    for s in sensors:
+        row = to_json_dict(s)
+        if s.kind != "acoustic_array":
+            row.pop("bearing_sigma_deg", None)
+        writer.writerow([_cell(row.get(c)) for c in SENSOR_COLUMNS])
+    return buf.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return (
+        value if isinstance(value, str) else repr(value) if isinstance(value, float) else str(value)
+    )
+
+
+def _ndjson(records: Any) -> Iterator[bytes]:
+    for r in records:
+        yield orjson.dumps(to_json_dict(r)) + b"\n"
+
+
+def write_scenario(scenario: Scenario, out: Path) -> dict[str, Path]:
+    """Write the five files of a scenario into ``out`` (created); return their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        name: out / name
+        for name in (
+            "sensors.csv",
+            "detections.ndjson",
+            "weather.ndjson",
+            "agreement.geojson",
+            "truth.ndjson",
+        )
+    }
+    paths["sensors.csv"].write_text(sensors_csv(scenario.sensors), encoding="utf-8")
+    with paths["detections.ndjson"].open("wb") as fh:
+        fh.writelines(_ndjson(scenario.detections))
+    with paths["weather.ndjson"].open("wb") as fh:
+        fh.writelines(_ndjson(scenario.weather))
+    paths["agreement.geojson"].write_bytes(orjson.dumps(scenario.agreement) + b"\n")
+    with paths["truth.ndjson"].open("wb") as fh:
+        fh.writelines(truth_lines(scenario.truth))
+    return paths
+
+
+def read_sensors(path: Path) -> list[Sensor]:
+    """Read sensors.csv, raising :class:`InputError` naming line and field of problems."""
+    problems: list[Problem] = []
+    sensors: list[Sensor] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = iter_csv_rows(fh, Sensor, source=str(path), required=("id", "kind", "lat", "lon"))
+        for res in rows:
+            if isinstance(res, Parsed):
+                sensors.append(res.record)
+            elif isinstance(res, Problem):
+                problems.append(res)
+            else:
+                problems.extend(res)
+    if problems:
+        raise InputError(f"{path}: invalid sensor registry", problems=problems)
+    return sensors
+
+
+def read_weather(path: Path) -> list[Weather]:
+    """Read weather.ndjson, raising :class:`InputError` on bad records."""
+    problems: list[Problem] = []
+    out: list[Weather] = []
+    with open_lines(path) as fh:
+        for res in iter_ndjson(fh, Weather, source=str(path)):
+            if isinstance(res, Parsed):
+                out.append(res.record)
+            elif isinstance(res, Problem):
+                problems.append(res)
+            else:
+                problems.extend(res)
+    if problems:
+        raise InputError(f"{path}: invalid weather file", problems=problems)
+    return out
+
+
+def front_from_agreement(path: Path) -> Front:
+    """Take the contact line and control areas of an agreement.geojson as the front."""
+    try:
+        doc = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc.msg})") from None
+    line: list[tuple[float, float]] = []
+    areas: dict[str, Any] = {}
+    for i, feat in enumerate(doc.get("features", []) if isinstance(doc, dict) else []):
+        props, geom = feat.get("properties") or {}, feat.get("geometry") or {}
+        if props.get("role") == "contact_line":
+            if geom.get("type") == "LineString":
+                line = [(float(c[0]), float(c[1])) for c in geom["coordinates"]]
+            elif geom.get("type") == "MultiLineString":
+                line = [(float(c[0]), float(c[1])) for part in geom["coordinates"] for c in part]
+            else:
+                raise InputError(
+                    f"{path}: bad front",
+                    problems=[Problem(str(path), i, "geometry", "expected a LineString", None,
+                                      "feature")],
+                )  # fmt: skip
+        elif props.get("role") == "control_area":
+            areas[str(props.get("side"))] = geom
+    if len(line) < 2:
+        raise InputError(f"{path}: no contact_line feature with at least two vertices")
+    sides = doc.get("agreement", {}).get("sides", [])
+    names = {str(s["code"]): str(s.get("name", s["code"])) for s in sides if "code" in s}
+    return Front(tuple(line), areas or None, names or {"A": "Side A", "B": "Side B"})
+
+
+def _simulate(
+    preset: Annotated[str, typer.Option(help=f"Load preset: {', '.join(PRESETS)}.")] = "moderate",
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 0,
+    hours: Annotated[float, typer.Option(min=0.01, help="Scenario length in hours.")] = 1.0,
+    out: Annotated[Path, typer.Option(help="Output directory.")] = Path("scenario"),
+    start: Annotated[str | None, typer.Option(help="Start time, RFC 3339 UTC.")] = None,
+    n_sensors: Annotated[int | None, typer.Option(help="Number of sensors.")] = None,
+    shots_per_hour: Annotated[float | None, typer.Option(help="Single shots an hour.")] = None,
+    salvos_per_hour: Annotated[float | None, typer.Option(help="MLRS salvos an hour.")] = None,
+    outlier_fraction: Annotated[
+        float | None, typer.Option(help="Share of mis-timed picks.")
+    ] = None,
+    false_alarms: Annotated[
+        float | None, typer.Option(help="False alarms per sensor-hour.")
+    ] = None,
+    wind: Annotated[float | None, typer.Option(help="Mean wind speed, m/s.")] = None,
+    front: Annotated[
+        Path | None, typer.Option(help="agreement.geojson whose contact line to fight along.")
+    ] = None,
+    sensors: Annotated[Path | None, typer.Option(help="sensors.csv to use instead.")] = None,
+) -> None:
+    """Simulate a scenario with ground truth (docs/simulation.md)."""
+    console = Console(stderr=True)
+    overrides: dict[str, Any] = {"seed": seed, "hours": hours}
+    named = {
+        "n_sensors": n_sensors,
+        "shots_per_hour": shots_per_hour,
+        "salvos_per_hour": salvos_per_hour,
+        "outlier_fraction": outlier_fraction,
+        "false_alarms_per_sensor_hour": false_alarms,
+        "wind_ms": wind,
+    }
+    overrides.update({k: v for k, v in named.items() if v is not None})
+    try:
+        if start is not None:
+            overrides["start"] = parse_time(start)
+        config = SimulationConfig.from_preset(preset, **overrides)
+        the_front = front_from_agreement(front) if front is not None else None
+        the_sensors = read_sensors(sensors) if sensors is not None else None
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("simulating blasts", total=None)
+
+            def tick(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            scenario = simulate(config, front=the_front, sensors=the_sensors, progress=tick)
+        paths = write_scenario(scenario, out)
+    except (TrucelineError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    t = scenario.truth
+    console.print(
+        f"wrote {out}: {len(scenario.sensors)} sensors, {len(t.blasts)} blasts, "
+        f"{len(scenario.detections)} detections ({len(t.false_alarms)} false alarms), "
+        f"{format_time(scenario.start)} to {format_time(scenario.end)}"
+    )
+    del paths
+
+
+def _report_table(report: Report) -> Table:
+    table = Table(title="fusion vs truth")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for f in fields(report):
+        value = getattr(report, f.name)
+        text = f"{value:.4g}" if isinstance(value, float) else str(value)
+        table.add_row(f.name, text)
+    return table
+
+
+def _evaluate(
+    truth: Annotated[Path, typer.Option(help="truth.ndjson from truceline simulate.")],
+    events: Annotated[Path, typer.Option(help="events.geojson from truceline fuse.")],
+    sensors: Annotated[Path, typer.Option(help="sensors.csv of the scenario.")],
+    weather: Annotated[Path | None, typer.Option(help="weather.ndjson (for the CRB).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Score located events against the simulator's ground truth."""
+    console = Console(stderr=True)
+    try:
+        report = evaluate(
+            read_truth(truth),
+            read_events(events),
+            read_sensors(sensors),
+            read_weather(weather) if weather is not None else (),
+        )
+    except TrucelineError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        Console().print(_report_table(report))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``simulate`` and ``evaluate`` to the main CLI."""
+    app.command("simulate")(_simulate)
+    app.command("evaluate")(_evaluate)

@@ -1,0 +1,1 @@
+"""Sensor fusion: association, localisation and launch-impact pairing (pure, numpy)."""

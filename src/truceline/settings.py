@@ -1,0 +1,91 @@
+"""One registry of settings, read from ``TRUCELINE_*`` environment variables.
+
+Like datasette's ``Setting(name, default, help)``: the CLI (`truceline settings`), the API
+and a docs test all read this one list, so documentation cannot fall behind the code.
+Nothing reads the environment at import time; ``Settings.from_env`` is called by the edges.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from truceline.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+    @property
+    def env(self) -> str:
+        return f"TRUCELINE_{self.name.upper()}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("home", "./.truceline", "Data directory: the SQLite database, evidence, keys."),
+    Setting(
+        "database_url",
+        "",
+        "SQLAlchemy URL of the store; empty means sqlite:///<home>/truceline.db. "
+        "For PostgreSQL use postgresql+psycopg://user@host:5432/db.",
+    ),
+    Setting("host", "127.0.0.1", "Address the HTTP server binds to."),
+    Setting("port", "8000", "Port the HTTP server listens on."),
+    Setting("page_limit", "1000", "Largest page a list endpoint returns."),
+    Setting("max_body_mb", "64", "Largest accepted request body for batch ingest, MiB."),
+    Setting("log_level", "info", "Log level of the server: debug, info, warning, error."),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Resolved settings: every value typed and checked once, at start-up."""
+
+    home: Path
+    database_url: str
+    host: str
+    port: int
+    page_limit: int
+    max_body_mb: int
+    log_level: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: str) -> Settings:
+        env = os.environ if environ is None else environ
+        raw = {s.name: overrides.get(s.name, env.get(s.env, s.default)) for s in SETTINGS}
+        home = Path(raw["home"]).expanduser()
+        url = raw["database_url"] or f"sqlite:///{home / 'truceline.db'}"
+        return cls(
+            home=home,
+            database_url=url,
+            host=raw["host"],
+            port=_int(raw, "port", 1, 65535),
+            page_limit=_int(raw, "page_limit", 1, 100_000),
+            max_body_mb=_int(raw, "max_body_mb", 1, 4096),
+            log_level=_choice(raw, "log_level", ("debug", "info", "warning", "error")),
+        )
+
+    def value_of(self, name: str) -> str:
+        return str(getattr(self, name))
+
+
+def _int(raw: Mapping[str, str], name: str, low: int, high: int) -> int:
+    try:
+        value = int(raw[name])
+    except ValueError:
+        raise ConfigError(f"TRUCELINE_{name.upper()}={raw[name]!r} is not an integer") from None
+    if not low <= value <= high:
+        raise ConfigError(f"TRUCELINE_{name.upper()}={value} is outside {low}..{high}")
+    return value
+
+
+def _choice(raw: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = raw[name].lower()
+    if value not in choices:
+        raise ConfigError(f"TRUCELINE_{name.upper()}={raw[name]!r}: choose one of {choices}")
+    return value

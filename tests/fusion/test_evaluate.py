@@ -1,0 +1,155 @@
+"""Tests of the evaluator on hand-made events with known scores, and of the CLI."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import orjson
+import pytest
+import typer
+from pyproj import Geod
+from typer.testing import CliRunner
+
+from truceline.cli.simulate_cmd import register
+from truceline.errors import InputError
+from truceline.fusion.evaluate import EventRecord, evaluate, match_events, parse_events
+from truceline.fusion.simulate import Scenario, SimulationConfig, simulate
+from truceline.fusion.truth import Truth, read_truth
+from truceline.timefmt import format_time
+
+GEOD = Geod(ellps="WGS84")
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    return simulate(SimulationConfig.from_preset("moderate", seed=5, hours=0.15))
+
+
+def perfect(sc: Scenario | Truth) -> list[EventRecord]:
+    """One event per heard blast, exactly at the truth, correctly paired and labelled."""
+    truth = sc if isinstance(sc, Truth) else sc.truth
+    heard = {b.id for b in truth.blasts if b.detections}
+    return [
+        EventRecord(
+            id=f"ev-{b.id}",
+            time=b.time,
+            lat=b.lat,
+            lon=b.lon,
+            phase=b.phase,
+            side=b.side,
+            paired_with=f"ev-{b.pair}" if b.pair in heard else None,
+            detections=b.detections,
+        )
+        for b in truth.blasts
+        if b.id in heard
+    ]
+
+
+def test_perfect_events_score_perfectly(scenario: Scenario) -> None:
+    r = evaluate(scenario.truth, perfect(scenario), scenario.sensors, scenario.weather)
+    assert r.eligible_blasts > 50
+    assert r.recall == r.precision == 1.0
+    assert r.median_error_m == r.p90_error_m == r.median_error_to_crb == 0.0
+    assert r.pairing_accuracy == r.side_accuracy == r.side_accuracy_far == r.phase_accuracy == 1.0
+    assert r.detections_in_several_events == r.false_alarms_absorbed == 0
+    assert 0.05 < r.median_crb_rms_m < 20.0
+
+
+def test_shifted_events_give_the_known_error(scenario: Scenario) -> None:
+    events = []
+    for e in perfect(scenario):
+        lon, lat, _ = GEOD.fwd(e.lon, e.lat, 45.0, 120.0)
+        events.append(replace(e, lon=float(lon), lat=float(lat)))
+    r = evaluate(scenario.truth, events, scenario.sensors, scenario.weather)
+    assert r.median_error_m == pytest.approx(120.0, abs=1e-3)
+    assert r.p90_error_m == pytest.approx(120.0, abs=1e-3)
+    assert r.median_error_to_crb == pytest.approx(120.0 / r.median_crb_rms_m, rel=0.5)
+    far = [replace(e, lon=e.lon + 0.2) for e in perfect(scenario)]  # ~15 km: no match
+    assert evaluate(scenario.truth, far, scenario.sensors).recall == 0.0
+
+
+def test_wrong_pairings_are_counted_wrong(scenario: Scenario) -> None:
+    events = perfect(scenario)
+    launches = [e for e in events if e.phase == "launch" and e.paired_with][:2]
+    a, b = launches
+    swapped = {a.id: b.paired_with, b.id: a.paired_with,
+               a.paired_with: b.id, b.paired_with: a.id}  # fmt: skip
+    events = [replace(e, paired_with=swapped.get(e.id, e.paired_with)) for e in events]
+    r = evaluate(scenario.truth, events, scenario.sensors)
+    assert r.true_pairs_found >= 10
+    assert r.pairing_accuracy == pytest.approx(1.0 - 2.0 / r.true_pairs_found)
+
+
+def test_shared_detections_false_alarms_and_false_events(scenario: Scenario) -> None:
+    events = perfect(scenario)
+    fa = sorted(scenario.truth.false_alarm_ids())
+    stolen = events[1].detections[0]
+    events[0] = replace(events[0], detections=(*events[0].detections, stolen, fa[0]))
+    ghost = EventRecord("ghost", events[0].time, 48.0, 37.8, "impact", "A", None, tuple(fa[1:4]))
+    r = evaluate(scenario.truth, [*events, ghost], scenario.sensors)
+    assert r.detections_in_several_events == 1
+    assert r.false_alarms_absorbed == 4
+    assert r.false_events == 1
+    assert r.precision == pytest.approx(r.matched_eligible / (r.matched_eligible + 1))
+
+
+def test_matching_is_one_to_one_and_prefers_shared_detections(scenario: Scenario) -> None:
+    events = perfect(scenario)
+    dup = replace(events[0], id="dup", detections=events[0].detections[:1])
+    matches = match_events(scenario.truth, [*events, dup])
+    assert len(matches) == len(events)
+    assert {m.event for m in matches} == {e.id for e in events}
+    assert len({m.blast for m in matches}) == len(matches)
+
+
+def test_side_and_phase_errors(scenario: Scenario) -> None:
+    events = [replace(e, side="B" if e.side == "A" else "A") if i % 4 == 0 else e
+              for i, e in enumerate(perfect(scenario))]  # fmt: skip
+    events = [replace(e, phase="unknown") if i % 5 == 0 else e for i, e in enumerate(events)]
+    r = evaluate(scenario.truth, events, scenario.sensors)
+    assert 0.6 < r.side_accuracy < 0.9 and 0.7 < r.phase_accuracy < 0.9
+
+
+def test_parse_events_names_the_feature_and_field() -> None:
+    doc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [37.8, 48.0]},
+         "properties": {"id": "e1", "time": "yesterday", "detections": []}}]}  # fmt: skip
+    with pytest.raises(InputError) as err:
+        parse_events(doc, source="events.geojson")
+    assert "events.geojson, feature 0, field 'properties.time'" in str(err.value)
+
+
+def _feature(e: EventRecord) -> dict[str, object]:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [e.lon, e.lat]},
+        "properties": {"id": e.id, "time": format_time(e.time), "phase": e.phase,
+                       "side": e.side, "paired_with": e.paired_with,
+                       "detections": list(e.detections), "n_sensors": 0},
+    }  # fmt: skip
+
+
+def test_cli_simulate_then_evaluate(tmp_path: Path) -> None:
+    app = typer.Typer()
+    register(app)
+    runner = CliRunner()
+    out = tmp_path / "sc"
+    res = runner.invoke(app, ["simulate", "--preset", "hard", "--seed", "3", "--hours", "0.05",
+                              "--out", str(out)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    truth = read_truth(out / "truth.ndjson")
+    doc = {"type": "FeatureCollection", "features": [_feature(e) for e in perfect(truth)]}
+    (tmp_path / "events.geojson").write_bytes(orjson.dumps(doc))
+    args = ["evaluate", "--truth", str(out / "truth.ndjson"), "--events",
+            str(tmp_path / "events.geojson"), "--sensors", str(out / "sensors.csv"),
+            "--weather", str(out / "weather.ndjson")]  # fmt: skip
+    res = runner.invoke(app, [*args, "--json"])
+    assert res.exit_code == 0, res.output
+    report = orjson.loads(res.stdout)
+    assert report["recall"] == 1.0 and report["median_error_m"] == 0.0
+    assert math.isfinite(report["median_crb_rms_m"])
+    (tmp_path / "bad.geojson").write_text("{")
+    bad = runner.invoke(app, [*args[:3], str(tmp_path / "bad.geojson"), *args[4:]])
+    assert bad.exit_code != 0
