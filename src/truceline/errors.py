@@ -95,6 +95,22 @@ class BadRequestError(TrucelineError):
     type_slug = "bad-request"
 
 
+class UnauthorizedError(TrucelineError):
+    """No valid credentials (the message never says which part of a token was wrong)."""
+
+    status = 401
+    title = "Unauthorized"
+    type_slug = "unauthorized"
+
+
+class ForbiddenError(TrucelineError):
+    """The caller is known but its roles do not allow the action."""
+
+    status = 403
+    title = "Forbidden"
+    type_slug = "forbidden"
+
+
 class ConfigError(TrucelineError):
     """A setting has a value the service cannot use."""
 

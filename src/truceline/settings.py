@@ -39,6 +39,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("page_limit", "1000", "Largest page a list endpoint returns."),
     Setting("max_body_mb", "64", "Largest accepted request body for batch ingest, MiB."),
     Setting("log_level", "info", "Log level of the server: debug, info, warning, error."),
+    Setting("oidc_issuer", "", "OIDC issuer whose bearer JWTs are accepted; empty disables OIDC."),
+    Setting("oidc_audience", "truceline", "Audience ('aud') that OIDC tokens must carry."),
+    Setting("oidc_jwks", "", "The issuer's JWKS: a file path or an https URL."),
+    Setting("auth_max_failures", "10", "Failed authentications per client or principal per minute "
+            "before further attempts are refused (429)."),
 )
 
 
@@ -53,6 +58,10 @@ class Settings:
     page_limit: int
     max_body_mb: int
     log_level: str
+    oidc_issuer: str
+    oidc_audience: str
+    oidc_jwks: str
+    auth_max_failures: int
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: str) -> Settings:
@@ -68,6 +77,10 @@ class Settings:
             page_limit=_int(raw, "page_limit", 1, 100_000),
             max_body_mb=_int(raw, "max_body_mb", 1, 4096),
             log_level=_choice(raw, "log_level", ("debug", "info", "warning", "error")),
+            oidc_issuer=raw["oidc_issuer"],
+            oidc_audience=raw["oidc_audience"],
+            oidc_jwks=raw["oidc_jwks"],
+            auth_max_failures=_int(raw, "auth_max_failures", 1, 1_000_000),
         )
 
     def value_of(self, name: str) -> str:

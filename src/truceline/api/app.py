@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from truceline import __version__
-from truceline.api import problems
-from truceline.api.routes import agreements, inputs, sensors
+from truceline.api import auth, problems
+from truceline.api.routes import agreements, inputs, principals, sensors
 from truceline.api.schemas import COMPONENTS
 from truceline.services.ingest import OnInserted
 from truceline.settings import Settings
@@ -37,9 +37,11 @@ def create_app(
     app.state.store = store
     app.state.on_inserted = on_inserted
     problems.install(app)
+    auth.install(app, settings)
     app.include_router(agreements.build_router(), prefix=API)
     app.include_router(sensors.build_router(), prefix=API)
     app.include_router(inputs.build_router(), prefix=API)
+    app.include_router(principals.build_router(), prefix=API)
 
     @app.get(f"{API}/health", tags=["service"], summary="Liveness and store check")
     def health() -> dict[str, Any]:

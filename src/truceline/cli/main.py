@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from truceline.cli.access_cmds import audit, principals_app
 from truceline.cli.agreement_cmds import agreement_app
 from truceline.cli.context import open_store, settings, user_errors
 from truceline.cli.ingest_cmds import FormatOpt, ingest_app, ingest_file
@@ -26,6 +27,8 @@ app = typer.Typer(
 app.add_typer(agreement_app, name="agreement")
 app.add_typer(sensors_app, name="sensors")
 app.add_typer(ingest_app, name="ingest")
+app.add_typer(principals_app, name="principals")
+app.command("audit")(audit)
 
 # Command modules of other capabilities register themselves here.
 PLUGINS = ("truceline.cli.fuse_cmd", "truceline.cli.simulate_cmd")

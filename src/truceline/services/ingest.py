@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Connection, Table, select
 
-from truceline.errors import ConflictError, InputError, Problem
+from truceline.errors import ConflictError, ForbiddenError, InputError, Problem
 from truceline.formats.readers import Parsed
 from truceline.formats.records import Detection, Observation, Sensor, Track, Weather
 from truceline.services import rows
@@ -93,6 +93,7 @@ def ingest(
     on_inserted: OnInserted | None = None,
     progress: Callable[[int], None] | None = None,
     keep_keys: bool = False,
+    authorize: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> IngestReport:
     """Store one file or batch of ``kind`` in a single transaction."""
     report = IngestReport(kind.name, source)
@@ -101,6 +102,8 @@ def ingest(
         ctx = rows.RowContext(source, load_registry(conn) if kind.needs_sensors else {}, now)
         for chunk in _chunks(results, CHUNK):
             built = _build(kind, chunk, ctx, report)
+            if authorize is not None:
+                _authorize(built, authorize, source)
             new_rows = _new_rows(conn, kind, built, source, report)
             failing = not skip_bad and bool(report.rejected)
             if failing and len(report.rejected) >= MAX_PROBLEMS:
@@ -147,6 +150,18 @@ def _build(
             else:
                 built.append((item, row))
     return built
+
+
+def _authorize(
+    built: list[tuple[Parsed[Any], dict[str, Any]]],
+    authorize: Callable[[dict[str, Any]], str | None],
+    source: str,
+) -> None:
+    """Refuse the whole batch (403) if the caller may not file one of its records."""
+    for parsed, row in built:
+        reason = authorize(row)
+        if reason is not None:
+            raise ForbiddenError(f"{source}, {parsed.unit} {parsed.line}: {reason}; nothing was written")
 
 
 def _new_rows(

@@ -44,6 +44,11 @@ def markings_json(markings: Markings) -> str:
     return orjson.dumps(markings.model_dump(mode="json", exclude_none=True)).decode()
 
 
+def audience(markings: Markings) -> str:
+    """The release tokens as the store's ``audience`` column holds them."""
+    return " " + " ".join(sorted(set(markings.releasable_to))) + " "
+
+
 def sensor_markings(owner: str) -> Markings:
     """Default for sensor data (docs/formats/detections.md): the owner and the mission."""
     return Markings(releasable_to=sorted({owner, "MISSION"}), originator=owner)
@@ -62,6 +67,7 @@ def _common(parsed: Parsed[Any], ctx: RowContext, originator: str, markings: Mar
     return {
         "originator": originator,
         "markings": markings_json(markings),
+        "audience": audience(markings),
         "raw": orjson.dumps(parsed.raw).decode(),
         "content_hash": content_hash(parsed.record),
         "ingested_us": ctx.now_us,

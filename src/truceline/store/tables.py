@@ -14,6 +14,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -32,10 +33,16 @@ metadata = MetaData(naming_convention=NAMING)
 
 
 def _marked() -> list[Column[object]]:
-    """Columns every stored record shares: provenance, markings and the raw record."""
+    """Columns every stored record shares: provenance, markings and the raw record.
+
+    ``audience`` holds the markings' release tokens as `` TOKEN TOKEN `` (space-delimited,
+    with a leading and trailing space) so the query layer can filter by what a principal
+    may see with a portable ``LIKE '% TOKEN %'`` on SQLite and PostgreSQL alike.
+    """
     return [
         Column("originator", String(32), nullable=False),
         Column("markings", Text, nullable=False),
+        Column("audience", Text, nullable=False, server_default=" MISSION "),
         Column("raw", Text, nullable=False),
         Column("content_hash", String(64), nullable=False),
         Column("ingested_us", BigInteger, nullable=False),
@@ -141,4 +148,106 @@ tracks = Table(
     Column("max_lon", Float, nullable=False),
     *_marked(),
     Index("ix_tracks_time_id", "start_us", "id"),
+)
+
+principals = Table(
+    "principals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("nation", String(32), nullable=False),
+    Column("roles", Text, nullable=False),
+    Column("side", String(32)),
+    Column("created_us", BigInteger, nullable=False),
+    Column("revoked_us", BigInteger),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("principal_id", Integer, nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("expires_us", BigInteger),
+    Column("revoked_us", BigInteger),
+    Column("last_used_us", BigInteger),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("time_us", BigInteger, nullable=False, index=True),
+    Column("principal", String(160), nullable=False, index=True),
+    Column("action", String(64), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("client", String(128)),
+    Column("detail", Text, nullable=False),
+)
+
+# --- the tamper-evident log (docs/ledger.md) ---------------------------------------------
+
+ledger_head = Table(
+    "ledger_head",
+    metadata,
+    # One row (id = 1): the log's size. Appenders lock it (FOR UPDATE on PostgreSQL), which
+    # makes the log a single sequencer however many workers write.
+    Column("id", Integer, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+)
+
+ledger_leaves = Table(
+    "ledger_leaves",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("record_id", String(160), nullable=False),
+    Column("salt", LargeBinary(32), nullable=False),
+    Column("markings", Text, nullable=False),
+    Column("appended_us", BigInteger, nullable=False),
+    Index("ix_ledger_leaves_record", "kind", "record_id"),
+)
+
+ledger_nodes = Table(
+    "ledger_nodes",
+    metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+ledger_keys = Table(
+    "ledger_keys",
+    metadata,
+    Column("vkey", String(200), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("role", String(16), nullable=False),  # "log" or "witness"
+    Column("created_us", BigInteger, nullable=False),
+    Column("retired_us", BigInteger),
+)
+
+ledger_checkpoints = Table(
+    "ledger_checkpoints",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("size", BigInteger, nullable=False, index=True),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("issued_us", BigInteger, nullable=False),
+)
+
+ledger_cosignatures = Table(
+    "ledger_cosignatures",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("checkpoint_seq", Integer, nullable=False, index=True),
+    Column("witness", String(128), nullable=False),
+    Column("signature_line", Text, nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("received_us", BigInteger, nullable=False),
+    UniqueConstraint("checkpoint_seq", "witness"),
 )

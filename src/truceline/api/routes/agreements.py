@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
+from truceline.access.policy import Principal
 from truceline.agreement.spatial import AgreementIndex
+from truceline.api.auth import client_address, require
 from truceline.api.deps import get_store, read_body, time_param
 from truceline.clock import now_us
 from truceline.errors import BadRequestError
@@ -36,7 +38,10 @@ def build_router() -> APIRouter:
         summary="Load an agreement version (agreement.geojson)",
         name="load_agreement",
     )
-    async def load(request: Request) -> JSONResponse:
+    async def load(
+        request: Request,
+        principal: Annotated[Principal, Depends(require("admin:agreements"))],
+    ) -> JSONResponse:
         data = await read_body(request)
         try:
             doc = orjson.loads(data)
@@ -46,6 +51,13 @@ def build_router() -> APIRouter:
             get_store(request), doc, source=f"POST {request.url.path}", now_us=now_us()
         )
         body = {"id": result.id, "version": result.version, "created": result.created}
+        if result.created:
+            from truceline.services.principals import record_audit
+
+            with get_store(request).write() as conn:
+                record_audit(conn, now_us=now_us(), principal=principal.name,
+                             action="agreement.load", target=f"{result.id} v{result.version}",
+                             client=client_address(request), detail={})
         return JSONResponse(body, status_code=201 if result.created else 200)
 
     @router.get("/agreements", summary="List agreement versions", name="list_agreements")

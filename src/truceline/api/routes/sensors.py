@@ -5,16 +5,32 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from truceline.access.policy import Principal
+from truceline.api.auth import require
 from truceline.api.deps import get_store, time_param
+from truceline.errors import ForbiddenError, NotFoundError
 from truceline.api.routes.inputs import add_ingest_route
 from truceline.clock import now_us
 from truceline.services import sensors as svc
 from truceline.services.queries import BBox
 from truceline.store import tables
+from truceline.store.visibility import visible
+
+Reader = Annotated[Principal, Depends(require("read"))]
+
+
+def _visible_sensor(conn: Any, sensor_id: str, principal: Principal) -> dict[str, Any]:
+    t = tables.sensors
+    row = conn.execute(
+        select(t.c.raw).where(t.c.id == sensor_id, visible(t, principal))
+    ).first()
+    if row is None:
+        raise NotFoundError(f"sensor {sensor_id!r} not found")
+    return dict(orjson.loads(row.raw))
 
 
 class StatusIn(BaseModel):
@@ -31,6 +47,7 @@ def build_router() -> APIRouter:
     @router.get("/sensors", summary="List sensors", name="list_sensors")
     def list_sensors(
         request: Request,
+        principal: Reader,
         bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat")] = None,
         owner: str | None = None,
         kind: str | None = None,
@@ -39,7 +56,8 @@ def build_router() -> APIRouter:
         ] = None,
     ) -> dict[str, Any]:
         t = tables.sensors
-        query = select(t.c.id, t.c.raw, t.c.lat, t.c.lon).order_by(t.c.id)
+        query = select(t.c.id, t.c.raw, t.c.lat, t.c.lon).where(visible(t, principal))
+        query = query.order_by(t.c.id)
         if owner:
             query = query.where(t.c.owner == owner)
         if kind:
@@ -58,16 +76,16 @@ def build_router() -> APIRouter:
         return {"items": items, "next": None}
 
     @router.get("/sensors/{sensor_id}", summary="One sensor", name="get_sensor")
-    def get_sensor(request: Request, sensor_id: str) -> dict[str, Any]:
+    def get_sensor(request: Request, sensor_id: str, principal: Reader) -> dict[str, Any]:
         with get_store(request).read() as conn:
-            return svc.get_sensor(conn, sensor_id)
+            return _visible_sensor(conn, sensor_id, principal)
 
     @router.get(
         "/sensors/{sensor_id}/status", summary="A sensor's status spans", name="get_sensor_status"
     )
-    def get_status(request: Request, sensor_id: str) -> dict[str, Any]:
+    def get_status(request: Request, sensor_id: str, principal: Reader) -> dict[str, Any]:
         with get_store(request).read() as conn:
-            svc.get_sensor(conn, sensor_id)
+            _visible_sensor(conn, sensor_id, principal)
             return {"items": [s.as_dict() for s in svc.status_spans(conn, sensor=sensor_id)]}
 
     @router.post(
@@ -76,7 +94,12 @@ def build_router() -> APIRouter:
         summary="Record a status span",
         name="post_sensor_status",
     )
-    def post_status(request: Request, sensor_id: str, body: StatusIn) -> dict[str, Any]:
+    def post_status(
+        request: Request,
+        sensor_id: str,
+        body: StatusIn,
+        principal: Annotated[Principal, Depends(require("sensors:status"))],
+    ) -> dict[str, Any]:
         span = svc.StatusSpan(
             sensor_id,
             body.status,
@@ -85,7 +108,12 @@ def build_router() -> APIRouter:
             body.reason,
         )
         with get_store(request).read() as conn:
-            svc.get_sensor(conn, sensor_id)
+            owner = _visible_sensor(conn, sensor_id, principal)["owner"]
+        allowed = "admin" in principal.roles or (
+            owner == principal.nation if "sensor_feed" in principal.roles else owner == "MISSION"
+        )
+        if not allowed:
+            raise ForbiddenError(f"{principal.name} may not report status of {owner}'s sensors")
         created = svc.record_status(
             get_store(request), [span], source=f"POST {request.url.path}", now_us=now_us()
         )

@@ -1,0 +1,216 @@
+"""The authorisation matrix: every route of the live OpenAPI x every role, and every kind
+of marking x every role on every read path. A new route that the matrix does not list makes
+this suite fail, so nobody can add an endpoint without deciding who may use it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import TokenFor
+from tests.conftest import SENSORS_CSV
+from truceline.access.policy import PERMISSIONS, PUBLIC, ROLES, Principal, can_see
+from truceline.formats.records import Markings
+
+# (method, path) -> the permission it needs ("public" = anyone, including the anonymous).
+ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/api/v1/health"): "public",
+    ("GET", "/api/v1/agreements"): "public",
+    ("POST", "/api/v1/agreements"): "admin:agreements",
+    ("GET", "/api/v1/agreements/{agreement_id}"): "public",
+    ("GET", "/api/v1/agreements/{agreement_id}/where"): "public",
+    ("GET", "/api/v1/sensors"): "read",
+    ("POST", "/api/v1/sensors"): "admin:sensors",
+    ("GET", "/api/v1/sensors/{sensor_id}"): "read",
+    ("GET", "/api/v1/sensors/{sensor_id}/status"): "read",
+    ("POST", "/api/v1/sensors/{sensor_id}/status"): "sensors:status",
+    ("GET", "/api/v1/detections"): "read",
+    ("POST", "/api/v1/detections"): "ingest:sensor_data",
+    ("GET", "/api/v1/detections/{record_id}"): "read",
+    ("GET", "/api/v1/observations"): "read",
+    ("POST", "/api/v1/observations"): "ingest:observations",
+    ("GET", "/api/v1/observations/{record_id}"): "read",
+    ("GET", "/api/v1/tracks"): "read",
+    ("POST", "/api/v1/tracks"): "ingest:sensor_data",
+    ("GET", "/api/v1/tracks/{record_id}"): "read",
+    ("GET", "/api/v1/weather"): "read",
+    ("POST", "/api/v1/weather"): "ingest:sensor_data",
+    ("POST", "/api/v1/principals"): "admin:principals",
+    ("GET", "/api/v1/principals"): "admin:principals",
+    ("DELETE", "/api/v1/principals/{name}"): "admin:principals",
+    ("GET", "/api/v1/audit"): "audit:read",
+    ("GET", "/api/v1/whoami"): "read",
+}
+PATH_VALUES = {"agreement_id": "example-2026", "sensor_id": "AC-0001", "record_id": "x",
+               "name": "nobody", "kind": "detections"}
+
+
+def _live_routes(client: TestClient) -> set[tuple[str, str]]:
+    spec = client.get("/api/v1/openapi.json").json()
+    return {(m.upper(), path) for path, ops in spec["paths"].items() for m in ops}
+
+
+def test_every_route_is_in_the_matrix(client: TestClient) -> None:
+    live = _live_routes(client)
+    missing = sorted(live - ROUTES.keys())
+    assert not missing, f"routes with no access decision in the matrix: {missing}"
+    stale = sorted(ROUTES.keys() - live)
+    assert not stale, f"matrix lists routes that no longer exist: {stale}"
+
+
+def _principal_roles(role: str) -> tuple[str, ...]:
+    return () if role == "public" else (role,)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_matrix(anon: TestClient, token_for: TokenFor, role: str) -> None:
+    """Each role reaches exactly the routes its permissions allow (401/403 elsewhere)."""
+    headers = {}
+    if role != "public":
+        side = "UA" if role == "party_liaison" else None
+        headers["Authorization"] = f"Bearer {token_for(role, nation='GBR', side=side)}"
+    for (method, path), permission in sorted(ROUTES.items()):
+        if (method, path) not in _live_routes(anon):
+            continue
+        url = path.format(**PATH_VALUES)
+        response = anon.request(method, url, headers=headers, content=b"[]")
+        allowed = permission == "public" or role in PERMISSIONS[permission]
+        if allowed:
+            assert response.status_code not in (401, 403), (role, method, path, response.text)
+        else:
+            expected = 401 if role == "public" else 403
+            assert response.status_code == expected, (role, method, path, response.text)
+
+
+# --- data visibility: every kind of marking x every kind of principal ----------------------
+
+MARKING_VARIANTS: list[dict[str, Any] | None] = [
+    None,  # the default: owner + MISSION for sensor data, MISSION for observations
+    {"releasable_to": ["PUBLIC"], "tlp": "CLEAR"},
+    {"releasable_to": ["COALITION"]},
+    {"releasable_to": ["USA"], "originator_controlled": True, "tlp": "AMBER+STRICT"},
+    {"releasable_to": ["GBR", "MISSION"]},
+    {"releasable_to": ["PARTIES", "MISSION"]},
+    {"releasable_to": ["UA"]},
+    {"releasable_to": ["RU", "MISSION"]},
+]
+VIEWERS: dict[str, tuple[tuple[str, ...], str, str | None]] = {
+    "analyst_gbr": (("analyst",), "GBR", None),
+    "observer_fra": (("observer",), "FRA", None),
+    "observer_usa": (("observer",), "USA", None),
+    "liaison_ua": (("party_liaison",), "UKR", "UA"),
+    "liaison_ru": (("party_liaison",), "RUS", "RU"),
+    "feed_usa": (("sensor_feed",), "USA", None),
+    "public": ((), "PUBLIC", None),
+}
+
+
+def _seed(client: TestClient) -> dict[str, tuple[Markings, str]]:
+    """Detections and observations with every marking; returns id -> (markings, originator)."""
+    client.post("/api/v1/sensors", content=SENSORS_CSV, headers={"content-type": "text/csv"})
+    detections, observations, expected = [], [], {}
+    for i, mk in enumerate(MARKING_VARIANTS):
+        det: dict[str, Any] = {"id": f"det-{i}", "sensor": "AC-0001",
+                               "time": f"2026-03-02T01:00:0{i}Z"}
+        obs: dict[str, Any] = {"id": f"obs-{i}", "type": "allegation" if i % 2 else "monitor_report",
+                               "originator": ("UA" if i % 4 == 1 else "RU") if i % 2 else "MISSION",
+                               "time_from": "2026-03-02T01:00:00Z", "time_to": "2026-03-02T01:00:00Z",
+                               "location": {"lat": 48.3, "lon": 37.9}, "category": "explosion"}
+        if i % 2:
+            obs["accused_side"] = "RU" if obs["originator"] == "UA" else "UA"
+        if mk is not None:
+            det["markings"], obs["markings"] = mk, mk
+        detections.append(det)
+        observations.append(obs)
+        det_m = Markings(**mk) if mk else Markings(releasable_to=["MISSION", "USA"])
+        expected[det["id"]] = (det_m, "USA")
+        expected[obs["id"]] = (Markings(**mk) if mk else Markings(), obs["originator"])
+    assert client.post("/api/v1/detections", content=orjson.dumps(detections)).status_code == 201
+    assert client.post("/api/v1/observations", content=orjson.dumps(observations)).status_code == 201
+    return expected
+
+
+def test_visibility_matrix(client: TestClient, token_for: TokenFor) -> None:
+    """Lists and single reads return exactly what the policy releases, nothing else."""
+    expected = _seed(client)
+    for name, (roles, nation, side) in VIEWERS.items():
+        principal = Principal(name, nation, frozenset(roles or ("public",)), side) if roles else PUBLIC
+        headers = (
+            {"Authorization": f"Bearer {token_for(*roles, nation=nation, side=side)}"}
+            if roles
+            else {"Authorization": ""}  # the client's own admin header is replaced
+        )
+        for kind in ("detections", "observations"):
+            r = client.get(f"/api/v1/{kind}?limit=100", headers=headers)
+            if "sensor_feed" in roles:
+                assert r.status_code == 403
+                continue
+            got = {item["id"] for item in r.json()["items"]}
+            want = {rid for rid, (mk, orig) in expected.items()
+                    if rid.startswith(kind[:3]) and can_see(principal, mk, orig)}
+            assert got == want, (name, kind, got ^ want)
+            for rid in (r for r in expected if r.startswith(kind[:3])):
+                single = client.get(f"/api/v1/{kind}/{rid}", headers=headers)
+                assert single.status_code == (200 if rid in want else 404), (name, rid)
+
+
+def test_party_files_only_its_own_allegations(client: TestClient, token_for: TokenFor) -> None:
+    ua = {"Authorization": f"Bearer {token_for('party_liaison', nation='UKR', side='UA')}"}
+    base = {"type": "allegation", "time_from": "2026-03-02T02:10:00Z",
+            "time_to": "2026-03-02T02:10:00Z", "place": "Vasylivka", "category": "explosion"}
+    own = {**base, "id": "al-1", "originator": "UA", "accused_side": "RU"}
+    forged = {**base, "id": "al-2", "originator": "RU", "accused_side": "UA"}
+    assert client.post("/api/v1/observations", content=orjson.dumps([own]), headers=ua).status_code == 201
+    r = client.post("/api/v1/observations", content=orjson.dumps([forged]), headers=ua)
+    assert r.status_code == 403 and "nothing was written" in r.json()["detail"]
+    report = {**base, "id": "mr-9", "type": "monitor_report", "originator": "MISSION"}
+    assert client.post("/api/v1/observations", content=orjson.dumps([report]), headers=ua).status_code == 403
+    # it sees its own filing (MISSION-only markings by default) but not the other side's
+    ru = {"Authorization": f"Bearer {token_for('party_liaison', nation='RUS', side='RU')}"}
+    assert client.get("/api/v1/observations/al-1", headers=ua).status_code == 200
+    assert client.get("/api/v1/observations/al-1", headers=ru).status_code == 404
+
+
+def test_sensor_feed_writes_only_its_own_sensors(client: TestClient, token_for: TokenFor) -> None:
+    client.post("/api/v1/sensors", content=SENSORS_CSV, headers={"content-type": "text/csv"})
+    feed = {"Authorization": f"Bearer {token_for('sensor_feed', nation='USA')}"}
+    own = {"id": "f-1", "sensor": "AC-0001", "time": "2026-03-02T01:00:00Z"}  # USA's sensor
+    other = {"id": "f-2", "sensor": "AA-0002", "time": "2026-03-02T01:00:00Z"}  # GBR's
+    assert client.post("/api/v1/detections", content=orjson.dumps([own]), headers=feed).status_code == 201
+    assert client.post("/api/v1/detections", content=orjson.dumps([other]), headers=feed).status_code == 403
+    assert client.get("/api/v1/detections", headers=feed).status_code == 403
+
+
+def test_tokens_refused_without_leaking(client: TestClient, token_for: TokenFor, store: Any) -> None:
+    from truceline.services.principals import add_principal, revoke_principal
+
+    expired = add_principal(store, name="old", nation="GBR", roles=["analyst"], side=None,
+                            expires_us=1, now_us=0, actor="t").token
+    revoked = add_principal(store, name="gone", nation="GBR", roles=["analyst"], side=None,
+                            expires_us=None, now_us=0, actor="t").token
+    revoke_principal(store, "gone", now_us=1, actor="t")
+    for token in (expired, revoked, "tl_forged", "garbage", "a.b.c"):
+        r = client.get("/api/v1/whoami", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 401, token
+        assert r.json()["detail"] == "invalid token"
+    r = client.get("/api/v1/whoami", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    assert r.status_code == 401
+
+
+def test_failed_attempts_are_rate_limited(anon: TestClient) -> None:
+    codes = [anon.get("/api/v1/whoami", headers={"Authorization": "Bearer tl_wrong"}).status_code
+             for _ in range(12)]
+    assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
+
+
+def test_pages_never_count_hidden_records(client: TestClient) -> None:
+    """Paging as the public walks exactly the public records: no gaps betray hidden ones."""
+    expected = _seed(client)
+    public_ids = sorted(r for r, (mk, _) in expected.items()
+                        if r.startswith("obs") and "PUBLIC" in mk.releasable_to)
+    page = client.get("/api/v1/observations?limit=1", headers={"Authorization": ""}).json()
+    assert [i["id"] for i in page["items"]] == public_ids[:1]
+    assert page["next"] is None  # one public observation: no further page is promised

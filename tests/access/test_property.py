@@ -1,0 +1,79 @@
+"""Property: random records with random markings, random principals; no response on any
+read route carries a record (or a count) the principal may not see."""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+import orjson
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import FIXED_NOW_US, SENSORS_CSV
+from truceline.access.policy import Principal, can_see
+from truceline.api import create_app
+from truceline.formats.records import Markings
+from truceline.services.principals import add_principal
+from truceline.settings import Settings
+from truceline.store.engine import Store
+
+TOKENS = ["MISSION", "COALITION", "PARTIES", "PUBLIC", "USA", "GBR", "FRA", "UA", "RU"]
+PRINCIPALS = [
+    (("analyst",), "GBR", None), (("observer",), "FRA", None), (("observer",), "USA", None),
+    (("party_liaison",), "UKR", "UA"), (("party_liaison",), "RUS", "RU"),
+    (("commissioner",), "POL", None), ((), "PUBLIC", None),
+]
+
+
+def _setup() -> tuple[TestClient, dict[int, str]]:
+    home = tempfile.mkdtemp(prefix="truceline-prop-")
+    store = Store(f"sqlite:///{home}/t.db")
+    store.migrate()
+    tokens = {}
+    for i, (roles, nation, side) in enumerate(PRINCIPALS):
+        if roles:
+            tokens[i] = add_principal(store, name=f"p{i}", nation=nation, roles=list(roles),
+                                      side=side, expires_us=None, now_us=FIXED_NOW_US,
+                                      actor="t").token
+    admin = add_principal(store, name="admin", nation="MISSION", roles=["admin"], side=None,
+                          expires_us=None, now_us=FIXED_NOW_US, actor="t").token
+    client = TestClient(create_app(Settings.from_env({}, home=home), store=store))
+    client.headers["Authorization"] = f"Bearer {admin}"
+    client.post("/api/v1/sensors", content=SENSORS_CSV, headers={"content-type": "text/csv"})
+    return client, tokens
+
+
+CLIENT, TOKENS_BY_PRINCIPAL = _setup()
+COUNTER = iter(range(1_000_000))
+markings = st.lists(st.sampled_from(TOKENS), min_size=1, max_size=3, unique=True)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(markings, min_size=1, max_size=6), st.integers(0, len(PRINCIPALS) - 1))
+def test_no_response_leaks(batch: list[list[str]], who: int) -> None:
+    n = next(COUNTER)
+    records: list[dict[str, Any]] = []
+    expected: dict[str, tuple[Markings, str]] = {}
+    for i, toks in enumerate(batch):
+        rid = f"pd-{n}-{i}"
+        records.append({"id": rid, "sensor": "AA-0002", "time": f"2026-03-02T03:{i:02d}:00Z",
+                        "markings": {"releasable_to": toks}})
+        expected[rid] = (Markings(releasable_to=toks), "GBR")
+    assert CLIENT.post("/api/v1/detections", content=orjson.dumps(records)).status_code == 201
+    roles, nation, side = PRINCIPALS[who]
+    principal = Principal("p", nation, frozenset(roles or ("public",)), side)
+    auth = {"Authorization": f"Bearer {TOKENS_BY_PRINCIPAL[who]}" if roles else ""}
+    ids = "&".join(f"id={r}" for r in expected)
+    listed = CLIENT.get(f"/api/v1/detections?{ids}&limit=100", headers=auth).json()["items"]
+    for item in listed:
+        mk, orig = expected[item["id"]]
+        assert can_see(principal, mk, orig), (PRINCIPALS[who], item)
+    want = {r for r, (mk, orig) in expected.items() if can_see(principal, mk, orig)}
+    assert {i["id"] for i in listed} == want
+    for rid in expected:
+        r = CLIENT.get(f"/api/v1/detections/{rid}", headers=auth)
+        assert (r.status_code == 200) == (rid in want)
+        if r.status_code == 404:
+            assert rid not in r.text or "not found" in r.text
