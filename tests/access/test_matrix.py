@@ -43,9 +43,45 @@ ROUTES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/principals/{name}"): "admin:principals",
     ("GET", "/api/v1/audit"): "audit:read",
     ("GET", "/api/v1/whoami"): "read",
+    ("GET", "/api/v1/events"): "read",
+    ("GET", "/api/v1/events/{record_id}"): "read",
+    ("GET", "/api/v1/findings"): "read",
+    ("GET", "/api/v1/findings/{record_id}"): "read",
+    ("GET", "/api/v1/incidents"): "read",
+    ("GET", "/api/v1/incidents/{incident_id}"): "read",
+    ("POST", "/api/v1/incidents/{incident_id}/actions/{action}"): "incidents:act",
+    ("GET", "/api/v1/stats/violations"): "read",
+    ("GET", "/api/v1/incidents-overdue"): "read",
+    ("POST", "/api/v1/incidents/{incident_id}/evidence"): "evidence:upload",
+    ("GET", "/api/v1/incidents/{incident_id}/evidence"): "evidence:read",
+    ("GET", "/api/v1/evidence/{sha256}"): "evidence:read",
+    ("GET", "/api/v1/evidence/{sha256}/content"): "evidence:read",
+    ("POST", "/api/v1/evidence/{sha256}/working-copy"): "evidence:work",
+    ("GET", "/api/v1/evidence/{sha256}/working-copy"): "evidence:read",
+    # exports stream what the caller may read; OGC API - Features is open to every caller
+    # and filters each collection by the caller's markings (the agreement layers are public)
+    ("GET", "/api/v1/exports/{kind}.geojson"): "read",
+    ("GET", "/api/v1/exports/{kind}.csv"): "read",
+    ("GET", "/ogc"): "public",
+    ("GET", "/ogc/api"): "public",
+    ("GET", "/ogc/conformance"): "public",
+    ("GET", "/ogc/collections"): "public",
+    ("GET", "/ogc/collections/{collectionId}"): "public",
+    ("GET", "/ogc/collections/{collectionId}/items"): "public",
+    ("GET", "/ogc/collections/{collectionId}/items/{featureId}"): "public",
 }
-PATH_VALUES = {"agreement_id": "example-2026", "sensor_id": "AC-0001", "record_id": "x",
-               "name": "nobody", "kind": "detections"}
+PATH_VALUES = {
+    "collectionId": "events",
+    "featureId": "x",
+    "agreement_id": "example-2026",
+    "sensor_id": "AC-0001",
+    "record_id": "x",
+    "incident_id": "inc-x",
+    "action": "triage",
+    "sha256": "0" * 64,
+    "name": "nobody",
+    "kind": "detections",
+}
 
 
 def _live_routes(client: TestClient) -> set[tuple[str, str]]:
@@ -113,12 +149,20 @@ def _seed(client: TestClient) -> dict[str, tuple[Markings, str]]:
     client.post("/api/v1/sensors", content=SENSORS_CSV, headers={"content-type": "text/csv"})
     detections, observations, expected = [], [], {}
     for i, mk in enumerate(MARKING_VARIANTS):
-        det: dict[str, Any] = {"id": f"det-{i}", "sensor": "AC-0001",
-                               "time": f"2026-03-02T01:00:0{i}Z"}
-        obs: dict[str, Any] = {"id": f"obs-{i}", "type": "allegation" if i % 2 else "monitor_report",
-                               "originator": ("UA" if i % 4 == 1 else "RU") if i % 2 else "MISSION",
-                               "time_from": "2026-03-02T01:00:00Z", "time_to": "2026-03-02T01:00:00Z",
-                               "location": {"lat": 48.3, "lon": 37.9}, "category": "explosion"}
+        det: dict[str, Any] = {
+            "id": f"det-{i}",
+            "sensor": "AC-0001",
+            "time": f"2026-03-02T01:00:0{i}Z",
+        }
+        obs: dict[str, Any] = {
+            "id": f"obs-{i}",
+            "type": "allegation" if i % 2 else "monitor_report",
+            "originator": ("UA" if i % 4 == 1 else "RU") if i % 2 else "MISSION",
+            "time_from": "2026-03-02T01:00:00Z",
+            "time_to": "2026-03-02T01:00:00Z",
+            "location": {"lat": 48.3, "lon": 37.9},
+            "category": "explosion",
+        }
         if i % 2:
             obs["accused_side"] = "RU" if obs["originator"] == "UA" else "UA"
         if mk is not None:
@@ -129,7 +173,9 @@ def _seed(client: TestClient) -> dict[str, tuple[Markings, str]]:
         expected[det["id"]] = (det_m, "USA")
         expected[obs["id"]] = (Markings(**mk) if mk else Markings(), obs["originator"])
     assert client.post("/api/v1/detections", content=orjson.dumps(detections)).status_code == 201
-    assert client.post("/api/v1/observations", content=orjson.dumps(observations)).status_code == 201
+    assert (
+        client.post("/api/v1/observations", content=orjson.dumps(observations)).status_code == 201
+    )
     return expected
 
 
@@ -137,7 +183,9 @@ def test_visibility_matrix(client: TestClient, token_for: TokenFor) -> None:
     """Lists and single reads return exactly what the policy releases, nothing else."""
     expected = _seed(client)
     for name, (roles, nation, side) in VIEWERS.items():
-        principal = Principal(name, nation, frozenset(roles or ("public",)), side) if roles else PUBLIC
+        principal = (
+            Principal(name, nation, frozenset(roles or ("public",)), side) if roles else PUBLIC
+        )
         headers = (
             {"Authorization": f"Bearer {token_for(*roles, nation=nation, side=side)}"}
             if roles
@@ -149,8 +197,11 @@ def test_visibility_matrix(client: TestClient, token_for: TokenFor) -> None:
                 assert r.status_code == 403
                 continue
             got = {item["id"] for item in r.json()["items"]}
-            want = {rid for rid, (mk, orig) in expected.items()
-                    if rid.startswith(kind[:3]) and can_see(principal, mk, orig)}
+            want = {
+                rid
+                for rid, (mk, orig) in expected.items()
+                if rid.startswith(kind[:3]) and can_see(principal, mk, orig)
+            }
             assert got == want, (name, kind, got ^ want)
             for rid in (r for r in expected if r.startswith(kind[:3])):
                 single = client.get(f"/api/v1/{kind}/{rid}", headers=headers)
@@ -159,15 +210,26 @@ def test_visibility_matrix(client: TestClient, token_for: TokenFor) -> None:
 
 def test_party_files_only_its_own_allegations(client: TestClient, token_for: TokenFor) -> None:
     ua = {"Authorization": f"Bearer {token_for('party_liaison', nation='UKR', side='UA')}"}
-    base = {"type": "allegation", "time_from": "2026-03-02T02:10:00Z",
-            "time_to": "2026-03-02T02:10:00Z", "place": "Vasylivka", "category": "explosion"}
+    base = {
+        "type": "allegation",
+        "time_from": "2026-03-02T02:10:00Z",
+        "time_to": "2026-03-02T02:10:00Z",
+        "place": "Vasylivka",
+        "category": "explosion",
+    }
     own = {**base, "id": "al-1", "originator": "UA", "accused_side": "RU"}
     forged = {**base, "id": "al-2", "originator": "RU", "accused_side": "UA"}
-    assert client.post("/api/v1/observations", content=orjson.dumps([own]), headers=ua).status_code == 201
+    assert (
+        client.post("/api/v1/observations", content=orjson.dumps([own]), headers=ua).status_code
+        == 201
+    )
     r = client.post("/api/v1/observations", content=orjson.dumps([forged]), headers=ua)
     assert r.status_code == 403 and "nothing was written" in r.json()["detail"]
     report = {**base, "id": "mr-9", "type": "monitor_report", "originator": "MISSION"}
-    assert client.post("/api/v1/observations", content=orjson.dumps([report]), headers=ua).status_code == 403
+    assert (
+        client.post("/api/v1/observations", content=orjson.dumps([report]), headers=ua).status_code
+        == 403
+    )
     # it sees its own filing (MISSION-only markings by default) but not the other side's
     ru = {"Authorization": f"Bearer {token_for('party_liaison', nation='RUS', side='RU')}"}
     assert client.get("/api/v1/observations/al-1", headers=ua).status_code == 200
@@ -179,18 +241,42 @@ def test_sensor_feed_writes_only_its_own_sensors(client: TestClient, token_for: 
     feed = {"Authorization": f"Bearer {token_for('sensor_feed', nation='USA')}"}
     own = {"id": "f-1", "sensor": "AC-0001", "time": "2026-03-02T01:00:00Z"}  # USA's sensor
     other = {"id": "f-2", "sensor": "AA-0002", "time": "2026-03-02T01:00:00Z"}  # GBR's
-    assert client.post("/api/v1/detections", content=orjson.dumps([own]), headers=feed).status_code == 201
-    assert client.post("/api/v1/detections", content=orjson.dumps([other]), headers=feed).status_code == 403
+    assert (
+        client.post("/api/v1/detections", content=orjson.dumps([own]), headers=feed).status_code
+        == 201
+    )
+    assert (
+        client.post("/api/v1/detections", content=orjson.dumps([other]), headers=feed).status_code
+        == 403
+    )
     assert client.get("/api/v1/detections", headers=feed).status_code == 403
 
 
-def test_tokens_refused_without_leaking(client: TestClient, token_for: TokenFor, store: Any) -> None:
+def test_tokens_refused_without_leaking(
+    client: TestClient, token_for: TokenFor, store: Any
+) -> None:
     from truceline.services.principals import add_principal, revoke_principal
 
-    expired = add_principal(store, name="old", nation="GBR", roles=["analyst"], side=None,
-                            expires_us=1, now_us=0, actor="t").token
-    revoked = add_principal(store, name="gone", nation="GBR", roles=["analyst"], side=None,
-                            expires_us=None, now_us=0, actor="t").token
+    expired = add_principal(
+        store,
+        name="old",
+        nation="GBR",
+        roles=["analyst"],
+        side=None,
+        expires_us=1,
+        now_us=0,
+        actor="t",
+    ).token
+    revoked = add_principal(
+        store,
+        name="gone",
+        nation="GBR",
+        roles=["analyst"],
+        side=None,
+        expires_us=None,
+        now_us=0,
+        actor="t",
+    ).token
     revoke_principal(store, "gone", now_us=1, actor="t")
     for token in (expired, revoked, "tl_forged", "garbage", "a.b.c"):
         r = client.get("/api/v1/whoami", headers={"Authorization": f"Bearer {token}"})
@@ -201,16 +287,19 @@ def test_tokens_refused_without_leaking(client: TestClient, token_for: TokenFor,
 
 
 def test_failed_attempts_are_rate_limited(anon: TestClient) -> None:
-    codes = [anon.get("/api/v1/whoami", headers={"Authorization": "Bearer tl_wrong"}).status_code
-             for _ in range(12)]
+    codes = [
+        anon.get("/api/v1/whoami", headers={"Authorization": "Bearer tl_wrong"}).status_code
+        for _ in range(12)
+    ]
     assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
 
 
 def test_pages_never_count_hidden_records(client: TestClient) -> None:
     """Paging as the public walks exactly the public records: no gaps betray hidden ones."""
     expected = _seed(client)
-    public_ids = sorted(r for r, (mk, _) in expected.items()
-                        if r.startswith("obs") and "PUBLIC" in mk.releasable_to)
+    public_ids = sorted(
+        r for r, (mk, _) in expected.items() if r.startswith("obs") and "PUBLIC" in mk.releasable_to
+    )
     page = client.get("/api/v1/observations?limit=1", headers={"Authorization": ""}).json()
     assert [i["id"] for i in page["items"]] == public_ids[:1]
     assert page["next"] is None  # one public observation: no further page is promised

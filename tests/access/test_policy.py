@@ -37,31 +37,47 @@ def test_originator_sees_own() -> None:
     assert not can_see(liaison_ua, m("MISSION"), "RU")
 
 
-TOKENS = st.sampled_from(["MISSION", "COALITION", "PARTIES", "PUBLIC", "USA", "GBR", "FRA", "UA", "RU"])
+TOKENS = st.sampled_from(
+    ["MISSION", "COALITION", "PARTIES", "PUBLIC", "USA", "GBR", "FRA", "UA", "RU"]
+)
 MARKINGS = st.builds(
-    lambda ts, tlp, orcon: Markings(releasable_to=sorted(set(ts)), tlp=tlp, originator_controlled=orcon),
+    lambda ts, tlp, orcon: Markings(
+        releasable_to=sorted(set(ts)), tlp=tlp, originator_controlled=orcon
+    ),
     st.lists(TOKENS, min_size=1, max_size=4),
     st.sampled_from(["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]),
     st.booleans(),
 )
-PRINCIPALS = st.sampled_from([
-    analyst_gbr, observer_fra, liaison_ua, PUBLIC,
-    Principal("l2", "RUS", frozenset({"party_liaison"}), side="RU"),
-    Principal("c", "USA", frozenset({"commissioner"})),
-    Principal("o2", "USA", frozenset({"observer"})),
-])
+PRINCIPALS = st.sampled_from(
+    [
+        analyst_gbr,
+        observer_fra,
+        liaison_ua,
+        PUBLIC,
+        Principal("l2", "RUS", frozenset({"party_liaison"}), side="RU"),
+        Principal("c", "USA", frozenset({"commissioner"})),
+        Principal("o2", "USA", frozenset({"observer"})),
+    ]
+)
 
 
 @given(st.lists(MARKINGS, min_size=1, max_size=4), PRINCIPALS)
-def test_derived_record_is_never_wider_than_its_inputs(inputs: list[Markings], p: Principal) -> None:
+def test_derived_record_is_never_wider_than_its_inputs(
+    inputs: list[Markings], p: Principal
+) -> None:
     derived = derive(inputs, side_codes=SIDES)
     if can_see(p, derived, "MISSION"):
         assert all(can_see(p, i, "MISSION") for i in inputs)
 
 
 def test_derived_strictest_label_and_orcon() -> None:
-    d = derive([m("USA", "MISSION"), Markings(releasable_to=["COALITION"], tlp="RED",
-                                             originator_controlled=True)], side_codes=SIDES)
+    d = derive(
+        [
+            m("USA", "MISSION"),
+            Markings(releasable_to=["COALITION"], tlp="RED", originator_controlled=True),
+        ],
+        side_codes=SIDES,
+    )
     assert d.releasable_to == ["USA"] and d.tlp == "RED" and d.originator_controlled
     nobody = derive([m("USA"), m("GBR")], side_codes=SIDES)
     assert nobody.releasable_to == [NOBODY]

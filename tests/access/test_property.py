@@ -21,9 +21,13 @@ from truceline.store.engine import Store
 
 TOKENS = ["MISSION", "COALITION", "PARTIES", "PUBLIC", "USA", "GBR", "FRA", "UA", "RU"]
 PRINCIPALS = [
-    (("analyst",), "GBR", None), (("observer",), "FRA", None), (("observer",), "USA", None),
-    (("party_liaison",), "UKR", "UA"), (("party_liaison",), "RUS", "RU"),
-    (("commissioner",), "POL", None), ((), "PUBLIC", None),
+    (("analyst",), "GBR", None),
+    (("observer",), "FRA", None),
+    (("observer",), "USA", None),
+    (("party_liaison",), "UKR", "UA"),
+    (("party_liaison",), "RUS", "RU"),
+    (("commissioner",), "POL", None),
+    ((), "PUBLIC", None),
 ]
 
 
@@ -34,11 +38,26 @@ def _setup() -> tuple[TestClient, dict[int, str]]:
     tokens = {}
     for i, (roles, nation, side) in enumerate(PRINCIPALS):
         if roles:
-            tokens[i] = add_principal(store, name=f"p{i}", nation=nation, roles=list(roles),
-                                      side=side, expires_us=None, now_us=FIXED_NOW_US,
-                                      actor="t").token
-    admin = add_principal(store, name="admin", nation="MISSION", roles=["admin"], side=None,
-                          expires_us=None, now_us=FIXED_NOW_US, actor="t").token
+            tokens[i] = add_principal(
+                store,
+                name=f"p{i}",
+                nation=nation,
+                roles=list(roles),
+                side=side,
+                expires_us=None,
+                now_us=FIXED_NOW_US,
+                actor="t",
+            ).token
+    admin = add_principal(
+        store,
+        name="admin",
+        nation="MISSION",
+        roles=["admin"],
+        side=None,
+        expires_us=None,
+        now_us=FIXED_NOW_US,
+        actor="t",
+    ).token
     client = TestClient(create_app(Settings.from_env({}, home=home), store=store))
     client.headers["Authorization"] = f"Bearer {admin}"
     client.post("/api/v1/sensors", content=SENSORS_CSV, headers={"content-type": "text/csv"})
@@ -58,8 +77,14 @@ def test_no_response_leaks(batch: list[list[str]], who: int) -> None:
     expected: dict[str, tuple[Markings, str]] = {}
     for i, toks in enumerate(batch):
         rid = f"pd-{n}-{i}"
-        records.append({"id": rid, "sensor": "AA-0002", "time": f"2026-03-02T03:{i:02d}:00Z",
-                        "markings": {"releasable_to": toks}})
+        records.append(
+            {
+                "id": rid,
+                "sensor": "AA-0002",
+                "time": f"2026-03-02T03:{i:02d}:00Z",
+                "markings": {"releasable_to": toks},
+            }
+        )
         expected[rid] = (Markings(releasable_to=toks), "GBR")
     assert CLIENT.post("/api/v1/detections", content=orjson.dumps(records)).status_code == 201
     roles, nation, side = PRINCIPALS[who]

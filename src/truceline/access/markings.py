@@ -45,12 +45,7 @@ def token_meet(a: str, b: str, side_codes: Sequence[str]) -> str | None:
 
 def meet(tokens_a: Iterable[str], tokens_b: Iterable[str], side_codes: Sequence[str]) -> list[str]:
     """Tokens for the audience that may see both of two records."""
-    out = {
-        m
-        for a in tokens_a
-        for b in tokens_b
-        if (m := token_meet(a, b, side_codes)) is not None
-    }
+    out = {m for a in tokens_a for b in tokens_b if (m := token_meet(a, b, side_codes)) is not None}
     return sorted(out)
 
 
@@ -69,7 +64,7 @@ def derive(
     if not inputs:
         return Markings(originator=originator)
     tokens: list[str] = list(inputs[0].releasable_to)
-    tlp = inputs[0].tlp
+    tlp: str = inputs[0].tlp
     orcon = inputs[0].originator_controlled
     for m in inputs[1:]:
         tokens = meet(tokens, m.releasable_to, side_codes)
@@ -82,6 +77,11 @@ def derive(
         tokens = [NOBODY]
         tlp = "RED"
         orcon = True
-    return Markings(
-        releasable_to=tokens, originator_controlled=orcon, tlp=tlp, originator=originator
+    return Markings.model_validate(
+        {
+            "releasable_to": tokens,
+            "originator_controlled": orcon,
+            "tlp": tlp,
+            "originator": originator,
+        }
     )

@@ -27,7 +27,9 @@ ROLES: tuple[str, ...] = (
     "sensor_feed",
     "public",
 )
-MISSION_ROLES = frozenset({"admin", "monitor", "analyst", "investigator", "reviewer", "commissioner"})
+MISSION_ROLES = frozenset(
+    {"admin", "monitor", "analyst", "investigator", "reviewer", "commissioner"}
+)
 COALITION_ROLES = MISSION_ROLES | {"observer"}
 
 # What each permission needs: any one of these roles.
@@ -40,6 +42,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "sensors:status": frozenset({"admin", "monitor", "sensor_feed"}),
     "admin:principals": frozenset({"admin"}),
     "audit:read": frozenset({"admin", "commissioner"}),
+    # the workflow decides which role may take which action in which state
+    "incidents:act": frozenset(
+        {"admin", "monitor", "analyst", "investigator", "reviewer", "commissioner", "party_liaison"}
+    ),
+    # evidence files: every handler is a named principal (the chain of custody names them)
+    "evidence:upload": frozenset({"admin", "monitor", "analyst", "investigator", "party_liaison"}),
+    "evidence:read": frozenset(ROLES) - {"sensor_feed", "public"},
+    "evidence:work": MISSION_ROLES,
 }
 
 

@@ -33,7 +33,8 @@ _COARSE_SLACK_M = 2_000.0
 
 @lru_cache(maxsize=4096)
 def _aeqd(lat: float, lon: float) -> Transformer:
-    proj = f"+proj=aeqd +lat_0={lat!r} +lon_0={lon!r} +ellps=WGS84 +units=m +no_defs"
+    # float(): a numpy scalar's repr ("np.float64(...)") is not a number PROJ can read
+    proj = f"+proj=aeqd +lat_0={float(lat)!r} +lon_0={float(lon)!r} +ellps=WGS84 +units=m +no_defs"
     return Transformer.from_crs("EPSG:4326", proj, always_xy=True)
 
 

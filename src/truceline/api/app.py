@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 
 from truceline import __version__
 from truceline.api import auth, problems
-from truceline.api.routes import agreements, inputs, principals, sensors
+from truceline.api.routes import (
+    agreements,
+    derived,
+    exports,
+    incidents,
+    inputs,
+    ledger,
+    ogc,
+    principals,
+    sensors,
+)
+from truceline.api.routes import evidence as evidence_routes
+from truceline.api.routes import web as web_routes
 from truceline.api.schemas import COMPONENTS
+from truceline.clock import now_us
+from truceline.services.fusion_live import LiveFusion
 from truceline.services.ingest import OnInserted
 from truceline.settings import Settings
 from truceline.store.engine import Store
@@ -18,13 +35,36 @@ API = "/api/v1"
 
 
 def create_app(
-    settings: Settings, *, store: Store | None = None, on_inserted: OnInserted | None = None
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    on_inserted: OnInserted | None = None,
+    workers: bool | None = None,
 ) -> FastAPI:
-    """Build the app on a migrated store (created from the settings when not given)."""
+    """Build the app on a migrated store (created from the settings when not given).
+
+    ``workers`` (default: the ``workers`` setting when the store is created here, off for a
+    store passed in, as tests do) starts the background workers with the app's lifespan.
+    """
+    run_workers = (settings.workers == 1 and store is None) if workers is None else workers
     if store is None:
         store = Store(settings.database_url)
         store.migrate()
+    live = LiveFusion(store, clock_us=now_us, lateness_s=settings.fusion_lateness_s)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        threads = [threading.Thread(target=live.run, name="fusion", daemon=True)]
+        if run_workers:
+            for t in threads:
+                t.start()
+        try:
+            yield
+        finally:
+            live.stop_event.set()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Truceline",
         version=__version__,
         description="Ceasefire monitoring and verification: inputs, agreement, fusion, "
@@ -36,12 +76,20 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.on_inserted = on_inserted
+    app.state.fusion = live
     problems.install(app)
     auth.install(app, settings)
     app.include_router(agreements.build_router(), prefix=API)
     app.include_router(sensors.build_router(), prefix=API)
     app.include_router(inputs.build_router(), prefix=API)
+    app.include_router(derived.build_router(), prefix=API)
+    app.include_router(incidents.build_router(), prefix=API)
     app.include_router(principals.build_router(), prefix=API)
+    app.include_router(evidence_routes.build_router(), prefix=API)
+    app.include_router(ledger.build_router(), prefix=API)
+    app.include_router(ledger.well_known_router())
+    app.include_router(exports.build_router(), prefix=API)
+    app.include_router(ogc.build_router())  # OGC API - Features, at /ogc
 
     @app.get(f"{API}/health", tags=["service"], summary="Liveness and store check")
     def health() -> dict[str, Any]:
@@ -49,6 +97,7 @@ def create_app(
             conn.exec_driver_sql("SELECT 1")
         return {"status": "ok", "version": __version__, "store": store.dialect}
 
+    app.include_router(web_routes.build_router())  # the workspace at /: keep last
     _merge_components(app)
     return app
 

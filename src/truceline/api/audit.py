@@ -15,19 +15,28 @@ from truceline.services.principals import record_audit
 MAX_IDS = 1000
 
 
-def audit_reads(request: Request, principal: Principal, kind: str, items: list[dict[str, Any]]) -> None:
+def audit_reads(
+    request: Request, principal: Principal, kind: str, items: list[dict[str, Any]]
+) -> None:
     """Record who read which non-public records of ``kind``, from where, in one entry."""
-    restricted = [
-        str(i.get("id", i.get("time")))
-        for i in items
-        if "PUBLIC" not in (i.get("markings") or {}).get("releasable_to", ["MISSION"])
-    ]
+    restricted = []
+    for item in items:
+        fields = item.get("properties", item) if item.get("type") == "Feature" else item
+        if "PUBLIC" not in (fields.get("markings") or {}).get("releasable_to", ["MISSION"]):
+            restricted.append(str(fields.get("id", fields.get("time"))))
     if not restricted or principal is PUBLIC:
         return
     with get_store(request).write() as conn:
         record_audit(
-            conn, now_us=now_us(), principal=principal.name, action="read", target=kind,
+            conn,
+            now_us=now_us(),
+            principal=principal.name,
+            action="read",
+            target=kind,
             client=client_address(request),
-            detail={"count": len(restricted), "ids": restricted[:MAX_IDS],
-                    "path": request.url.path},
+            detail={
+                "count": len(restricted),
+                "ids": restricted[:MAX_IDS],
+                "path": request.url.path,
+            },
         )

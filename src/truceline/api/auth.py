@@ -24,7 +24,6 @@ from truceline.errors import ForbiddenError, TrucelineError, UnauthorizedError
 from truceline.services.principals import TOKEN_PREFIX, authenticate_token
 from truceline.settings import Settings
 
-
 Unauthorized = UnauthorizedError
 Forbidden = ForbiddenError
 
@@ -82,8 +81,11 @@ class OidcVerifier:
             header = jwt.get_unverified_header(token)
             key = self._key(header.get("kid"))
             claims = jwt.decode(
-                token, key, algorithms=["RS256", "ES256", "EdDSA", "PS256"],
-                audience=self.audience, issuer=self.issuer,
+                token,
+                key,
+                algorithms=["RS256", "ES256", "EdDSA", "PS256"],
+                audience=self.audience,
+                issuer=self.issuer,
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
             roles = parse_roles(claims.get("truceline_roles") or claims.get("roles") or [])
@@ -93,7 +95,10 @@ class OidcVerifier:
             raise Unauthorized("invalid token")
         return Principal(
             name=f"oidc:{claims.get('preferred_username') or claims['sub']}",
-            nation=claims["nation"], roles=roles, side=claims.get("side"), kind="oidc",
+            nation=claims["nation"],
+            roles=roles,
+            side=claims.get("side"),
+            kind="oidc",
         )
 
     def _key(self, kid: str | None) -> Any:
@@ -155,7 +160,9 @@ def require(permission: str) -> Callable[..., Principal]:
             return principal
         if principal is PUBLIC:
             raise Unauthorized("this needs an authenticated principal")
-        raise Forbidden(f"{permission} is not allowed for roles {', '.join(sorted(principal.roles))}")
+        raise Forbidden(
+            f"{permission} is not allowed for roles {', '.join(sorted(principal.roles))}"
+        )
 
     dependency.__name__ = f"require_{permission.replace(':', '_')}"
     return dependency

@@ -16,6 +16,7 @@ from truceline.cli.sensors_cmds import read_status_file, sensors_app
 from truceline.clock import now_us
 from truceline.services import sensors as sensors_svc
 from truceline.services.demo import load_demo
+from truceline.services.demo import process as process_demo
 from truceline.settings import SETTINGS
 
 app = typer.Typer(
@@ -31,7 +32,13 @@ app.add_typer(principals_app, name="principals")
 app.command("audit")(audit)
 
 # Command modules of other capabilities register themselves here.
-PLUGINS = ("truceline.cli.fuse_cmd", "truceline.cli.simulate_cmd")
+PLUGINS = (
+    "truceline.cli.fuse_cmd",
+    "truceline.cli.simulate_cmd",
+    "truceline.cli.ledger_cmds",
+    "truceline.cli.evidence_cmds",
+    "truceline.cli.rules_cmd",
+)
 
 
 def _register_plugins() -> None:
@@ -69,7 +76,7 @@ def serve(
 
     with user_errors():
         cfg = settings()
-        application = create_app(cfg, store=open_store())
+        application = create_app(cfg, store=open_store(), workers=cfg.workers == 1)
     bind_host, bind_port = host or cfg.host, port or cfg.port
     console.print(f"Truceline API on [bold]http://{bind_host}:{bind_port}/api/v1/docs[/]")
     uvicorn.run(application, host=bind_host, port=bind_port, log_level=cfg.log_level)
@@ -92,6 +99,11 @@ def demo(
             ),
             now_us=now_us(),
         )
+        lines += process_demo(store, now_us=now_us())
+        from truceline.cli.ledger_cmds import seal_log  # a signed, witnessed demo log
+
+        cfg = settings()
+        lines += seal_log(store, home=cfg.home, origin=cfg.log_origin, now=now_us())
     for line in lines:
         console.print(line)
     if not no_serve:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, or_, select
 
 from truceline.agreement import Agreement, parse_agreement
 from truceline.errors import ConflictError, NotFoundError
+from truceline.services.ledger import append_records
 from truceline.store import tables
 from truceline.store.engine import Store
 from truceline.timefmt import format_time, from_micros, to_micros
@@ -60,6 +61,8 @@ def load_agreement(store: Store, doc: dict[str, Any], *, source: str, now_us: in
                 loaded_us=now_us,
             )
         )
+        stored = select(t).where(t.c.id == agreement.id, t.c.version == agreement.version)
+        append_records(conn, "agreement", [conn.execute(stored).mappings().one()], now_us=now_us)
     return LoadResult(agreement.id, agreement.version, True)
 
 

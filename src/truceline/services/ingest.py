@@ -21,6 +21,7 @@ from truceline.errors import ConflictError, ForbiddenError, InputError, Problem
 from truceline.formats.readers import Parsed
 from truceline.formats.records import Detection, Observation, Sensor, Track, Weather
 from truceline.services import rows
+from truceline.services.ledger import append_records
 from truceline.services.sensors import load_registry
 from truceline.store import tables
 from truceline.store.engine import Store
@@ -110,6 +111,7 @@ def ingest(
                 _refuse(report)
             if new_rows and not failing:
                 conn.execute(kind.table.insert(), new_rows)
+                append_records(conn, kind.name, new_rows, now_us=now)
                 if on_inserted is not None:
                     on_inserted(conn, kind, new_rows)
                 report.inserted += len(new_rows)
@@ -161,7 +163,9 @@ def _authorize(
     for parsed, row in built:
         reason = authorize(row)
         if reason is not None:
-            raise ForbiddenError(f"{source}, {parsed.unit} {parsed.line}: {reason}; nothing was written")
+            raise ForbiddenError(
+                f"{source}, {parsed.unit} {parsed.line}: {reason}; nothing was written"
+            )
 
 
 def _new_rows(

@@ -16,6 +16,8 @@ from sqlalchemy import Connection, select, update
 
 from truceline.access.policy import Principal, parse_roles
 from truceline.errors import BadRequestError, ConflictError, NotFoundError
+from truceline.services.ledger import append_records
+from truceline.services.ledger_kinds import is_access_change
 from truceline.store import tables
 from truceline.store.engine import Store
 from truceline.timefmt import format_time, from_micros
@@ -59,53 +61,94 @@ def add_principal(
         raise BadRequestError("kind: user or service")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with store.write() as conn:
-        if conn.execute(select(tables.principals.c.id).where(tables.principals.c.name == name)).first():
+        if conn.execute(
+            select(tables.principals.c.id).where(tables.principals.c.name == name)
+        ).first():
             raise ConflictError(f"principal {name!r} already exists")
-        pid = conn.execute(
+        inserted = conn.execute(
             tables.principals.insert().values(
-                name=name, kind=kind, nation=nation, roles=orjson.dumps(sorted(role_set)).decode(),
-                side=side, created_us=now_us,
+                name=name,
+                kind=kind,
+                nation=nation,
+                roles=orjson.dumps(sorted(role_set)).decode(),
+                side=side,
+                created_us=now_us,
             )
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        assert inserted is not None
+        pid = inserted[0]
         conn.execute(
             tables.api_tokens.insert().values(
-                principal_id=pid, token_hash=hash_token(token), prefix=token[:10],
-                created_us=now_us, expires_us=expires_us,
+                principal_id=pid,
+                token_hash=hash_token(token),
+                prefix=token[:10],
+                created_us=now_us,
+                expires_us=expires_us,
             )
         )
-        record_audit(conn, now_us=now_us, principal=actor, action="principal.add", target=name,
-                     client=client, detail={"nation": nation, "roles": sorted(role_set), "side": side})
+        record_audit(
+            conn,
+            now_us=now_us,
+            principal=actor,
+            action="principal.add",
+            target=name,
+            client=client,
+            detail={"nation": nation, "roles": sorted(role_set), "side": side},
+        )
     return NewPrincipal(Principal(name, nation, role_set, side, kind, int(pid)), token)
 
 
-def revoke_principal(store: Store, name: str, *, now_us: int, actor: str, client: str | None = None) -> None:
+def revoke_principal(
+    store: Store, name: str, *, now_us: int, actor: str, client: str | None = None
+) -> None:
     """Revoke a principal and every token it holds."""
     p = tables.principals
     with store.write() as conn:
-        pid = conn.execute(select(p.c.id).where(p.c.name == name, p.c.revoked_us.is_(None))).scalar()
+        pid = conn.execute(
+            select(p.c.id).where(p.c.name == name, p.c.revoked_us.is_(None))
+        ).scalar()
         if pid is None:
             raise NotFoundError(f"principal {name!r} not found")
         conn.execute(update(p).where(p.c.id == pid).values(revoked_us=now_us))
-        conn.execute(update(tables.api_tokens).where(tables.api_tokens.c.principal_id == pid,
-                                                     tables.api_tokens.c.revoked_us.is_(None))
-                     .values(revoked_us=now_us))
-        record_audit(conn, now_us=now_us, principal=actor, action="principal.revoke", target=name,
-                     client=client, detail={})
+        conn.execute(
+            update(tables.api_tokens)
+            .where(
+                tables.api_tokens.c.principal_id == pid, tables.api_tokens.c.revoked_us.is_(None)
+            )
+            .values(revoked_us=now_us)
+        )
+        record_audit(
+            conn,
+            now_us=now_us,
+            principal=actor,
+            action="principal.revoke",
+            target=name,
+            client=client,
+            detail={},
+        )
 
 
 def list_principals(conn: Connection) -> list[dict[str, Any]]:
     p, t = tables.principals, tables.api_tokens
     out = []
     for row in conn.execute(select(p).order_by(p.c.name)):
-        last = conn.execute(select(t.c.last_used_us).where(t.c.principal_id == row.id)
-                            .order_by(t.c.last_used_us.desc())).scalar()
-        out.append({
-            "name": row.name, "kind": row.kind, "nation": row.nation,
-            "roles": orjson.loads(row.roles), "side": row.side,
-            "created_at": format_time(from_micros(row.created_us)),
-            "revoked_at": format_time(from_micros(row.revoked_us)) if row.revoked_us else None,
-            "last_used_at": format_time(from_micros(last)) if last else None,
-        })
+        last = conn.execute(
+            select(t.c.last_used_us)
+            .where(t.c.principal_id == row.id)
+            .order_by(t.c.last_used_us.desc())
+        ).scalar()
+        out.append(
+            {
+                "name": row.name,
+                "kind": row.kind,
+                "nation": row.nation,
+                "roles": orjson.loads(row.roles),
+                "side": row.side,
+                "created_at": format_time(from_micros(row.created_us)),
+                "revoked_at": format_time(from_micros(row.revoked_us)) if row.revoked_us else None,
+                "last_used_at": format_time(from_micros(last)) if last else None,
+            }
+        )
     return out
 
 
@@ -114,11 +157,23 @@ def authenticate_token(store: Store, token: str, *, now_us: int) -> Principal | 
     p, t = tables.principals, tables.api_tokens
     with store.read() as conn:
         row = conn.execute(
-            select(p.c.id, p.c.name, p.c.nation, p.c.roles, p.c.side, p.c.kind, t.c.id.label("tid"),
-                   t.c.expires_us, t.c.last_used_us)
+            select(
+                p.c.id,
+                p.c.name,
+                p.c.nation,
+                p.c.roles,
+                p.c.side,
+                p.c.kind,
+                t.c.id.label("tid"),
+                t.c.expires_us,
+                t.c.last_used_us,
+            )
             .join(t, t.c.principal_id == p.c.id)
-            .where(t.c.token_hash == hash_token(token), t.c.revoked_us.is_(None),
-                   p.c.revoked_us.is_(None))
+            .where(
+                t.c.token_hash == hash_token(token),
+                t.c.revoked_us.is_(None),
+                p.c.revoked_us.is_(None),
+            )
         ).first()
     if row is None or (row.expires_us is not None and row.expires_us <= now_us):
         return None
@@ -126,24 +181,43 @@ def authenticate_token(store: Store, token: str, *, now_us: int) -> Principal | 
         # last-used time to the minute: no write on every request
         with store.write() as conn:
             conn.execute(update(t).where(t.c.id == row.tid).values(last_used_us=now_us))
-    return Principal(row.name, row.nation, frozenset(orjson.loads(row.roles)), row.side, row.kind,
-                     row.id)
+    return Principal(
+        row.name, row.nation, frozenset(orjson.loads(row.roles)), row.side, row.kind, row.id
+    )
 
 
 def record_audit(
-    conn: Connection, *, now_us: int, principal: str, action: str, target: str,
-    client: str | None, detail: dict[str, Any],
+    conn: Connection,
+    *,
+    now_us: int,
+    principal: str,
+    action: str,
+    target: str,
+    client: str | None,
+    detail: dict[str, Any],
 ) -> None:
-    """Append one audit entry inside the caller's transaction."""
-    conn.execute(tables.audit_log.insert().values(
-        time_us=now_us, principal=principal, action=action, target=target, client=client,
-        detail=orjson.dumps(detail).decode(),
-    ))
+    """Append one audit entry inside the caller's transaction (access changes join the ledger)."""
+    entry = {
+        "time_us": now_us,
+        "principal": principal,
+        "action": action,
+        "target": target,
+        "client": client,
+        "detail": orjson.dumps(detail).decode(),
+    }
+    key = conn.execute(tables.audit_log.insert().values(**entry)).inserted_primary_key
+    if is_access_change(action):
+        assert key is not None
+        append_records(conn, "access_change", [{**entry, "seq": key[0]}], now_us=now_us)
 
 
 def query_audit(
-    conn: Connection, *, principal: str | None = None, action: str | None = None,
-    since_us: int | None = None, limit: int = 100,
+    conn: Connection,
+    *,
+    principal: str | None = None,
+    action: str | None = None,
+    since_us: int | None = None,
+    limit: int = 100,
 ) -> list[dict[str, Any]]:
     a = tables.audit_log
     q = select(a).order_by(a.c.seq.desc()).limit(limit)
@@ -154,8 +228,14 @@ def query_audit(
     if since_us is not None:
         q = q.where(a.c.time_us >= since_us)
     return [
-        {"seq": r.seq, "time": format_time(from_micros(r.time_us)), "principal": r.principal,
-         "action": r.action, "target": r.target, "client": r.client,
-         "detail": orjson.loads(r.detail)}
+        {
+            "seq": r.seq,
+            "time": format_time(from_micros(r.time_us)),
+            "principal": r.principal,
+            "action": r.action,
+            "target": r.target,
+            "client": r.client,
+            "detail": orjson.loads(r.detail),
+        }
         for r in conn.execute(q)
     ]

@@ -43,6 +43,8 @@ SPECS: dict[str, ListSpec] = {
         tables.tracks, "start_us", "end_us", "id", ("min_lat", "max_lat"), ("min_lon", "max_lon")
     ),
     "weather": ListSpec(tables.weather, "time_us", None, None, None, None),
+    "events": ListSpec(tables.events, "time_us", None, "id", ("lat", "lat"), ("lon", "lon")),
+    "findings": ListSpec(tables.findings, "time_us", None, "id", ("lat", "lat"), ("lon", "lon")),
 }
 
 
@@ -154,11 +156,17 @@ def list_records(
 
 
 def _item(kind: str, spec: ListSpec, row: Any) -> dict[str, Any]:
-    """The record as it arrived, plus the markings in force and when it was stored."""
-    item: dict[str, Any] = dict(orjson.loads(row["raw"]))
+    """An input as it arrived, or a derived record as made, with its markings in force."""
+    if "raw" in row:
+        item: dict[str, Any] = dict(orjson.loads(row["raw"]))
+        item["ingested_at"] = format_time(from_micros(row["ingested_us"]))
+    else:
+        item = dict(orjson.loads(row["record"]))
+        item["created_at"] = format_time(from_micros(row["created_us"]))
     if "markings" in row:
-        item["markings"] = orjson.loads(row["markings"])
-    item["ingested_at"] = format_time(from_micros(row["ingested_us"]))
+        markings = orjson.loads(row["markings"])
+        target = item["properties"] if item.get("type") == "Feature" else item
+        target["markings"] = markings
     return item
 
 

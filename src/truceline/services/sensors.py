@@ -17,6 +17,7 @@ from sqlalchemy import Connection, and_, or_, select
 
 from truceline.errors import InputError, NotFoundError, Problem
 from truceline.formats.records import Sensor
+from truceline.services.ledger import append_records
 from truceline.store import tables
 from truceline.store.engine import Store
 from truceline.timefmt import format_time, from_micros, to_micros
@@ -82,6 +83,7 @@ def record_status(store: Store, spans: list[StatusSpan], *, source: str, now_us:
         fresh = {r["content_hash"]: r for r in rows if r["content_hash"] not in existing}
         if fresh:
             conn.execute(tables.sensor_status.insert(), list(fresh.values()))
+            append_records(conn, "sensor_status", list(fresh.values()), now_us=now_us)
         return len(fresh)
 
 

@@ -251,3 +251,182 @@ ledger_cosignatures = Table(
     Column("received_us", BigInteger, nullable=False),
     UniqueConstraint("checkpoint_seq", "witness"),
 )
+
+# --- derived records: fused events and rule findings ---------------------------------------
+
+
+def _derived() -> list[Column[object]]:
+    """Columns of every derived record: its interchange JSON and its derived markings."""
+    return [
+        Column("record", Text, nullable=False),
+        Column("originator", String(32), nullable=False),
+        Column("markings", Text, nullable=False),
+        Column("audience", Text, nullable=False),
+        Column("created_us", BigInteger, nullable=False),
+    ]
+
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("time_us", BigInteger, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("phase", String(16), nullable=False),
+    Column("weapon", String(32), nullable=False),
+    Column("side", String(32)),
+    Column("paired_with", String(64)),
+    Column("n_sensors", Integer, nullable=False),
+    *_derived(),
+    Index("ix_events_time_id", "time_us", "id"),
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("rule", String(48), nullable=False),
+    Column("time_us", BigInteger, nullable=False),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("responsible_side", String(32)),
+    Column("affected_side", String(32)),
+    Column("grave", Integer, nullable=False),
+    Column("agreement_id", String(64), nullable=False),
+    Column("agreement_version", Integer, nullable=False),
+    *_derived(),
+    Index("ix_findings_time_id", "time_us", "id"),
+)
+
+fusion_progress = Table(
+    "fusion_progress",
+    metadata,
+    # One row (id = 1): the live fusion's watermark. Detections older than it have been
+    # fused; on restart the service re-reads from the last block boundary before it.
+    Column("id", Integer, primary_key=True),
+    Column("watermark_us", BigInteger, nullable=False),
+)
+
+# --- incidents, decisions, evidence -----------------------------------------------------
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("state", String(32), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("state_json", Text, nullable=False),  # truceline.incidents.IncidentState.as_dict
+    Column("title", Text, nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("time_from_us", BigInteger, nullable=False),
+    Column("time_to_us", BigInteger, nullable=False),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("uncertainty_m", Float),
+    Column("sector", String(128)),
+    Column("grade", String(16), nullable=False),
+    Column("grade_reason", Text, nullable=False),
+    Column("grave", Integer, nullable=False),
+    Column("responsible_side", String(32)),
+    Column("affected_side", String(32)),
+    Column("since_us", BigInteger, nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+    *_derived(),
+    Index("ix_incidents_time_id", "time_from_us", "id"),
+)
+
+incident_sources = Table(
+    "incident_sources",
+    metadata,
+    Column("incident_id", String(64), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("source_id", String(160), primary_key=True),
+    Column("attached_us", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    Index("ix_incident_sources_source", "kind", "source_id"),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", String(96), primary_key=True),
+    Column("incident_id", String(64), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("actor", String(160), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("at_us", BigInteger, nullable=False),
+    Column("record", Text, nullable=False),  # Decision.as_dict
+    UniqueConstraint("incident_id", "version"),
+)
+
+duplicate_proposals = Table(
+    "duplicate_proposals",
+    metadata,
+    Column("incident_a", String(64), primary_key=True),
+    Column("incident_b", String(64), primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # open, accepted, rejected
+    Column("created_us", BigInteger, nullable=False),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("filename", Text, nullable=False),
+    Column("media_type", String(128), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sensitive", Integer, nullable=False),
+    Column("description", Text),
+    Column("originator", String(32), nullable=False),
+    Column("markings", Text, nullable=False),
+    Column("audience", Text, nullable=False),
+    Column("uploaded_by", String(160), nullable=False),
+    Column("uploaded_us", BigInteger, nullable=False),
+)
+
+evidence_links = Table(
+    "evidence_links",
+    metadata,
+    Column("incident_id", String(64), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("linked_us", BigInteger, nullable=False),
+)
+
+custody = Table(
+    "custody",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("at_us", BigInteger, nullable=False),
+    Column("who", String(160), nullable=False),
+    Column("client", String(128)),
+    Column("action", String(32), nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+worker_progress = Table(
+    "worker_progress",
+    metadata,
+    # Where each polling worker got to (the newest stored-at time it has processed), so a
+    # restarted worker resumes; its effects are idempotent, so an overlap is harmless.
+    Column("name", String(64), primary_key=True),
+    Column("cursor_us", BigInteger, nullable=False),
+)
+
+incident_versions = Table(
+    "incident_versions",
+    metadata,
+    # Append-only history of what an incident row showed (sources, grade, sides): each
+    # change is a new row and a new ledger leaf, so old versions stay verifiable.
+    Column("id", String(96), primary_key=True),
+    Column("incident_id", String(64), nullable=False, index=True),
+    Column("record", Text, nullable=False),
+    Column("originator", String(32), nullable=False),
+    Column("markings", Text, nullable=False),
+    Column("audience", Text, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+)

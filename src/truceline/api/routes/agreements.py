@@ -55,9 +55,15 @@ def build_router() -> APIRouter:
             from truceline.services.principals import record_audit
 
             with get_store(request).write() as conn:
-                record_audit(conn, now_us=now_us(), principal=principal.name,
-                             action="agreement.load", target=f"{result.id} v{result.version}",
-                             client=client_address(request), detail={})
+                record_audit(
+                    conn,
+                    now_us=now_us(),
+                    principal=principal.name,
+                    action="agreement.load",
+                    target=f"{result.id} v{result.version}",
+                    client=client_address(request),
+                    detail={},
+                )
         return JSONResponse(body, status_code=201 if result.created else 200)
 
     @router.get("/agreements", summary="List agreement versions", name="list_agreements")

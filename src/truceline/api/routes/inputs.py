@@ -53,8 +53,10 @@ def add_ingest_route(router: APIRouter, kind_name: str, *, csv: bool = False) ->
             "bad ones. The same id with the same content is a no-op."
         ),
         openapi_extra=batch_body(kind.model, csv=csv),
-        responses={409: {"description": "an id is stored with different content"},
-                   422: {"description": "bad records; nothing was written"}},
+        responses={
+            409: {"description": "an id is stored with different content"},
+            422: {"description": "bad records; nothing was written"},
+        },
         name=f"ingest_{kind_name}",
     )
     async def _ingest(
@@ -70,8 +72,13 @@ def add_ingest_route(router: APIRouter, kind_name: str, *, csv: bool = False) ->
         else:
             results = iter_body(data, kind.model, source=source)
         report = ingest(
-            get_store(request), kind, results, source=source, skip_bad=(mode == "skip"),
-            now_us=now_us(), on_inserted=request.app.state.on_inserted,
+            get_store(request),
+            kind,
+            results,
+            source=source,
+            skip_bad=(mode == "skip"),
+            now_us=now_us(),
+            on_inserted=request.app.state.on_inserted,
             authorize=_authorizer(kind_name, principal),
         )
         return JSONResponse(report.as_dict(), status_code=201 if report.inserted else 200)
@@ -86,8 +93,12 @@ def _visibility(kind_name: str, principal: Principal) -> Any:
 def add_list_routes(router: APIRouter, kind_name: str, *, by_id: bool = True) -> None:
     reader = require("read")
 
-    @router.get(f"/{kind_name}", response_model=PageOut, summary=f"List {kind_name}",
-                name=f"list_{kind_name}")
+    @router.get(
+        f"/{kind_name}",
+        response_model=PageOut,
+        summary=f"List {kind_name}",
+        name=f"list_{kind_name}",
+    )
     def _list(
         request: Request,
         start: Annotated[str | None, Query(alias="from", description="RFC 3339, inclusive")] = None,
@@ -102,10 +113,16 @@ def add_list_routes(router: APIRouter, kind_name: str, *, by_id: bool = True) ->
         limit = min(limit, get_settings(request).page_limit)
         with get_store(request).read() as conn:
             page = list_records(
-                conn, kind_name,
-                start=time_param(start, "from"), end=time_param(end, "to"),
-                bbox=BBox.parse(bbox) if bbox else None, ids=id or (), sensor=sensor,
-                limit=limit, cursor=cursor, visible=_visibility(kind_name, principal),
+                conn,
+                kind_name,
+                start=time_param(start, "from"),
+                end=time_param(end, "to"),
+                bbox=BBox.parse(bbox) if bbox else None,
+                ids=id or (),
+                sensor=sensor,
+                limit=limit,
+                cursor=cursor,
+                visible=_visibility(kind_name, principal),
             )
         audit_reads(request, principal, kind_name, page.items)
         return {"items": page.items, "next": page.next_cursor}
@@ -113,14 +130,16 @@ def add_list_routes(router: APIRouter, kind_name: str, *, by_id: bool = True) ->
     if not by_id:
         return
 
-    @router.get(f"/{kind_name}/{{record_id}}", summary=f"One of the {kind_name}",
-                name=f"get_{kind_name}")
+    @router.get(
+        f"/{kind_name}/{{record_id}}", summary=f"One of the {kind_name}", name=f"get_{kind_name}"
+    )
     def _get(
         request: Request, record_id: str, principal: Principal = Depends(reader)
     ) -> dict[str, Any]:
         with get_store(request).read() as conn:
-            page = list_records(conn, kind_name, ids=[record_id], limit=1,
-                                visible=_visibility(kind_name, principal))
+            page = list_records(
+                conn, kind_name, ids=[record_id], limit=1, visible=_visibility(kind_name, principal)
+            )
         if not page.items:
             raise NotFoundError(f"{kind_name[:-1]} {record_id!r} not found")
         audit_reads(request, principal, kind_name, page.items)

@@ -28,30 +28,52 @@ class PrincipalIn(BaseModel):
 def build_router() -> APIRouter:
     router = APIRouter(tags=["access"])
 
-    @router.post("/principals", status_code=201, summary="Add a principal; its token is "
-                 "returned once", name="add_principal")
+    @router.post(
+        "/principals",
+        status_code=201,
+        summary="Add a principal; its token is returned once",
+        name="add_principal",
+    )
     def add(request: Request, body: PrincipalIn, admin: Admin) -> dict[str, Any]:
         now = now_us()
         expires = now + body.expires_in_days * 86_400_000_000 if body.expires_in_days else None
         created = svc.add_principal(
-            get_store(request), name=body.name, nation=body.nation, roles=body.roles,
-            side=body.side, kind=body.kind, expires_us=expires, now_us=now,
-            actor=admin.name, client=client_address(request),
+            get_store(request),
+            name=body.name,
+            nation=body.nation,
+            roles=body.roles,
+            side=body.side,
+            kind=body.kind,
+            expires_us=expires,
+            now_us=now,
+            actor=admin.name,
+            client=client_address(request),
         )
         p = created.principal
-        return {"name": p.name, "nation": p.nation, "roles": sorted(p.roles), "side": p.side,
-                "token": created.token}
+        return {
+            "name": p.name,
+            "nation": p.nation,
+            "roles": sorted(p.roles),
+            "side": p.side,
+            "token": created.token,
+        }
 
     @router.get("/principals", summary="List principals", name="list_principals")
     def list_all(request: Request, admin: Admin) -> dict[str, Any]:
         with get_store(request).read() as conn:
             return {"items": svc.list_principals(conn)}
 
-    @router.delete("/principals/{name}", summary="Revoke a principal and its tokens",
-                   name="revoke_principal")
+    @router.delete(
+        "/principals/{name}", summary="Revoke a principal and its tokens", name="revoke_principal"
+    )
     def revoke(request: Request, name: str, admin: Admin) -> dict[str, Any]:
-        svc.revoke_principal(get_store(request), name, now_us=now_us(), actor=admin.name,
-                             client=client_address(request))
+        svc.revoke_principal(
+            get_store(request),
+            name,
+            now_us=now_us(),
+            actor=admin.name,
+            client=client_address(request),
+        )
         return {"revoked": name}
 
     @router.get("/audit", summary="Query the audit log", name="query_audit")
@@ -69,8 +91,12 @@ def build_router() -> APIRouter:
     def whoami(principal: Annotated[Principal, Depends(require("read"))]) -> dict[str, Any]:
         from truceline.access.policy import release_tokens
 
-        return {"name": principal.name, "nation": principal.nation,
-                "roles": sorted(principal.roles), "side": principal.side,
-                "releasable_tokens": sorted(release_tokens(principal))}
+        return {
+            "name": principal.name,
+            "nation": principal.nation,
+            "roles": sorted(principal.roles),
+            "side": principal.side,
+            "releasable_tokens": sorted(release_tokens(principal)),
+        }
 
     return router

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from truceline.access.policy import Principal
 from truceline.api.auth import require
 from truceline.api.deps import get_store, time_param
-from truceline.errors import ForbiddenError, NotFoundError
 from truceline.api.routes.inputs import add_ingest_route
 from truceline.clock import now_us
+from truceline.errors import ForbiddenError, NotFoundError
 from truceline.services import sensors as svc
 from truceline.services.queries import BBox
 from truceline.store import tables
@@ -25,9 +25,7 @@ Reader = Annotated[Principal, Depends(require("read"))]
 
 def _visible_sensor(conn: Any, sensor_id: str, principal: Principal) -> dict[str, Any]:
     t = tables.sensors
-    row = conn.execute(
-        select(t.c.raw).where(t.c.id == sensor_id, visible(t, principal))
-    ).first()
+    row = conn.execute(select(t.c.raw).where(t.c.id == sensor_id, visible(t, principal))).first()
     if row is None:
         raise NotFoundError(f"sensor {sensor_id!r} not found")
     return dict(orjson.loads(row.raw))

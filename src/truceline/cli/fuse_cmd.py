@@ -1,0 +1,219 @@
+"""``truceline fuse``: detections in, located and paired events out (docs/formats/events.md).
+
+The detections file is streamed through :class:`truceline.fusion.engine.FusionEngine` in
+batches, with the watermark trailing the latest detection time read by ``--reorder-s``
+(so a file needs to be in time order only to within that many seconds), and events are
+written as they are released. Output goes to a temporary file next to ``--out`` that is
+renamed into place only when everything succeeded: on bad input nothing is written and
+the command exits with status 2 and a message naming the file, line and field.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import IO, Annotated
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from truceline.errors import InputError, Problem, TrucelineError
+from truceline.formats.readers import Parsed, iter_csv_rows, iter_ndjson, open_lines
+from truceline.formats.records import Detection, Sensor, Weather
+from truceline.fusion.engine import FusionEngine, SideOf
+from truceline.fusion.event import Event, event_to_feature
+
+BATCH = 2_000
+SENSOR_REQUIRED = ("id", "kind", "lat", "lon", "owner")
+
+
+def _problems(item: object) -> list[Problem]:
+    if isinstance(item, Problem):
+        return [item]
+    if isinstance(item, list):
+        return item
+    return []
+
+
+def read_sensors(path: Path) -> list[Sensor]:
+    """The registry; :class:`InputError` naming line and field of every bad row."""
+    out: list[Sensor] = []
+    problems: list[Problem] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for item in iter_csv_rows(fh, Sensor, source=str(path), required=SENSOR_REQUIRED):
+            if isinstance(item, Parsed):
+                out.append(item.record)
+            problems += _problems(item)
+    ids = [s.id for s in out]
+    if len(set(ids)) != len(ids):
+        dup = sorted({i for i in ids if ids.count(i) > 1})[0]
+        problems.append(Problem(str(path), None, "id", f"sensor id {dup!r} is not unique"))
+    if problems:
+        raise InputError(f"{path}: invalid sensor registry", problems=problems)
+    if not out:
+        raise InputError(f"{path}: the sensor registry is empty")
+    return out
+
+
+def read_weather(path: Path) -> list[Weather]:
+    """Weather records; :class:`InputError` on bad records."""
+    out: list[Weather] = []
+    problems: list[Problem] = []
+    with open_lines(path) as fh:
+        for item in iter_ndjson(fh, Weather, source=str(path)):
+            if isinstance(item, Parsed):
+                out.append(item.record)
+            problems += _problems(item)
+    if problems:
+        raise InputError(f"{path}: invalid weather file", problems=problems)
+    return out
+
+
+def agreement_sides(path: Path) -> SideOf:
+    """``side_of`` from an agreement file's control areas (imported lazily)."""
+    from truceline.agreement.io import read_agreement_file
+    from truceline.agreement.spatial import AgreementIndex
+
+    return AgreementIndex(read_agreement_file(path)).side_at_many
+
+
+class _Counting:
+    """Iterate a binary file's lines while reporting bytes read."""
+
+    def __init__(self, raw: IO[bytes], progress: Progress, task: int) -> None:
+        self.raw, self.progress, self.task = raw, progress, task
+
+    def __iter__(self) -> Iterator[bytes]:
+        for line in self.raw:
+            self.progress.advance(self.task, len(line))  # type: ignore[arg-type]
+            yield line
+
+
+def _detections(
+    path: Path, engine: FusionEngine, progress: Progress, task: int
+) -> Iterator[list[Detection]]:
+    """Batches of valid detections; the first bad record raises :class:`InputError`."""
+    batch: list[Detection] = []
+    net = engine.net
+    with open_lines(path) as raw:
+        for item in iter_ndjson(_Counting(raw, progress, task), Detection, source=str(path)):
+            problems = _problems(item)
+            if problems:
+                raise InputError(f"{path}: invalid detection", problems=problems)
+            assert isinstance(item, Parsed)
+            d: Detection = item.record
+            s = net.index.get(d.sensor)
+            if s is None:
+                raise InputError(f"{path}: invalid detection", problems=[Problem(
+                    str(path), item.line, "sensor", f"unknown sensor {d.sensor!r}", d.id)])  # fmt: skip
+            floor = engine.accepts_from
+            if floor is not None and d.time < floor:
+                raise InputError(f"{path}: detections out of order", problems=[Problem(
+                    str(path), item.line, "time",
+                    f"earlier than {floor.isoformat()}: the file must be in time order "
+                    "(within --reorder-s seconds)", d.id)])  # fmt: skip
+            if not engine.sensors[s].active_at(d.time):
+                raise InputError(f"{path}: invalid detection", problems=[Problem(
+                    str(path), item.line, "time",
+                    f"outside the active span of sensor {d.sensor!r}", d.id)])  # fmt: skip
+            batch.append(d)
+            if len(batch) >= BATCH:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def _write(fh: IO[bytes], events: list[Event], first: bool) -> bool:
+    for ev in events:
+        fh.write((b"\n" if first else b",\n") + orjson.dumps(event_to_feature(ev)))
+        first = False
+    return first
+
+
+def run_fuse(
+    sensors: Path,
+    detections: Path,
+    out: Path,
+    *,
+    weather: Path | None = None,
+    agreement: Path | None = None,
+    reorder_s: float = 60.0,
+    console: Console | None = None,
+) -> dict[str, int]:
+    """Fuse the files into ``out``; returns counts. Raises :class:`TrucelineError`."""
+    console = console or Console(stderr=True)
+    registry = read_sensors(sensors)
+    records = read_weather(weather) if weather else []
+    side_of = agreement_sides(agreement) if agreement else None
+    engine = FusionEngine(registry, records, side_of=side_of)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    tmp = Path(tmp_name)
+    n_events = n_detections = 0
+    try:
+        with os.fdopen(fd, "wb") as fh, Progress(
+            TextColumn("fusing"), BarColumn(), TextColumn("{task.fields[events]} events"),
+            TimeRemainingColumn(), console=console, transient=True,
+        ) as progress:  # fmt: skip
+            task = progress.add_task("fuse", total=detections.stat().st_size, events=0)
+            fh.write(b'{"type":"FeatureCollection","features":[')
+            first = True
+            latest = None
+            for batch in _detections(detections, engine, progress, task):
+                engine.add(batch)
+                n_detections += len(batch)
+                top = max(d.time for d in batch)
+                latest = top if latest is None or top > latest else latest
+                released = engine.ready(latest - timedelta(seconds=reorder_s))
+                first = _write(fh, released, first)
+                n_events += len(released)
+                progress.update(task, events=n_events)
+            released = engine.finish()
+            first = _write(fh, released, first)
+            n_events += len(released)
+            fh.write(b"\n]}\n")
+        tmp.replace(out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return {"detections": n_detections, "events": n_events, "duplicates": engine.duplicates}
+
+
+def fuse(
+    sensors: Annotated[Path, typer.Option(help="sensors.csv (docs/formats/sensors.md)")],
+    detections: Annotated[Path, typer.Option(help="detections.ndjson, in time order")],
+    out: Annotated[Path, typer.Option(help="events.geojson to write")],
+    weather: Annotated[Path | None, typer.Option(help="weather.ndjson")] = None,
+    agreement: Annotated[Path | None, typer.Option(help="agreement.geojson for sides")] = None,
+    reorder_s: Annotated[
+        float, typer.Option(min=0.0, help="how far out of time order detections may be, s")
+    ] = 60.0,
+) -> None:
+    """Fuse detections into located, paired, side-attributed blasts (events.geojson)."""
+    console = Console(stderr=True)
+    try:
+        counts = run_fuse(
+            sensors, detections, out, weather=weather, agreement=agreement,
+            reorder_s=reorder_s, console=console,
+        )  # fmt: skip
+    except TrucelineError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    console.print(
+        f"wrote {out}: {counts['events']} events from {counts['detections']} detections",
+        highlight=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``fuse`` to the main command."""
+    app.command("fuse")(fuse)

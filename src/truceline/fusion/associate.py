@@ -1,0 +1,438 @@
+"""Association of one block of picks into located events (pure, numpy).
+
+Candidates come from space-time partitioning (:mod:`truceline.fusion.partition`): every
+leaf box holds the picks that could have come from it. Each distinct set of picks is
+turned into a located candidate the way a seismic locator does it, all candidates at once
+(:mod:`truceline.fusion.batch`):
+
+1. one pick per sensor, the one whose implied origin time is closest to the box's;
+2. a robust (Cauchy) fit from the box's centre, so a mistimed pick cannot drag it;
+3. re-association against every free pick of the block: a pick joins when its residual,
+   normalised by its timing sigma and the prediction's own uncertainty, is within
+   ``gate_sigmas`` (the best pick per sensor); bearings beyond their gate are ignored;
+4. weighted least squares, dropping the worst pick while a normalised residual exceeds
+   ``reject_sigmas`` (mistimed picks), then 3–4 once more with the better location.
+
+A candidate is acceptable when it has enough sensors (``min_sensors``, or fewer with
+bearings), its chi-square passes the goodness-of-fit test at ``min_fit_p`` (picks of
+different blasts that happen to line up rarely fit to the millisecond), and its ellipse is
+bounded. Acceptable candidates are taken best first (most sensors, then best fit), each only
+if none of its picks is taken yet; candidates that lost picks are rebuilt from their boxes'
+remaining picks and the round repeats. A detection is therefore in at most one event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import chi2 as chi2_dist
+
+from truceline.fusion import batch
+from truceline.fusion.config import FusionConfig
+from truceline.fusion.ellipse import error_ellipse
+from truceline.fusion.locate import Fix
+from truceline.fusion.network import Network, WeatherAt, WeatherTable
+from truceline.fusion.partition import Geometry, Leaves, Limits, PickSet, partition
+from truceline.fusion.propagation import sound_speed
+from truceline.geo import F64, ecef_to_geodetic, enu_to_ecef
+
+I64 = np.ndarray
+MAX_ROUNDS = 6
+MAX_SHIFT_M = 3_000.0
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """One associated, located event: pool indices of its picks and its fix.
+
+    ``uses_bearing`` is parallel to ``picks``: whether that pick's bearing was kept.
+    ``fix.origin`` is relative to the block's reference time.
+    """
+
+    picks: I64
+    uses_bearing: np.ndarray
+    fix: Fix
+    weather: WeatherAt
+
+
+@dataclass
+class _Ctx:
+    pool: PickSet
+    free: np.ndarray
+    net: Network
+    table: WeatherTable
+    cfg: FusionConfig
+    ref: float
+    alive: np.ndarray
+
+
+@dataclass
+class _Sel:
+    """Flat (candidate, pool pick, uses bearing) triples, sorted by candidate."""
+
+    ci: I64
+    pi: I64
+    wb: np.ndarray
+
+
+def _first_per(keys: tuple[I64, ...], score: F64) -> I64:
+    """Indices of the smallest ``score`` in each group of equal ``keys``."""
+    if not len(score):
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((score, *reversed(keys)))
+    new = np.zeros(len(order), dtype=bool)
+    new[0] = True
+    for k in keys:
+        ks = k[order]
+        new[1:] |= ks[1:] != ks[:-1]
+    return np.sort(order[new])
+
+
+def _pad(sel: _Sel, n_cand: int) -> tuple[I64, I64, int]:
+    """Row (candidate) and column (slot) of each selected pick in a padded array."""
+    counts = np.bincount(sel.ci, minlength=n_cand)
+    start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    col = np.arange(len(sel.ci)) - start[sel.ci]
+    return sel.ci, col, int(max(counts.max(), 1))
+
+
+def _build(ctx: _Ctx, sel: _Sel, frames: batch.Frames, weather: list[WeatherAt]) -> tuple[
+    batch.Batch, I64
+]:
+    """Padded batch of the selected picks; also the pool index of each slot (−1 padding)."""
+    net, pool = ctx.net, ctx.pool
+    n = len(frames.lat)
+    row, col, k = _pad(sel, n)
+    s = pool.sensor[sel.pi]
+    slot = np.full((n, k), -1, dtype=np.int64)
+    slot[row, col] = sel.pi
+    mask = slot >= 0
+    sens_ecef = np.zeros((n, k, 3))
+    sens_ecef[row, col] = net.ecef[s]
+    t = np.zeros((n, k))
+    t[row, col] = pool.t[sel.pi]
+    sig = np.ones((n, k))
+    sig[row, col] = net.sigma_t[s]
+    bear = np.full((n, k), np.nan)
+    bear[row, col] = np.where(sel.wb, pool.bearing[sel.pi], np.nan)
+    sigb = np.ones((n, k))
+    sigb[row, col] = pool.sigma_b[sel.pi]
+    srot = np.tile(np.eye(3), (n, k, 1, 1))
+    srot[row, col] = net.rot[s]
+    brot = np.einsum("ckij,clj->ckil", srot, frames.rot)
+    speed = sound_speed(np.array([w.temperature_c for w in weather]))
+    wind = np.array([[w.wind_u_ms, w.wind_v_ms] for w in weather]).reshape(n, 2)
+    b = batch.Batch(
+        frames.local(sens_ecef), t, sig, bear, sigb, brot, mask, speed, wind,
+        frames.inv2n, frames.inv2m,
+    )  # fmt: skip
+    return b, slot
+
+
+def _heights(ctx: _Ctx, sel: _Sel, n: int) -> F64:
+    """Median height of each candidate's sensors (the spec's assumed source height)."""
+    row, col, k = _pad(sel, n)
+    h = np.full((n, k), np.nan)
+    h[row, col] = ctx.net.alt[ctx.pool.sensor[sel.pi]]
+    return np.asarray(np.nanmedian(h, axis=1), dtype=np.float64)
+
+
+def _initial(ctx: _Ctx, boxes: F64, ci: I64, pi: I64) -> tuple[_Sel, batch.Frames, F64, list[
+    WeatherAt
+]]:
+    """One pick per sensor per candidate, the frames at the boxes' centres, start values."""
+    net, pool = ctx.net, ctx.pool
+    n = len(boxes)
+    cx, cy = 0.5 * (boxes[:, 0] + boxes[:, 1]), 0.5 * (boxes[:, 2] + boxes[:, 3])
+    tmid = 0.5 * (boxes[:, 4] + boxes[:, 5])
+    up = -(cx * cx + cy * cy) / (2.0 * 6_371_000.0)
+    weather = [ctx.table.at(ctx.ref + float(t)) for t in tmid]
+    speed = sound_speed(np.array([w.temperature_c for w in weather]))
+    centre = np.stack([cx, cy, up], axis=1)
+    s = pool.sensor[pi]
+    d = np.linalg.norm(net.enu[s] - centre[ci], axis=1)
+    implied = pool.t[pi] - d / speed[ci]
+    keep = _first_per((ci, s), np.abs(implied - tmid[ci]))
+    sel = _Sel(ci[keep], pi[keep], np.isfinite(pool.bearing[pi[keep]]))
+    lat, lon, _ = ecef_to_geodetic(enu_to_ecef(centre, net.lat0, net.lon0, net.h0))
+    frames = batch.Frames(lat, lon, _heights(ctx, sel, n))
+    sums = np.bincount(sel.ci, weights=implied[keep], minlength=n)
+    origin0 = sums / np.maximum(np.bincount(sel.ci, minlength=n), 1)
+    x0 = np.stack([np.zeros(n), np.zeros(n), origin0], axis=1)
+    return sel, frames, x0, weather
+
+
+def _gate(ctx: _Ctx, frames: batch.Frames, weather: list[WeatherAt], x: F64, cov: F64) -> _Sel:
+    """Free picks that fit each candidate: the best per sensor, bearings checked."""
+    cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
+    n = len(x)
+    free = np.flatnonzero(ctx.free)
+    if not len(free) or not n:
+        return _Sel(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool))
+    speed = sound_speed(np.array([w.temperature_c for w in weather]))
+    wind = np.array([[w.wind_u_ms, w.wind_v_ms] for w in weather]).reshape(n, 2)
+    sens = frames.local(np.broadcast_to(net.ecef, (n, *net.ecef.shape)))
+    b = batch.Batch(
+        sens, np.zeros(sens.shape[:2]), np.ones(sens.shape[:2]), np.full(sens.shape[:2], np.nan),
+        np.ones(sens.shape[:2]), np.zeros((*sens.shape[:2], 3, 3)), np.ones(sens.shape[:2], bool),
+        speed, wind, frames.inv2n, frames.inv2m,
+    )  # fmt: skip
+    r, jac = batch.evaluate(b, x)
+    ns = len(net)
+    arrival = -r[:, :ns]  # with t = 0 and sigma = 1 the residual is −(origin + tt)
+    grad = jac[:, :ns, :]
+    var = np.einsum("csi,cij,csj->cs", grad, np.where(np.isfinite(cov), cov, 1e6), grad)
+    horiz = np.hypot(sens[..., 0] - x[:, None, 0], sens[..., 1] - x[:, None, 1])
+    s = pool.sensor[free]
+    sd = np.sqrt(net.sigma_t[s][None, :] ** 2 + np.maximum(var[:, s], 0.0))
+    z = np.abs(pool.t[free][None, :] - arrival[:, s]) / sd
+    ok = (z <= cfg.gate_sigmas) & (horiz[:, s] <= cfg.max_range_m)
+    ci, k = np.nonzero(ok)
+    pi = free[k]
+    keep = _first_per((ci, pool.sensor[pi]), z[ci, k])
+    ci, pi = ci[keep], pi[keep]
+    wb = np.isfinite(pool.bearing[pi])
+    if wb.any():
+        # A pick whose bearing points elsewhere came from another source: drop it whole.
+        src = np.einsum("ci,cij->cj", frames.surface(x[:, 0], x[:, 1]), frames.rot)
+        src = src + frames.origin
+        sp = pool.sensor[pi]
+        q = np.einsum("kij,kj->ki", net.rot[sp], src[ci] - net.ecef[sp])
+        az = np.arctan2(q[:, 0], q[:, 1])
+        off = np.abs((pool.bearing[pi] - az + np.pi) % (2 * np.pi) - np.pi)
+        bad = wb & (off > cfg.bearing_gate_sigmas * pool.sigma_b[pi])
+        ci, pi, wb = ci[~bad], pi[~bad], wb[~bad]
+    return _Sel(ci, pi, wb)
+
+
+def _reject(ctx: _Ctx, sel: _Sel, b: batch.Batch, slot: I64, x: F64) -> tuple[_Sel, bool]:
+    """Drop each candidate's worst pick (or bearing) beyond its gate; report a change."""
+    cfg = ctx.cfg
+    _, _, r = batch.covariance(b, x)
+    k = slot.shape[1]
+    zt, zb = np.abs(r[:, :k]), np.abs(r[:, k:])
+    wt, wbi = np.argmax(zt, axis=1), np.argmax(zb, axis=1)
+    rows = np.arange(len(x))
+    worst_t, worst_b = zt[rows, wt], zb[rows, wbi]
+    drop_b = (worst_b > cfg.bearing_gate_sigmas) & (worst_b >= worst_t)
+    drop_t = ~drop_b & (worst_t > cfg.reject_sigmas)
+    if not (drop_b.any() or drop_t.any()):
+        return sel, False
+    # Pool indices repeat across candidates: drop only from the candidate that asked.
+    owner_t = {int(slot[r_, c_]): int(r_) for r_, c_ in zip(rows[drop_t], wt[drop_t], strict=True)}
+    owner_b = {int(slot[r_, c_]): int(r_) for r_, c_ in zip(rows[drop_b], wbi[drop_b], strict=True)}
+    ci, pi = sel.ci.tolist(), sel.pi.tolist()
+    keep = np.array(
+        [owner_t.get(p) != c and owner_b.get(p) != c for c, p in zip(ci, pi, strict=True)],
+        dtype=bool,
+    )
+    return _Sel(sel.ci[keep], sel.pi[keep], sel.wb[keep]), True
+
+
+def _fit(ctx: _Ctx, sel: _Sel, frames: batch.Frames, weather: list[WeatherAt], x: F64,
+         *, robust: bool, iterations: int) -> tuple[F64, batch.Batch, I64]:  # fmt: skip
+    b, slot = _build(ctx, sel, frames, weather)
+    return batch.solve(b, x, robust=robust, iterations=iterations), b, slot
+
+
+def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64) -> list[tuple[tuple[float, ...], Located]]:
+    """Fit every candidate; return the acceptable ones with their ranking keys."""
+    cfg = ctx.cfg
+    sel, frames, x, weather = _initial(ctx, boxes, ci, pi)
+    x, _, _ = _fit(ctx, sel, frames, weather, x, robust=True, iterations=10)
+    b, slot = _build(ctx, sel, frames, weather)
+    for _ in range(2):
+        cov, _, _ = batch.covariance(b, x)
+        sel = _gate(ctx, frames, weather, x, cov)
+        x, b, slot = _fit(ctx, sel, frames, weather, x, robust=False, iterations=6)
+        for _ in range(3):
+            sel, changed = _reject(ctx, sel, b, slot, x)
+            if not changed:
+                break
+            x, b, slot = _fit(ctx, sel, frames, weather, x, robust=False, iterations=4)
+    cov, chi2, r = batch.covariance(b, x)
+    lat, lon = frames.geodetic(x[:, 0], x[:, 1])
+    return _accept(ctx, sel, slot, b, x, cov, chi2, r, lat, lon, frames, weather)
+
+
+def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, chi2: F64,
+            r: F64, lat: F64, lon: F64, frames: batch.Frames,
+            weather: list[WeatherAt]) -> list[tuple[tuple[float, ...], Located]]:  # fmt: skip
+    cfg = ctx.cfg
+    k = slot.shape[1]
+    n_t = b.mask.sum(axis=1)
+    n_b = (b.mask & np.isfinite(b.bear)).sum(axis=1)
+    dof = n_t + n_b - 3
+    p = np.where(dof > 0, chi2_dist.sf(chi2, np.maximum(dof, 1)), 1.0)
+    missed = _missed_near(ctx, b, slot, x, frames)
+    out = []
+    for c in range(len(x)):
+        enough = n_t[c] >= cfg.min_sensors or (
+            n_t[c] >= cfg.min_sensors_bearings and n_b[c] >= cfg.min_bearings
+        )
+        if not enough or p[c] < cfg.min_fit_p or not np.all(np.isfinite(cov[c])):
+            continue
+        if missed[c] >= 2 or (missed[c] >= 1 and n_t[c] <= cfg.small_event_sensors):
+            continue
+        if np.hypot(x[c, 0], x[c, 1]) > MAX_SHIFT_M:
+            continue
+        scale = max(1.0, chi2[c] / dof[c]) if dof[c] > 0 else 1.0
+        if error_ellipse(cov[c, :2, :2] * scale).semi_major_m > cfg.max_semi_major_m:
+            continue
+        m = b.mask[c]
+        picks = slot[c][m]
+        res_t = r[c, :k][m] * b.sig[c][m]
+        res_b = np.where(np.isfinite(b.bear[c][m]), r[c, k:][m] * b.sigb[c][m], np.nan)
+        order = np.argsort(picks)
+        fix = Fix(
+            lat=float(lat[c]), lon=float(lon[c]), height=float(frames.height[c]),
+            origin=float(x[c, 2]), cov=cov[c], res_t=res_t[order], res_b=res_b[order],
+            chi2=float(chi2[c]), dof=int(dof[c]), converged=True,
+        )  # fmt: skip
+        located = Located(picks[order], np.isfinite(b.bear[c][m])[order], fix, weather[c])
+        out.append(((-float(n_t[c]), -float(n_b[c]), float(chi2[c] / max(dof[c], 1))), located))
+    return out
+
+
+def _missed_near(ctx: _Ctx, b: batch.Batch, slot: I64, x: F64, frames: batch.Frames) -> I64:
+    """Sensors that should have heard each candidate but have no pick in it.
+
+    A blast loud enough to be picked at the hearing sensors' median distance ``d`` is
+    picked almost surely (spherical spreading loses 6 dB per halving of distance) by a
+    working sensor within ``near_fraction · d``. Picks that happen to line up from several
+    blasts (a ghost) put the source at an arbitrary point whose nearest sensors heard
+    nothing. Sensors not known to be working (``ctx.alive``) are not counted.
+    """
+    net, pool, alive = ctx.net, ctx.pool, ctx.alive
+    src = np.einsum("ci,cij->cj", frames.surface(x[:, 0], x[:, 1]), frames.rot) + frames.origin
+    dist = np.linalg.norm(net.ecef[None, :, :] - src[:, None, :], axis=2)
+    heard = np.zeros_like(dist, dtype=bool)
+    r_, c_ = np.nonzero(b.mask)
+    heard[r_, pool.sensor[slot[r_, c_]]] = True
+    d_heard = np.where(heard, dist, np.inf)
+    n_heard = heard.sum(axis=1)
+    ranked = np.sort(d_heard, axis=1)
+    rows = np.arange(len(x))
+    lo = ranked[rows, np.maximum((n_heard - 1) // 2, 0)]
+    hi = ranked[rows, np.maximum(n_heard // 2, 0)]
+    radius = ctx.cfg.near_fraction * 0.5 * (lo + hi)
+    near = alive[None, :] & ~heard & (dist < radius[:, None])
+    return np.asarray(near.sum(axis=1), dtype=np.int64)
+
+
+def _candidates(leaves: Leaves, sub: I64, free: np.ndarray, sensor: I64, min_sensors: int,
+                tried: set[bytes]) -> tuple[list[int], list[I64]]:  # fmt: skip
+    """Distinct, untried free pick sets of the leaves with enough sensors."""
+    boxes, sets = [], []
+    seen: set[bytes] = set()
+    for i in range(len(leaves.count)):
+        cand = sub[leaves.picks[leaves.start[i] : leaves.start[i + 1]]]
+        cand = cand[free[cand]]
+        if len(cand) < min_sensors:
+            continue
+        key = cand.tobytes()
+        if key in seen or key in tried:
+            continue
+        seen.add(key)
+        if len(np.unique(sensor[cand])) < min_sensors:
+            continue
+        boxes.append(i)
+        sets.append(cand)
+    tried |= seen
+    return boxes, sets
+
+
+def associate(
+    pool: PickSet,
+    used: np.ndarray,
+    net: Network,
+    weather: WeatherTable,
+    cfg: FusionConfig,
+    *,
+    ref: float,
+    window: tuple[float, float],
+    bounds: tuple[float, float, float, float],
+    alive: np.ndarray | None = None,
+) -> list[Located]:
+    """Find the events whose origin time lies in ``window`` (seconds relative to ``ref``).
+
+    ``pool`` holds the block's picks (times relative to ``ref``, sorted; bearings in each
+    sensor's own frame, radians); ``used`` marks picks already taken and is updated in
+    place. ``bounds`` is the search area (x0, x1, y0, y1) in the network's centre frame;
+    ``alive`` marks the sensors known to be working (default: those with a pick here).
+    """
+    if len(pool.t) == 0:
+        return []
+    if alive is None:
+        alive = np.zeros(len(net), dtype=bool)
+        alive[pool.sensor] = True
+    geo = _geometry(net, weather, ref + window[0], ref + window[1])
+    ctx = _Ctx(pool, ~used, net, weather, cfg, ref, alive)
+    out: list[Located] = []
+    for threshold in _thresholds(cfg.min_sensors):
+        out += _pass(ctx, geo, window, bounds, threshold)
+    used[:] = ~ctx.free
+    return out
+
+
+def _thresholds(minimum: int) -> list[int]:
+    """Sensor counts of the successive passes: strongest events first.
+
+    Blasts heard by many sensors are found first and take their picks, so the low
+    thresholds, where chance alignments of picks abound, see far fewer picks.
+    """
+    return sorted({max(minimum, t) for t in (12, 8, 6, minimum)}, reverse=True)
+
+
+def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
+          bounds: tuple[float, float, float, float], threshold: int) -> list[Located]:  # fmt: skip
+    """Partition the free picks with ``threshold`` sensors and extract events."""
+    cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
+    sub = np.flatnonzero(ctx.free)
+    if len(np.unique(pool.sensor[sub])) < threshold:
+        return []
+    glob = PickSet(
+        pool.t[sub],
+        pool.sensor[sub],
+        pool.bearing[sub] + net.convergence[pool.sensor[sub]],
+        pool.sigma_b[sub],
+    )
+    lim = Limits(
+        cfg.leaf_s, cfg.assoc_sigmas, cfg.model_tol_s, cfg.max_range_m, threshold,
+        cfg.min_sensors_bearings, cfg.min_bearings,
+    )  # fmt: skip
+    leaves = partition(np.array([*bounds, window[0], window[1]]), glob, geo, lim, ctx.alive)
+    out: list[Located] = []
+    tried: set[bytes] = set()
+    for _ in range(MAX_ROUNDS):
+        idx, sets = _candidates(leaves, sub, ctx.free, pool.sensor, threshold, tried)
+        if not idx:
+            break
+        ci = np.repeat(np.arange(len(sets)), [len(s) for s in sets])
+        found = _locate_all(ctx, leaves.box[idx], ci, np.concatenate(sets))
+        found.sort(key=lambda kv: kv[0])
+        accepted = 0
+        for _, ev in found:
+            if ctx.free[ev.picks].all():
+                ctx.free[ev.picks] = False
+                out.append(ev)
+                accepted += 1
+        if not accepted:
+            break
+    return out
+
+
+def _geometry(net: Network, table: WeatherTable, t0: float, t1: float) -> Geometry:
+    """Speed bounds over every weather record in force during ``[t0, t1]``."""
+    records = table.during(t0, t1)
+    speeds = sound_speed(np.array([w.temperature_c for w in records]))
+    ref = records[len(records) // 2]
+    slack = max(
+        float(np.hypot(w.wind_u_ms - ref.wind_u_ms, w.wind_v_ms - ref.wind_v_ms))
+        for w in records
+    )
+    return Geometry(
+        net.enu[:, 0], net.enu[:, 1], net.enu[:, 2], net.sigma_t, float(speeds.min()),
+        float(speeds.max()), ref.wind_u_ms, ref.wind_v_ms, slack,
+    )  # fmt: skip

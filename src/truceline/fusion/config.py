@@ -1,0 +1,91 @@
+"""Tunable settings of the fusion engine (pure).
+
+Every figure here is a physical bound or a statistical gate, not a fudge: the docstring of
+each field says which. The defaults are the ones the targets of issue 3 were measured with
+(see docs/fusion.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FusionConfig:
+    """Settings of :class:`truceline.fusion.engine.FusionEngine`.
+
+    Association (space-time partitioning, see :mod:`truceline.fusion.partition`):
+
+    - ``block_s``: length of the origin-time blocks that are associated one after another.
+      Blocks are anchored at the Unix epoch, so the blocks (and hence the events) do not
+      depend on how the input was chunked.
+    - ``max_range_m``: farthest a sensor is assumed to hear a blast; bounds the travel time
+      and so the latency (``max_range_m / min_sound_speed_ms``).
+    - ``search_margin_m``: how far outside the sensors' bounding box sources are sought.
+    - ``leaf_s``: size (in seconds of travel, i.e. metres / c) at which partitioning stops.
+    - ``model_tol_s``: slack for the association's approximations (curved-Earth height of
+      the candidate volume); the localiser itself is exact.
+    - ``assoc_sigmas``: a pick is consistent with a volume within this many timing sigmas.
+
+    Localisation and acceptance:
+
+    - ``gate_sigmas``: a pick joins an event when its normalised residual (timing sigma and
+      the prediction's own uncertainty combined) is below this.
+    - ``reject_sigmas``: after the fit, picks beyond this normalised residual are dropped
+      one at a time (largest first) and the event refitted.
+    - ``bearing_gate_sigmas``: same for bearings; a bearing beyond it is ignored (its
+      arrival time may still count).
+    - ``min_sensors``: distinct sensors an event needs with times only.
+    - ``min_sensors_bearings`` / ``min_bearings``: fewer sensors suffice when at least
+      ``min_bearings`` of them give a bearing (5 observations for 3 unknowns: as much
+      redundancy as five time-only sensors would give).
+    - ``min_fit_p``: goodness of fit: an event's chi-square must have at least this
+      upper-tail probability for its degrees of freedom.
+    - ``near_fraction`` / ``small_event_sensors``: an event is implausible when working
+      sensors closer than ``near_fraction`` times its median hearing distance did not hear
+      it: two such misses reject it, one does when it has at most ``small_event_sensors``.
+    - ``alive_window_s``: a sensor counts as working when it picked anything in this many
+      seconds before the block (or in the block itself).
+    - ``max_semi_major_m``: an event whose 95 % ellipse is longer than this is rejected as
+      undetermined.
+
+    Pairing (see :mod:`truceline.fusion.pairing`):
+
+    - ``pair_block_s``: launches are committed in blocks of this length; each block's
+      assignment looks ahead one maximum time of flight so that pairs across a block
+      boundary are judged together.
+    - ``unpaired_cost``: cost (negative log-likelihood units) of leaving an event unpaired;
+      a pair is made only when its cost is below the sum of its two events' costs.
+    - ``same_side_cost``: extra cost of a pair whose launch and impact lie in the same
+      side's control area (fire mostly crosses the line).
+    - ``label_accuracy``: assumed probability that one classifier label is right.
+    """
+
+    block_s: float = 60.0
+    max_range_m: float = 25_000.0
+    min_sound_speed_ms: float = 300.0
+    search_margin_m: float = 10_000.0
+    leaf_s: float = 0.15
+    model_tol_s: float = 0.01
+    assoc_sigmas: float = 4.0
+    gate_sigmas: float = 4.5
+    reject_sigmas: float = 4.0
+    bearing_gate_sigmas: float = 4.0
+    min_sensors: int = 4
+    min_sensors_bearings: int = 4
+    min_bearings: int = 2
+    max_semi_major_m: float = 5_000.0
+    min_fit_p: float = 1e-3
+    near_fraction: float = 0.5
+    alive_window_s: float = 900.0
+    small_event_sensors: int = 5
+    max_iterations: int = 30
+    pair_block_s: float = 60.0
+    unpaired_cost: float = 4.0
+    same_side_cost: float = 1.5
+    label_accuracy: float = 0.8
+
+    @property
+    def max_travel_s(self) -> float:
+        """Longest travel time any pick may have (seconds)."""
+        return self.max_range_m / self.min_sound_speed_ms

@@ -1,0 +1,368 @@
+"""The streaming fusion engine: detections in, located and paired events out (pure).
+
+The live service feeds batches as they arrive and asks for the events that can no longer
+change; the offline ``truceline fuse`` feeds everything and calls :meth:`finish`. Both get
+the same events, because every decision is made on a window of *detection time*, never on
+a batch:
+
+1. association runs on origin-time blocks ``[k B, (k+1) B)`` anchored at the Unix epoch;
+   block ``k`` runs once the watermark has passed the last arrival any of its events could
+   have, ``(k+1) B + max_travel + 2 s``, and sees exactly the picks of its time span that
+   earlier blocks left free;
+2. pairing commits launches in blocks ``[j P, (j+1) P)``, each solved together with every
+   event up to two maximum times of flight later (so a pair across a block boundary is
+   judged with all its competitors); once block ``j`` is committed the events of that span
+   cannot change any more and are released.
+
+Picks older than the block being associated are dropped, and events once released, so
+memory stays bounded by a few minutes of input. Detections that arrive after their block
+was processed (a broken watermark promise) are counted in ``late`` and ignored.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+import numpy as np
+
+from truceline.formats.records import Detection, Sensor, Weather
+from truceline.fusion.associate import Located, associate
+from truceline.fusion.config import FusionConfig
+from truceline.fusion.ellipse import error_ellipse
+from truceline.fusion.event import Event, event_id
+from truceline.fusion.labels import (
+    PHASE_CODE,
+    WEAPON_CODE,
+    best_weapon,
+    phase_from_llr,
+    phase_llr,
+    weapon_loglik,
+)
+from truceline.fusion.network import Network, WeatherTable
+from truceline.fusion.pairing import PairingCosts, PairingInput, solve_pairs
+from truceline.fusion.partition import PickSet
+from truceline.fusion.weapons import max_time_of_flight
+from truceline.geo import F64, geodetic_to_ecef
+from truceline.timefmt import from_micros, to_micros
+
+SideOf = Callable[[np.ndarray, np.ndarray], list[str | None]]
+POOL_MARGIN_S = 2.0
+ORIGIN_SLACK_S = 1.0
+
+
+@dataclass
+class _Buffer:
+    """Detections not yet behind the association front, sorted by (time, id)."""
+
+    t_us: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    sensor: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    bearing: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    sigma_b: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    phase: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    weapon: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U64"))
+    used: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    NAMES = ("t_us", "sensor", "bearing", "sigma_b", "phase", "weapon", "ids", "used")
+
+    def __len__(self) -> int:
+        return len(self.t_us)
+
+    def extend(self, parts: list[_Buffer]) -> None:
+        merged = {n: np.concatenate([getattr(self, n)] + [getattr(p, n) for p in parts])
+                  for n in self.NAMES}  # fmt: skip
+        order = np.lexsort((merged["ids"], merged["t_us"]))
+        for n in self.NAMES:
+            setattr(self, n, merged[n][order])
+
+    def drop_before(self, t_us: int) -> list[str]:
+        cut = int(np.searchsorted(self.t_us, t_us))
+        gone = [str(x) for x in self.ids[:cut]]
+        for n in self.NAMES:
+            setattr(self, n, getattr(self, n)[cut:])
+        return gone
+
+
+@dataclass
+class _Candidate:
+    """An associated event waiting for its pairing to be settled."""
+
+    event: Event
+    origin: float
+    ecef: F64
+    llr: float
+    wlog: F64
+    n_weapon_labels: int
+    partner: str | None = None
+    role: str | None = None
+    weapon: str | None = None
+
+
+class FusionEngine:
+    """Fuse detections into events; identical events however the input is chunked.
+
+    ``side_of(lats, lons)`` maps positions to side codes (``None`` outside every control
+    area); without it every event's ``side`` is ``None``.
+    """
+
+    def __init__(
+        self,
+        sensors: Sequence[Sensor],
+        weather: Sequence[Weather],
+        side_of: SideOf | None = None,
+        config: FusionConfig = FusionConfig(),
+    ) -> None:
+        self.config = config
+        self.sensors = list(sensors)
+        self.net = Network(sensors)
+        self.weather = WeatherTable(weather)
+        self.side_of = side_of
+        self._tof = max_time_of_flight()
+        margin = config.search_margin_m
+        e, n = self.net.enu[:, 0], self.net.enu[:, 1]
+        self._bounds = (e.min() - margin, e.max() + margin, n.min() - margin, n.max() + margin)
+        self._buf = _Buffer()
+        self._pending: list[_Buffer] = []
+        self._seen: set[str] = set()
+        self._block: int | None = None
+        self._floor_us = np.iinfo(np.int64).min
+        self._last_pick_us = np.full(len(self.net), np.iinfo(np.int64).min, dtype=np.int64)
+        self._cands: list[_Candidate] = []
+        self._pair_block: int | None = None
+        self._costs = PairingCosts(config.unpaired_cost, config.same_side_cost)
+        self.late = 0
+        self.inactive = 0
+        self.duplicates = 0
+
+    # ------------------------------------------------------------------ input
+
+    def add(self, detections: Sequence[Detection]) -> None:
+        """Take a batch of detections (any order; ids already seen are ignored).
+
+        Raises ``ValueError`` for a detection from a sensor that is not in the registry.
+        """
+        net = self.net
+        rows: list[tuple[int, int, float, float, int, int, str]] = []
+        for d in detections:
+            if d.id in self._seen:
+                self.duplicates += 1
+                continue
+            s = net.index.get(d.sensor)
+            if s is None:
+                raise ValueError(f"detection {d.id}: sensor {d.sensor!r} is not in the registry")
+            t_us = to_micros(d.time)
+            if t_us < self._floor_us:
+                self.late += 1
+                continue
+            if not net.active_from[s] <= t_us <= net.active_to[s]:
+                self.inactive += 1
+                continue
+            self._seen.add(d.id)
+            bearing = math.nan
+            if d.bearing_deg is not None and net.is_array[s]:
+                bearing = math.radians(d.bearing_deg)
+            sb = math.radians(d.bearing_sigma_deg) if d.bearing_sigma_deg else net.sigma_b[s]
+            rows.append(
+                (t_us, s, bearing, sb, PHASE_CODE[d.phase], WEAPON_CODE[d.weapon], d.id)
+            )
+        if rows:
+            cols = list(zip(*rows, strict=True))
+            self._pending.append(
+                _Buffer(
+                    np.array(cols[0], dtype=np.int64),
+                    np.array(cols[1], dtype=np.int64),
+                    np.array(cols[2], dtype=np.float64),
+                    np.array(cols[3], dtype=np.float64),
+                    np.array(cols[4], dtype=np.int64),
+                    np.array(cols[5], dtype=np.int64),
+                    np.array(cols[6], dtype="<U64"),
+                    np.zeros(len(rows), dtype=bool),
+                )
+            )
+
+    # ------------------------------------------------------------------ output
+
+    def ready(self, watermark: datetime) -> list[Event]:
+        """Events that can no longer change, given that every detection with a time up to
+        ``watermark`` has been added. Each event is returned once."""
+        return self._advance(to_micros(watermark) / 1e6, final=False)
+
+    def finish(self) -> list[Event]:
+        """Every remaining event (the input is complete)."""
+        return self._advance(math.inf, final=True)
+
+    @property
+    def accepts_from(self) -> datetime | None:
+        """Detections earlier than this would be late (``None`` before any processing)."""
+        if self._floor_us == np.iinfo(np.int64).min:
+            return None
+        return from_micros(int(self._floor_us))
+
+    # ------------------------------------------------------------------ association
+
+    def _advance(self, watermark: float, *, final: bool) -> list[Event]:
+        if self._pending:
+            self._buf.extend(self._pending)
+            self._pending = []
+        cfg = self.config
+        b, lag = cfg.block_s, cfg.max_travel_s + POOL_MARGIN_S
+        while len(self._buf):
+            first = self._buf.t_us[0] / 1e6
+            earliest = math.ceil((first - lag) / b) - 1
+            k = earliest if self._block is None else max(self._block, earliest)
+            if not final and (k + 1) * b + lag > watermark:
+                self._block = k
+                break
+            self._associate_block(k)
+            self._block = k + 1
+            floor = round(((k + 1) * b - POOL_MARGIN_S) * 1e6)
+            self._floor_us = max(self._floor_us, floor)
+            cut = int(np.searchsorted(self._buf.t_us, floor))
+            np.maximum.at(self._last_pick_us, self._buf.sensor[:cut], self._buf.t_us[:cut])
+            for gone in self._buf.drop_before(floor):
+                self._seen.discard(gone)
+        if self._block is not None and not final:
+            assoc_done = self._block * b - ORIGIN_SLACK_S
+        else:
+            assoc_done = math.inf
+        return self._pair_until(assoc_done)
+
+    def _associate_block(self, k: int) -> None:
+        cfg, buf = self.config, self._buf
+        b = cfg.block_s
+        ref = k * b
+        lo_us = round((ref - POOL_MARGIN_S) * 1e6)
+        hi_us = round(((k + 1) * b + cfg.max_travel_s + POOL_MARGIN_S) * 1e6)
+        lo, hi = np.searchsorted(buf.t_us, [lo_us, hi_us])
+        if hi - lo == 0:
+            return
+        pool = PickSet(
+            (buf.t_us[lo:hi] - round(ref * 1e6)) / 1e6,
+            buf.sensor[lo:hi],
+            buf.bearing[lo:hi],
+            buf.sigma_b[lo:hi],
+        )
+        used = buf.used[lo:hi]
+        alive = self._last_pick_us >= round((ref - cfg.alive_window_s) * 1e6)
+        alive[buf.sensor[lo:hi]] = True
+        found = associate(
+            pool,
+            used,
+            self.net,
+            self.weather,
+            cfg,
+            ref=ref,
+            window=(0.0, b),
+            bounds=self._bounds,
+            alive=alive,
+        )
+        keep = []
+        for f in found:
+            if -ORIGIN_SLACK_S <= f.fix.origin < b + ORIGIN_SLACK_S:
+                keep.append(f)
+            else:
+                used[f.picks] = False
+        buf.used[lo:hi] = used
+        if keep:
+            self._make_candidates(keep, ref, lo)
+
+    def _make_candidates(self, found: list[Located], ref: float, offset: int) -> None:
+        cfg, buf, net = self.config, self._buf, self.net
+        lats = np.array([f.fix.lat for f in found])
+        lons = np.array([f.fix.lon for f in found])
+        sides: list[str | None] = (
+            list(self.side_of(lats, lons)) if self.side_of else [None] * len(found)
+        )
+        for f, side in zip(found, sides, strict=True):
+            rows = f.picks + offset
+            ids = tuple(sorted(str(x) for x in buf.ids[rows]))
+            sensors = np.unique(buf.sensor[rows])
+            fix = f.fix
+            scale = max(1.0, fix.chi2 / fix.dof) if fix.dof > 0 else 1.0
+            cov = fix.cov * scale
+            ell = error_ellipse(cov[:2, :2])
+            origin = ref + fix.origin
+            wcodes = buf.weapon[rows]
+            event = Event(
+                id=event_id(ids),
+                time=from_micros(round(origin * 1e6)),
+                lat=fix.lat,
+                lon=fix.lon,
+                height_m=fix.height,
+                phase="unknown",
+                weapon="unknown",
+                detections=ids,
+                n_sensors=len(sensors),
+                semi_major_m=ell.semi_major_m,
+                semi_minor_m=ell.semi_minor_m,
+                azimuth_deg=ell.azimuth_deg,
+                side=side,
+                paired_with=None,
+                rms_residual_ms=float(np.sqrt(np.mean(fix.res_t**2)) * 1e3),
+                n_bearings=int(f.uses_bearing.sum()),
+                chi2=fix.chi2,
+                dof=fix.dof,
+                covariance=tuple(tuple(float(v) for v in row) for row in cov),
+            )
+            self._cands.append(
+                _Candidate(
+                    event,
+                    origin,
+                    geodetic_to_ecef(fix.lat, fix.lon, fix.height),
+                    phase_llr(buf.phase[rows], cfg.label_accuracy),
+                    weapon_loglik(wcodes, cfg.label_accuracy),
+                    int(np.sum(wcodes < len(WEAPON_CODE) - 1)),
+                )
+            )
+
+    # ------------------------------------------------------------------ pairing
+
+    def _pair_until(self, assoc_done: float) -> list[Event]:
+        p = self.config.pair_block_s
+        out: list[Event] = []
+        while self._cands:
+            self._cands.sort(key=lambda c: (c.origin, c.event.id))
+            first = self._cands[0].origin
+            j = math.floor(first / p)
+            if self._pair_block is not None:
+                j = max(j, self._pair_block)
+            if (j + 1) * p + 2.0 * self._tof > assoc_done:
+                self._pair_block = j
+                break
+            self._pair_block_commit(j)
+            self._pair_block = j + 1
+            end = (j + 1) * p
+            done = [c for c in self._cands if c.origin < end]
+            self._cands = [c for c in self._cands if c.origin >= end]
+            out.extend(self._final(c) for c in done)
+        return out
+
+    def _pair_block_commit(self, j: int) -> None:
+        p = self.config.pair_block_s
+        lo, hi = j * p, (j + 1) * p + 2.0 * self._tof
+        group = [c for c in self._cands if lo <= c.origin < hi and c.partner is None]
+        if len(group) < 2:
+            return
+        inp = PairingInput(
+            origin=np.array([c.origin - lo for c in group]),
+            ecef=np.array([c.ecef for c in group]),
+            phase_llr=np.array([c.llr for c in group]),
+            weapon_loglik=np.array([c.wlog for c in group]),
+            side=[c.event.side for c in group],
+            can_launch=np.ones(len(group), dtype=bool),
+        )
+        for a, bb, weapon in solve_pairs(inp, self._costs):
+            launch, impact = group[a], group[bb]
+            if launch.origin >= (j + 1) * p:
+                continue
+            launch.partner, impact.partner = impact.event.id, launch.event.id
+            launch.role, impact.role = "launch", "impact"
+            launch.weapon = impact.weapon = weapon
+
+    def _final(self, c: _Candidate) -> Event:
+        phase = c.role or phase_from_llr(c.llr)
+        weapon = c.weapon or best_weapon(c.wlog, c.n_weapon_labels)
+        return replace(c.event, phase=phase, weapon=weapon, paired_with=c.partner)

@@ -1,0 +1,83 @@
+"""Store fused events as derived records: markings from their detections, one ledger leaf.
+
+An event is releasable only where all of its detections are (a blast located from a US
+feed and a British feed is no wider than either), so its markings are derived from the
+stored detections' markings (``truceline.access.markings.derive``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, select
+
+from truceline.access.markings import derive
+from truceline.formats.records import Markings
+from truceline.fusion.event import Event, event_to_feature
+from truceline.services.ledger import append_records
+from truceline.services.rows import audience, markings_json
+from truceline.store import tables
+from truceline.timefmt import to_micros
+
+DERIVED_ORIGINATOR = "MISSION"
+
+
+def detection_markings(conn: Connection, ids: Sequence[str]) -> dict[str, Markings]:
+    t = tables.detections
+    out: dict[str, Markings] = {}
+    for i in range(0, len(ids), 500):
+        q = select(t.c.id, t.c.markings).where(t.c.id.in_(list(ids[i : i + 500])))
+        out.update(
+            {r.id: Markings.model_validate(orjson.loads(r.markings)) for r in conn.execute(q)}
+        )
+    return out
+
+
+def store_events(
+    conn: Connection, events: Sequence[Event], *, side_codes: Sequence[str], now_us: int
+) -> list[dict[str, Any]]:
+    """Insert events not stored yet (ids derive from inputs, so this is idempotent).
+
+    Returns the GeoJSON features of the events inserted now, with their markings.
+    """
+    if not events:
+        return []
+    t = tables.events
+    ids = [e.id for e in events]
+    known = set(conn.execute(select(t.c.id).where(t.c.id.in_(ids))).scalars())
+    fresh = [e for e in events if e.id not in known]
+    marks = detection_markings(conn, [d for e in fresh for d in e.detections])
+    rows, features = [], []
+    for e in fresh:
+        mk = derive(
+            [marks[d] for d in e.detections if d in marks],
+            side_codes=side_codes,
+            originator=DERIVED_ORIGINATOR,
+        )
+        feature = event_to_feature(e)
+        feature["properties"]["markings"] = mk.model_dump(mode="json", exclude_none=True)
+        rows.append(
+            {
+                "id": e.id,
+                "time_us": to_micros(e.time),
+                "lat": e.lat,
+                "lon": e.lon,
+                "phase": e.phase,
+                "weapon": e.weapon,
+                "side": e.side,
+                "paired_with": e.paired_with,
+                "n_sensors": e.n_sensors,
+                "record": orjson.dumps(feature).decode(),
+                "originator": DERIVED_ORIGINATOR,
+                "markings": markings_json(mk),
+                "audience": audience(mk),
+                "created_us": now_us,
+            }
+        )
+        features.append(feature)
+    if rows:
+        conn.execute(t.insert(), rows)
+        append_records(conn, "event", rows, now_us=now_us)
+    return features

@@ -1,0 +1,169 @@
+"""Live fusion: the same engine as `truceline fuse`, fed from the store as detections land.
+
+The worker polls the detections table (so detections ingested by any process, the API or
+the CLI, are fused) and feeds the streaming engine; the engine's windows are anchored on
+detection time, so the events equal those of the offline command on the same input.
+
+Watermark: detections may arrive out of order by up to ``lateness_s``; the watermark is the
+latest detection time seen minus that allowance. When the line falls quiet and the data is
+live (its latest time is within an hour of the wall clock), the wall clock advances it, so
+the last blasts before a lull are not held back.
+
+Restart: the released watermark is kept in ``fusion_progress``; a new worker replays from a
+lookback before it. Events already stored are skipped by id, so replay never duplicates.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import select, update
+
+from truceline.agreement.spatial import AgreementIndex
+from truceline.formats.records import Detection, Weather
+from truceline.fusion.config import FusionConfig
+from truceline.fusion.engine import FusionEngine
+from truceline.services.agreements import in_force
+from truceline.services.events import store_events
+from truceline.services.sensors import load_registry
+from truceline.store import tables
+from truceline.store.engine import Store
+from truceline.timefmt import from_micros
+
+LOOKBACK_US = 15 * 60 * 1_000_000  # replay window before the saved watermark on restart
+COMMIT_SLACK_US = 10 * 1_000_000  # rows may commit this long after their ingested_us
+LIVE_HORIZON_US = 3600 * 1_000_000
+
+OnEvents = Callable[[list[dict[str, Any]]], None]
+
+
+class LiveFusion:
+    """One fusion worker over a store. ``step()`` does one poll; ``run()`` loops."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock_us: Callable[[], int],
+        lateness_s: float = 60.0,
+        config: FusionConfig | None = None,
+        on_events: OnEvents | None = None,
+    ) -> None:
+        self.store = store
+        self.clock_us = clock_us
+        self.lateness_us = int(lateness_s * 1e6)
+        self.config = config or FusionConfig()
+        self.on_events = on_events
+        self._lock = threading.Lock()
+        self._engine: FusionEngine | None = None
+        self._sensor_count = -1
+        self._cursor_us = 0  # ingested_us already read (minus slack on each poll)
+        self._max_time_us = 0
+        self._released_us = 0
+        self._side_codes: tuple[str, ...] = ()
+        self.stop_event = threading.Event()
+
+    # -- state ---------------------------------------------------------------------
+
+    def _build_engine(self) -> FusionEngine:
+        with self.store.read() as conn:
+            sensors = list(load_registry(conn).values())
+            weather = [
+                Weather.model_validate(orjson.loads(r.raw))
+                for r in conn.execute(
+                    select(tables.weather.c.raw).order_by(tables.weather.c.time_us)
+                )
+            ]
+            agreements = in_force(conn, from_micros(self.clock_us()))
+            saved = conn.execute(select(tables.fusion_progress.c.watermark_us)).scalar()
+        side_of = None
+        if agreements:
+            index = AgreementIndex(agreements[0])
+            side_of = index.side_at_many
+            self._side_codes = agreements[0].side_codes
+        self._sensor_count = len(sensors)
+        if saved is not None:
+            self._released_us = int(saved)
+        return FusionEngine(sensors, weather, side_of=side_of, config=self.config)
+
+    def _registry_changed(self) -> bool:
+        with self.store.read() as conn:
+            from sqlalchemy import func
+
+            n = conn.execute(select(func.count()).select_from(tables.sensors)).scalar_one()
+        return int(n) != self._sensor_count
+
+    # -- one poll ------------------------------------------------------------------
+
+    def step(self, *, final: bool = False) -> int:
+        """Read newly stored detections, release what is final, store events; returns
+        how many events were stored."""
+        with self._lock:
+            if self._engine is None or self._registry_changed():
+                self._engine = self._build_engine()
+                self._cursor_us = 0
+            fed = self._feed(self._engine)
+            events = self._engine.finish() if final else self._engine.ready(self._watermark(fed))
+            return self._store(events)
+
+    def _feed(self, engine: FusionEngine) -> bool:
+        t = tables.detections
+        since = max(0, self._cursor_us - COMMIT_SLACK_US)
+        floor = max(0, self._released_us - LOOKBACK_US)
+        query = (
+            select(t.c.raw, t.c.ingested_us, t.c.time_us)
+            .where(t.c.ingested_us >= since, t.c.time_us >= floor)
+            .order_by(t.c.time_us, t.c.id)
+        )
+        batch: list[Detection] = []
+        with self.store.read() as conn:
+            for row in conn.execute(query):
+                batch.append(Detection.model_validate(orjson.loads(row.raw)))
+                self._cursor_us = max(self._cursor_us, row.ingested_us)
+                self._max_time_us = max(self._max_time_us, row.time_us)
+        if batch:
+            engine.add(batch)
+        return bool(batch)
+
+    def _watermark(self, fed: bool) -> datetime:
+        mark = self._max_time_us - self.lateness_us
+        now = self.clock_us()
+        if not fed and 0 < now - self._max_time_us < LIVE_HORIZON_US:
+            mark = max(mark, now - self.lateness_us)
+        return from_micros(max(mark, 0))
+
+    def _store(self, events: list[Any]) -> int:
+        if not events:
+            return 0
+        with self.store.write() as conn:
+            features = store_events(
+                conn, events, side_codes=self._side_codes, now_us=self.clock_us()
+            )
+            newest = max(int(e.time.timestamp() * 1e6) for e in events)
+            self._released_us = max(self._released_us, newest)
+            self._save_progress(conn)
+        if features and self.on_events is not None:
+            self.on_events(features)
+        return len(features)
+
+    def _save_progress(self, conn: Any) -> None:
+        p = tables.fusion_progress
+        if conn.execute(select(p.c.id)).first() is None:
+            conn.execute(p.insert().values(id=1, watermark_us=self._released_us))
+        else:
+            conn.execute(update(p).where(p.c.id == 1).values(watermark_us=self._released_us))
+
+    def run(self, interval_s: float = 2.0) -> None:
+        """Poll until ``stop_event`` is set (a daemon thread of `truceline serve`)."""
+        import logging
+
+        log = logging.getLogger("truceline.fusion")
+        while not self.stop_event.wait(interval_s):
+            try:
+                self.step()
+            except Exception:  # keep the worker alive; the next poll retries
+                log.exception("live fusion step failed")

@@ -1,0 +1,198 @@
+"""The judge: run the rules on new events, observations and tracks, store the findings,
+and attach findings and people's reports to incidents. Runs in the service as inputs
+arrive (a polling worker, so inputs stored by any process are judged) and on demand.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Table, select, update
+
+from truceline.access.markings import derive
+from truceline.agreement import Agreement, parse_agreement
+from truceline.agreement.spatial import AgreementIndex
+from truceline.errors import TrucelineError
+from truceline.formats.records import Markings, Observation, Track
+from truceline.incidents import Source
+from truceline.rules import Finding, check
+from truceline.services.incident_sources import finding_source, observation_source
+from truceline.services.incidents import attach_sources
+from truceline.services.ledger import append_records
+from truceline.services.rows import audience, markings_json
+from truceline.store import tables
+from truceline.store.engine import Store
+from truceline.timefmt import to_micros
+
+log = logging.getLogger("truceline.judge")
+WORKER = "judge"
+COMMIT_SLACK_US = 10 * 1_000_000
+CORRELATED_TYPES = ("monitor_report", "allegation", "open_source")
+
+
+def all_agreements(conn: Connection) -> list[Agreement]:
+    t = tables.agreements
+    return [
+        parse_agreement(orjson.loads(r.document), source=f"stored {r.id} v{r.version}")
+        for r in conn.execute(select(t.c.id, t.c.version, t.c.document))
+    ]
+
+
+def _new(conn: Connection, table: Table, stamp: str, since: int) -> list[Any]:
+    query = select(table).where(table.c[stamp] >= since).order_by(table.c[stamp])
+    return list(conn.execute(query).all())
+
+
+def _subject_markings(conn: Connection, ids: Sequence[str]) -> dict[str, Markings]:
+    out: dict[str, Markings] = {}
+    for table in (tables.events, tables.observations, tables.tracks):
+        for i in range(0, len(ids), 500):
+            q = select(table.c.id, table.c.markings).where(table.c.id.in_(list(ids[i : i + 500])))
+            out.update(
+                {r.id: Markings.model_validate(orjson.loads(r.markings)) for r in conn.execute(q)}
+            )
+    return out
+
+
+def store_findings(
+    conn: Connection, findings: Sequence[Finding], *, side_codes: Sequence[str], now_us: int
+) -> list[dict[str, Any]]:
+    """Insert findings not stored yet, releasable only where all their subjects are."""
+    t = tables.findings
+    ids = [f.id for f in findings]
+    known = set(conn.execute(select(t.c.id).where(t.c.id.in_(ids))).scalars()) if ids else set()
+    fresh = [f for f in findings if f.id not in known]
+    marks = _subject_markings(conn, sorted({s for f in fresh for s in f.subjects}))
+    stored = []
+    for f in fresh:
+        mk = derive([marks[s] for s in f.subjects if s in marks], side_codes=side_codes)
+        record = f.to_dict()
+        record["markings"] = mk.model_dump(mode="json", exclude_none=True)
+        row = {
+            "id": f.id,
+            "rule": f.rule,
+            "time_us": to_micros(f.time),
+            "lat": f.location[0] if f.location else None,
+            "lon": f.location[1] if f.location else None,
+            "responsible_side": f.responsible_side,
+            "affected_side": f.affected_side,
+            "grave": int(f.grave),
+            "agreement_id": f.agreement_id,
+            "agreement_version": f.agreement_version,
+            "record": orjson.dumps(record).decode(),
+            "originator": "MISSION",
+            "markings": markings_json(mk),
+            "audience": audience(mk),
+            "created_us": now_us,
+        }
+        conn.execute(t.insert().values(**row))
+        append_records(conn, "finding", [row], now_us=now_us)
+        stored.append(record)
+    return stored
+
+
+class Judge:
+    """A polling worker; ``step()`` judges what arrived since the last step."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock_us: Callable[[], int],
+        on_findings: Callable[[list[dict[str, Any]]], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock_us = clock_us
+        self.on_findings = on_findings
+        self._lock = threading.Lock()
+        self.stop_event = threading.Event()
+
+    def _cursor(self, conn: Connection) -> int:
+        w = tables.worker_progress
+        return int(conn.execute(select(w.c.cursor_us).where(w.c.name == WORKER)).scalar() or 0)
+
+    def _save(self, conn: Connection, cursor: int) -> None:
+        w = tables.worker_progress
+        if conn.execute(select(w.c.name).where(w.c.name == WORKER)).first() is None:
+            conn.execute(w.insert().values(name=WORKER, cursor_us=cursor))
+        else:
+            conn.execute(update(w).where(w.c.name == WORKER).values(cursor_us=cursor))
+
+    def step(self) -> dict[str, int]:
+        """Judge new inputs in one transaction; returns counts of what was made."""
+        with self._lock, self.store.write() as conn:
+            now = self.clock_us()
+            since = max(0, self._cursor(conn) - COMMIT_SLACK_US)
+            events = _new(conn, tables.events, "created_us", since)
+            observations = _new(conn, tables.observations, "ingested_us", since)
+            track_rows = _new(conn, tables.tracks, "ingested_us", since)
+            newest = max(
+                [
+                    since,
+                    *(r.created_us for r in events),
+                    *(r.ingested_us for r in [*observations, *track_rows]),
+                ]
+            )
+            agreements = all_agreements(conn)
+            if not agreements or not (events or observations or track_rows):
+                self._save(conn, newest)
+                return {"findings": 0, "incidents": 0}
+            features = self._with_pairs(conn, [orjson.loads(r.record) for r in events])
+            obs = [
+                Observation.model_validate(
+                    {**orjson.loads(r.raw), "markings": orjson.loads(r.markings)}
+                )
+                for r in observations
+            ]
+            trk = [
+                Track.model_validate({**orjson.loads(r.raw), "markings": orjson.loads(r.markings)})
+                for r in track_rows
+            ]
+            side_codes = sorted({c for a in agreements for c in a.side_codes})
+            findings = check(agreements, events=features, observations=obs, tracks=trk)
+            stored = store_findings(conn, findings, side_codes=side_codes, now_us=now)
+            sources = self._sources(conn, stored, observations)
+            latest = max(agreements, key=lambda a: (a.effective_from, a.version))
+            attached = attach_sources(conn, sources, now_us=now, index=AgreementIndex(latest))
+            self._save(conn, newest)
+        if stored and self.on_findings is not None:
+            self.on_findings(stored)
+        return {"findings": len(stored), "incidents": len(attached)}
+
+    def _with_pairs(self, conn: Connection, features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Add stored partners of paired events, so a pair is judged as one shot."""
+        have = {f["properties"]["id"] for f in features}
+        missing = {f["properties"].get("paired_with") for f in features} - have - {None}
+        if missing:
+            rows = conn.execute(
+                select(tables.events.c.record).where(tables.events.c.id.in_(missing))
+            )
+            features += [orjson.loads(r.record) for r in rows]
+        return features
+
+    def _sources(
+        self, conn: Connection, findings: list[dict[str, Any]], observations: list[Any]
+    ) -> list[Source]:
+        out = [finding_source(conn, f, Markings.model_validate(f["markings"])) for f in findings]
+        for r in observations:
+            raw = orjson.loads(r.raw)
+            if raw.get("type") in CORRELATED_TYPES:
+                try:
+                    src = observation_source(raw, Markings.model_validate(orjson.loads(r.markings)))
+                except (ValueError, TrucelineError) as exc:  # unplaceable: stays stored
+                    log.info("observation %s not correlated: %s", r.id, exc)
+                    continue
+                if src is not None:
+                    out.append(src)
+        return out
+
+    def run(self, interval_s: float = 3.0) -> None:
+        while not self.stop_event.wait(interval_s):
+            try:
+                self.step()
+            except Exception:
+                log.exception("judge step failed")

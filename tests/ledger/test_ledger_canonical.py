@@ -1,0 +1,75 @@
+"""The fast RFC 8785 serialiser gives exactly the reference package's bytes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from truceline.ledger.canonical import canonical_json
+
+_SAFE = 2**53 - 1
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-_SAFE, max_value=_SAFE)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.floats(min_value=-1e17, max_value=1e17).map(float.__round__).map(float)
+    | st.text()
+)
+json_values = st.recursive(
+    scalars,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _reference(value: Any) -> bytes | type[Exception]:
+    try:
+        return rfc8785.dumps(value)
+    except Exception as exc:  # the reference's verdict, whatever it is
+        return type(exc)
+
+
+@settings(max_examples=400, deadline=None)
+@given(json_values)
+def test_same_bytes_as_rfc8785(value: Any) -> None:
+    expected = _reference(value)
+    if isinstance(expected, bytes):
+        assert canonical_json(value) == expected
+    else:
+        with pytest.raises(expected):
+            canonical_json(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        48.0,
+        -0.0,
+        1e16,
+        1e15 + 0.5,
+        1e-5,
+        9.999e-6,
+        1e21,
+        1e-7,
+        2**53,
+        -(2**53),
+        5e-324,
+        {"\U0001f600": 1, "\ue000": 2},
+        "\ud800",
+        {"a": [1.0, 2.5, None]},
+    ],
+)
+def test_edge_values(value: Any) -> None:
+    expected = _reference(value)
+    if isinstance(expected, bytes):
+        assert canonical_json(value) == expected
+    else:
+        with pytest.raises(expected):
+            canonical_json(value)

@@ -1,0 +1,145 @@
+"""Rule ``fire``: sides from the launch and the impact, one finding per happening."""
+
+from __future__ import annotations
+
+from truceline.rules import check
+from truceline.rules.geodesic import GEOD
+
+from .conftest import agreement, east_of_line, event, located, observation
+
+A = agreement()
+
+
+def _pair() -> list[dict[str, object]]:
+    llat, llon = east_of_line(48.3, 9_000.0)  # B's ground
+    ilat, ilon = east_of_line(48.3, -4_000.0)  # A's ground
+    return [
+        event("ev-1", llat, llon, "launch", side="B", paired_with="ev-2"),
+        event(
+            "ev-2", ilat, ilon, "impact", side="A", paired_with="ev-1", time="2026-03-02T04:00:40Z"
+        ),
+    ]
+
+
+def test_a_paired_launch_and_impact_give_one_finding_with_both() -> None:
+    [f] = [f for f in check([A], events=_pair()) if f.rule == "fire"]
+    assert f.subjects == ("ev-1", "ev-2")
+    assert (f.responsible_side, f.affected_side, f.grave) == ("B", "A", False)
+    assert f.instrument == "Art. 1"
+    assert f.basis.startswith(
+        "launch located 9.0 km behind side B's line (95 % ellipse 40 m), "
+        "impact 4.0 km inside side A's area"
+    )
+    launch, impact = f.facts["shots"]
+    assert abs(launch["contact_line_distance_m"] - 9_000.0) < 0.1
+    assert abs(impact["contact_line_distance_m"] - 4_000.0) < 0.1
+    assert f.to_dict()["location"] == {"lat": impact["place"]["lat"], "lon": impact["place"]["lon"]}
+    assert f.to_dict()["time"] == "2026-03-02T04:00:00Z"  # when fire was opened
+
+
+def test_an_unpaired_impact_names_only_the_affected_side() -> None:
+    impact = _pair()[1]
+    impact["properties"]["paired_with"] = None  # type: ignore[index]
+    [f] = check([A], events=[impact])
+    assert (f.responsible_side, f.affected_side) == (None, "A")
+    assert "no side is named" in f.basis
+
+
+def test_an_unpaired_launch_names_only_the_responsible_side() -> None:
+    launch = _pair()[0]
+    [f] = check([A], events=[launch])
+    assert (f.responsible_side, f.affected_side) == ("B", None)
+
+
+def test_the_finding_keeps_its_id_when_the_impact_arrives_later() -> None:
+    launch, impact = _pair()
+    [alone] = check([A], events=[launch])
+    [both] = [f for f in check([A], events=[launch, impact]) if f.rule == "fire"]
+    assert alone.id == both.id
+    assert alone.subjects == ("ev-1",) and both.subjects == ("ev-1", "ev-2")
+
+
+def test_side_missing_from_the_event_is_taken_from_the_agreement() -> None:
+    lat, lon = east_of_line(48.1, 3_000.0)
+    [f] = check([A], events=[event("ev-9", lat, lon, "impact", side=None)])
+    assert f.affected_side == "B"
+    assert f.facts["shots"][0]["side_from"] == "agreement"
+
+
+def test_no_finding_when_fire_is_not_prohibited() -> None:
+    assert check([agreement(prohibited=["uav_overflight"])], events=_pair()) == []
+
+
+def test_nothing_before_effective_from_or_after_effective_to() -> None:
+    early = [dict(e) for e in _pair()]
+    for e in early:
+        e["properties"] = {**e["properties"], "time": "2026-02-28T23:59:59Z"}  # type: ignore[dict-item]
+    assert check([A], events=early) == []
+    ended = agreement(effective_to="2026-03-02T00:00:00Z")
+    assert check([ended], events=_pair()) == []
+    assert check([agreement(effective_to="2026-03-03T00:00:00Z")], events=_pair())
+
+
+def test_a_monitor_heard_explosion_is_placed_as_an_area() -> None:
+    obs = observation(
+        "mr-1",
+        "explosion",
+        subtype="undetermined",
+        means="heard",
+        observer={"lat": 48.2, "lon": 37.3},
+        direction_deg=90.0,
+        distance_m=[12_000.0, 18_000.0],
+    )
+    [f] = check([A], observations=[obs])
+    place = f.facts["shots"][0]["place"]
+    assert place["kind"] == "bearing_sector" and place["distance_m"] == [12_000.0, 18_000.0]
+    # 12-18 km east of 37.3 E is 37.46-37.54 E: the area straddles the line
+    assert "straddling the contact line" in f.basis
+    assert (f.responsible_side, f.affected_side) == (None, None)
+    az, _, d = GEOD.inv(37.3, 48.2, f.location[1], f.location[0])  # type: ignore[index]
+    assert 12_000.0 < d < 18_000.0 and abs(az - 90.0) < 0.5
+
+
+def test_reports_of_unjudged_types_are_left_to_the_incident_service() -> None:
+    lat, lon = east_of_line(48.1, -2_000.0)
+    claim = observation(
+        "al-1",
+        "explosion",
+        type="allegation",
+        originator="B",
+        accused_side="A",
+        **located(lat, lon),
+    )
+    assert check([A], observations=[claim]) == []
+
+
+def test_casualties_near_the_impact_make_the_fire_grave() -> None:
+    launch, impact = _pair()
+    ilat, ilon = impact["geometry"]["coordinates"][1], impact["geometry"]["coordinates"][0]  # type: ignore[index]
+    lon2, lat2, _ = GEOD.fwd(ilon, ilat, 45.0, 600.0)
+    hurt = observation(
+        "mr-cas",
+        "casualty",
+        time_from="2026-03-02T03:50:00Z",
+        time_to="2026-03-02T04:10:00Z",
+        casualties={"killed": 0, "injured": 2, "group": "civilian"},
+        **located(lat2, lon2, 100.0),
+    )
+    far_lon, far_lat, _ = GEOD.fwd(ilon, ilat, 45.0, 5_000.0)
+    far = observation(
+        "mr-far",
+        "casualty",
+        time_from="2026-03-02T03:50:00Z",
+        time_to="2026-03-02T04:10:00Z",
+        casualties={"killed": 1, "injured": 0, "group": "civilian"},
+        **located(far_lat, far_lon, 100.0),
+    )
+    [f] = [
+        f for f in check([A], events=[launch, impact], observations=[hurt, far]) if f.rule == "fire"
+    ]
+    assert f.grave and f.subjects == ("ev-1", "ev-2", "mr-cas")
+    assert f.facts["casualties"][0]["injured"] == 2
+    assert abs(f.facts["casualties"][0]["distance_m"] - 600.0) < 0.5
+    assert "2 injured (civilian)" in f.basis
+    [plain] = [g for g in check([A], events=[launch, impact]) if g.rule == "fire"]
+    assert plain.id == f.id and not plain.grave

@@ -1,0 +1,161 @@
+"""From stored reports to findings, incidents and a published determination, through the
+API, on both backends: the walk an analyst, an investigator, a reviewer and a commissioner
+make, and the refusals the workflow owes them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import TokenFor
+from tests.conftest import FIXED_NOW_US
+from truceline.cli.ingest_cmds import ingest_file
+from truceline.services import agreements
+from truceline.services.demo import demo_dir
+from truceline.services.judge import Judge
+from truceline.store.engine import Store
+
+pytest_plugins = ["tests.api.conftest"]
+
+
+def _load_reports(store: Store) -> dict[str, int]:
+    """The demo's agreement, sensors, observations and tracks (no detections: fast)."""
+    import orjson
+
+    folder = demo_dir()
+    agreements.load_agreement(
+        store,
+        orjson.loads((folder / "agreement.geojson").read_bytes()),
+        source="demo",
+        now_us=FIXED_NOW_US,
+    )
+    for kind in ("sensors", "observations", "tracks"):
+        name = "sensors.csv" if kind == "sensors" else f"{kind}.ndjson"
+        ingest_file(store, kind, Path(folder / name))
+    return Judge(store, clock_us=lambda: FIXED_NOW_US + 3_600_000_000).step()
+
+
+def _as(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_reports_become_findings_and_incidents(client: TestClient, store: Store) -> None:
+    made = _load_reports(store)
+    assert made["findings"] >= 20 and made["incidents"] >= 10
+    rules = {f["rule"] for f in client.get("/api/v1/findings?limit=1000").json()["items"]}
+    assert {
+        "weapon_in_withdrawal_zone",
+        "restriction_on_monitors",
+        "airspace",
+        "presence_in_disengagement_area",
+        "weapon_missing_from_holding_area",
+    } <= rules
+    queue = client.get("/api/v1/incidents?limit=1000").json()["items"]
+    assert all(i["state"] == "received" for i in queue)
+    confirmed = [i for i in queue if i["grade"] == "confirmed"]
+    assert confirmed, "an allegation matched by a monitor's fire report is corroborated"
+    # a second judge run adds nothing: ids derive from inputs
+    again = Judge(store, clock_us=lambda: FIXED_NOW_US + 7_200_000_000).step()
+    assert again["findings"] == 0
+
+
+def _act(
+    client: TestClient, token: str, incident: dict[str, Any], action: str, **payload: Any
+) -> Any:
+    body = {"version": incident["version"], **payload}
+    return client.post(
+        f"/api/v1/incidents/{incident['id']}/actions/{action}", json=body, headers=_as(token)
+    )
+
+
+def test_walk_from_received_to_published(
+    client: TestClient, store: Store, token_for: TokenFor
+) -> None:
+    _load_reports(store)
+    analyst = token_for("analyst", nation="GBR")
+    investigator = token_for("investigator", nation="FRA")
+    reviewer = token_for("reviewer", nation="POL")
+    commissioner = token_for("commissioner", nation="USA")
+    queue = client.get("/api/v1/incidents?grade=confirmed").json()["items"]
+    incident = client.get(f"/api/v1/incidents/{queue[0]['id']}", headers=_as(analyst)).json()
+    assert "triage" in incident["allowed_actions"]
+    assert incident["findings"] and incident["findings"][0]["basis"]
+
+    r = _act(client, investigator, incident, "triage")
+    assert r.status_code == 403  # not an analyst's action for an investigator
+    incident = _act(client, analyst, incident, "triage", grave=False).json()
+    assert incident["state"] == "triaged"
+    stale = client.post(
+        f"/api/v1/incidents/{incident['id']}/actions/assign",
+        json={"version": incident["version"] - 1},
+        headers=_as(investigator),
+    )
+    assert stale.status_code == 409
+    incident = _act(client, investigator, incident, "assign").json()
+    assert incident["state"] == "under_investigation"
+    incident = _act(
+        client,
+        investigator,
+        incident,
+        "submit",
+        summary="Crater analysis and the UA liaison's allegation agree with the patrol's bearing.",
+    ).json()
+    assert incident["state"] == "ready_for_review"
+    determination = {
+        "outcome": "violation",
+        "responsible_side": "RU",
+        "confidence": "medium",
+        "basis": "Patrol heard outgoing fire from RU-held ground; impact inside UA.",
+        "remedies": ["Notify both sides' liaison officers"],
+    }
+    r = _act(client, commissioner, incident, "publish")
+    assert r.status_code in (403, 409)  # cannot skip the determination
+    incident = _act(client, reviewer, incident, "determine", determination=determination).json()
+    assert incident["state"] == "determined"
+    assert incident["determination"]["responsible_side"] == "RU"
+    r = _act(client, analyst, incident, "determine", determination=determination)
+    assert r.status_code in (403, 409)  # sealed: a change is an amendment, never an edit
+    incident = _act(client, commissioner, incident, "publish").json()
+    assert incident["state"] == "published"
+    actions = [d["action"] for d in incident["timeline"]]
+    assert actions == ["receive", "triage", "assign", "submit", "determine", "publish"]
+
+
+def test_two_person_rule(client: TestClient, store: Store, token_for: TokenFor) -> None:
+    _load_reports(store)
+    analyst = token_for("analyst", nation="GBR")
+    both = token_for("investigator", "reviewer", nation="FRA")
+    incident = client.get("/api/v1/incidents").json()["items"][0]
+    incident = _act(client, analyst, incident, "triage").json()
+    incident = _act(client, both, incident, "assign").json()
+    incident = _act(client, both, incident, "submit", summary="done").json()
+    r = _act(
+        client,
+        both,
+        incident,
+        "determine",
+        determination={
+            "outcome": "no_violation",
+            "responsible_side": None,
+            "confidence": "not_attributable",
+            "basis": "No corroboration.",
+            "remedies": [],
+        },
+    )
+    assert r.status_code in (403, 409)
+    assert "investigat" in r.json()["detail"]
+
+
+def test_party_sees_only_released_incidents(
+    client: TestClient, store: Store, token_for: TokenFor
+) -> None:
+    _load_reports(store)
+    mission = {i["id"] for i in client.get("/api/v1/incidents?limit=1000").json()["items"]}
+    liaison = token_for("party_liaison", nation="UKR", side="UA")
+    seen = client.get("/api/v1/incidents?limit=1000", headers=_as(liaison)).json()["items"]
+    assert {i["id"] for i in seen} < mission
+    for item in seen:
+        tokens = set(item["markings"]["releasable_to"])
+        assert tokens & {"PARTIES", "UA", "PUBLIC"}
