@@ -52,6 +52,16 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/incidents/{incident_id}/actions/{action}"): "incidents:act",
     ("GET", "/api/v1/stats/violations"): "read",
     ("GET", "/api/v1/incidents-overdue"): "read",
+    ("GET", "/api/v1/stream"): "read",
+    # reports: built from what the caller may see; the public report as the public sees it
+    ("GET", "/api/v1/reports/days"): "read",
+    ("GET", "/api/v1/reports/daily"): "read",
+    ("GET", "/api/v1/reports/public/daily"): "public",
+    ("GET", "/api/v1/reports/spot/{incident_id}"): "read",
+    ("POST", "/api/v1/reports/daily/publish"): "reports:publish",
+    ("POST", "/api/v1/reports/spot/{incident_id}/publish"): "reports:publish",
+    ("GET", "/api/v1/reports/published"): "public",
+    ("GET", "/api/v1/reports/published/{report_id}"): "public",
     ("POST", "/api/v1/incidents/{incident_id}/evidence"): "evidence:upload",
     ("GET", "/api/v1/incidents/{incident_id}/evidence"): "evidence:read",
     ("GET", "/api/v1/evidence/{sha256}"): "evidence:read",
@@ -69,6 +79,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/ogc/collections/{collectionId}"): "public",
     ("GET", "/ogc/collections/{collectionId}/items"): "public",
     ("GET", "/ogc/collections/{collectionId}/items/{featureId}"): "public",
+    ("GET", "/"): "public",  # the web workspace: the page holds no data
+    ("GET", "/assets/{name}"): "public",
+    ("GET", "/config.json"): "public",
 }
 PATH_VALUES = {
     "collectionId": "events",
@@ -81,6 +94,7 @@ PATH_VALUES = {
     "sha256": "0" * 64,
     "name": "nobody",
     "kind": "detections",
+    "report_id": "0" * 64,
 }
 
 

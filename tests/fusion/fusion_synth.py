@@ -9,7 +9,7 @@ import numpy as np
 
 from truceline.formats.records import Detection, Sensor, Weather
 from truceline.fusion.propagation import travel_times
-from truceline.geo import enu_to_ecef, ecef_to_geodetic, geodetic_to_ecef
+from truceline.geo import ecef_to_geodetic, enu_to_ecef, geodetic_to_ecef
 
 LAT0, LON0 = 48.0, 37.8
 T0 = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)

@@ -24,4 +24,4 @@ def test_rotated_covariance_azimuth_clockwise_from_north() -> None:
 
 
 def test_chi2_quantile() -> None:
-    assert CHI2_2DOF_95 == pytest.approx(-2.0 * math.log(0.05))
+    assert pytest.approx(-2.0 * math.log(0.05)) == CHI2_2DOF_95

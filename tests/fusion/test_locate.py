@@ -1,12 +1,11 @@
 import numpy as np
 import pytest
+from fusion_synth import enu_to_latlon, grid_network
 
 from truceline.fusion.locate import Picks, locate, predict
 from truceline.fusion.network import Network, WeatherAt
 from truceline.fusion.propagation import travel_times
 from truceline.geo import ecef_to_enu, geodetic_to_ecef
-
-from fusion_synth import enu_to_latlon, grid_network
 
 
 def _picks(net: Network, lat: float, lon: float, h: float, w: WeatherAt, t0: float,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,10 +22,12 @@ from truceline.api.routes import (
     sensors,
 )
 from truceline.api.routes import evidence as evidence_routes
+from truceline.api.routes import reports as report_routes
+from truceline.api.routes import stream as stream_routes
 from truceline.api.routes import web as web_routes
 from truceline.api.schemas import COMPONENTS
 from truceline.clock import now_us
-from truceline.services.fusion_live import LiveFusion
+from truceline.services.workers import WorkerSet, build_workers
 from truceline.services.ingest import OnInserted
 from truceline.settings import Settings
 from truceline.store.engine import Store
@@ -50,18 +51,16 @@ def create_app(
     if store is None:
         store = Store(settings.database_url)
         store.migrate()
-    live = LiveFusion(store, clock_us=now_us, lateness_s=settings.fusion_lateness_s)
+    workers_set = WorkerSet(build_workers(store, settings, now_us), store)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        threads = [threading.Thread(target=live.run, name="fusion", daemon=True)]
         if run_workers:
-            for t in threads:
-                t.start()
+            workers_set.start()
         try:
             yield
         finally:
-            live.stop_event.set()
+            workers_set.stop()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -76,7 +75,7 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.on_inserted = on_inserted
-    app.state.fusion = live
+    app.state.workers = workers_set
     problems.install(app)
     auth.install(app, settings)
     app.include_router(agreements.build_router(), prefix=API)
@@ -89,6 +88,8 @@ def create_app(
     app.include_router(ledger.build_router(), prefix=API)
     app.include_router(ledger.well_known_router())
     app.include_router(exports.build_router(), prefix=API)
+    app.include_router(stream_routes.build_router(), prefix=API)
+    app.include_router(report_routes.build_router(), prefix=API)
     app.include_router(ogc.build_router())  # OGC API - Features, at /ogc
 
     @app.get(f"{API}/health", tags=["service"], summary="Liveness and store check")

@@ -109,8 +109,8 @@ def _detections(
             d: Detection = item.record
             s = net.index.get(d.sensor)
             if s is None:
-                raise InputError(f"{path}: invalid detection", problems=[Problem(
-                    str(path), item.line, "sensor", f"unknown sensor {d.sensor!r}", d.id)])  # fmt: skip
+                bad = Problem(str(path), item.line, "sensor", f"unknown sensor {d.sensor!r}", d.id)
+                raise InputError(f"{path}: invalid detection", problems=[bad])
             floor = engine.accepts_from
             if floor is not None and d.time < floor:
                 raise InputError(f"{path}: detections out of order", problems=[Problem(

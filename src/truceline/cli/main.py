@@ -82,6 +82,34 @@ def serve(
     uvicorn.run(application, host=bind_host, port=bind_port, log_level=cfg.log_level)
 
 
+@app.command("worker")
+def worker(
+    only: Annotated[list[str] | None, typer.Option(help="run only these workers")] = None,
+) -> None:
+    """Run the background workers (fusion, rules, ...) without serving HTTP.
+
+    Run as many as you like against one database: each worker runs in one process at a
+    time (a lease), and another takes over when that process stops.
+    """
+    import signal
+    import threading
+
+    from truceline.services.workers import WorkerSet, build_workers
+
+    with user_errors():
+        cfg = settings()
+        store = open_store()
+    chosen = [w for w in build_workers(store, cfg, now_us) if not only or w.name in only]
+    running = WorkerSet(chosen, store)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    running.start()
+    console.print(f"workers running: {', '.join(w.name for w in chosen)} (Ctrl-C stops)")
+    done.wait()
+    running.stop()
+
+
 @app.command("demo")
 def demo(
     no_serve: Annotated[

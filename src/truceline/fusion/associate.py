@@ -40,6 +40,7 @@ from truceline.geo import F64, ecef_to_geodetic, enu_to_ecef
 I64 = np.ndarray
 MAX_ROUNDS = 6
 MAX_SHIFT_M = 3_000.0
+NEAR_WINDOW_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +98,9 @@ def _pad(sel: _Sel, n_cand: int) -> tuple[I64, I64, int]:
     return sel.ci, col, int(max(counts.max(), 1))
 
 
-def _build(ctx: _Ctx, sel: _Sel, frames: batch.Frames, weather: list[WeatherAt]) -> tuple[
-    batch.Batch, I64
-]:
+def _build(
+    ctx: _Ctx, sel: _Sel, frames: batch.Frames, weather: list[WeatherAt]
+) -> tuple[batch.Batch, I64]:
     """Padded batch of the selected picks; also the pool index of each slot (−1 padding)."""
     net, pool = ctx.net, ctx.pool
     n = len(frames.lat)
@@ -138,9 +139,9 @@ def _heights(ctx: _Ctx, sel: _Sel, n: int) -> F64:
     return np.asarray(np.nanmedian(h, axis=1), dtype=np.float64)
 
 
-def _initial(ctx: _Ctx, boxes: F64, ci: I64, pi: I64) -> tuple[_Sel, batch.Frames, F64, list[
-    WeatherAt
-]]:
+def _initial(
+    ctx: _Ctx, boxes: F64, ci: I64, pi: I64
+) -> tuple[_Sel, batch.Frames, F64, list[WeatherAt]]:
     """One pick per sensor per candidate, the frames at the boxes' centres, start values."""
     net, pool = ctx.net, ctx.pool
     n = len(boxes)
@@ -238,7 +239,6 @@ def _fit(ctx: _Ctx, sel: _Sel, frames: batch.Frames, weather: list[WeatherAt], x
 
 def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64) -> list[tuple[tuple[float, ...], Located]]:
     """Fit every candidate; return the acceptable ones with their ranking keys."""
-    cfg = ctx.cfg
     sel, frames, x, weather = _initial(ctx, boxes, ci, pi)
     x, _, _ = _fit(ctx, sel, frames, weather, x, robust=True, iterations=10)
     b, slot = _build(ctx, sel, frames, weather)
@@ -266,7 +266,7 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
     dof = n_t + n_b - 3
     p = np.where(dof > 0, chi2_dist.sf(chi2, np.maximum(dof, 1)), 1.0)
     missed = _missed_near(ctx, b, slot, x, frames)
-    out = []
+    out: list[tuple[tuple[float, ...], Located]] = []
     for c in range(len(x)):
         enough = n_t[c] >= cfg.min_sensors or (
             n_t[c] >= cfg.min_sensors_bearings and n_b[c] >= cfg.min_bearings
@@ -296,15 +296,18 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
 
 
 def _missed_near(ctx: _Ctx, b: batch.Batch, slot: I64, x: F64, frames: batch.Frames) -> I64:
-    """Sensors that should have heard each candidate but have no pick in it.
+    """Sensors that should have heard each candidate but have no pick at that time.
 
     A blast loud enough to be picked at the hearing sensors' median distance ``d`` is
     picked almost surely (spherical spreading loses 6 dB per halving of distance) by a
     working sensor within ``near_fraction · d``. Picks that happen to line up from several
     blasts (a ghost) put the source at an arbitrary point whose nearest sensors heard
-    nothing. Sensors not known to be working (``ctx.alive``) are not counted.
+    nothing. A near sensor counts as missed only when it has no pick at all (free or
+    taken by another event) within ``NEAR_WINDOW_S`` of the predicted arrival; sensors not
+    known to be working (``ctx.alive``) are not counted.
     """
     net, pool, alive = ctx.net, ctx.pool, ctx.alive
+    n = len(x)
     src = np.einsum("ci,cij->cj", frames.surface(x[:, 0], x[:, 1]), frames.rot) + frames.origin
     dist = np.linalg.norm(net.ecef[None, :, :] - src[:, None, :], axis=2)
     heard = np.zeros_like(dist, dtype=bool)
@@ -313,12 +316,27 @@ def _missed_near(ctx: _Ctx, b: batch.Batch, slot: I64, x: F64, frames: batch.Fra
     d_heard = np.where(heard, dist, np.inf)
     n_heard = heard.sum(axis=1)
     ranked = np.sort(d_heard, axis=1)
-    rows = np.arange(len(x))
+    rows = np.arange(n)
     lo = ranked[rows, np.maximum((n_heard - 1) // 2, 0)]
     hi = ranked[rows, np.maximum(n_heard // 2, 0)]
     radius = ctx.cfg.near_fraction * 0.5 * (lo + hi)
     near = alive[None, :] & ~heard & (dist < radius[:, None])
-    return np.asarray(near.sum(axis=1), dtype=np.int64)
+    ci, si = np.nonzero(near)
+    if not len(ci):
+        return np.zeros(n, dtype=np.int64)
+    speed = b.speed[ci]
+    arrival = x[ci, 2] + dist[ci, si] / speed
+    span = 1e4
+    keys = np.sort(pool.sensor * span + pool.t)
+    q = si * span + arrival
+    pos = np.clip(np.searchsorted(keys, q), 1, max(len(keys) - 1, 1))
+    gap = (
+        np.minimum(np.abs(keys[pos] - q), np.abs(keys[pos - 1] - q))
+        if len(keys) > 1
+        else (np.abs(keys[0] - q))
+    )
+    missed = gap > NEAR_WINDOW_S
+    return np.bincount(ci[missed], minlength=n).astype(np.int64)
 
 
 def _candidates(leaves: Leaves, sub: I64, free: np.ndarray, sensor: I64, min_sensors: int,
@@ -372,8 +390,84 @@ def associate(
     out: list[Located] = []
     for threshold in _thresholds(cfg.min_sensors):
         out += _pass(ctx, geo, window, bounds, threshold)
+        out += _repeat_sources(ctx, out, window)
     used[:] = ~ctx.free
     return out
+
+
+def _repeat_sources(
+    ctx: _Ctx, masters: list[Located], window: tuple[float, float]
+) -> list[Located]:
+    """More blasts from the very spot of an event already found (a launcher's salvo).
+
+    Master-event association: with the source fixed at a well-located event, each free pick
+    implies an origin time ``t − tt``; picks of a repeat shot from the same spot agree on it
+    to within their timing errors, so a tight cluster of implied origins over several
+    sensors is a candidate even when rounds follow each other every half second, where
+    free-location candidates mix picks of neighbouring rounds. Candidates are then fitted
+    and accepted exactly like the others (their location is free again in the fit).
+    """
+    from truceline.fusion.locate import predict
+
+    cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
+    out: list[Located] = []
+    for _ in range(MAX_ROUNDS):
+        sets: list[I64] = []
+        centres: list[F64] = []
+        for m in masters + out:
+            if len(m.picks) < cfg.repeat_min_master:
+                continue
+            free = np.flatnonzero(ctx.free)
+            if len(free) < cfg.min_sensors:
+                break
+            arrival, _ = predict(net.ecef, m.fix, m.weather)
+            implied = pool.t[free] - (arrival[pool.sensor[free]] - m.fix.origin)
+            inside = (implied >= window[0] - 1.0) & (implied < window[1] + 1.0)
+            free, implied = free[inside], implied[inside]
+            order = np.argsort(implied, kind="stable")
+            free, implied = free[order], implied[order]
+            width = 2.0 * (cfg.assoc_sigmas * float(net.sigma_t.max()) + 0.005)
+            ends = np.searchsorted(implied, implied + width, side="right")
+            for i in range(len(free)):
+                group = free[i : ends[i]]
+                if len(group) < cfg.min_sensors:
+                    continue
+                sensors = pool.sensor[group]
+                if len(np.unique(sensors)) < cfg.min_sensors:
+                    continue
+                mid = float(np.median(implied[i : ends[i]]))
+                pos = _first_per((sensors,), np.abs(implied[i : ends[i]] - mid))
+                sets.append(group[pos])
+                centres.append(_centre_box(net, m.fix, mid))
+        if not sets:
+            break
+        uniq: dict[bytes, int] = {}
+        for k, st in enumerate(sets):
+            uniq.setdefault(np.sort(st).tobytes(), k)
+        keep = sorted(uniq.values())
+        sets = [sets[k] for k in keep]
+        boxes = np.array([centres[k] for k in keep])
+        ci = np.repeat(np.arange(len(sets)), [len(st) for st in sets])
+        found = _locate_all(ctx, boxes, ci, np.concatenate(sets))
+        found.sort(key=lambda kv: kv[0])
+        accepted = 0
+        for _, ev in found:
+            if ctx.free[ev.picks].all():
+                ctx.free[ev.picks] = False
+                out.append(ev)
+                accepted += 1
+        if not accepted:
+            break
+    return out
+
+
+def _centre_box(net: Network, fix: Fix, origin: float) -> F64:
+    """A small box (centre frame) at a fix, around an origin time."""
+    from truceline.geo import ecef_to_enu, geodetic_to_ecef
+
+    e, n, _ = ecef_to_enu(geodetic_to_ecef(fix.lat, fix.lon, fix.height), net.lat0, net.lon0,
+                          net.h0)  # fmt: skip
+    return np.array([e - 1.0, e + 1.0, n - 1.0, n + 1.0, origin - 0.01, origin + 0.01])
 
 
 def _thresholds(minimum: int) -> list[int]:
@@ -429,8 +523,7 @@ def _geometry(net: Network, table: WeatherTable, t0: float, t1: float) -> Geomet
     speeds = sound_speed(np.array([w.temperature_c for w in records]))
     ref = records[len(records) // 2]
     slack = max(
-        float(np.hypot(w.wind_u_ms - ref.wind_u_ms, w.wind_v_ms - ref.wind_v_ms))
-        for w in records
+        float(np.hypot(w.wind_u_ms - ref.wind_u_ms, w.wind_v_ms - ref.wind_v_ms)) for w in records
     )
     return Geometry(
         net.enu[:, 0], net.enu[:, 1], net.enu[:, 2], net.sigma_t, float(speeds.min()),

@@ -46,6 +46,8 @@ class FusionConfig:
       it: two such misses reject it, one does when it has at most ``small_event_sensors``.
     - ``alive_window_s``: a sensor counts as working when it picked anything in this many
       seconds before the block (or in the block itself).
+    - ``repeat_min_master``: events with at least this many picks serve as masters for
+      the repeat-source search (more rounds from the same launcher).
     - ``max_semi_major_m``: an event whose 95 % ellipse is longer than this is rejected as
       undetermined.
 
@@ -75,7 +77,8 @@ class FusionConfig:
     min_sensors_bearings: int = 4
     min_bearings: int = 2
     max_semi_major_m: float = 5_000.0
-    min_fit_p: float = 1e-3
+    repeat_min_master: int = 6
+    min_fit_p: float = 1e-4
     near_fraction: float = 0.5
     alive_window_s: float = 900.0
     small_event_sensors: int = 5

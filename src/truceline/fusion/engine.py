@@ -165,9 +165,7 @@ class FusionEngine:
             if d.bearing_deg is not None and net.is_array[s]:
                 bearing = math.radians(d.bearing_deg)
             sb = math.radians(d.bearing_sigma_deg) if d.bearing_sigma_deg else net.sigma_b[s]
-            rows.append(
-                (t_us, s, bearing, sb, PHASE_CODE[d.phase], WEAPON_CODE[d.weapon], d.id)
-            )
+            rows.append((t_us, s, bearing, sb, PHASE_CODE[d.phase], WEAPON_CODE[d.weapon], d.id))
         if rows:
             cols = list(zip(*rows, strict=True))
             self._pending.append(
@@ -224,10 +222,19 @@ class FusionEngine:
             np.maximum.at(self._last_pick_us, self._buf.sensor[:cut], self._buf.t_us[:cut])
             for gone in self._buf.drop_before(floor):
                 self._seen.discard(gone)
-        if self._block is not None and not final:
-            assoc_done = self._block * b - ORIGIN_SLACK_S
-        else:
+        if final:
             assoc_done = math.inf
+        else:
+            # Blocks before the first one with picks, and every block whose inputs are all
+            # in by the watermark, are done (empty blocks have no events).
+            ready_upto = math.floor((watermark - lag) / b)
+            pending = math.inf
+            if len(self._buf):
+                pending = math.ceil((self._buf.t_us[0] / 1e6 - lag) / b) - 1
+            done = min(ready_upto, pending)
+            if self._block is not None:
+                done = max(done, self._block) if not len(self._buf) else min(done, self._block)
+            assoc_done = done * b - ORIGIN_SLACK_S
         return self._pair_until(assoc_done)
 
     def _associate_block(self, k: int) -> None:
@@ -270,7 +277,7 @@ class FusionEngine:
             self._make_candidates(keep, ref, lo)
 
     def _make_candidates(self, found: list[Located], ref: float, offset: int) -> None:
-        cfg, buf, net = self.config, self._buf, self.net
+        cfg, buf = self.config, self._buf
         lats = np.array([f.fix.lat for f in found])
         lons = np.array([f.fix.lon for f in found])
         sides: list[str | None] = (

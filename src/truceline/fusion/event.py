@@ -49,7 +49,7 @@ class Event:
     n_bearings: int = 0
     chi2: float = 0.0
     dof: int = 0
-    covariance: tuple[tuple[float, float, float], ...] = ()
+    covariance: tuple[tuple[float, ...], ...] = ()
 
 
 def _r(x: float, nd: int) -> float:

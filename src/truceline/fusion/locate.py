@@ -108,9 +108,7 @@ class Frame:
         return float(lat), float(lon)
 
 
-def travel_model(
-    rel: F64, speed: float, wind_u: float, wind_v: float
-) -> tuple[F64, F64, F64]:
+def travel_model(rel: F64, speed: float, wind_u: float, wind_v: float) -> tuple[F64, F64, F64]:
     """Travel times and their derivatives for sensors at ``rel`` (ENU, sensor − source).
 
     Returns ``(tt, dtt_de, dtt_dn)`` for a move of the source by (de, dn). With
@@ -260,7 +258,7 @@ def locate(
         lon=lon,
         height=height,
         origin=float(x[2]),
-        cov=cov,
+        cov=np.asarray(cov, dtype=np.float64),
         res_t=res_t,
         res_b=res_b,
         chi2=float(r @ r),
@@ -269,9 +267,7 @@ def locate(
     )
 
 
-def predict(
-    sensors_ecef: F64, fix: Fix, weather: WeatherAt
-) -> tuple[F64, F64]:
+def predict(sensors_ecef: F64, fix: Fix, weather: WeatherAt) -> tuple[F64, F64]:
     """Predicted arrival times at the given sensors and their standard deviations.
 
     The deviation propagates the fix's covariance through the gradient of the arrival
@@ -280,8 +276,9 @@ def predict(
     """
     frame = Frame(fix.lat, fix.lon, fix.height)
     rel = frame.to_local(sensors_ecef)
-    tt, de, dn = travel_model(rel, float(sound_speed(weather.temperature_c)),
-                              weather.wind_u_ms, weather.wind_v_ms)
+    tt, de, dn = travel_model(
+        rel, float(sound_speed(weather.temperature_c)), weather.wind_u_ms, weather.wind_v_ms
+    )
     g = np.stack([de, dn, np.ones_like(de)], axis=1)
     var = np.einsum("ni,ij,nj->n", g, fix.cov, g)
     return fix.origin + tt, np.sqrt(np.maximum(var, 0.0))

@@ -40,7 +40,10 @@ class Network:
         self.sigma_b = np.radians(np.array([s.bearing_sigma_deg for s in sensors]))
         self.is_array = np.array([s.kind == "acoustic_array" for s in sensors], dtype=bool)
         self.active_from = np.array(
-            [to_micros(s.active_from) if s.active_from else np.iinfo(np.int64).min for s in sensors],
+            [
+                to_micros(s.active_from) if s.active_from else np.iinfo(np.int64).min
+                for s in sensors
+            ],
             dtype=np.int64,
         )
         self.active_to = np.array(

@@ -208,7 +208,10 @@ def partition(
         new_id = np.cumsum(split) - 1
         parents = box[split]
         dim = np.argmax(size[split], axis=1)
-        mid = 0.5 * (parents[np.arange(len(parents)), 2 * dim] + parents[np.arange(len(parents)), 2 * dim + 1])
+        mid = 0.5 * (
+            parents[np.arange(len(parents)), 2 * dim]
+            + parents[np.arange(len(parents)), 2 * dim + 1]
+        )
         lower, upper = parents.copy(), parents.copy()
         rows = np.arange(len(parents))
         lower[rows, 2 * dim + 1] = mid
@@ -225,6 +228,4 @@ def partition(
     all_pp = np.concatenate(leaf_pp)
     order = np.lexsort((all_pp, all_pv))
     start = np.searchsorted(all_pv[order], np.arange(n_leaves + 1))
-    return Leaves(
-        np.concatenate(leaf_boxes), start, all_pp[order], np.concatenate(leaf_count)
-    )
+    return Leaves(np.concatenate(leaf_boxes), start, all_pp[order], np.concatenate(leaf_count))

@@ -65,7 +65,6 @@ class LiveFusion:
         self._max_time_us = 0
         self._released_us = 0
         self._side_codes: tuple[str, ...] = ()
-        self.stop_event = threading.Event()
 
     # -- state ---------------------------------------------------------------------
 
@@ -156,14 +155,3 @@ class LiveFusion:
             conn.execute(p.insert().values(id=1, watermark_us=self._released_us))
         else:
             conn.execute(update(p).where(p.c.id == 1).values(watermark_us=self._released_us))
-
-    def run(self, interval_s: float = 2.0) -> None:
-        """Poll until ``stop_event`` is set (a daemon thread of `truceline serve`)."""
-        import logging
-
-        log = logging.getLogger("truceline.fusion")
-        while not self.stop_event.wait(interval_s):
-            try:
-                self.step()
-            except Exception:  # keep the worker alive; the next poll retries
-                log.exception("live fusion step failed")

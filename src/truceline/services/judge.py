@@ -109,7 +109,6 @@ class Judge:
         self.clock_us = clock_us
         self.on_findings = on_findings
         self._lock = threading.Lock()
-        self.stop_event = threading.Event()
 
     def _cursor(self, conn: Connection) -> int:
         w = tables.worker_progress
@@ -189,10 +188,3 @@ class Judge:
                 if src is not None:
                     out.append(src)
         return out
-
-    def run(self, interval_s: float = 3.0) -> None:
-        while not self.stop_event.wait(interval_s):
-            try:
-                self.step()
-            except Exception:
-                log.exception("judge step failed")

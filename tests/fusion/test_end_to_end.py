@@ -1,0 +1,29 @@
+"""A small simulated scenario through the whole engine, scored by the evaluator."""
+
+import pytest
+
+from truceline.agreement.parse import parse_agreement
+from truceline.agreement.spatial import AgreementIndex
+from truceline.fusion.engine import FusionEngine
+from truceline.fusion.evaluate import evaluate, parse_events
+from truceline.fusion.event import event_to_feature
+from truceline.fusion.simulate import SimulationConfig, simulate
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_moderate_single_shot_fire(seed: int) -> None:
+    # Single shots only: dense MLRS salvos are scored in docs/fusion.md, not here.
+    cfg = SimulationConfig.from_preset("moderate", seed=seed, hours=0.15, salvos_per_hour=0.0)
+    sc = simulate(cfg)
+    side_of = AgreementIndex(parse_agreement(sc.agreement, source="agreement")).side_at_many
+    engine = FusionEngine(sc.sensors, sc.weather, side_of=side_of)
+    engine.add(sc.detections)
+    doc = {"features": [event_to_feature(e) for e in engine.finish()]}
+    report = evaluate(sc.truth, parse_events(doc, source="events"), sc.sensors, sc.weather)
+    assert report.eligible_blasts > 50
+    assert report.recall >= 0.97
+    assert report.precision >= 0.97
+    assert report.median_error_to_crb <= 1.5
+    assert report.side_accuracy_far >= 0.99
+    assert report.detections_in_several_events == 0
+    assert report.pairing_accuracy >= 0.7

@@ -1,0 +1,81 @@
+import csv
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+import typer
+from fusion_synth import Blast, enu_to_latlon, grid_network, picks
+from typer.testing import CliRunner
+
+from truceline.cli.fuse_cmd import register
+from truceline.formats.records import to_json_dict
+
+
+@pytest.fixture()
+def app() -> typer.Typer:
+    app = typer.Typer()
+    register(app)
+
+    @app.callback()
+    def main() -> None:  # a group, so that "fuse" is a subcommand
+        pass
+
+    return app
+
+
+def _write_inputs(tmp: Path) -> tuple[Path, Path]:
+    sensors = grid_network()
+    rng = np.random.default_rng(0)
+    blasts = [Blast(f"B{k}", *enu_to_latlon(-2000.0 + 900 * k, 1000.0 - 700 * k), 5.0 + 12 * k)
+              for k in range(4)]  # fmt: skip
+    dets = picks(sensors, blasts, rng)
+    s_path, d_path = tmp / "sensors.csv", tmp / "detections.ndjson"
+    with s_path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["id", "kind", "lat", "lon", "alt_m", "owner",
+                                           "timing_sigma_ms", "bearing_sigma_deg"])  # fmt: skip
+        w.writeheader()
+        for s in sensors:
+            w.writerow({k: v for k, v in to_json_dict(s).items() if k in w.fieldnames})
+    d_path.write_bytes(b"".join(orjson.dumps(to_json_dict(d)) + b"\n" for d in dets))
+    return s_path, d_path
+
+
+def test_fuse_writes_events_geojson(app: typer.Typer, tmp_path: Path) -> None:
+    s_path, d_path = _write_inputs(tmp_path)
+    out = tmp_path / "events.geojson"
+    res = CliRunner().invoke(app, ["fuse", "--sensors", str(s_path), "--detections",
+                                   str(d_path), "--out", str(out)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = orjson.loads(out.read_bytes())
+    assert doc["type"] == "FeatureCollection"
+    assert len(doc["features"]) == 4
+    assert [f["properties"]["n_sensors"] for f in doc["features"]] == [16] * 4
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_bad_record_names_line_and_field_and_writes_nothing(
+    app: typer.Typer, tmp_path: Path
+) -> None:
+    s_path, d_path = _write_inputs(tmp_path)
+    lines = d_path.read_bytes().splitlines(keepends=True)
+    lines[9] = b'{"id":"x1","sensor":"S001","time":"yesterday"}\n'
+    d_path.write_bytes(b"".join(lines))
+    out = tmp_path / "events.geojson"
+    res = CliRunner().invoke(app, ["fuse", "--sensors", str(s_path), "--detections",
+                                   str(d_path), "--out", str(out)])  # fmt: skip
+    assert res.exit_code == 2
+    assert "line 10" in res.output and "'time'" in res.output
+    assert not out.exists()
+    assert list(tmp_path.glob("*.tmp")) == []
+
+
+def test_unknown_sensor_is_an_error(app: typer.Typer, tmp_path: Path) -> None:
+    s_path, d_path = _write_inputs(tmp_path)
+    d_path.write_bytes(
+        d_path.read_bytes() + b'{"id":"x2","sensor":"NOPE","time":"2026-03-01T05:00:00Z"}\n'
+    )
+    res = CliRunner().invoke(app, ["fuse", "--sensors", str(s_path), "--detections",
+                                   str(d_path), "--out", str(tmp_path / "e.geojson")])  # fmt: skip
+    assert res.exit_code == 2
+    assert "'sensor'" in res.output and "NOPE" in res.output
