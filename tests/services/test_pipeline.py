@@ -17,8 +17,6 @@ from truceline.services.demo import demo_dir
 from truceline.services.judge import Judge
 from truceline.store.engine import Store
 
-pytest_plugins = ["tests.api.conftest"]
-
 
 def _load_reports(store: Store) -> dict[str, int]:
     """The demo's agreement, sensors, observations and tracks (no detections: fast)."""
