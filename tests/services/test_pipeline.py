@@ -157,3 +157,45 @@ def test_party_sees_only_released_incidents(
     for item in seen:
         tokens = set(item["markings"]["releasable_to"])
         assert tokens & {"PARTIES", "UA", "PUBLIC"}
+
+
+def test_sanitised_release_for_a_party(
+    client: TestClient, store: Store, token_for: TokenFor
+) -> None:
+    """A commissioner releases a finding the parties may not see, withholding its facts;
+    the release is audited and the original stays as marked."""
+    _load_reports(store)
+    liaison = _as(token_for("party_liaison", nation="RUS", side="RU"))
+    findings = client.get("/api/v1/findings?limit=1000").json()["items"]
+    hidden = next(
+        f
+        for f in findings
+        if not {"PARTIES", "RU", "PUBLIC"} & set(f["markings"]["releasable_to"])
+        and not f["markings"].get("originator_controlled")
+    )
+    assert client.get(f"/api/v1/findings/{hidden['id']}", headers=liaison).status_code == 404
+    body = {
+        "kind": "finding",
+        "record_id": hidden["id"],
+        "releasable_to": ["PARTIES", "MISSION"],
+        "withheld": ["facts"],
+        "reason": "Both liaison officers asked for the basis.",
+    }
+    analyst = _as(token_for("analyst", nation="GBR"))
+    assert client.post("/api/v1/releases", json=body, headers=analyst).status_code == 403
+    r = client.post(
+        "/api/v1/releases", json=body, headers=_as(token_for("commissioner", nation="USA"))
+    )
+    assert r.status_code == 201, r.text
+    release = r.json()
+    assert "facts" not in release["record"] and release["record"]["basis"] == hidden["basis"]
+    seen = client.get(f"/api/v1/releases/{release['id']}", headers=liaison).json()
+    assert seen["record_id"] == hidden["id"] and seen["withheld"] == ["facts"]
+    assert client.get(f"/api/v1/findings/{hidden['id']}", headers=liaison).status_code == 404
+    audit = client.get("/api/v1/audit?action=access.release").json()["items"]
+    assert audit and audit[0]["detail"]["withheld"] == ["facts"]
+    bad = {**body, "withheld": ["no_such_field"]}
+    r = client.post(
+        "/api/v1/releases", json=bad, headers=_as(token_for("commissioner", nation="USA"))
+    )
+    assert r.status_code == 400

@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "sensors:status": frozenset({"admin", "monitor", "sensor_feed"}),
     "admin:principals": frozenset({"admin"}),
     "audit:read": frozenset({"admin", "commissioner"}),
+    "release:sanitise": frozenset({"admin", "commissioner"}),
     # the workflow decides which role may take which action in which state
     "incidents:act": frozenset(
         {"admin", "monitor", "analyst", "investigator", "reviewer", "commissioner", "party_liaison"}
@@ -50,6 +51,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "evidence:upload": frozenset({"admin", "monitor", "analyst", "investigator", "party_liaison"}),
     "evidence:read": frozenset(ROLES) - {"sensor_feed", "public"},
     "evidence:work": MISSION_ROLES,
+    # publishing a report for distribution (it becomes a ledger leaf)
+    "reports:publish": frozenset({"admin", "commissioner"}),
+    # alert webhooks: a named principal subscribes; it receives only alerts it may read
+    "alerts:subscribe": frozenset(ROLES) - {"sensor_feed", "public"},
 }
 
 

@@ -186,5 +186,27 @@ for _kind in (
     table_kind("finding", tables.findings),
     table_kind("decision", tables.decisions),
     table_kind("incident_version", tables.incident_versions),
+    table_kind("release", tables.releases),
 ):
     register_kind(_kind)
+
+
+def _register_reports() -> None:
+    """Published reports (services.reports): the leaf commits every column but the bytes,
+    whose SHA-256 (``sha256``) it commits instead."""
+    from truceline.services.report_table import reports
+
+    register_kind(table_kind("report", reports, exclude=("content",)))
+
+
+_register_reports()
+
+
+def _register_alerts() -> None:
+    """Alerts (services.alerts): written once, every column committed."""
+    from truceline.services.alert_tables import alerts
+
+    register_kind(table_kind("alert", alerts))
+
+
+_register_alerts()

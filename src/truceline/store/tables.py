@@ -430,3 +430,21 @@ incident_versions = Table(
     Column("audience", Text, nullable=False),
     Column("created_us", BigInteger, nullable=False),
 )
+
+releases = Table(
+    "releases",
+    metadata,
+    # Sanitised releases (tearlines): an authorised person's explicit decision to release a
+    # version of a derived record, with named fields withheld, to a wider audience.
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("record_id", String(160), nullable=False, index=True),
+    Column("record", Text, nullable=False),
+    Column("withheld", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("decided_by", String(160), nullable=False),
+    Column("originator", String(32), nullable=False),
+    Column("markings", Text, nullable=False),
+    Column("audience", Text, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+)
