@@ -53,6 +53,20 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/stats/violations"): "read",
     ("GET", "/api/v1/incidents-overdue"): "read",
     ("GET", "/api/v1/stream"): "read",
+    ("GET", "/.well-known/truceline-ledger-key"): "public",
+    ("POST", "/api/v1/ledger/checkpoint"): "admin:principals",
+    ("GET", "/api/v1/ledger/checkpoint"): "read",
+    ("GET", "/api/v1/ledger/key"): "read",
+    ("GET", "/api/v1/ledger/keys"): "read",
+    ("GET", "/api/v1/ledger/leaves"): "read",
+    ("GET", "/api/v1/ledger/inclusion"): "read",
+    ("GET", "/api/v1/ledger/consistency"): "read",
+    ("GET", "/api/v1/ledger/cosignatures"): "read",
+    ("POST", "/api/v1/ledger/cosignatures"): "read",
+    ("GET", "/api/v1/ledger/opening/{kind}/{record_id}"): "read",
+    ("POST", "/api/v1/releases"): "release:sanitise",
+    ("GET", "/api/v1/releases"): "read",
+    ("GET", "/api/v1/releases/{release_id}"): "read",
     # reports: built from what the caller may see; the public report as the public sees it
     ("GET", "/api/v1/reports/days"): "read",
     ("GET", "/api/v1/reports/daily"): "read",
@@ -72,6 +86,15 @@ ROUTES: dict[tuple[str, str], str] = {
     # and filters each collection by the caller's markings (the agreement layers are public)
     ("GET", "/api/v1/exports/{kind}.geojson"): "read",
     ("GET", "/api/v1/exports/{kind}.csv"): "read",
+    # alerts: read under the caller's markings; webhooks and dead letters are the caller's own
+    ("GET", "/api/v1/alerts"): "read",
+    ("GET", "/api/v1/alerts/{record_id}"): "read",
+    ("GET", "/api/v1/alerts/{record_id}.cap"): "read",
+    ("POST", "/api/v1/alerts/subscriptions"): "alerts:subscribe",
+    ("GET", "/api/v1/alerts/subscriptions"): "alerts:subscribe",
+    ("DELETE", "/api/v1/alerts/subscriptions/{record_id}"): "alerts:subscribe",
+    ("GET", "/api/v1/alerts/dead-letters"): "alerts:subscribe",
+    ("POST", "/api/v1/alerts/dead-letters/{record_id}/retry"): "alerts:subscribe",
     ("GET", "/ogc"): "public",
     ("GET", "/ogc/api"): "public",
     ("GET", "/ogc/conformance"): "public",
@@ -83,6 +106,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/assets/{name}"): "public",
     ("GET", "/config.json"): "public",
 }
+QUERY = {"/api/v1/stream": "?max_seconds=0.2"}  # an open stream would never end
 PATH_VALUES = {
     "collectionId": "events",
     "featureId": "x",
@@ -90,6 +114,7 @@ PATH_VALUES = {
     "sensor_id": "AC-0001",
     "record_id": "x",
     "incident_id": "inc-x",
+    "release_id": "rel-x",
     "action": "triage",
     "sha256": "0" * 64,
     "name": "nobody",
@@ -125,7 +150,7 @@ def test_route_matrix(anon: TestClient, token_for: TokenFor, role: str) -> None:
     for (method, path), permission in sorted(ROUTES.items()):
         if (method, path) not in _live_routes(anon):
             continue
-        url = path.format(**PATH_VALUES)
+        url = path.format(**PATH_VALUES) + QUERY.get(path, "")
         response = anon.request(method, url, headers=headers, content=b"[]")
         allowed = permission == "public" or role in PERMISSIONS[permission]
         if allowed:
