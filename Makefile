@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp-install
 
-.PHONY: install demo test lint typecheck services clean
+.PHONY: install demo test lint typecheck services clean web
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ demo: install
 
 services:
 	bash scripts/ensure-services.sh
+
+# Rebuild the web workspace into src/truceline/web/static (committed, so serving needs no npm).
+web:
+	cd web && npm ci && npm run build
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -31,4 +31,7 @@ if ! nats_up; then
   for _ in $(seq 1 30); do nats_up && break; sleep 1; done
 fi
 nats_up || { echo "NATS is not reachable on 127.0.0.1:4222" >&2; exit 1; }
+# The browser tests (tests/web) drive Debian's Chromium headless; never Playwright's download.
+command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
 echo "services: PostgreSQL 127.0.0.1:5432 and NATS 127.0.0.1:4222 are up" >&2

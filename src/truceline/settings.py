@@ -42,20 +42,47 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("oidc_issuer", "", "OIDC issuer whose bearer JWTs are accepted; empty disables OIDC."),
     Setting("oidc_audience", "truceline", "Audience ('aud') that OIDC tokens must carry."),
     Setting("oidc_jwks", "", "The issuer's JWKS: a file path or an https URL."),
-    Setting("workers", "1", "1: `truceline serve` runs the background workers (live fusion, "
-            "rules, checkpoints) in its process; 0: it only serves requests."),
-    Setting("fusion_lateness_s", "60", "How late (s, in detection time) a detection may arrive "
-            "and still be fused with its blast."),
-    Setting("auth_max_failures", "10", "Failed authentications per client or principal per minute "
-            "before further attempts are refused (429)."),
-    Setting("log_origin", "truceline.local/ledger", "Origin (first line) of the ledger's "
-            "checkpoints and name of its signing key: a schema-less URL, no spaces or '+'."),
-    Setting("checkpoint_seconds", "60", "While serving, issue a signed ledger checkpoint this "
-            "often when the log has grown; 0 disables the periodic issuer."),
-    Setting("evidence_max_mb", "512", "Largest evidence file accepted by an upload, MiB; "
-            "enforced while the file streams in (413, nothing kept)."),
-    Setting("basemap_url", "", "Raster tile URL template of a basemap for the web workspace, "
-            "e.g. https://tiles.example.org/{z}/{x}/{y}.png; empty: a plain background."),
+    Setting(
+        "workers",
+        "1",
+        "1: `truceline serve` runs the background workers (live fusion, "
+        "rules, checkpoints) in its process; 0: it only serves requests.",
+    ),
+    Setting(
+        "fusion_lateness_s",
+        "60",
+        "How late (s, in detection time) a detection may arrive and still be fused with its blast.",
+    ),
+    Setting(
+        "auth_max_failures",
+        "10",
+        "Failed authentications per client or principal per minute "
+        "before further attempts are refused (429).",
+    ),
+    Setting(
+        "log_origin",
+        "truceline.local/ledger",
+        "Origin (first line) of the ledger's "
+        "checkpoints and name of its signing key: a schema-less URL, no spaces or '+'.",
+    ),
+    Setting(
+        "checkpoint_seconds",
+        "60",
+        "While serving, issue a signed ledger checkpoint this "
+        "often when the log has grown; 0 disables the periodic issuer.",
+    ),
+    Setting(
+        "evidence_max_mb",
+        "512",
+        "Largest evidence file accepted by an upload, MiB; "
+        "enforced while the file streams in (413, nothing kept).",
+    ),
+    Setting(
+        "basemap_url",
+        "",
+        "Raster tile URL template of a basemap for the web workspace, "
+        "e.g. https://tiles.example.org/{z}/{x}/{y}.png; empty: a plain background.",
+    ),
 )
 
 
@@ -124,8 +151,10 @@ def _int(raw: Mapping[str, str], name: str, low: int, high: int) -> int:
 def _origin(value: str) -> str:
     """A checkpoint origin doubles as its key name (C2SP signed-note): no spaces, no '+'."""
     if not value or "+" in value or any(c.isspace() or c < " " for c in value):
-        raise ConfigError(f"TRUCELINE_LOG_ORIGIN={value!r}: give a non-empty name without "
-                          "spaces or '+', e.g. truceline.example.org/ledger")
+        raise ConfigError(
+            f"TRUCELINE_LOG_ORIGIN={value!r}: give a non-empty name without "
+            "spaces or '+', e.g. truceline.example.org/ledger"
+        )
     return value
 
 
@@ -135,8 +164,10 @@ def _basemap(value: str) -> str:
     if value and not (
         value.startswith(("https://", "http://")) and all(k in value for k in ("{z}", "{x}", "{y}"))
     ):
-        raise ConfigError(f"TRUCELINE_BASEMAP_URL={value!r}: give an http(s) tile template "
-                          "with {z}, {x} and {y}, or leave it empty")
+        raise ConfigError(
+            f"TRUCELINE_BASEMAP_URL={value!r}: give an http(s) tile template "
+            "with {z}, {x} and {y}, or leave it empty"
+        )
     return value
 
 

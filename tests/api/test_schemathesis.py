@@ -23,10 +23,23 @@ from truceline.store.engine import Store
 def _app_and_token(tmp_dir: str) -> tuple[object, str]:
     store = Store(f"sqlite:///{tmp_dir}/schemathesis.db")
     store.migrate()
-    ingest(store, KINDS["sensors"], iter_sensor_csv(io.StringIO(SENSORS_CSV), source="s"),
-           source="s", now_us=FIXED_NOW_US)
-    token = add_principal(store, name="st-admin", nation="MISSION", roles=["admin"], side=None,
-                          expires_us=None, now_us=FIXED_NOW_US, actor="test").token
+    ingest(
+        store,
+        KINDS["sensors"],
+        iter_sensor_csv(io.StringIO(SENSORS_CSV), source="s"),
+        source="s",
+        now_us=FIXED_NOW_US,
+    )
+    token = add_principal(
+        store,
+        name="st-admin",
+        nation="MISSION",
+        roles=["admin"],
+        side=None,
+        expires_us=None,
+        now_us=FIXED_NOW_US,
+        actor="test",
+    ).token
     return create_app(Settings.from_env({}, home=tmp_dir), store=store), token
 
 

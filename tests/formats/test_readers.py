@@ -113,3 +113,9 @@ def test_sensor_csv_missing_column_and_bad_cell() -> None:
     text = "id,kind,lat,lon,owner\nAC-1,acoustic,91,37,USA\n"
     [problem] = _problems(list(iter_sensor_csv(io.StringIO(text), source="s.csv")))
     assert (problem.line, problem.field) == (2, "lat")
+
+
+def test_times_outside_supported_years_are_refused() -> None:
+    data = b'{"id":"d-1","sensor":"S","time":"0001-01-01T00:00:00Z"}\n'
+    [problem] = _problems(list(iter_ndjson(io.BytesIO(data), Detection, source="f")))
+    assert problem.field == "time" and "outside" in problem.message

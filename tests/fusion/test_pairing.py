@@ -1,6 +1,6 @@
 import numpy as np
 
-from truceline.fusion.pairing import PairingCosts, PairingInput, solve_pairs
+from truceline.fusion.pairing import PairingCosts, PairingInput, salvo_groups, solve_pairs
 from truceline.fusion.weapons import ENVELOPES, LABELS, max_time_of_flight
 
 
@@ -50,3 +50,31 @@ def test_envelopes_are_ordered_bands() -> None:
     for env in ENVELOPES:
         lo, hi = env.tof_band(np.array([env.range_m[1]]))
         assert 0 < lo[0] < hi[0] <= max_time_of_flight()
+
+
+def test_salvo_with_noisy_labels_pairs_in_time_order() -> None:
+    # 20 rockets 0.5 s apart from one spot; impacts 150 m apart ~30 km away, each round
+    # flying 95 s ± 0.2 s. Per-event weapon labels vary (some wrong), which must not
+    # scramble the order: the salvo's common time of flight does.
+    rng = np.random.default_rng(7)
+    n = 20
+    launches = [0.5 * i for i in range(n)]
+    impacts = [95.0 + 0.5 * i + rng.normal(0.0, 0.05) for i in range(n)]
+    east = [float(rng.normal(0.0, 3.0)) for _ in range(n)]
+    east += [30_000.0 + float(rng.normal(0.0, 150.0)) for _ in range(n)]
+    inp = _inp(launches + impacts, east, [5.0] * n + [-5.0] * n, "mlrs")
+    wl = inp.weapon_loglik.copy()
+    for i in rng.choice(2 * n, 12, replace=False):
+        wl[i] = _labels(LABELS[int(rng.integers(len(LABELS)))], n=3)
+    inp = PairingInput(inp.origin, inp.ecef, inp.phase_llr, wl, inp.side, inp.can_launch)
+    pairs = solve_pairs(inp, PairingCosts())
+    assert [(a, b) for a, b, _ in pairs] == [(i, i + n) for i in range(n)]
+
+
+def test_salvo_groups_need_one_spot_and_several_rounds() -> None:
+    origins = [0.5 * i for i in range(6)] + [1.0, 2.0]
+    east = [0.0] * 6 + [5_000.0, 9_000.0]
+    inp = _inp(origins, east, [5.0] * 8, "mlrs")
+    group = salvo_groups(inp)
+    assert len(set(group[:6].tolist())) == 1 and group[0] >= 0
+    assert (group[6:] == -1).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from truceline.ledger.canonical import canonical_json
+from truceline.ledger.errors import LeafError
+from truceline.ledger.hashing import leaf_data, markings_commitment
 
 _SAFE = 2**53 - 1
 scalars = (
@@ -73,3 +76,32 @@ def test_edge_values(value: Any) -> None:
     else:
         with pytest.raises(expected):
             canonical_json(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=st.text(min_size=1, max_size=12),
+    record_id=st.text(min_size=1, max_size=40),
+    record=st.dictionaries(st.text(max_size=6), scalars, max_size=6),
+    salt=st.binary(min_size=32, max_size=32),
+)
+def test_leaf_envelope_is_the_reference_jcs(
+    kind: str, record_id: str, record: dict[str, Any], salt: bytes
+) -> None:
+    """The written-out envelope equals RFC 8785 of the envelope object (reference package)."""
+    envelope = {
+        "format": "truceline-leaf/1",
+        "id": record_id,
+        "kind": kind,
+        "markings_commitment": markings_commitment({}, salt),
+        "record_commitment": hashlib.sha256(
+            b"truceline-leaf/1 record\n" + salt + rfc8785.dumps(record)
+        ).hexdigest(),
+    }
+    expected = rfc8785.dumps(envelope)
+    assert leaf_data(record, kind=kind, record_id=record_id, markings={}, salt=salt) == expected
+
+
+def test_an_id_jcs_refuses_is_refused() -> None:
+    with pytest.raises(LeafError):
+        leaf_data({}, kind="k", record_id="bad\ud800id", markings={}, salt=bytes(32))

@@ -21,14 +21,16 @@ from truceline.api.routes import (
     principals,
     sensors,
 )
+from truceline.api.routes import alerts as alert_routes
 from truceline.api.routes import evidence as evidence_routes
+from truceline.api.routes import releases as release_routes
 from truceline.api.routes import reports as report_routes
 from truceline.api.routes import stream as stream_routes
 from truceline.api.routes import web as web_routes
 from truceline.api.schemas import COMPONENTS
 from truceline.clock import now_us
-from truceline.services.workers import WorkerSet, build_workers
 from truceline.services.ingest import OnInserted
+from truceline.services.workers import WorkerSet, build_workers
 from truceline.settings import Settings
 from truceline.store.engine import Store
 
@@ -89,7 +91,9 @@ def create_app(
     app.include_router(ledger.well_known_router())
     app.include_router(exports.build_router(), prefix=API)
     app.include_router(stream_routes.build_router(), prefix=API)
+    app.include_router(release_routes.build_router(), prefix=API)
     app.include_router(report_routes.build_router(), prefix=API)
+    app.include_router(alert_routes.build_router(), prefix=API)
     app.include_router(ogc.build_router())  # OGC API - Features, at /ogc
 
     @app.get(f"{API}/health", tags=["service"], summary="Liveness and store check")

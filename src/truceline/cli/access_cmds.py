@@ -29,13 +29,22 @@ def add(
     with user_errors():
         now = now_us()
         created = svc.add_principal(
-            open_store(), name=name, nation=nation, roles=role, side=side, kind=kind,
+            open_store(),
+            name=name,
+            nation=nation,
+            roles=role,
+            side=side,
+            kind=kind,
             expires_us=now + expires_in_days * 86_400_000_000 if expires_in_days else None,
-            now_us=now, actor=CLI_ACTOR,
+            now_us=now,
+            actor=CLI_ACTOR,
         )
     p = created.principal
-    console.print(f"principal {p.name} ({p.nation}; {', '.join(sorted(p.roles))}) added; "
-                  "its token is shown once:", highlight=False)
+    console.print(
+        f"principal {p.name} ({p.nation}; {', '.join(sorted(p.roles))}) added; "
+        "its token is shown once:",
+        highlight=False,
+    )
     typer.echo(created.token)
 
 
@@ -64,5 +73,9 @@ def audit(
     """Query the audit log: who did or read what, when, from where."""
     with user_errors(), open_store().read() as conn:
         items = svc.query_audit(conn, principal=principal, action=action, limit=limit)
-    emit(items, fmt, columns=["seq", "time", "principal", "action", "target", "client", "detail"],
-         title="audit log")
+    emit(
+        items,
+        fmt,
+        columns=["seq", "time", "principal", "action", "target", "client", "detail"],
+        title="audit log",
+    )

@@ -38,6 +38,8 @@ PLUGINS = (
     "truceline.cli.ledger_cmds",
     "truceline.cli.evidence_cmds",
     "truceline.cli.rules_cmd",
+    "truceline.cli.alert_cmds",
+    "truceline.cli.report_cmds",
 )
 
 

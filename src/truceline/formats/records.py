@@ -40,14 +40,24 @@ ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 CODE_PATTERN = r"^[A-Za-z0-9_+-]{1,32}$"
 
 
+# Times are stored as integer microseconds and committed to the ledger as RFC 8785 JSON,
+# whose integers must stay within 2**53: about 285 years either side of 1970. Nothing a
+# ceasefire mission records lies outside these years.
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+
 def _parse_time_value(value: object) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("time must carry a zone (use Z for UTC)")
-        return value
-    if not isinstance(value, str):
+        parsed = value
+    elif isinstance(value, str):
+        parsed = parse_time(value)
+    else:
         raise ValueError("expected an RFC 3339 time string")
-    return parse_time(value)
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise ValueError(f"year {parsed.year} is outside {MIN_YEAR}-{MAX_YEAR}")
+    return parsed
 
 
 Time = Annotated[

@@ -39,6 +39,8 @@ from truceline.geo import F64, ecef_to_geodetic, enu_to_ecef
 
 I64 = np.ndarray
 MAX_ROUNDS = 6
+VOTES = 3
+EXPLAIN_ROUNDS = 3
 MAX_SHIFT_M = 3_000.0
 NEAR_WINDOW_S = 1.0
 
@@ -237,8 +239,11 @@ def _fit(ctx: _Ctx, sel: _Sel, frames: batch.Frames, weather: list[WeatherAt], x
     return batch.solve(b, x, robust=robust, iterations=iterations), b, slot
 
 
-def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64) -> list[tuple[tuple[float, ...], Located]]:
-    """Fit every candidate; return the acceptable ones with their ranking keys."""
+Found = list[tuple[tuple[float, ...], Located, int]]
+
+
+def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64) -> Found:
+    """Fit every candidate; return the acceptable ones: (ranking key, event, candidate)."""
     sel, frames, x, weather = _initial(ctx, boxes, ci, pi)
     x, _, _ = _fit(ctx, sel, frames, weather, x, robust=True, iterations=10)
     b, slot = _build(ctx, sel, frames, weather)
@@ -258,7 +263,7 @@ def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64) -> list[tuple[tuple[flo
 
 def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, chi2: F64,
             r: F64, lat: F64, lon: F64, frames: batch.Frames,
-            weather: list[WeatherAt]) -> list[tuple[tuple[float, ...], Located]]:  # fmt: skip
+            weather: list[WeatherAt]) -> Found:  # fmt: skip
     cfg = ctx.cfg
     k = slot.shape[1]
     n_t = b.mask.sum(axis=1)
@@ -266,7 +271,7 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
     dof = n_t + n_b - 3
     p = np.where(dof > 0, chi2_dist.sf(chi2, np.maximum(dof, 1)), 1.0)
     missed = _missed_near(ctx, b, slot, x, frames)
-    out: list[tuple[tuple[float, ...], Located]] = []
+    out: list[tuple[tuple[float, ...], Located, int]] = []
     for c in range(len(x)):
         enough = n_t[c] >= cfg.min_sensors or (
             n_t[c] >= cfg.min_sensors_bearings and n_b[c] >= cfg.min_bearings
@@ -291,7 +296,8 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
             chi2=float(chi2[c]), dof=int(dof[c]), converged=True,
         )  # fmt: skip
         located = Located(picks[order], np.isfinite(b.bear[c][m])[order], fix, weather[c])
-        out.append(((-float(n_t[c]), -float(n_b[c]), float(chi2[c] / max(dof[c], 1))), located))
+        key = (-float(n_t[c]), -float(n_b[c]), float(chi2[c] / max(dof[c], 1)))
+        out.append((key, located, c))
     return out
 
 
@@ -341,24 +347,65 @@ def _missed_near(ctx: _Ctx, b: batch.Batch, slot: I64, x: F64, frames: batch.Fra
 
 def _candidates(leaves: Leaves, sub: I64, free: np.ndarray, sensor: I64, min_sensors: int,
                 tried: set[bytes]) -> tuple[list[int], list[I64]]:  # fmt: skip
-    """Distinct, untried free pick sets of the leaves with enough sensors."""
-    boxes, sets = [], []
-    seen: set[bytes] = set()
-    for i in range(len(leaves.count)):
-        cand = sub[leaves.picks[leaves.start[i] : leaves.start[i + 1]]]
-        cand = cand[free[cand]]
-        if len(cand) < min_sensors:
+    """Distinct, untried free pick sets of the leaves with enough sensors, one per pick.
+
+    Neighbouring leaves of one blast hold nearly the same picks, and in a salvo thousands
+    of leaves hold chance mixtures of neighbouring rounds; fitting them all costs far more
+    than the partition. Each free pick votes for the ``VOTES`` untried leaves with the most
+    distinct sensors that hold it (ties: the first leaves), and only leaves that win a
+    vote are fitted in this round; leaves whose set was fitted are marked tried, so a pick
+    whose best leaves failed votes for its next best in the following round.
+    """
+    n = len(leaves.count)
+    if not n:
+        return [], []
+    # Flat (leaf, pool pick) pairs of the free picks, and each leaf's distinct sensors.
+    leaf_of = np.repeat(np.arange(n), np.diff(leaves.start))
+    flat = sub[leaves.picks]
+    keep = free[flat]
+    leaf_of, flat = leaf_of[keep], flat[keep]
+    sens = sensor[flat]
+    order = np.lexsort((sens, leaf_of))
+    ls, ss = leaf_of[order], sens[order]
+    first = np.ones(len(ls), dtype=bool)
+    first[1:] = (ls[1:] != ls[:-1]) | (ss[1:] != ss[:-1])
+    score = np.bincount(ls[first], minlength=n)
+    n_picks = np.bincount(leaf_of, minlength=n)
+    bounds = np.concatenate([[0], np.cumsum(n_picks)])
+    sets: list[I64 | None] = [None] * n
+    for i in np.flatnonzero(score >= min_sensors).tolist():
+        cand = flat[bounds[i] : bounds[i + 1]]
+        if cand.tobytes() in tried:
+            score[i] = -1
             continue
-        key = cand.tobytes()
-        if key in seen or key in tried:
+        sets[i] = cand
+    score = np.where(score >= min_sensors, score, -1)
+    live = np.flatnonzero(score >= 0)
+    if not len(live):
+        return [], []
+    lens = n_picks[live]
+    leaf = np.repeat(live, lens)
+    pick = np.concatenate([sets[i] for i in live])
+    order = np.lexsort((leaf, -score[leaf], pick))
+    ps = pick[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = ps[1:] != ps[:-1]
+    group_start = np.maximum.accumulate(np.where(new, np.arange(len(order)), 0))
+    rank = np.arange(len(order)) - group_start
+    winners = np.unique(leaf[order][rank < VOTES])
+    boxes, out = [], []
+    seen: set[bytes] = set()
+    for i in winners.tolist():
+        st = sets[i]
+        assert st is not None
+        key = st.tobytes()
+        if key in seen:
             continue
         seen.add(key)
-        if len(np.unique(sensor[cand])) < min_sensors:
-            continue
         boxes.append(i)
-        sets.append(cand)
+        out.append(st)
     tried |= seen
-    return boxes, sets
+    return boxes, out
 
 
 def associate(
@@ -391,8 +438,111 @@ def associate(
     for threshold in _thresholds(cfg.min_sensors):
         out += _pass(ctx, geo, window, bounds, threshold)
         out += _repeat_sources(ctx, out, window)
+    for _ in range(EXPLAIN_ROUNDS):
+        n_before = len(out)
+        out = _explain_away(ctx, out)
+        if len(out) == n_before:
+            break
     used[:] = ~ctx.free
     return out
+
+
+def _explained(ctx: _Ctx, events: list[Located]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """For each event, which of its picks an event with at least as many picks predicts at
+    a sensor it lacks.
+
+    Returns the predicted-arrival table's owner mask per event (``heard[e, s]``) and, per
+    event, the index of an explaining event for each pick (−1: none).
+    """
+    from truceline.fusion.locate import predict
+
+    net, pool, cfg = ctx.net, ctx.pool, ctx.cfg
+    n, ns = len(events), len(net)
+    arrival = np.empty((n, ns))
+    sd = np.empty((n, ns))
+    heard = np.zeros((n, ns), dtype=bool)
+    size = np.array([len(ev.picks) for ev in events])
+    for i, ev in enumerate(events):
+        arrival[i], sd[i] = predict(net.ecef, ev.fix, ev.weather)
+        heard[i, pool.sensor[ev.picks]] = True
+    who: list[np.ndarray] = []
+    for i, ev in enumerate(events):
+        s = pool.sensor[ev.picks]
+        z = np.abs(pool.t[ev.picks][None, :] - arrival[:, s])
+        z /= np.sqrt(net.sigma_t[s][None, :] ** 2 + sd[:, s] ** 2)
+        ok = (z <= cfg.gate_sigmas) & ~heard[:, s] & (size >= size[i])[:, None]
+        ok[i] = False
+        who.append(np.where(ok.any(axis=0), np.argmax(ok, axis=0), -1))
+    return heard, who
+
+
+def _explain_away(ctx: _Ctx, events: list[Located]) -> list[Located]:
+    """Dissolve events whose picks other events already explain; give the picks to those.
+
+    In a salvo, picks of many rounds at one spot line up by chance into "ghost" events at
+    other places; nearly every pick of such a ghost arrives exactly when a found round
+    predicts it at a sensor that round lacks (a round's own pick, taken by the ghost
+    first). An event that keeps fewer than ``min_sensors`` unexplained picks carries no
+    evidence of its own and is dissolved (weakest first: fewest sensors, worst fit; only
+    events with at least as many picks explain, and only while they survive); the
+    events that explained its picks are refitted with the freed picks available to their
+    re-association gate. A real blast is almost never explained away: its picks would
+    have to coincide, to a few timing sigmas, with another event's predictions.
+    """
+    cfg = ctx.cfg
+    if len(events) < 2:
+        return events
+    rank = sorted(range(len(events)), key=lambda i: (len(events[i].picks),
+                  -events[i].fix.chi2 / max(events[i].fix.dof, 1)))  # fmt: skip
+    alive = np.ones(len(events), dtype=bool)
+    gainers: set[int] = set()
+    _, who = _explained(ctx, events)
+    for i in rank:
+        w = who[i]
+        w = np.where((w >= 0) & alive[np.maximum(w, 0)], w, -1)
+        if int((w < 0).sum()) >= cfg.min_sensors:
+            continue
+        alive[i] = False
+        ctx.free[events[i].picks] = True
+        gainers |= {int(x) for x in w[w >= 0]}
+    gainers = {g for g in gainers if alive[g]}
+    if not gainers:
+        return [e for e, a in zip(events, alive, strict=True) if a]
+    return _refit(ctx, events, alive, sorted(gainers))
+
+
+def _refit(ctx: _Ctx, events: list[Located], alive: np.ndarray, idx: list[int]) -> list[Located]:
+    """Refit events ``idx`` with every free pick available to their gate (best first)."""
+    for i in idx:
+        ctx.free[events[i].picks] = True
+    boxes = np.array([_centre_box(ctx.net, events[i].fix, events[i].fix.origin) for i in idx])
+    sets = [events[i].picks for i in idx]
+    ci = np.repeat(np.arange(len(idx)), [len(st) for st in sets])
+    found = _locate_all(ctx, boxes, ci, np.concatenate(sets))
+    by_cand = {c: (key, ev) for key, ev, c in found}
+    order = sorted(range(len(idx)), key=lambda c: by_cand[c][0] if c in by_cand else (0.0,))
+    new = {}
+    for c in order:
+        i = idx[c]
+        ev = by_cand[c][1] if c in by_cand else None
+        if ev is not None and ctx.free[ev.picks].all():
+            ctx.free[ev.picks] = False
+            new[i] = ev
+        elif ctx.free[events[i].picks].all():
+            ctx.free[events[i].picks] = False
+            new[i] = events[i]
+    # A dissolved event none of whose picks the refitted events took was not explained
+    # after all (the predictions that matched its picks were chance): it comes back.
+    back = set()
+    for i in np.flatnonzero(~alive).tolist():
+        if ctx.free[events[i].picks].all():
+            ctx.free[events[i].picks] = False
+            back.add(i)
+    return [
+        new.get(i, e)
+        for i, e in enumerate(events)
+        if (alive[i] and (i in new or i not in idx)) or i in back
+    ]
 
 
 def _repeat_sources(
@@ -451,7 +601,7 @@ def _repeat_sources(
         found = _locate_all(ctx, boxes, ci, np.concatenate(sets))
         found.sort(key=lambda kv: kv[0])
         accepted = 0
-        for _, ev in found:
+        for _, ev, _c in found:
             if ctx.free[ev.picks].all():
                 ctx.free[ev.picks] = False
                 out.append(ev)
@@ -507,13 +657,11 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
         found = _locate_all(ctx, leaves.box[idx], ci, np.concatenate(sets))
         found.sort(key=lambda kv: kv[0])
         accepted = 0
-        for _, ev in found:
+        for _, ev, _c in found:
             if ctx.free[ev.picks].all():
                 ctx.free[ev.picks] = False
                 out.append(ev)
                 accepted += 1
-        if not accepted:
-            break
     return out
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from truceline.fusion import _kernels
 from truceline.geo import F64
 
 I64 = np.ndarray
@@ -72,6 +73,7 @@ class Limits:
     near_box_m: float = 3_000.0
     max_missed: int = 2
     max_boxes: int = 20_000
+    max_visits: int = 2_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +91,24 @@ class Leaves:
 
 
 def _consistent(box: F64, pv: I64, pp: I64, ps: PickSet, geo: Geometry, lim: Limits) -> I64:
-    """Mask of the (box, pick) pairs whose pick could come from the box."""
+    """Mask of the (box, pick) pairs whose pick could come from the box.
+
+    This test over every (box, pick) pair is where association spends its time, so it runs
+    as one compiled loop (:func:`truceline.fusion._kernels.consistent`) when numba is
+    installed; :func:`_consistent_numpy` is the same test in numpy (fallback, and the
+    reference the kernel is tested against).
+    """
+    if _kernels.HAVE_NUMBA and len(pv):
+        return _kernels.consistent(
+            box, pv, pp, ps.t, ps.sensor, ps.bearing, ps.sigma_b, geo.east, geo.north,
+            geo.up, geo.sigma_t, geo.c_lo, geo.c_hi, geo.wind_u, geo.wind_v,
+            geo.wind_slack, lim.assoc_sigmas, lim.model_tol_s, lim.max_range_m,
+        )  # fmt: skip
+    return _consistent_numpy(box, pv, pp, ps, geo, lim)
+
+
+def _consistent_numpy(box: F64, pv: I64, pp: I64, ps: PickSet, geo: Geometry, lim: Limits) -> I64:
+    """Reference (numpy) version of :func:`_consistent`."""
     s = ps.sensor[pp]
     sx, sy, sz = geo.east[s], geo.north[s], geo.up[s]
     b = box[pv]
@@ -166,6 +185,20 @@ def partition(
     if alive is None:
         alive = np.zeros(nsens, dtype=bool)
         alive[ps.sensor] = True
+    if _kernels.HAVE_NUMBA:
+        box, start, picks, count = _kernels.partition_dfs(
+            np.asarray(root, dtype=np.float64), ps.t, ps.sensor, ps.bearing, ps.sigma_b,
+            geo.east, geo.north, geo.up, geo.sigma_t, alive, geo.c_lo, geo.c_hi, geo.wind_u,
+            geo.wind_v, geo.wind_slack, lim.assoc_sigmas, lim.model_tol_s, lim.max_range_m,
+            lim.min_sensors, lim.leaf_s, lim.near_box_m, lim.max_missed, lim.max_visits,
+        )  # fmt: skip
+        return Leaves(box, start, picks, count)
+    return partition_bfs(root, ps, geo, lim, alive)
+
+
+def partition_bfs(root: F64, ps: PickSet, geo: Geometry, lim: Limits, alive: np.ndarray) -> Leaves:
+    """Breadth-first numpy form of :func:`partition` (reference and numba-less fallback)."""
+    nsens = len(geo.east)
     box = np.asarray(root, dtype=np.float64).reshape(1, 6)
     pv = np.zeros(len(ps.t), dtype=np.int64)
     pp = np.arange(len(ps.t), dtype=np.int64)

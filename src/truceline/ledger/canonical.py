@@ -72,7 +72,11 @@ def _norm(value: Any) -> Any:
         return _norm_dict(value)
     if kind is list or kind is tuple:
         items = [_norm(item) for item in value]
-        return value if kind is list and all(a is b for a, b in zip(items, value)) else items
+        return (
+            value
+            if kind is list and all(a is b for a, b in zip(items, value, strict=True))
+            else items
+        )
     raise _Slow
 
 

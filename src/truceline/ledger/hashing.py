@@ -77,6 +77,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import rfc8785
 
 from .canonical import canonical_json
@@ -104,6 +105,7 @@ SALT_SIZE = 32
 ENVELOPE_FORMAT = "truceline-leaf/1"
 _RECORD_LABEL = b"truceline-leaf/1 record\n"
 _MARKINGS_LABEL = b"truceline-leaf/1 markings\n"
+_ENVELOPE_HEAD = b'{"format":"truceline-leaf/1","id":'
 _ENVELOPE_KEYS = frozenset({"format", "id", "kind", "markings_commitment", "record_commitment"})
 
 #: Merkle Tree Hash of the empty list, ``SHA-256("")`` (RFC 9162 §2.1.1).
@@ -197,14 +199,31 @@ def leaf_data_canonical(
     _check_label("kind", kind)
     _check_label("record_id", record_id)
     _check_salt(salt)
-    envelope = {
-        "format": ENVELOPE_FORMAT,
-        "id": record_id,
-        "kind": kind,
-        "markings_commitment": _commit_canonical(_MARKINGS_LABEL, salt, markings_jcs),
-        "record_commitment": _commit_canonical(_RECORD_LABEL, salt, record_jcs),
-    }
-    return jcs(envelope)
+    markings_hex = _commit_canonical(_MARKINGS_LABEL, salt, markings_jcs)
+    record_hex = _commit_canonical(_RECORD_LABEL, salt, record_jcs)
+    try:  # JCS of the envelope, written out: its members are strings, already in JCS order
+        return b"".join(
+            (
+                _ENVELOPE_HEAD,
+                orjson.dumps(record_id),
+                b',"kind":',
+                orjson.dumps(kind),
+                b',"markings_commitment":"',
+                markings_hex.encode("ascii"),
+                b'","record_commitment":"',
+                record_hex.encode("ascii"),
+                b'"}',
+            )
+        )
+    except orjson.JSONEncodeError:  # e.g. a lone surrogate: let the reference decide
+        envelope = {
+            "format": ENVELOPE_FORMAT,
+            "id": record_id,
+            "kind": kind,
+            "markings_commitment": markings_hex,
+            "record_commitment": record_hex,
+        }
+        return jcs(envelope)
 
 
 @dataclass(frozen=True, slots=True)

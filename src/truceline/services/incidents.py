@@ -32,6 +32,7 @@ from truceline.incidents import (
     open_incident,
     transition,
 )
+from truceline.incidents.errors import StaleVersionError
 from truceline.incidents.location import AreaLocation, PointLocation
 from truceline.incidents.requests import Assign, parse_request
 from truceline.incidents.workflow import allowed_actions, incident_from_dict
@@ -312,6 +313,11 @@ def act(
     payload = {k: v for k, v in body.items() if k != "version"}
     request = parse_request(action, payload)
     state = incident_from_dict(orjson.loads(row.state_json))
+    if version != state.version:  # stale first: the caller must see what changed (409)
+        raise StaleVersionError(
+            f"incident {incident_id}: {action!r} was sent for version {version} but the "
+            f"incident is at version {state.version} ({state.state!r}); reload it and decide again"
+        )
     actor = _role_for(principal, state, action)
     if isinstance(request, Assign) and request.investigator is not None:
         _check_investigator(conn, request.investigator)

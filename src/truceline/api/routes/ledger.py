@@ -40,6 +40,7 @@ Reader = Annotated[Principal, Depends(require("read"))]
 Admin = Annotated[Principal, Depends(require("admin:principals"))]
 NOTE = "text/plain; charset=utf-8"
 WELL_KNOWN_KEY = "/.well-known/truceline-ledger-key"
+MAX_INDEX = 2**62  # beyond any log; keeps query integers inside a signed 64-bit column
 
 
 def _b64(value: bytes) -> str:
@@ -187,8 +188,8 @@ def _add_proof_routes(router: APIRouter) -> None:
     def get_leaves(
         request: Request,
         principal: Reader,
-        start: Annotated[int, Query(ge=0)] = 0,
-        end: Annotated[int | None, Query(ge=0, description="exclusive")] = None,
+        start: Annotated[int, Query(ge=0, le=MAX_INDEX)] = 0,
+        end: Annotated[int | None, Query(ge=0, le=MAX_INDEX, description="exclusive")] = None,
     ) -> list[dict[str, Any]]:
         stop = start + svc.MAX_PAGE if end is None else end
         with get_store(request).read() as conn:
@@ -209,9 +210,11 @@ def _add_proof_routes(router: APIRouter) -> None:
     def get_inclusion(
         request: Request,
         principal: Reader,
-        index: Annotated[int | None, Query(ge=0)] = None,
+        index: Annotated[int | None, Query(ge=0, le=MAX_INDEX)] = None,
         record: Annotated[str | None, Query(description="KIND:ID")] = None,
-        size: Annotated[int | None, Query(ge=0, description="default: latest checkpoint")] = None,
+        size: Annotated[
+            int | None, Query(ge=0, le=MAX_INDEX, description="default: latest checkpoint")
+        ] = None,
     ) -> dict[str, Any]:
         if (index is None) == (record is None):
             raise BadRequestError("give exactly one of index or record")
@@ -236,8 +239,8 @@ def _add_proof_routes(router: APIRouter) -> None:
     def get_consistency(
         request: Request,
         _: Reader,
-        old: Annotated[int, Query(alias="from", ge=0)],
-        new: Annotated[int | None, Query(alias="to", ge=0)] = None,
+        old: Annotated[int, Query(alias="from", ge=0, le=MAX_INDEX)],
+        new: Annotated[int | None, Query(alias="to", ge=0, le=MAX_INDEX)] = None,
     ) -> dict[str, Any]:
         with get_store(request).read() as conn:
             to = _default_size(conn, new)
@@ -297,7 +300,7 @@ def _add_witness_routes(router: APIRouter) -> None:
     def get_cosignatures(
         request: Request,
         _: Reader,
-        size: Annotated[int | None, Query(ge=0)] = None,
+        size: Annotated[int | None, Query(ge=0, le=MAX_INDEX)] = None,
     ) -> dict[str, Any]:
         with get_store(request).read() as conn:
             cp = _latest(conn) if size is None else checkpoint_by_size(conn, size)

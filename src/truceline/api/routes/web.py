@@ -32,14 +32,15 @@ _NOT_BUILT = (
 
 
 def content_security_policy(basemap_url: str) -> str:
-    """Same-origin only; MapLibre needs blob: workers and data:/blob: images."""
+    """Same origin only (blob: and data: are URLs the page made itself: MapLibre's worker and
+    images, downloaded evidence), plus the basemap's origin when one is configured."""
     extra = ""
     if basemap_url:
         parts = urlsplit(basemap_url.replace("{", "").replace("}", ""))
         extra = f" {parts.scheme}://{parts.netloc}"
     return (
         "default-src 'self'; "
-        f"connect-src 'self'{extra}; "
+        f"connect-src 'self' blob:{extra}; "
         f"img-src 'self' data: blob:{extra}; "
         "worker-src 'self' blob:; child-src blob:; "
         "style-src 'self' 'unsafe-inline'; "

@@ -1,0 +1,90 @@
+"""The compiled partition kernels against their numpy references."""
+
+import numpy as np
+import pytest
+from fusion_synth import grid_network
+
+from truceline.fusion import _kernels
+from truceline.fusion.network import Network
+from truceline.fusion.partition import (
+    Geometry,
+    Limits,
+    PickSet,
+    _consistent,
+    _consistent_numpy,
+    partition,
+    partition_bfs,
+)
+
+needs_numba = pytest.mark.skipif(not _kernels.HAVE_NUMBA, reason="numba is not installed")
+
+
+def _setup(seed: int, n_blasts: int = 2, n_noise: int = 10) -> tuple[PickSet, Geometry, Limits]:
+    rng = np.random.default_rng(seed)
+    net = Network(grid_network())
+    e, n, u = net.enu[:, 0], net.enu[:, 1], net.enu[:, 2]
+    t, s, b = [], [], []
+    for _ in range(n_blasts):
+        src = rng.uniform(-5_000, 5_000, 2)
+        t0 = rng.uniform(0, 20)
+        d = np.hypot(e - src[0], n - src[1])
+        t += list(t0 + d / 335.0 + rng.normal(0, 0.002, len(e)))
+        s += list(range(len(e)))
+        az = np.arctan2(src[0] - e, src[1] - n)
+        b += list(np.where(net.is_array, az, np.nan))
+    t += list(rng.uniform(0, 40, n_noise))
+    s += list(rng.integers(0, len(e), n_noise))
+    b += [np.nan] * n_noise
+    order = np.argsort(t)
+    ps = PickSet(
+        np.array(t)[order],
+        np.array(s, dtype=np.int64)[order],
+        np.array(b)[order],
+        np.full(len(t), np.radians(3.0)),
+    )
+    geo = Geometry(e, n, u, net.sigma_t, 330.0, 340.0, 4.0, -2.0, 0.5)
+    lim = Limits(0.15, 4.0, 0.01, 25_000.0, 6, 6, 2, max_boxes=10**7)
+    return ps, geo, lim
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", [1, 2])
+def test_consistency_kernel_matches_numpy(seed: int) -> None:
+    ps, geo, lim = _setup(seed)
+    rng = np.random.default_rng(seed)
+    lo = rng.uniform(-20_000, 15_000, (300, 2))
+    size = rng.uniform(10.0, 8_000.0, (300, 2))
+    t0 = rng.uniform(-5, 30, 300)
+    box = np.column_stack([lo[:, 0], lo[:, 0] + size[:, 0], lo[:, 1], lo[:, 1] + size[:, 1],
+                           t0, t0 + rng.uniform(0.05, 20, 300)])  # fmt: skip
+    pv = np.repeat(np.arange(300), len(ps.t))
+    pp = np.tile(np.arange(len(ps.t)), 300)
+    fast = _consistent(box, pv, pp, ps, geo, lim)
+    ref = _consistent_numpy(box, pv, pp, ps, geo, lim)
+    assert 0 < ref.sum() < len(ref)
+    assert np.array_equal(fast, ref)
+
+
+def _leaf_set(leaves) -> set:  # type: ignore[no-untyped-def]
+    return {
+        (
+            tuple(np.round(leaves.box[i], 6)),
+            tuple(leaves.picks[leaves.start[i] : leaves.start[i + 1]]),
+        )
+        for i in range(len(leaves.count))
+    }
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", [3, 4])
+def test_depth_first_partition_finds_the_breadth_first_leaves(seed: int) -> None:
+    ps, geo, lim = _setup(seed)
+    root = np.array([-12_000.0, 12_000.0, -12_000.0, 12_000.0, 0.0, 30.0])
+    alive = np.ones(len(geo.east), dtype=bool)
+    fast = partition(root, ps, geo, lim, alive)
+    ref = partition_bfs(root, ps, geo, lim, alive)
+    assert len(ref.count) > 0
+    assert _leaf_set(fast) == _leaf_set(ref)
+    order = np.lexsort(np.round(fast.box, 6).T[::-1])
+    ref_order = np.lexsort(np.round(ref.box, 6).T[::-1])
+    assert np.array_equal(fast.count[order], ref.count[ref_order])
