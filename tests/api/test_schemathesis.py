@@ -45,9 +45,7 @@ def _app_and_token(tmp_dir: str) -> tuple[object, str]:
 
 APP, TOKEN = _app_and_token(tempfile.mkdtemp(prefix="truceline-st-"))
 # The live stream never ends by design; tests/api/test_stream.py covers it with a bound.
-schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP).exclude(
-    path="/api/v1/stream"
-)
+schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP).exclude(path="/api/v1/stream")
 
 
 @pytest.mark.parametrize("as_admin", [True, False], ids=["admin", "public"])
