@@ -80,7 +80,10 @@ def serve(
         cfg = settings()
         application = create_app(cfg, store=open_store(), workers=cfg.workers == 1)
     bind_host, bind_port = host or cfg.host, port or cfg.port
-    console.print(f"Truceline API on [bold]http://{bind_host}:{bind_port}/api/v1/docs[/]")
+    console.print(
+        f"Truceline on [bold]http://{bind_host}:{bind_port}/[/] "
+        f"(API docs at /api/v1/docs, OGC API at /ogc)"
+    )
     uvicorn.run(application, host=bind_host, port=bind_port, log_level=cfg.log_level)
 
 
