@@ -469,7 +469,9 @@ def incident_view(conn: Connection, incident_id: str, principal: Principal) -> d
     )
     out["timeline"] = _decisions(conn, incident_id)
     out["determination"] = _determination(out["timeline"])
-    out["evidence"] = _evidence(conn, incident_id, principal)
+    from truceline.services.evidence import list_for_incident
+
+    out["evidence"] = list_for_incident(conn, incident_id, principal)
     state = incident_from_dict(orjson.loads(row.state_json))
     actions: set[str] = set()
     for role in principal.roles:
@@ -491,26 +493,3 @@ def _determination(timeline: list[dict[str, Any]]) -> dict[str, Any] | None:
     if current is not None:
         current["dissents"] = [*current.get("dissents", []), *dissents]
     return current
-
-
-def _evidence(conn: Connection, incident_id: str, principal: Principal) -> list[dict[str, Any]]:
-    e, link = tables.evidence, tables.evidence_links
-    rows = conn.execute(
-        select(e)
-        .join(link, link.c.sha256 == e.c.sha256)
-        .where(link.c.incident_id == incident_id, visible(e, principal))
-        .order_by(e.c.uploaded_us)
-    ).all()
-    return [
-        {
-            "sha256": r.sha256,
-            "filename": r.filename,
-            "media_type": r.media_type,
-            "size": r.size,
-            "sensitive": bool(r.sensitive),
-            "description": r.description,
-            "uploaded_by": r.uploaded_by,
-            "uploaded_at": format_time(from_micros(r.uploaded_us)),
-        }
-        for r in rows
-    ]
