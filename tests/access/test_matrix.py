@@ -136,10 +136,6 @@ def test_every_route_is_in_the_matrix(client: TestClient) -> None:
     assert not stale, f"matrix lists routes that no longer exist: {stale}"
 
 
-def _principal_roles(role: str) -> tuple[str, ...]:
-    return () if role == "public" else (role,)
-
-
 @pytest.mark.parametrize("role", ROLES)
 def test_route_matrix(anon: TestClient, token_for: TokenFor, role: str) -> None:
     """Each role reaches exactly the routes its permissions allow (401/403 elsewhere)."""

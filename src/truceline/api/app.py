@@ -29,7 +29,6 @@ from truceline.api.routes import stream as stream_routes
 from truceline.api.routes import web as web_routes
 from truceline.api.schemas import COMPONENTS
 from truceline.clock import now_us
-from truceline.services.ingest import OnInserted
 from truceline.services.workers import WorkerSet, build_workers
 from truceline.settings import Settings
 from truceline.store.engine import Store
@@ -41,7 +40,6 @@ def create_app(
     settings: Settings,
     *,
     store: Store | None = None,
-    on_inserted: OnInserted | None = None,
     workers: bool | None = None,
 ) -> FastAPI:
     """Build the app on a migrated store (created from the settings when not given).
@@ -76,7 +74,6 @@ def create_app(
     )
     app.state.settings = settings
     app.state.store = store
-    app.state.on_inserted = on_inserted
     app.state.workers = workers_set
     problems.install(app)
     auth.install(app, settings)

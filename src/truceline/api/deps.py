@@ -48,10 +48,13 @@ async def read_body(request: Request) -> bytes:
     return data
 
 
-def time_param(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
+def required_time(value: str, name: str) -> datetime:
+    """An RFC 3339 request value; 400 naming the parameter when malformed."""
     try:
         return parse_time(value)
     except ValueError as exc:
         raise BadRequestError(f"{name}: {exc}") from None
+
+
+def time_param(value: str | None, name: str) -> datetime | None:
+    return None if value is None else required_time(value, name)

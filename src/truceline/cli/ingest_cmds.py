@@ -11,7 +11,7 @@ from truceline.cli.context import CountingReader, byte_progress, open_store, use
 from truceline.cli.output import Format, console, emit
 from truceline.clock import now_us
 from truceline.formats.readers import iter_ndjson, iter_sensor_csv, open_lines
-from truceline.services.ingest import KINDS, IngestReport, OnInserted, ingest
+from truceline.services.ingest import KINDS, IngestReport, ingest
 from truceline.store.engine import Store
 
 FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
@@ -29,7 +29,6 @@ def ingest_file(
     path: Path,
     *,
     skip_bad: bool = False,
-    on_inserted: OnInserted | None = None,
 ) -> IngestReport:
     """Stream one file into the store with a progress bar; all or nothing by default."""
     kind = KINDS[kind_name]
@@ -46,7 +45,6 @@ def ingest_file(
             source=str(path),
             skip_bad=skip_bad,
             now_us=now_us(),
-            on_inserted=on_inserted,
         )
 
 

@@ -59,10 +59,8 @@ def observation_area(obs: Observation) -> Any:
     """The area of a bearing report (observer, direction, distance band), from the rules."""
     if obs.observer is None or obs.direction_deg is None or obs.distance_m is None:
         return None
-    try:
-        from truceline.rules.area import bearing_area
-    except ImportError:
-        return None
+    from truceline.rules.area import bearing_area
+
     sector = bearing_area(
         obs.observer.lat, obs.observer.lon, obs.direction_deg, obs.distance_m[0], obs.distance_m[1]
     )

@@ -80,9 +80,6 @@ class IngestReport:
         }
 
 
-OnInserted = Callable[[Connection, InputKind, list[dict[str, Any]]], None]
-
-
 def ingest(
     store: Store,
     kind: InputKind,
@@ -91,7 +88,6 @@ def ingest(
     source: str,
     skip_bad: bool = False,
     now_us: int | None = None,
-    on_inserted: OnInserted | None = None,
     progress: Callable[[int], None] | None = None,
     keep_keys: bool = False,
     authorize: Callable[[dict[str, Any]], str | None] | None = None,
@@ -112,8 +108,6 @@ def ingest(
             if new_rows and not failing:
                 conn.execute(kind.table.insert(), new_rows)
                 append_records(conn, kind.name, new_rows, now_us=now)
-                if on_inserted is not None:
-                    on_inserted(conn, kind, new_rows)
                 report.inserted += len(new_rows)
                 if keep_keys:
                     report.inserted_keys.extend(r[kind.key] for r in new_rows)

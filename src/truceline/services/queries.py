@@ -168,9 +168,3 @@ def _item(kind: str, spec: ListSpec, row: Any) -> dict[str, Any]:
         target = item["properties"] if item.get("type") == "Feature" else item
         target["markings"] = markings
     return item
-
-
-def count_records(conn: Connection, kind: str) -> int:
-    from sqlalchemy import func
-
-    return int(conn.execute(select(func.count()).select_from(SPECS[kind].table)).scalar_one())

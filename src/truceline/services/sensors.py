@@ -15,7 +15,7 @@ from typing import Any, Literal
 import orjson
 from sqlalchemy import Connection, and_, or_, select
 
-from truceline.errors import InputError, NotFoundError, Problem
+from truceline.errors import InputError, Problem
 from truceline.formats.records import Sensor
 from truceline.services.ledger import append_records
 from truceline.store import tables
@@ -130,10 +130,3 @@ def status_at(conn: Connection, sensor: str, when: datetime) -> str:
         .limit(1)
     ).scalar()
     return str(row) if row is not None else "operational"
-
-
-def get_sensor(conn: Connection, sensor_id: str) -> dict[str, Any]:
-    row = conn.execute(select(tables.sensors.c.raw).where(tables.sensors.c.id == sensor_id)).first()
-    if row is None:
-        raise NotFoundError(f"sensor {sensor_id!r} not found")
-    return dict(orjson.loads(row.raw))

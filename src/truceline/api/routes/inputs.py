@@ -78,7 +78,6 @@ def add_ingest_route(router: APIRouter, kind_name: str, *, csv: bool = False) ->
             source=source,
             skip_bad=(mode == "skip"),
             now_us=now_us(),
-            on_inserted=request.app.state.on_inserted,
             authorize=_authorizer(kind_name, principal),
         )
         return JSONResponse(report.as_dict(), status_code=201 if report.inserted else 200)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from truceline.access.policy import Principal
 from truceline.api.auth import require
-from truceline.api.deps import get_store, time_param
+from truceline.api.deps import get_store, required_time, time_param
 from truceline.api.routes.inputs import add_ingest_route
 from truceline.clock import now_us
 from truceline.errors import ForbiddenError, NotFoundError
@@ -101,7 +101,7 @@ def build_router() -> APIRouter:
         span = svc.StatusSpan(
             sensor_id,
             body.status,
-            time_param(body.start, "from") or _never(),
+            required_time(body.start, "from"),
             time_param(body.end, "to"),
             body.reason,
         )
@@ -126,7 +126,3 @@ def _in_box(box: BBox, lat: float, lon: float) -> bool:
     if box.min_lon <= box.max_lon:
         return box.min_lon <= lon <= box.max_lon
     return lon >= box.min_lon or lon <= box.max_lon
-
-
-def _never() -> Any:
-    raise AssertionError("'from' is required")
