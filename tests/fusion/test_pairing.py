@@ -52,23 +52,68 @@ def test_envelopes_are_ordered_bands() -> None:
         assert 0 < lo[0] < hi[0] <= max_time_of_flight()
 
 
-def test_salvo_with_noisy_labels_pairs_in_time_order() -> None:
-    # 20 rockets 0.5 s apart from one spot; impacts 150 m apart ~30 km away, each round
-    # flying 95 s ± 0.2 s. Per-event weapon labels vary (some wrong), which must not
-    # scramble the order: the salvo's common time of flight does.
+def _salvo(rng: np.random.Generator, n: int, tof: float = 95.0) -> tuple[list[float], list[float]]:
+    """Launch and impact times and east positions of an ``n``-round salvo at ~30 km: each
+    round's time of flight grows as the square root of its range (fixed elevation)."""
+    launches = [0.5 * i + float(rng.uniform(0.0, 0.1)) for i in range(n)]
+    east_l = [float(rng.normal(0.0, 3.0)) for _ in range(n)]
+    east_i = [30_000.0 + float(rng.normal(0.0, 150.0)) for _ in range(n)]
+    impacts = [
+        t + tof * np.sqrt((e - el) / 30_000.0) + float(rng.normal(0.0, 0.03))
+        for t, e, el in zip(launches, east_i, east_l, strict=True)
+    ]
+    return launches + impacts, east_l + east_i
+
+
+def test_salvo_with_noisy_labels_pairs_by_range_corrected_time() -> None:
+    # 20 rockets ~0.5 s apart from one spot; impacts scattered 150 m in range, so the
+    # rounds that land further out arrive later and the impacts' own time order is not
+    # the launches'. Per-event weapon labels vary (some wrong), which must not scramble the
+    # pairs either: the salvo's common elevation does.
     rng = np.random.default_rng(7)
     n = 20
-    launches = [0.5 * i for i in range(n)]
-    impacts = [95.0 + 0.5 * i + rng.normal(0.0, 0.05) for i in range(n)]
-    east = [float(rng.normal(0.0, 3.0)) for _ in range(n)]
-    east += [30_000.0 + float(rng.normal(0.0, 150.0)) for _ in range(n)]
-    inp = _inp(launches + impacts, east, [5.0] * n + [-5.0] * n, "mlrs")
+    origins, east = _salvo(rng, n)
+    assert sorted(range(n), key=lambda i: origins[n + i]) != list(range(n))
+    inp = _inp(origins, east, [5.0] * n + [-5.0] * n, "mlrs")
     wl = inp.weapon_loglik.copy()
     for i in rng.choice(2 * n, 12, replace=False):
         wl[i] = _labels(LABELS[int(rng.integers(len(LABELS)))], n=3)
     inp = PairingInput(inp.origin, inp.ecef, inp.phase_llr, wl, inp.side, inp.can_launch)
     pairs = solve_pairs(inp, PairingCosts())
     assert [(a, b) for a, b, _ in pairs] == [(i, i + n) for i in range(n)]
+
+
+def test_salvo_with_unheard_rounds_does_not_shift() -> None:
+    # Rounds 0 and 1 were not heard at all and round 7's launch was not: the others must
+    # not slide one place along the salvo to take round 7's impact (launches and impacts
+    # are both 0.5 s apart, so a shifted order fits the times nearly as well).
+    rng = np.random.default_rng(3)
+    n = 16
+    origins, east = _salvo(rng, n)
+    keep = [i for i in range(2 * n) if i not in (0, 1, 7, n, n + 1)]
+    inp = _inp([origins[i] for i in keep], [east[i] for i in keep],
+               [5.0 if i < n else -5.0 for i in keep], "mlrs")  # fmt: skip
+    pairs = solve_pairs(inp, PairingCosts())
+    got = {keep[a]: keep[b] for a, b, _ in pairs}
+    assert got == {i: i + n for i in range(2, n) if i != 7}
+
+
+def _band_time(weapon: str, range_m: float, z: float) -> float:
+    """The time of flight at position ``z`` of a class's ln-time band (0: its centre)."""
+    env = next(e for e in ENVELOPES if e.name == weapon)
+    lo, hi = (float(v[0]) for v in env.tof_band(np.array([range_m])))
+    return float(np.exp(0.5 * (np.log(lo) + np.log(hi)) + z * 0.5 * (np.log(hi) - np.log(lo))))
+
+
+def test_nearer_plausible_impact_wins() -> None:
+    # Two impacts within the artillery band of the launch: 12 km away slightly off the
+    # band's centre, 35 km away right on it. The band alone would take the far one; the
+    # density of an impact over space and time falls as 1/R and 1/Δt, so the nearer,
+    # earlier one is the likelier partner.
+    near, far = _band_time("artillery", 12_000.0, 0.3), _band_time("artillery", 35_000.0, 0.0)
+    inp = _inp([0.0, near, far], [0.0, 12_000.0, -35_000.0], [5.0, -5.0, -5.0], "artillery")
+    pairs = solve_pairs(inp, PairingCosts())
+    assert [(a, b) for a, b, _ in pairs] == [(0, 1)]
 
 
 def test_salvo_groups_need_one_spot_and_several_rounds() -> None:

@@ -43,6 +43,7 @@ VOTES = 3
 EXPLAIN_ROUNDS = 3
 MAX_SHIFT_M = 3_000.0
 NEAR_WINDOW_S = 1.0
+NEAR_FLOOR_S = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +271,7 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
     n_b = (b.mask & np.isfinite(b.bear)).sum(axis=1)
     dof = n_t + n_b - 3
     p = np.where(dof > 0, chi2_dist.sf(chi2, np.maximum(dof, 1)), 1.0)
-    missed = _missed_near(ctx, b, slot, x, frames)
+    missed = _missed_near(ctx, b, slot, x, cov, frames)
     out: list[tuple[tuple[float, ...], Located, int]] = []
     for c in range(len(x)):
         enough = n_t[c] >= cfg.min_sensors or (
@@ -301,16 +302,22 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
     return out
 
 
-def _missed_near(ctx: _Ctx, b: batch.Batch, slot: I64, x: F64, frames: batch.Frames) -> I64:
+def _missed_near(
+    ctx: _Ctx, b: batch.Batch, slot: I64, x: F64, cov: F64, frames: batch.Frames
+) -> I64:
     """Sensors that should have heard each candidate but have no pick at that time.
 
     A blast loud enough to be picked at the hearing sensors' median distance ``d`` is
     picked almost surely (spherical spreading loses 6 dB per halving of distance) by a
     working sensor within ``near_fraction · d``. Picks that happen to line up from several
     blasts (a ghost) put the source at an arbitrary point whose nearest sensors heard
-    nothing. A near sensor counts as missed only when it has no pick at all (free or
-    taken by another event) within ``NEAR_WINDOW_S`` of the predicted arrival; sensors not
-    known to be working (``ctx.alive``) are not counted.
+    nothing. A near sensor counts as missed when it has no pick at all (free or taken by
+    another event) within ``gate_sigmas`` of the predicted arrival (its timing sigma and
+    the prediction's own, bounded by the fix's covariance). The window is the pick gate,
+    not seconds: inside an MLRS salvo every sensor has a pick every half second, so a
+    looser window let the salvo's ghosts (picks of different rounds that line up) pass
+    with their nearest sensors "hearing" some other round. Sensors not known to be working
+    (``ctx.alive``) are not counted.
     """
     net, pool, alive = ctx.net, ctx.pool, ctx.alive
     n = len(x)
@@ -332,6 +339,9 @@ def _missed_near(ctx: _Ctx, b: batch.Batch, slot: I64, x: F64, frames: batch.Fra
         return np.zeros(n, dtype=np.int64)
     speed = b.speed[ci]
     arrival = x[ci, 2] + dist[ci, si] / speed
+    pred = cov[ci, 2, 2] + (cov[ci, 0, 0] + cov[ci, 1, 1]) / speed**2
+    window = ctx.cfg.gate_sigmas * np.sqrt(net.sigma_t[si] ** 2 + np.maximum(pred, 0.0))
+    window = np.minimum(window + NEAR_FLOOR_S, NEAR_WINDOW_S)
     span = 1e4
     keys = np.sort(pool.sensor * span + pool.t)
     q = si * span + arrival
@@ -341,7 +351,7 @@ def _missed_near(ctx: _Ctx, b: batch.Batch, slot: I64, x: F64, frames: batch.Fra
         if len(keys) > 1
         else (np.abs(keys[0] - q))
     )
-    missed = gap > NEAR_WINDOW_S
+    missed = gap > window
     return np.bincount(ci[missed], minlength=n).astype(np.int64)
 
 

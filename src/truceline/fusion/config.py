@@ -43,7 +43,8 @@ class FusionConfig:
       upper-tail probability for its degrees of freedom.
     - ``near_fraction`` / ``small_event_sensors``: an event is implausible when working
       sensors closer than ``near_fraction`` times its median hearing distance did not hear
-      it: two such misses reject it, one does when it has at most ``small_event_sensors``.
+      it (no pick within the pick gate of the predicted arrival): two such misses reject
+      it, one does when it has at most ``small_event_sensors``.
     - ``alive_window_s``: a sensor counts as working when it picked anything in this many
       seconds before the block (or in the block itself).
     - ``repeat_min_master``: events with at least this many picks serve as masters for
@@ -79,13 +80,13 @@ class FusionConfig:
     max_semi_major_m: float = 5_000.0
     repeat_min_master: int = 6
     min_fit_p: float = 1e-4
-    near_fraction: float = 0.5
+    near_fraction: float = 0.6
     alive_window_s: float = 900.0
     small_event_sensors: int = 5
     max_iterations: int = 30
     pair_block_s: float = 60.0
-    unpaired_cost: float = 4.0
-    same_side_cost: float = 1.5
+    unpaired_cost: float = 3.0
+    same_side_cost: float = 3.0
     label_accuracy: float = 0.8
 
     @property

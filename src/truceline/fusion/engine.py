@@ -42,7 +42,7 @@ from truceline.fusion.labels import (
     weapon_loglik,
 )
 from truceline.fusion.network import Network, WeatherTable
-from truceline.fusion.pairing import PairingCosts, PairingInput, solve_pairs
+from truceline.fusion.pairing import PairingCosts, PairingInput, salvo_groups, solve_pairs
 from truceline.fusion.partition import PickSet
 from truceline.fusion.weapons import max_time_of_flight
 from truceline.geo import F64, geodetic_to_ecef
@@ -361,9 +361,11 @@ class FusionEngine:
             side=[c.event.side for c in group],
             can_launch=np.ones(len(group), dtype=bool),
         )
+        salvo = salvo_groups(inp)
+        early = {int(g) for g, c in zip(salvo, group, strict=True) if c.origin < (j + 1) * p}
         for a, bb, weapon in solve_pairs(inp, self._costs):
             launch, impact = group[a], group[bb]
-            if launch.origin >= (j + 1) * p:
+            if launch.origin >= (j + 1) * p and int(salvo[a]) not in early - {-1}:
                 continue
             launch.partner, impact.partner = impact.event.id, launch.event.id
             launch.role, impact.role = "launch", "impact"

@@ -97,6 +97,7 @@ class SimulationConfig:
     salvo_size: int = 40
     salvo_duration_s: float = 20.0
     salvo_spread_m: float = 150.0
+    salvo_tof_jitter_s: float = 0.05
     detect_p_max: float = 0.98
     hearing_scale: float = 1.0
     outlier_fraction: float = 0.01
@@ -450,7 +451,8 @@ def make_shots(geom: _Geometry, config: SimulationConfig, rng: np.random.Generat
                 + rng.normal(0.0, config.salvo_spread_m / 2.0) * across
             )
             blasts.append(_Blast(t, lx, ly, "launch", "mlrs", shot, k))
-            t_imp = t + tof + rng.normal(0.0, 0.5)
+            r_i = math.hypot(xi + off[0] - lx, yi + off[1] - ly)
+            t_imp = t + tof * math.sqrt(r_i / r) + rng.normal(0.0, config.salvo_tof_jitter_s)
             blasts.append(_Blast(t_imp, xi + off[0], yi + off[1], "impact", "mlrs", shot, k))
             shot += 1
     return blasts
