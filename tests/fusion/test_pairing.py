@@ -18,7 +18,6 @@ def _inp(origins: list[float], east: list[float], llr: list[float], weapon: str)
         phase_llr=np.array(llr, dtype=float),
         weapon_loglik=np.array([_labels(weapon) for _ in range(n)]),
         side=[None] * n,
-        can_launch=np.ones(n, dtype=bool),
     )
 
 
@@ -78,7 +77,7 @@ def test_salvo_with_noisy_labels_pairs_by_range_corrected_time() -> None:
     wl = inp.weapon_loglik.copy()
     for i in rng.choice(2 * n, 12, replace=False):
         wl[i] = _labels(LABELS[int(rng.integers(len(LABELS)))], n=3)
-    inp = PairingInput(inp.origin, inp.ecef, inp.phase_llr, wl, inp.side, inp.can_launch)
+    inp = PairingInput(inp.origin, inp.ecef, inp.phase_llr, wl, inp.side)
     pairs = solve_pairs(inp, PairingCosts())
     assert [(a, b) for a, b, _ in pairs] == [(i, i + n) for i in range(n)]
 

@@ -23,13 +23,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from truceline.errors import InputError, Problem, TrucelineError
-from truceline.formats.readers import Parsed, iter_csv_rows, iter_ndjson, open_lines
+from truceline.formats.readers import Parsed, iter_ndjson, iter_sensor_csv, open_lines
 from truceline.formats.records import Detection, Sensor, Weather
 from truceline.fusion.engine import FusionEngine, SideOf
 from truceline.fusion.event import Event, event_to_feature
 
 BATCH = 2_000
-SENSOR_REQUIRED = ("id", "kind", "lat", "lon", "owner")
 
 
 def _problems(item: object) -> list[Problem]:
@@ -41,11 +40,12 @@ def _problems(item: object) -> list[Problem]:
 
 
 def read_sensors(path: Path) -> list[Sensor]:
-    """The registry; :class:`InputError` naming line and field of every bad row."""
+    """The registry (for `fuse`, `simulate` and `evaluate`); :class:`InputError` naming
+    line and field of every bad row."""
     out: list[Sensor] = []
     problems: list[Problem] = []
     with path.open(encoding="utf-8", newline="") as fh:
-        for item in iter_csv_rows(fh, Sensor, source=str(path), required=SENSOR_REQUIRED):
+        for item in iter_sensor_csv(fh, source=str(path)):
             if isinstance(item, Parsed):
                 out.append(item.record)
             problems += _problems(item)

@@ -19,9 +19,9 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from truceline.cli.fuse_cmd import read_sensors, read_weather
 from truceline.errors import InputError, Problem, TrucelineError
-from truceline.formats.readers import Parsed, iter_csv_rows, iter_ndjson, open_lines
-from truceline.formats.records import Sensor, Weather, to_json_dict
+from truceline.formats.records import Sensor, to_json_dict
 from truceline.fusion.evaluate import Report, evaluate, read_events
 from truceline.fusion.simulate import PRESETS, Front, Scenario, SimulationConfig, simulate
 from truceline.fusion.truth import read_truth, truth_lines
@@ -89,41 +89,6 @@ def write_scenario(scenario: Scenario, out: Path) -> dict[str, Path]:
     with paths["truth.ndjson"].open("wb") as fh:
         fh.writelines(truth_lines(scenario.truth))
     return paths
-
-
-def read_sensors(path: Path) -> list[Sensor]:
-    """Read sensors.csv, raising :class:`InputError` naming line and field of problems."""
-    problems: list[Problem] = []
-    sensors: list[Sensor] = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = iter_csv_rows(fh, Sensor, source=str(path), required=("id", "kind", "lat", "lon"))
-        for res in rows:
-            if isinstance(res, Parsed):
-                sensors.append(res.record)
-            elif isinstance(res, Problem):
-                problems.append(res)
-            else:
-                problems.extend(res)
-    if problems:
-        raise InputError(f"{path}: invalid sensor registry", problems=problems)
-    return sensors
-
-
-def read_weather(path: Path) -> list[Weather]:
-    """Read weather.ndjson, raising :class:`InputError` on bad records."""
-    problems: list[Problem] = []
-    out: list[Weather] = []
-    with open_lines(path) as fh:
-        for res in iter_ndjson(fh, Weather, source=str(path)):
-            if isinstance(res, Parsed):
-                out.append(res.record)
-            elif isinstance(res, Problem):
-                problems.append(res)
-            else:
-                problems.extend(res)
-    if problems:
-        raise InputError(f"{path}: invalid weather file", problems=problems)
-    return out
 
 
 def front_from_agreement(path: Path) -> Front:

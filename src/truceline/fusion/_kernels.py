@@ -57,43 +57,12 @@ def consistent(
     wabs = math.hypot(wind_u, wind_v)
     max_r2 = max_range * max_range
     for k in range(n):
-        b = pv[k]
-        p = pp[k]
+        b, p = pv[k], pp[k]
         s = sensor[p]
-        sx, sy, sz = east[s], north[s], up[s]
-        x0, x1, y0, y1, t0, t1 = box[b, 0], box[b, 1], box[b, 2], box[b, 3], box[b, 4], box[b, 5]
-        dxn = max(max(x0 - sx, sx - x1), 0.0)
-        dyn = max(max(y0 - sy, sy - y1), 0.0)
-        hmin2 = dxn * dxn + dyn * dyn
-        if hmin2 > max_r2:
-            out[k] = False
-            continue
-        dxf = max(abs(sx - x0), abs(sx - x1))
-        dyf = max(abs(sy - y0), abs(sy - y1))
-        cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
-        dz = -(cx * cx + cy * cy) / (2.0 * EARTH_R) - sz
-        dz2 = dz * dz
-        dmin = math.sqrt(hmin2 + dz2)
-        dmax = math.sqrt(dxf * dxf + dyf * dyf + dz2)
-        ex, ey = sx - cx, sy - cy
-        dist_c = math.sqrt(ex * ex + ey * ey)
-        safe = max(dist_c, 1e-3)
-        half = 0.5 * math.sqrt((x1 - x0) ** 2 + (y1 - y0) ** 2)
-        ratio = min(half / safe, 1.0)
-        wproj = (wind_u * ex + wind_v * ey) / safe
-        slack = wabs * min(2.0 * ratio, 1.0) + wind_slack
-        tt_min = dmin / (c_hi + wproj + slack)
-        tt_max = dmax / (c_lo + wproj - slack)
-        tol = assoc_sigmas * sigma_t[s] + model_tol
-        tp = t[p]
-        ok = (tp - tt_max <= t1 + tol) and (tp - tt_min >= t0 - tol)
-        br = bearing[p]
-        if ok and not math.isnan(br):
-            az = math.atan2(-ex, -ey)
-            width = math.pi if half >= safe else math.asin(ratio)
-            off = abs((br - az + math.pi) % (2.0 * math.pi) - math.pi)
-            ok = off <= width + assoc_sigmas * sigma_b[p]
-        out[k] = ok
+        out[k] = _pick_ok(box[b, 0], box[b, 1], box[b, 2], box[b, 3], box[b, 4], box[b, 5],
+                          t[p], bearing[p], sigma_b[p], east[s], north[s], up[s], sigma_t[s],
+                          c_lo, c_hi, wind_u, wind_v, wabs, wind_slack, assoc_sigmas,
+                          model_tol, max_r2)  # fmt: skip
     return out
 
 

@@ -607,18 +607,25 @@ def _repeat_sources(
         keep = sorted(uniq.values())
         sets = [sets[k] for k in keep]
         boxes = np.array([centres[k] for k in keep])
-        ci = np.repeat(np.arange(len(sets)), [len(st) for st in sets])
-        found = _locate_all(ctx, boxes, ci, np.concatenate(sets))
-        found.sort(key=lambda kv: kv[0])
-        accepted = 0
-        for _, ev, _c in found:
-            if ctx.free[ev.picks].all():
-                ctx.free[ev.picks] = False
-                out.append(ev)
-                accepted += 1
-        if not accepted:
+        taken = _take_best(ctx, boxes, sets)
+        out += taken
+        if not taken:
             break
     return out
+
+
+def _take_best(ctx: _Ctx, boxes: F64, sets: list[I64]) -> list[Located]:
+    """Locate every candidate (pick set, start box) at once and take the acceptable ones
+    best first (most sensors, then best fit), each only while all its picks are free."""
+    ci = np.repeat(np.arange(len(sets)), [len(st) for st in sets])
+    found = _locate_all(ctx, boxes, ci, np.concatenate(sets))
+    found.sort(key=lambda kv: kv[0])
+    taken: list[Located] = []
+    for _, ev, _c in found:
+        if ctx.free[ev.picks].all():
+            ctx.free[ev.picks] = False
+            taken.append(ev)
+    return taken
 
 
 def _centre_box(net: Network, fix: Fix, origin: float) -> F64:
@@ -663,15 +670,7 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
         idx, sets = _candidates(leaves, sub, ctx.free, pool.sensor, threshold, tried)
         if not idx:
             break
-        ci = np.repeat(np.arange(len(sets)), [len(s) for s in sets])
-        found = _locate_all(ctx, leaves.box[idx], ci, np.concatenate(sets))
-        found.sort(key=lambda kv: kv[0])
-        accepted = 0
-        for _, ev, _c in found:
-            if ctx.free[ev.picks].all():
-                ctx.free[ev.picks] = False
-                out.append(ev)
-                accepted += 1
+        out += _take_best(ctx, leaves.box[idx], sets)
     return out
 
 

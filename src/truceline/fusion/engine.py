@@ -11,8 +11,9 @@ a batch:
    earlier blocks left free;
 2. pairing commits launches in blocks ``[j P, (j+1) P)``, each solved together with every
    event up to two maximum times of flight later (so a pair across a block boundary is
-   judged with all its competitors); once block ``j`` is committed the events of that span
-   cannot change any more and are released.
+   judged with all its competitors; a salvo that starts in block ``j`` is committed whole);
+   once block ``j`` is committed the events of that span cannot change any more and are
+   released.
 
 Picks older than the block being associated are dropped, and events once released, so
 memory stays bounded by a few minutes of input. Detections that arrive after their block
@@ -359,13 +360,14 @@ class FusionEngine:
             phase_llr=np.array([c.llr for c in group]),
             weapon_loglik=np.array([c.wlog for c in group]),
             side=[c.event.side for c in group],
-            can_launch=np.ones(len(group), dtype=bool),
         )
+        # A salvo that starts in this block is committed whole, even past its end.
         salvo = salvo_groups(inp)
-        early = {int(g) for g, c in zip(salvo, group, strict=True) if c.origin < (j + 1) * p}
-        for a, bb, weapon in solve_pairs(inp, self._costs):
+        end = (j + 1) * p
+        early = {int(g) for g, c in zip(salvo, group, strict=True) if c.origin < end} - {-1}
+        for a, bb, weapon in solve_pairs(inp, self._costs, salvo):
             launch, impact = group[a], group[bb]
-            if launch.origin >= (j + 1) * p and int(salvo[a]) not in early - {-1}:
+            if launch.origin >= end and int(salvo[a]) not in early:
                 continue
             launch.partner, impact.partner = impact.event.id, launch.event.id
             launch.role, impact.role = "launch", "impact"

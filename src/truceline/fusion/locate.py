@@ -282,10 +282,3 @@ def predict(sensors_ecef: F64, fix: Fix, weather: WeatherAt) -> tuple[F64, F64]:
     g = np.stack([de, dn, np.ones_like(de)], axis=1)
     var = np.einsum("ni,ij,nj->n", g, fix.cov, g)
     return fix.origin + tt, np.sqrt(np.maximum(var, 0.0))
-
-
-def bearing_to(sensors_ecef: F64, sensors_rot: F64, fix: Fix) -> F64:
-    """Azimuth (radians, clockwise from north) from each sensor towards the fix."""
-    p = geodetic_to_ecef(fix.lat, fix.lon, fix.height)
-    q = np.einsum("nij,nj->ni", sensors_rot, p - sensors_ecef)
-    return np.asarray(np.arctan2(q[:, 0], q[:, 1]) % TWO_PI, dtype=np.float64)

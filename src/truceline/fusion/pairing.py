@@ -23,7 +23,7 @@ The cost of a pair is a negative log-likelihood:
   ``1 / R``. Both cost ``ln(Δt / T₀) + ln(R / R₀)`` (``T₀ = 40 s``, ``R₀ = 15 km``: only
   shift the balance with ``unpaired``). Without them a launch took any plausible impact,
   however far: on perfectly associated simulated blasts they raised single-shot pairing
-  from 0.68–0.85 to 0.81–0.90;
+  from 0.68–0.85 to 0.81–0.90 (moderate load, seeds 4–6);
 - weapon: ``−ln P(class | both events' weapon labels)``, labels right with probability
   ``q`` and otherwise spread over the other labels;
 - phase: ``−ln P(a is a launch) − ln P(b is an impact)`` from the phase labels' log-odds;
@@ -32,18 +32,13 @@ The cost of a pair is a negative log-likelihood:
 
 Salvos are paired as a group. The rounds of one launcher's salvo leave one spot seconds
 apart and fly nearly the same time (same charge, range and weather), so the most likely
-assignment of a salvo's launches to its impacts keeps their time order; the band term is
-far too flat to say so (0.5 s in 60 s moves ``z`` by 0.01) and the per-pair weapon term
-would scramble the order. Launches within ``SALVO_LINK_M`` and ``SALVO_LINK_S`` of one
-another (chained), ``SALVO_MIN`` or more, form a group; the group's time of flight ``T``
-is found by a 1-D search (the densest 2-second window of the ``Δt`` from its launches to
-all later events within the MLRS band), and the band term of the group's launches is
-replaced by ``((Δt − T sqrt(R / R̄)) / σ)² / 2`` (the time of flight grows with the range
-of each round: see :func:`_predicted_tof`), ``σ = max(SALVO_SIGMA_S,
-SALVO_SIGMA_FRACTION · T)``
-(round-to-round dispersion of a few per cent of the time of flight from propellant
-temperature, charge and range differences: an assumption, stated here), feasible within
-4σ. A quadratic cost of ``Δt`` is convex, so the optimum keeps the order.
+assignment of a salvo's launches to its impacts keeps their order; the band term is far
+too flat to say so (0.5 s in 60 s moves ``z`` by 0.01) and the per-pair weapon term would
+scramble the order. Launches within ``SALVO_LINK_M`` and ``SALVO_LINK_S`` of one another
+(chained), ``SALVO_MIN`` or more, form a group; the band term of the group's launches is
+replaced by ``((Δt − T sqrt(R / R̄)) / σ)² / 2``, feasible within 4σ: the time of flight
+grows with the range of each round, and ``T`` and ``σ`` are fitted to the salvo (see
+:func:`_salvo_fit`). A quadratic cost is convex, so the optimum keeps the order.
 """
 
 from __future__ import annotations
@@ -53,6 +48,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.special import logsumexp
 
 from truceline.fusion.weapons import ENVELOPES, LABELS
@@ -66,7 +63,6 @@ SALVO_LINK_M = 100.0
 SALVO_LINK_S = 3.0
 SALVO_MIN = 5
 SALVO_SIGMA_S = 1.0
-SALVO_SIGMA_FRACTION = 0.015
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +70,7 @@ class PairingInput:
     """Candidate events for one assignment; row ``i`` is one event.
 
     ``phase_llr`` is the log-odds launch-versus-impact from the labels; ``weapon_loglik``
-    has one column per :data:`LABELS` entry; ``can_launch`` is False for events whose role
-    as a launch was settled earlier.
+    has one column per :data:`LABELS` entry.
     """
 
     origin: F64
@@ -83,7 +78,6 @@ class PairingInput:
     phase_llr: F64
     weapon_loglik: F64
     side: Sequence[str | None]
-    can_launch: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +90,32 @@ def _log_sigmoid(x: F64) -> F64:
     return np.asarray(-np.logaddexp(0.0, -x), dtype=np.float64)
 
 
-def pair_costs(inp: PairingInput, costs: PairingCosts) -> tuple[F64, np.ndarray]:
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """The pairwise quantities every cost term needs, computed once per assignment:
+    ``dt[a, b]`` and ``dist[a, b]`` from ``a`` to ``b``, and ``extra[a, b]``, the phase and
+    side terms of ``a`` as the launch and ``b`` as the impact."""
+
+    dt: F64
+    dist: F64
+    extra: F64
+
+
+def _terms(inp: PairingInput, costs: PairingCosts) -> _Terms:
+    phase = -_log_sigmoid(inp.phase_llr)[:, None] - _log_sigmoid(-inp.phase_llr)[None, :]
+    side = np.array([s if s is not None else "" for s in inp.side], dtype=object)
+    same = (side[:, None] == side[None, :]) & (side[:, None] != "")
+    return _Terms(
+        dt=inp.origin[None, :] - inp.origin[:, None],
+        dist=np.linalg.norm(inp.ecef[:, None, :] - inp.ecef[None, :, :], axis=2),
+        extra=phase + np.where(same, costs.same_side, 0.0),
+    )
+
+
+def _pair_costs(inp: PairingInput, t: _Terms) -> tuple[F64, np.ndarray]:
     """Cost of launch ``a`` (row) with impact ``b`` (column), ``BIG`` if implausible, and
     the weapon class (index into :data:`LABELS`) that explains the pair best."""
-    dt = inp.origin[None, :] - inp.origin[:, None]
-    dist = np.linalg.norm(inp.ecef[:, None, :] - inp.ecef[None, :, :], axis=2)
+    dt, dist = t.dt, t.dist
     posterior = inp.weapon_loglik[:, None, :] + inp.weapon_loglik[None, :, :]
     posterior = posterior - logsumexp(posterior, axis=2, keepdims=True)
     best = np.full(dt.shape, BIG)
@@ -117,13 +132,9 @@ def pair_costs(inp: PairingInput, costs: PairingCosts) -> tuple[F64, np.ndarray]
         better = c < best
         best = np.where(better, c, best)
         cls = np.where(better, LABELS.index(env.name), cls)
-    phase = -_log_sigmoid(inp.phase_llr)[:, None] - _log_sigmoid(-inp.phase_llr)[None, :]
-    side = np.array([s if s is not None else "" for s in inp.side], dtype=object)
-    same = (side[:, None] == side[None, :]) & (side[:, None] != "")
-    total = best + jacobian + phase + np.where(same, costs.same_side, 0.0)
-    feasible = (best < BIG) & inp.can_launch[:, None]
+    feasible = best < BIG
     np.fill_diagonal(feasible, False)
-    return np.where(feasible, total, BIG), cls
+    return np.where(feasible, best + jacobian + t.extra, BIG), cls
 
 
 def _cut_cycle(cycle: list[int], sym: F64, unpaired: float) -> list[tuple[int, int]]:
@@ -154,9 +165,6 @@ def salvo_groups(inp: PairingInput) -> np.ndarray:
     d = np.linalg.norm(inp.ecef[cand, None, :] - inp.ecef[None, cand, :], axis=2)
     dt = np.abs(inp.origin[cand, None] - inp.origin[None, cand])
     link = (d <= SALVO_LINK_M) & (dt <= SALVO_LINK_S)
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
-
     _, lab = connected_components(csr_matrix(link), directed=False)
     sizes = np.bincount(lab)
     big = sizes[lab] >= SALVO_MIN
@@ -233,35 +241,27 @@ def _salvo_fit(
 
 
 def _salvo_rows(
-    inp: PairingInput, costs: PairingCosts, c: F64, cls: np.ndarray
+    inp: PairingInput, t: _Terms, group: np.ndarray, unpaired: float, c: F64, cls: np.ndarray
 ) -> tuple[F64, np.ndarray]:
-    """Replace the band term of salvo launches by the group's common time of flight."""
-    group = salvo_groups(inp)
+    """Replace the band term of salvo launches by the salvo's fitted time of flight."""
     if not (group >= 0).any():
         return c, cls
     c, cls = c.copy(), cls.copy()
-    dt = inp.origin[None, :] - inp.origin[:, None]
-    dist = np.linalg.norm(inp.ecef[:, None, :] - inp.ecef[None, :, :], axis=2)
     mlrs = next(e for e in ENVELOPES if e.name == "mlrs")
-    lo, hi = mlrs.tof_band(np.maximum(dist, 1.0))
-    in_band = (dt >= lo * (1 - EDGE_TOL)) & (dt <= hi * (1 + EDGE_TOL))
-    in_band &= (dist >= mlrs.range_m[0] * 0.9) & (dist <= mlrs.range_m[1] * 1.05)
-    phase = -_log_sigmoid(inp.phase_llr)[:, None] - _log_sigmoid(-inp.phase_llr)[None, :]
-    side = np.array([x if x is not None else "" for x in inp.side], dtype=object)
-    same = (side[:, None] == side[None, :]) & (side[:, None] != "")
+    lo, hi = mlrs.tof_band(np.maximum(t.dist, 1.0))
+    in_band = (t.dt >= lo * (1 - EDGE_TOL)) & (t.dt <= hi * (1 + EDGE_TOL))
+    in_band &= (t.dist >= mlrs.range_m[0] * 0.9) & (t.dist <= mlrs.range_m[1] * 1.05)
     for g in np.unique(group[group >= 0]):
         rows = np.flatnonzero(group == g)
         usable = in_band[rows].copy()
         usable[np.arange(len(rows)), rows] = False
-        if not usable.any():
-            continue
         likely = usable & (group < 0)[None, :] & (inp.phase_llr < 0.0)[None, :]
-        guess = _group_tof(np.where(likely, dt[rows], np.nan).ravel(), 1.0)
+        guess = _group_tof(np.where(likely, t.dt[rows], np.nan).ravel(), 1.0)
         if guess is None:
             continue
-        extra = phase[rows] + np.where(same[rows], costs.same_side, 0.0)
-        pred, sigma = _salvo_fit(dt[rows], dist[rows], usable, extra, costs.unpaired, guess)
-        z = (dt[rows] - pred) / sigma
+        dt, extra = t.dt[rows], t.extra[rows]
+        pred, sigma = _salvo_fit(dt, t.dist[rows], usable, extra, unpaired, guess)
+        z = (dt - pred) / sigma
         ok = usable & (np.abs(z) <= 4.0)
         c[rows] = np.where(ok, 0.5 * z * z + extra, BIG)
         cls[rows] = np.where(ok, LABELS.index("mlrs"), cls[rows])
@@ -293,22 +293,24 @@ def _assign(c: F64, unpaired: float) -> list[tuple[int, int]]:
     return pairs
 
 
-def _oriented(c: F64, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    return [(a, b) if c[a, b] <= c[b, a] else (b, a) for a, b in pairs]
+def solve_pairs(
+    inp: PairingInput, costs: PairingCosts, group: np.ndarray | None = None
+) -> list[tuple[int, int, str]]:
+    """Optimal pairs as ``(launch, impact, weapon class)`` row indices of ``inp``.
 
-
-def solve_pairs(inp: PairingInput, costs: PairingCosts) -> list[tuple[int, int, str]]:
-    """Optimal pairs as ``(launch, impact, weapon class)`` row indices of ``inp``."""
+    ``group`` is :func:`salvo_groups` of ``inp`` when the caller has it already.
+    """
     n = len(inp.origin)
     if n < 2:
         return []
-    c, cls = pair_costs(inp, costs)
+    t = _terms(inp, costs)
+    c, cls = _pair_costs(inp, t)
     if not (c < BIG).any():
         return []
-    c, cls = _salvo_rows(inp, costs, c, cls)
-    pairs = _assign(c, costs.unpaired)
+    group = salvo_groups(inp) if group is None else group
+    c, cls = _salvo_rows(inp, t, group, costs.unpaired, c, cls)
     out = []
-    for a, b in pairs:
+    for a, b in _assign(c, costs.unpaired):
         launch, impact = (a, b) if c[a, b] <= c[b, a] else (b, a)
         out.append((launch, impact, LABELS[int(cls[launch, impact])]))
     return sorted(out)
