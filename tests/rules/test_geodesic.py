@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString
 
-from truceline.agreement.spatial import AgreementIndex
-from truceline.rules.geodesic import GEOD, LineMeasure, point_distances, working_projection
+from truceline.agreement.spatial import AgreementIndex, aeqd
+from truceline.rules.geodesic import GEOD, LineMeasure, point_distances
 
 from .conftest import BASE, agreement
 
 WIGGLY = [(37.50, 48.60), (37.80, 48.30), (37.70, 47.90), (37.72, 47.89), (38.1, 47.6)]
-MEASURE = LineMeasure(LineString(WIGGLY), working_projection(48.1, 37.8))
+MEASURE = LineMeasure(LineString(WIGGLY), aeqd(48.1, 37.8))
 
 
 def _brute(lat: float, lon: float) -> float:
@@ -43,9 +43,7 @@ def test_matches_brute_force_sampling(lat: float, lon: float) -> None:
 def test_matches_the_agreement_index_to_the_centimetre() -> None:
     a = agreement()
     index = AgreementIndex(a)
-    terms_line = LineMeasure(
-        a.features_with_role("contact_line")[0].geometry, working_projection(48.0, 37.5)
-    )
+    terms_line = LineMeasure(a.features_with_role("contact_line")[0].geometry, aeqd(48.0, 37.5))
     rng = np.random.default_rng(7)
     lats, lons = rng.uniform(47.6, 48.4, 12), rng.uniform(36.6, 38.4, 12)
     got = terms_line.distance(lats, lons)

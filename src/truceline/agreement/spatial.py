@@ -32,7 +32,9 @@ _COARSE_SLACK_M = 2_000.0
 
 
 @lru_cache(maxsize=4096)
-def _aeqd(lat: float, lon: float) -> Transformer:
+def aeqd(lat: float, lon: float) -> Transformer:
+    """The azimuthal equidistant projection centred on (lat, lon), in metres: the distance
+    from the centre to any point is the ellipsoidal geodesic distance."""
     # float(): a numpy scalar's repr ("np.float64(...)") is not a number PROJ can read
     proj = f"+proj=aeqd +lat_0={float(lat)!r} +lon_0={float(lon)!r} +ellps=WGS84 +units=m +no_defs"
     return Transformer.from_crs("EPSG:4326", proj, always_xy=True)
@@ -64,7 +66,7 @@ class GeodesicLine:
         parts = list(geometry.geoms) if isinstance(geometry, MultiLineString) else [geometry]
         segs = [np.asarray(p.coords, dtype=np.float64)[:, :2] for p in parts]
         self._segments = np.concatenate([np.stack([s[:-1], s[1:]], axis=1) for s in segs])
-        self._working = _aeqd(lat0, lon0)
+        self._working = aeqd(lat0, lon0)
         x0, y0 = self._working.transform(self._segments[:, 0, 0], self._segments[:, 0, 1])
         x1, y1 = self._working.transform(self._segments[:, 1, 0], self._segments[:, 1, 1])
         lines = shapely.linestrings(np.stack([np.stack([x0, y0], -1), np.stack([x1, y1], -1)], 1))
@@ -78,7 +80,7 @@ class GeodesicLine:
         coarse = float(shapely.distance(self._lines[self._tree.nearest(here)], here))
         reach = coarse * _COARSE_MARGIN + _COARSE_SLACK_M
         candidates = self._tree.query(here.buffer(reach))
-        local = _aeqd(lat, lon)
+        local = aeqd(lat, lon)
         best = LineDistance(float("inf"), lat, lon)
         for seg in self._segments[candidates]:
             lons, lats = _densify(seg)

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args
 
 import orjson
 import typer
@@ -27,6 +27,7 @@ from truceline.cli.output import console, err_console
 from truceline.errors import InputError, Problem
 from truceline.formats.readers import Parsed, iter_ndjson, open_lines
 from truceline.formats.records import Observation, Track
+from truceline.formats.vocab import ObservationType
 from truceline.rules import (
     DEFAULT_OPTIONS,
     RULES,
@@ -155,12 +156,14 @@ def check_cmd(
 ) -> None:
     """Judge events, observations and tracks against the agreement; write findings.ndjson."""
     with user_errors():
-        bad = [t for t in judge or () if t not in ("monitor_report", "allegation", "open_source")]
+        bad = [t for t in judge or () if t not in get_args(ObservationType)]
         if bad:
             raise InputError(f"--judge: unknown observation type {bad[0]!r}")
         options = RuleOptions(
             bearing_uncertainty_deg=bearing_uncertainty,
-            judged_observation_types=tuple(judge) if judge else ("monitor_report",),
+            judged_observation_types=(
+                tuple(judge) if judge else DEFAULT_OPTIONS.judged_observation_types
+            ),
         )
         agreements = [read_agreement_file(p) for p in agreement]
         evs = read_events(events) if events else []

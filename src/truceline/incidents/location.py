@@ -13,24 +13,24 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Final
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from pyproj import Geod, Transformer
+from pyproj import Geod
 from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
+
+from truceline.agreement.spatial import aeqd
+from truceline.rules.area import DEFAULT_HALF_WIDTH_DEG, bearing_area
 
 GEOD: Final = Geod(ellps="WGS84")
 # Radius holding 95 % of a circular bivariate normal with per-axis sigma: sqrt(-2 ln 0.05).
 SIGMA_TO_R95: Final = math.sqrt(-2.0 * math.log(0.05))
 # Densification step for polygon edges before projecting them (degrees; ~110 m or less).
 _DENSIFY_DEG: Final = 0.001
-# Half width of a compass direction a person reports ("south-east"): one octant each side.
-SECTOR_HALF_WIDTH_DEG: Final = 22.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +79,6 @@ class AreaLocation:
 Location = PointLocation | AreaLocation
 
 
-@lru_cache(maxsize=4096)
-def _aeqd(lat: float, lon: float) -> Transformer:
-    proj = f"+proj=aeqd +lat_0={lat!r} +lon_0={lon!r} +ellps=WGS84 +units=m +no_defs"
-    return Transformer.from_crs("EPSG:4326", proj, always_xy=True)
-
-
 def _geometry(loc: Location) -> BaseGeometry:
     return Point(loc.lon, loc.lat) if isinstance(loc, PointLocation) else loc.area
 
@@ -110,7 +104,7 @@ def separation_m(a: Location, b: Location) -> float:
     if ga.intersects(gb):
         return 0.0
     lat0, lon0 = _centre(a, b)
-    fwd = _aeqd(lat0, lon0)
+    fwd = aeqd(lat0, lon0)
 
     def project(coords: NDArray[np.float64]) -> NDArray[np.float64]:
         x, y = fwd.transform(coords[:, 0], coords[:, 1])
@@ -130,24 +124,14 @@ def sector(
     lon: float,
     direction_deg: float,
     distance_m: tuple[float, float],
-    half_width_deg: float = SECTOR_HALF_WIDTH_DEG,
+    half_width_deg: float = DEFAULT_HALF_WIDTH_DEG,
 ) -> Polygon:
     """The annular sector seen from an observer: bearing ± half width, distance band.
 
-    Arc vertices are geodesic forward solutions (Karney) every degree or less, so the
-    polygon's lon/lat-straight edges stay within metres of the true arcs.
+    The rules engine's polygon (:func:`truceline.rules.area.bearing_area`), which holds every
+    point of the exact geodesic sector, so correlation and the rules place a report alike.
     """
     near, far = distance_m
     if not (0.0 <= near <= far) or far <= 0.0:
         raise ValueError(f"distance_m: [{near}, {far}] is not a band beyond the observer")
-    n = max(3, math.ceil(2.0 * half_width_deg) + 1)
-    az = np.linspace(direction_deg - half_width_deg, direction_deg + half_width_deg, n)
-    lons0, lats0 = np.full(n, lon), np.full(n, lat)
-    olon, olat, _ = GEOD.fwd(lons0, lats0, az, np.full(n, far))
-    ring = list(zip(olon.tolist(), olat.tolist(), strict=True))
-    if near > 0.0:
-        ilon, ilat, _ = GEOD.fwd(lons0, lats0, az[::-1], np.full(n, near))
-        ring += list(zip(ilon.tolist(), ilat.tolist(), strict=True))
-    else:
-        ring.append((lon, lat))
-    return Polygon(ring)
+    return bearing_area(lat, lon, direction_deg, near, far, half_width_deg).polygon

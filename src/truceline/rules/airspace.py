@@ -73,11 +73,10 @@ def _gap(span: TrackSpan, hit: SegmentHit) -> str:
     return f"interpolated between points {dt:g} s apart"
 
 
-def _crossings(judge: Judge, span: TrackSpan) -> list[Finding]:
+def _crossings(judge: Judge, span: TrackSpan, sides: list[str | None]) -> list[Finding]:
     terms, track = judge.terms, span.track
     if "uav_overflight" not in terms.agreement.prohibited or terms.contact_geometry is None:
         return []
-    sides = terms.sides([p.lat for p in track.points], [p.lon for p in track.points])
     out = []
     for hit in segment_hits(span, terms.contact_geometry):
         came, went = _walk(sides, hit.k, -1), _walk(sides, hit.k + 1, 1)
@@ -98,17 +97,14 @@ def _crossings(judge: Judge, span: TrackSpan) -> list[Finding]:
             **_hit_facts(span, hit),
         }
         out.append(
-            judge.finding(
+            judge.subject_finding(
                 RULE,
-                key=(track.id,),
+                track,
                 discriminator=f"crossing:{hit.k}",
-                subjects=[track.id],
-                marks=[track.markings],
                 time=hit.time,
                 location=(hit.lat, hit.lon),
                 responsible=came,
                 affected=went,
-                grave=False,
                 instrument=terms.instrument(),
                 basis=basis,
                 facts=facts,
@@ -117,9 +113,8 @@ def _crossings(judge: Judge, span: TrackSpan) -> list[Finding]:
     return out
 
 
-def _entries(judge: Judge, span: TrackSpan) -> list[Finding]:
+def _entries(judge: Judge, span: TrackSpan, sides: list[str | None]) -> list[Finding]:
     terms, track = judge.terms, span.track
-    sides = terms.sides([p.lat for p in track.points], [p.lon for p in track.points])
     origin = _walk(sides, 0, 1)
     lats, lons = span.lats, span.lons
     out = []
@@ -148,17 +143,14 @@ def _entries(judge: Judge, span: TrackSpan) -> list[Finding]:
                 **_hit_facts(span, hit),
             }
             out.append(
-                judge.finding(
+                judge.subject_finding(
                     RULE,
-                    key=(track.id,),
+                    track,
                     discriminator=f"nfz:{zone.index}:{hit.k}",
-                    subjects=[track.id],
-                    marks=[track.markings],
                     time=hit.time,
                     location=(hit.lat, hit.lon),
                     responsible=origin,
                     affected=at if at != origin else None,
-                    grave=False,
                     instrument=terms.instrument(zone),
                     basis=basis,
                     facts=facts,
@@ -168,9 +160,12 @@ def _entries(judge: Judge, span: TrackSpan) -> list[Finding]:
 
 
 def evaluate_track(judge: Judge, span: TrackSpan) -> list[Finding]:
-    if span.track.object not in AIR:
+    track = span.track
+    if track.object not in AIR:
         return []
-    return _crossings(judge, span) + _entries(judge, span)
+    # whose ground each point of the whole track is on (not only the span's): where it came from
+    sides = judge.terms.sides([p.lat for p in track.points], [p.lon for p in track.points])
+    return _crossings(judge, span, sides) + _entries(judge, span, sides)
 
 
 def evaluate_observations(judge: Judge, observations: Sequence[Observation]) -> list[Finding]:
@@ -202,16 +197,13 @@ def evaluate_observations(judge: Judge, observations: Sequence[Observation]) -> 
             "place": place.facts(),
         }
         out.append(
-            judge.finding(
+            judge.subject_finding(
                 RULE,
-                key=(obs.id,),
-                subjects=[obs.id],
-                marks=[obs.markings],
+                obs,
                 time=obs.time_from,
                 location=(place.lat, place.lon),
                 responsible=None,
                 affected=ground,
-                grave=False,
                 instrument=terms.instrument(zones[0] if zones else None),
                 basis=basis,
                 facts=facts,

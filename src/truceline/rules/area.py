@@ -29,8 +29,9 @@ from typing import Any
 import numpy as np
 from shapely.geometry import Polygon
 
+from truceline.agreement.spatial import aeqd
 from truceline.geo import ecef_to_enu, ecef_to_geodetic, enu_to_ecef, geodetic_to_ecef
-from truceline.rules.geodesic import GEOD, LineMeasure, working_projection
+from truceline.rules.geodesic import GEOD, LineMeasure
 
 DEFAULT_HALF_WIDTH_DEG = 22.5
 _ARC_STEP_DEG = 1.0
@@ -74,7 +75,7 @@ class SectorArea:
     @cached_property
     def boundary(self) -> LineMeasure:
         """Exact distances to the polygon's boundary (for areas tested against points)."""
-        centre = working_projection(round(self.observer_lat, 1), round(self.observer_lon, 1))
+        centre = aeqd(round(self.observer_lat, 1), round(self.observer_lon, 1))
         return LineMeasure(self.polygon.exterior, centre)
 
     def facts(self) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from truceline.access.markings import derive
-from truceline.formats.records import DEFAULT_MARKINGS, Markings
+from truceline.formats.records import DEFAULT_MARKINGS, Markings, Observation, Track
 from truceline.rules import text
 from truceline.rules.finding import Finding, finding_id
 from truceline.rules.options import RuleOptions
@@ -79,6 +79,38 @@ class Judge:
             markings=derived_markings(marks, agreement.side_codes),
         )
 
+    def subject_finding(
+        self,
+        rule: str,
+        subject: Observation | Track,
+        *,
+        discriminator: str = "",
+        time: datetime,
+        location: tuple[float, float] | None,
+        responsible: str | None,
+        affected: str | None = None,
+        instrument: str | None,
+        basis: str,
+        facts: dict[str, Any],
+    ) -> Finding:
+        """A finding on one report or track alone: keyed on its id, with its markings. Not
+        grave: only fire makes a finding grave (findings.md)."""
+        return self.finding(
+            rule,
+            key=(subject.id,),
+            discriminator=discriminator,
+            subjects=[subject.id],
+            marks=[subject.markings],
+            time=time,
+            location=location,
+            responsible=responsible,
+            affected=affected,
+            grave=False,
+            instrument=instrument,
+            basis=basis,
+            facts=facts,
+        )
+
 
 @dataclass(frozen=True)
 class Where:
@@ -117,16 +149,22 @@ def place_phrase(place: Place) -> str:
     return f"location ± {text.distance(place.radius_m)}"
 
 
+def shot_uncertainty(shot: Shot) -> str:
+    """How well a shot is located, for a basis: a fused event's 95 % ellipse, else the
+    report's :func:`place_phrase`."""
+    if shot.observation is None:
+        return f"95 % ellipse {text.distance(shot.place.radius_m)}"
+    return place_phrase(shot.place)
+
+
 def shot_phrase(shot: Shot, where: Where, judge: Judge) -> str:
     """E.g. "launch located 14.2 km behind side B's line (95 % ellipse 40 m)"."""
     agreement = judge.terms.agreement
-    if shot.observation is None:
+    obs = shot.observation
+    if obs is None:
         what = {"launch": "launch located", "impact": "impact", "unknown": "blast"}[shot.phase]
-        detail = f"95 % ellipse {text.distance(shot.place.radius_m)}"
     else:
-        obs = shot.observation
         what = f"{text.count(obs.count, obs.count_qualifier)} {shot.label} {text.means(obs.means)}"
-        detail = place_phrase(shot.place)
     line = None if where.line_m is None else text.distance(where.line_m)
     if shot.place.area is not None:
         centre = f", its centre {line} from the contact line" if line else ""
@@ -146,7 +184,7 @@ def shot_phrase(shot: Shot, where: Where, judge: Judge) -> str:
         at = f"{line} behind {text.side(agreement, where.side)}'s line"
     else:
         at = f"{line} inside {text.side(agreement, where.side)}'s area"
-    return f"{what} {at} ({detail})"
+    return f"{what} {at} ({shot_uncertainty(shot)})"
 
 
 def shot_facts(shot: Shot, where: Where | None) -> dict[str, Any]:

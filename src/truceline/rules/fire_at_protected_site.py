@@ -18,17 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from truceline.rules import text
-from truceline.rules.context import Judge, Where, place_phrase, shot_facts, shot_phrase
+from truceline.rules.context import Judge, Where, shot_facts, shot_phrase, shot_uncertainty
 from truceline.rules.finding import Finding
-from truceline.rules.subjects import Fire, Shot
+from truceline.rules.subjects import Fire
 
 RULE = "fire_at_protected_site"
-
-
-def _uncertainty(shot: Shot) -> str:
-    if shot.observation is None:
-        return f"95 % ellipse {text.distance(shot.place.radius_m)}"
-    return place_phrase(shot.place)
 
 
 def evaluate(judge: Judge, fires: Sequence[Fire], where: dict[str, Where]) -> list[Finding]:
@@ -48,7 +42,7 @@ def evaluate(judge: Judge, fires: Sequence[Fire], where: dict[str, Where]) -> li
                 basis = (
                     f"{what} {text.distance(dist)} from {site.label} (protected "
                     f"{'within ' + text.distance(radius) if radius else 'area'}; "
-                    f"{_uncertainty(shot)})"
+                    f"{shot_uncertainty(shot)})"
                 )
                 if only_widened:
                     basis += ", reaching the site only within its uncertainty"

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from truceline.rules import text
-from truceline.rules.context import Judge, Where, place_phrase, shot_facts, shot_phrase
+from truceline.rules.context import Judge, Where, shot_facts, shot_phrase, shot_uncertainty
 from truceline.rules.finding import Finding
 from truceline.rules.subjects import Fire, Shot
 
@@ -27,17 +27,10 @@ RULE = "fire_in_disengagement_area"
 
 
 def _phrase(shot: Shot, dist: float, area: str) -> str:
-    what = {"launch": "launch", "impact": "impact", "unknown": "blast"}[shot.phase]
-    if shot.observation is not None:
-        what = shot.label
-    unc = (
-        f"95 % ellipse {text.distance(shot.place.radius_m)}"
-        if shot.observation is None
-        else place_phrase(shot.place)
-    )
+    unc = shot_uncertainty(shot)
     if dist <= 0.0:
-        return f"{what} inside the {area} ({unc})"
-    return f"{what} {text.distance(dist)} outside the {area}, within its uncertainty ({unc})"
+        return f"{shot.label} inside the {area} ({unc})"
+    return f"{shot.label} {text.distance(dist)} outside the {area}, within its uncertainty ({unc})"
 
 
 def evaluate(judge: Judge, fires: Sequence[Fire], where: dict[str, Where]) -> list[Finding]:

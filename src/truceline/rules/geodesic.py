@@ -20,7 +20,6 @@ hundred times narrower) find it to well under a millimetre.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import shapely
@@ -38,15 +37,6 @@ _REFINE_SHRINK = 0.01  # each fit is good to far better than 1 % of its bracket
 _COARSE_MARGIN = 1.02  # the working projection's scale error is far below 2 % in theatre
 _COARSE_SLACK_M = 2_000.0
 _BATCH = 2_000  # points measured together (bounds the memory of the coarse samples)
-
-
-@lru_cache(maxsize=64)
-def working_projection(lat0: float, lon0: float) -> Transformer:
-    """An azimuthal equidistant projection centred on the region, for coarse selection only."""
-    proj = (
-        f"+proj=aeqd +lat_0={float(lat0)!r} +lon_0={float(lon0)!r} +ellps=WGS84 +units=m +no_defs"
-    )
-    return Transformer.from_crs("EPSG:4326", proj, always_xy=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +59,11 @@ def _line_parts(geometry: BaseGeometry) -> list[NDArray[np.float64]]:
 
 
 class LineMeasure:
-    """Answers exact geodesic distances from many points to one (multi)line."""
+    """Answers exact geodesic distances from many points to one (multi)line.
+
+    ``working`` is a projection centred on the region (:func:`~truceline.agreement.spatial.
+    aeqd`), used for the coarse selection only.
+    """
 
     def __init__(self, geometry: BaseGeometry, working: Transformer) -> None:
         parts = _line_parts(geometry)

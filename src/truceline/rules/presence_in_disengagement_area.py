@@ -60,17 +60,13 @@ def evaluate_observations(judge: Judge, observations: Sequence[Observation]) -> 
                 "place": place.facts(),
             }
             out.append(
-                judge.finding(
+                judge.subject_finding(
                     RULE,
-                    key=(obs.id,),
+                    obs,
                     discriminator=f"area:{area.index}",
-                    subjects=[obs.id],
-                    marks=[obs.markings],
                     time=obs.time_from,
                     location=(place.lat, place.lon),
                     responsible=obs.side,
-                    affected=None,
-                    grave=False,
                     instrument=judge.terms.instrument(area),
                     basis=basis,
                     facts=facts,
@@ -109,17 +105,13 @@ def evaluate_track(judge: Judge, span: TrackSpan) -> list[Finding]:
             "track_uncertainty_m": track.uncertainty_m,
         }
         out.append(
-            judge.finding(
+            judge.subject_finding(
                 RULE,
-                key=(track.id,),
+                track,
                 discriminator=f"area:{area.index}",
-                subjects=[track.id],
-                marks=[track.markings],
                 time=p.time,
                 location=(p.lat, p.lon),
                 responsible=side,
-                affected=None,
-                grave=False,
                 instrument=judge.terms.instrument(area),
                 basis=basis,
                 facts=facts,

@@ -59,16 +59,12 @@ def evaluate(judge: Judge, observations: Sequence[Observation]) -> list[Finding]
             "place": place.facts() if place is not None else {"name": obs.place},
         }
         out.append(
-            judge.finding(
+            judge.subject_finding(
                 RULE,
-                key=(obs.id,),
-                subjects=[obs.id],
-                marks=[obs.markings],
+                obs,
                 time=obs.time_from,
                 location=(place.lat, place.lon) if place is not None else None,
                 responsible=responsible,
-                affected=None,
-                grave=False,
                 instrument=judge.terms.instrument(),
                 basis=basis,
                 facts=facts,

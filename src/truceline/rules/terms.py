@@ -20,8 +20,8 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from truceline.agreement.model import Agreement, AgreementFeature
-from truceline.agreement.spatial import AgreementIndex
-from truceline.rules.geodesic import Distances, LineMeasure, point_distances, working_projection
+from truceline.agreement.spatial import AgreementIndex, aeqd
+from truceline.rules.geodesic import Distances, LineMeasure, point_distances
 from truceline.rules.place import Place, densified_vertices
 
 _MIN_M_PER_DEG = 110_000.0  # metres per degree of latitude, a little under the true 110.57 km
@@ -45,7 +45,7 @@ class Terms:
         lat0, lon0 = (bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2
         if not (math.isfinite(lat0) and math.isfinite(lon0)):
             lat0, lon0 = 0.0, 0.0  # no geometry at all: nothing will be measured
-        self.working = working_projection(float(lat0), float(lon0))
+        self.working = aeqd(float(lat0), float(lon0))
         self.ground = {
             side: shapely.union_all(
                 [f.geometry for f in self.with_role("control_area") if f.side == side]

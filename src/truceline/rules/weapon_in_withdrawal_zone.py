@@ -110,16 +110,12 @@ def evaluate_observations(judge: Judge, observations: Sequence[Observation]) -> 
             "place": place.facts(),
         }
         out.append(
-            judge.finding(
+            judge.subject_finding(
                 RULE,
-                key=(obs.id,),
-                subjects=[obs.id],
-                marks=[obs.markings],
+                obs,
                 time=obs.time_from,
                 location=(place.lat, place.lon),
                 responsible=owner,
-                affected=None,
-                grave=False,
                 instrument=judge.terms.withdrawal_instrument(
                     obs.weapon_class, judge.terms.reference(owner)[1]
                 ),
@@ -176,16 +172,12 @@ def evaluate_track(judge: Judge, span: TrackSpan) -> list[Finding]:
         "track_uncertainty_m": track.uncertainty_m,
     }
     return [
-        judge.finding(
+        judge.subject_finding(
             RULE,
-            key=(track.id,),
-            subjects=[track.id],
-            marks=[track.markings],
+            track,
             time=p.time,
             location=(p.lat, p.lon),
             responsible=owner,
-            affected=None,
-            grave=False,
             instrument=judge.terms.withdrawal_instrument(
                 track.weapon_class, judge.terms.reference(owner)[1]
             ),

@@ -64,16 +64,12 @@ def evaluate(judge: Judge, observations: Sequence[Observation]) -> list[Finding]
             "matched_by": "name" if report.name else "location",
         }
         out.append(
-            judge.finding(
+            judge.subject_finding(
                 RULE,
-                key=(obs.id,),
-                subjects=[obs.id],
-                marks=[obs.markings],
+                obs,
                 time=obs.time_from,
                 location=location,
                 responsible=area.side,
-                affected=None,
-                grave=False,
                 instrument=judge.terms.instrument(area),
                 basis=basis,
                 facts=facts,

@@ -35,9 +35,10 @@ from truceline.incidents import (
 from truceline.incidents.errors import StaleVersionError
 from truceline.incidents.location import AreaLocation, PointLocation
 from truceline.incidents.requests import Assign, parse_request
-from truceline.incidents.workflow import allowed_actions, incident_from_dict
+from truceline.incidents.workflow import SEALED, allowed_actions, incident_from_dict
 from truceline.services.incident_sources import SourceKey, load_sources
 from truceline.services.ledger import append_records
+from truceline.services.queries import SPECS, list_records
 from truceline.services.rows import audience, markings_json
 from truceline.store import tables
 from truceline.store.visibility import visible
@@ -85,7 +86,7 @@ def _candidates(
                 )
             ).all()
             cache[r.id] = load_sources(conn, [(k.kind, k.source_id) for k in keys])
-        sealed = r.state in ("determined", "published", "archived", "duplicate")
+        sealed = r.state in SEALED or r.state == "duplicate"
         out.append(IncidentCandidate(r.id, tuple(cache[r.id]), sealed=sealed))
     return out
 
@@ -426,46 +427,18 @@ def list_incidents(
 
 def incident_view(conn: Connection, incident_id: str, principal: Principal) -> dict[str, Any]:
     """One incident with its timeline, findings, events, observations, evidence, actions."""
-    from truceline.services.queries import list_records
-
     t = tables.incidents
     row = conn.execute(select(t).where(t.c.id == incident_id, visible(t, principal))).first()
     if row is None:
         raise NotFoundError(f"incident {incident_id!r} not found")
     out = incident_summary(row)
     keys = [(s["kind"], s["id"]) for s in out["sources"]]
-    finding_ids = [i for k, i in keys if k == "finding"]
-    obs_ids = [i for k, i in keys if k == "observation"]
-    findings = (
-        list_records(
-            conn,
-            "findings",
-            ids=finding_ids,
-            limit=1000,
-            visible=visible(tables.findings, principal),
-        ).items
-        if finding_ids
-        else []
-    )
+    findings = _records(conn, "findings", [i for k, i in keys if k == "finding"], principal)
     event_ids = sorted({s for f in findings for s in f.get("subjects", []) if s.startswith("ev-")})
     out["findings"] = findings
-    out["events"] = (
-        list_records(
-            conn, "events", ids=event_ids, limit=1000, visible=visible(tables.events, principal)
-        ).items
-        if event_ids
-        else []
-    )
-    out["observations"] = (
-        list_records(
-            conn,
-            "observations",
-            ids=obs_ids,
-            limit=1000,
-            visible=visible(tables.observations, principal),
-        ).items
-        if obs_ids
-        else []
+    out["events"] = _records(conn, "events", event_ids, principal)
+    out["observations"] = _records(
+        conn, "observations", [i for k, i in keys if k == "observation"], principal
     )
     out["timeline"] = _decisions(conn, incident_id)
     out["determination"] = _determination(out["timeline"])
@@ -478,6 +451,16 @@ def incident_view(conn: Connection, incident_id: str, principal: Principal) -> d
         actions.update(allowed_actions(state, Actor(principal.name, role)))  # type: ignore[arg-type]
     out["allowed_actions"] = sorted(actions)
     return out
+
+
+def _records(
+    conn: Connection, kind: str, ids: Sequence[str], principal: Principal
+) -> list[dict[str, Any]]:
+    """The ``kind`` records among ``ids`` that ``principal`` may see (no ids: none, not all)."""
+    if not ids:
+        return []
+    shown = visible(SPECS[kind].table, principal)
+    return list_records(conn, kind, ids=ids, limit=1000, visible=shown).items
 
 
 def _determination(timeline: list[dict[str, Any]]) -> dict[str, Any] | None:

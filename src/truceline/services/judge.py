@@ -20,7 +20,7 @@ from truceline.errors import TrucelineError
 from truceline.formats.records import Markings, Observation, Track
 from truceline.incidents import Source
 from truceline.rules import Finding, check
-from truceline.services.incident_sources import finding_source, observation_source
+from truceline.services.incident_sources import finding_sources, observation_source
 from truceline.services.incidents import attach_sources
 from truceline.services.ledger import append_records
 from truceline.services.rows import audience, markings_json
@@ -31,7 +31,6 @@ from truceline.timefmt import to_micros
 log = logging.getLogger("truceline.judge")
 WORKER = "judge"
 COMMIT_SLACK_US = 10 * 1_000_000
-CORRELATED_TYPES = ("monitor_report", "allegation", "open_source")
 
 
 def all_agreements(conn: Connection) -> list[Agreement]:
@@ -176,15 +175,11 @@ class Judge:
     def _sources(
         self, conn: Connection, findings: list[dict[str, Any]], observations: list[Any]
     ) -> list[Source]:
-        out = [finding_source(conn, f, Markings.model_validate(f["markings"])) for f in findings]
+        out = finding_sources(conn, [(f, Markings.model_validate(f["markings"])) for f in findings])
         for r in observations:
-            raw = orjson.loads(r.raw)
-            if raw.get("type") in CORRELATED_TYPES:
-                try:
-                    src = observation_source(raw, Markings.model_validate(orjson.loads(r.markings)))
-                except (ValueError, TrucelineError) as exc:  # unplaceable: stays stored
-                    log.info("observation %s not correlated: %s", r.id, exc)
-                    continue
-                if src is not None:
-                    out.append(src)
+            try:
+                markings = Markings.model_validate(orjson.loads(r.markings))
+                out.append(observation_source(orjson.loads(r.raw), markings))
+            except (ValueError, TrucelineError) as exc:  # unplaceable: stays stored
+                log.info("observation %s not correlated: %s", r.id, exc)
         return out
