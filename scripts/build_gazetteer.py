@@ -38,7 +38,7 @@ from rich.console import Console
 from rich.progress import track
 
 from truceline.gazetteer.model import AdminUnit, Settlement
-from truceline.gazetteer.names import levenshtein, loose_key, strict_key
+from truceline.gazetteer.names import deletions, levenshtein, loose_key, strict_key
 from truceline.gazetteer.naming import (
     canonical_uk,
     choose_en,
@@ -234,10 +234,6 @@ def oblast_of(row: dict[str, str]) -> str:
     return GEONAMES_ADMIN1[code]
 
 
-def _deletes(key: str) -> set[str]:
-    return {key} | {key[:i] + key[i + 1 :] for i in range(len(key))}
-
-
 def match_places(geo: Sequence[dict[str, str]], ocha: Sequence[Ocha]) -> dict[int, Ocha]:
     """GeoNames row index → its OCHA settlement, one to one, strongest evidence first.
 
@@ -256,7 +252,7 @@ def match_places(geo: Sequence[dict[str, str]], ocha: Sequence[Ocha]) -> dict[in
         lk = loose_key(s.name_uk)
         by_loose[s.oblast, lk].append(j)
         if len(lk) >= 5:
-            for d in _deletes(lk):
+            for d in deletions(lk):
                 by_delete[s.oblast, d].append(j)
     pairs: list[tuple[int, float, int, int]] = []
     for i, g in enumerate(track(geo, description="matching GeoNames to OCHA")):
@@ -300,7 +296,7 @@ def _candidates(
     for key in keys:
         add(by_loose.get((oblast, key), ()), 3)
         if len(key) >= 5:
-            near = {j for d in _deletes(key) for j in by_delete.get((oblast, d), ())}
+            near = {j for d in deletions(key) for j in by_delete.get((oblast, d), ())}
             add((j for j in near if levenshtein(loose_key(ocha[j].name_uk), key) <= 1), 1)
     return found
 

@@ -32,7 +32,7 @@ from typing import Any
 from truceline.access.policy import Principal
 from truceline.cli.ingest_cmds import ingest_file
 from truceline.cli.sensors_cmds import read_status_file
-from truceline.gazetteer import default_gazetteer
+from truceline.gazetteer import LANGS, default_gazetteer
 from truceline.reports.render import render
 from truceline.services import incidents
 from truceline.services import reports as svc
@@ -45,7 +45,6 @@ from truceline.timefmt import parse_time, to_micros
 DAY = date(2026, 3, 2)
 LOADED_US = to_micros(parse_time("2026-03-03T06:00:00Z"))  # when the demo data arrive
 AS_OF_US = to_micros(parse_time("2026-03-03T07:00:00Z"))  # when the reports are made
-LANGS = ("en", "uk", "ru")
 
 
 def staff(role: str, name: str) -> Principal:

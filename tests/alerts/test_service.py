@@ -37,7 +37,7 @@ from truceline.services.ledger_verify import verify_store
 from truceline.services.principals import revoke_principal
 from truceline.store import tables
 from truceline.store.engine import Store
-from truceline.timefmt import to_micros
+from truceline.timefmt import parse_time, to_micros
 
 URL = "https://hooks.example.org/truceline"
 MISSION = Principal("mission-admin", "MISSION", frozenset({"admin"}))
@@ -52,6 +52,22 @@ def _subscribe(store: Store, who: Principal, **kw: Any) -> dict[str, Any]:
         now_us=FIXED_NOW_US,
         **kw,
     )
+
+
+def _enqueue(store: Store, alert_ids: list[str], clock: Clock) -> None:
+    with store.write() as conn:
+        alert_delivery.enqueue(conn, alert_ids, now_us=clock())
+
+
+def _queued(
+    store: Store, alert_with: StoreAlert, clock: Clock, who: Principal, **kw: Any
+) -> tuple[dict[str, Any], str]:
+    """A subscription of ``who`` (``kw`` as for :func:`_subscribe`) and one MISSION alert
+    queued for it: (the subscription, the alert's id)."""
+    sub = _subscribe(store, who, **kw)
+    alert = alert_with(["MISSION"])
+    _enqueue(store, [alert], clock)
+    return sub, alert
 
 
 def _states(store: Store) -> dict[str, str]:
@@ -140,9 +156,7 @@ def test_a_simulated_escalation_raises_one_alert(
     assert len(late) == 1, "the rise raises one alert, not one per hour"
     alert = late[0]
     change_us = to_micros(scenario.change)
-    onset = to_micros(
-        __import__("truceline.timefmt", fromlist=["parse_time"]).parse_time(alert["onset"])
-    )
+    onset = to_micros(parse_time(alert["onset"]))
     assert abs(onset - change_us) <= 6 * 3_600_000_000  # the change point, estimated
     assert alert["sector"] == "Donetsk north" and alert["statistic"]["ratio"] > 2
     assert set(alert["subjects"]) <= {f.id for f in findings}
@@ -200,8 +214,7 @@ def test_subscribers_receive_only_what_they_may_see(
         "parties": alert_with(["PARTIES", "MISSION"]),
         "usa": alert_with(["USA"]),
     }
-    with store.write() as conn:
-        alert_delivery.enqueue(conn, list(ids.values()), now_us=clock())
+    _enqueue(store, list(ids.values()), clock)
     with store.read() as conn:
         got = {(r.subscription_id, r.alert_id) for r in conn.execute(select(alert_deliveries))}
     expected = {
@@ -227,8 +240,7 @@ def test_filters_by_kind_sector_and_severity(
     _subscribe(store, p, min_severity="Extreme")
     severe = alert_with(["MISSION"], sector="Donetsk south")
     extreme = alert_with(["MISSION"], sector="Luhansk", severity_casualties=True)
-    with store.write() as conn:
-        alert_delivery.enqueue(conn, [severe, extreme], now_us=clock())
+    _enqueue(store, [severe, extreme], clock)
     with store.read() as conn:
         got = sorted(r.alert_id for r in conn.execute(select(alert_deliveries)))
     assert got == [extreme, extreme]  # the sector filter and the severity filter
@@ -242,10 +254,7 @@ def test_revoked_principal_receives_nothing_more(
     receiver: Receiver,
 ) -> None:
     p = principal("analyst")
-    _subscribe(store, p)
-    a = alert_with(["MISSION"])
-    with store.write() as conn:
-        alert_delivery.enqueue(conn, [a], now_us=clock())
+    _queued(store, alert_with, clock, p)
     revoke_principal(store, p.name, now_us=clock(), actor="test")
     assert worker(store, clock, receiver).step(scan=False)["withdrawn"] == 1
     assert receiver.requests == []
@@ -261,10 +270,7 @@ def test_signed_json_delivery(
     clock: Clock,
     receiver: Receiver,
 ) -> None:
-    _subscribe(store, principal("analyst"), language="ru")
-    a = alert_with(["MISSION"])
-    with store.write() as conn:
-        alert_delivery.enqueue(conn, [a], now_us=clock())
+    _, a = _queued(store, alert_with, clock, principal("analyst"), language="ru")
     assert worker(store, clock, receiver).step(scan=False)["delivered"] == 1
     (req,) = receiver.requests
     assert verify(SECRET, req.headers[SIGNATURE_HEADER], req.content, now_s=clock() // 1_000_000)
@@ -282,10 +288,7 @@ def test_cap_delivery_validates(
     clock: Clock,
     receiver: Receiver,
 ) -> None:
-    _subscribe(store, principal("analyst"), fmt="cap", language="uk")
-    a = alert_with(["MISSION"])
-    with store.write() as conn:
-        alert_delivery.enqueue(conn, [a], now_us=clock())
+    _queued(store, alert_with, clock, principal("analyst"), fmt="cap", language="uk")
     worker(store, clock, receiver).step(scan=False)
     (req,) = receiver.requests
     assert req.headers["content-type"] == "application/cap+xml"
@@ -301,10 +304,7 @@ def test_retries_survive_a_restart_then_dead_letter(
     receiver: Receiver,
 ) -> None:
     who = principal("analyst")
-    _subscribe(store, who)
-    a = alert_with(["MISSION"])
-    with store.write() as conn:
-        alert_delivery.enqueue(conn, [a], now_us=clock())
+    _, a = _queued(store, alert_with, clock, who)
     receiver.status = 503
     start = clock()
     assert worker(store, clock, receiver).step(scan=False)["retried"] == 1
@@ -338,10 +338,7 @@ def test_gone_is_dead_at_once(
     clock: Clock,
     receiver: Receiver,
 ) -> None:
-    _subscribe(store, principal("analyst"))
-    a = alert_with(["MISSION"])
-    with store.write() as conn:
-        alert_delivery.enqueue(conn, [a], now_us=clock())
+    _queued(store, alert_with, clock, principal("analyst"))
     receiver.status = 410
     assert worker(store, clock, receiver).step(scan=False)["dead"] == 1
 
@@ -349,10 +346,7 @@ def test_gone_is_dead_at_once(
 def test_a_claimed_delivery_is_not_sent_twice(
     store: Store, principal: MakePrincipal, alert_with: StoreAlert, clock: Clock
 ) -> None:
-    _subscribe(store, principal("analyst"))
-    a = alert_with(["MISSION"])
-    with store.write() as conn:
-        alert_delivery.enqueue(conn, [a], now_us=clock())
+    _queued(store, alert_with, clock, principal("analyst"))
     first = alert_delivery._claim(store, CONFIG.sending, clock())
     second = alert_delivery._claim(store, CONFIG.sending, clock())
     assert len(first) == 1 and second == []
@@ -364,10 +358,7 @@ def test_unsubscribing_withdraws_pending_deliveries(
     store: Store, principal: MakePrincipal, alert_with: StoreAlert, clock: Clock
 ) -> None:
     p = principal("analyst")
-    sub = _subscribe(store, p)
-    a = alert_with(["MISSION"])
-    with store.write() as conn:
-        alert_delivery.enqueue(conn, [a], now_us=clock())
+    sub, _ = _queued(store, alert_with, clock, p)
     alert_subscriptions.delete_subscription(store, p, sub["id"], now_us=clock())
     assert set(_states(store).values()) == {"withdrawn"}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from truceline.gazetteer.names import (
+    deletions,
     levenshtein,
     loose_key,
     similarity,
@@ -81,3 +82,10 @@ def test_strip_generic(text: str, name: str) -> None:
 
 def test_strip_generic_never_empties_a_name() -> None:
     assert strip_generic(strict_key("Town")) == "town"
+
+
+def test_one_edit_apart_shares_a_deletion() -> None:
+    assert deletions("abc") == {"abc", "bc", "ac", "ab"}
+    for typo in ("donestk", "donetk", "donetsks", "dometsk"):  # swap, drop, add, change
+        assert deletions(typo) & deletions("donetsk")
+    assert not deletions("donetsk") & deletions("luhansk")

@@ -18,10 +18,10 @@ import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from truceline.alerts.detector import Alarm, CusumDesign
+from truceline.timefmt import format_time, from_micros
 
 KINDS: tuple[str, ...] = ("escalation", "grave")
 SEVERITIES: tuple[str, ...] = ("Minor", "Moderate", "Severe", "Extreme")
@@ -45,7 +45,7 @@ def severity_rank(severity: str) -> int:
 
 def iso(us: int) -> str:
     """RFC 3339 UTC to the second, as records store times."""
-    return datetime.fromtimestamp(us // 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_time(from_micros(us - us % 1_000_000))
 
 
 @dataclass(frozen=True, slots=True)

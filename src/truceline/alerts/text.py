@@ -2,31 +2,33 @@
 
 Every sentence is one template per language with named placeholders; no sentence is built
 from translated fragments. Counted nouns take the plural form the number asks for, by the
-CLDR rules: English ``one``/``other``; Ukrainian and Russian ``one`` (1, 21, 101 ...),
-``few`` (2-4, 22-24 ...) and ``many`` (0, 5-20, 25 ...): "1 порушення, 2 порушення,
-5 порушень". Places come already described in each language (the gazetteer does that);
-sector names are the agreement's. A finding's ``basis`` exists only in English and is quoted
-as such.
+CLDR rules (Babel's data, as the reports use): English ``one``/``other``; Ukrainian and
+Russian ``one`` (1, 21, 101 ...), ``few`` (2-4, 22-24 ...) and ``many`` (0, 5-20, 25 ...):
+"1 порушення, 2 порушення, 5 порушень". Places come already described in each language
+(the gazetteer does that); sector names are the agreement's. A finding's ``basis`` exists
+only in English and is quoted as such.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from functools import cache
+from typing import Any
 
-Lang = Literal["en", "uk", "ru"]
-LANGS: tuple[Lang, ...] = ("en", "uk", "ru")
+from babel import Locale
+
+from truceline.gazetteer.model import LANGS as LANGS
+from truceline.gazetteer.model import Lang as Lang
+
+
+@cache
+def _locale(lang: Lang) -> Locale:
+    return Locale.parse(lang)
 
 
 def plural_category(n: int, lang: Lang) -> str:
-    """The CLDR plural category of the integer ``n`` in ``lang``."""
-    if lang == "en":
-        return "one" if n == 1 else "other"
-    if n % 10 == 1 and n % 100 != 11:
-        return "one"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return "few"
-    return "many"
+    """The CLDR plural category of the integer ``n`` in ``lang`` (Babel's CLDR data)."""
+    return str(_locale(lang).plural_form(n))
 
 
 VIOLATIONS: dict[Lang, dict[str, str]] = {

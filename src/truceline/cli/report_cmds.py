@@ -10,12 +10,13 @@ from __future__ import annotations
 import getpass
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import orjson
 import typer
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from truceline.access.policy import PUBLIC, Principal
 from truceline.cli.context import open_store, user_errors
@@ -87,12 +88,36 @@ def _emit(rendered: Rendered, out: Path | None, started: float) -> None:
 
 
 def _publish(store: Store, report: Report, rendered: Rendered, principal: Principal) -> None:
+    """Publish as ``principal``; the public cannot publish, so then as the operator."""
+    publisher = _operator() if principal is PUBLIC else principal
     with store.write() as conn:
-        summary = svc.publish(conn, report, rendered, principal, now_us=now_us())
+        summary = svc.publish(conn, report, rendered, publisher, now_us=now_us())
     err_console.print(
         f"published: report {summary['id']} (ledger leaf {summary['ledger_index']})",
         highlight=False,
     )
+
+
+def _report(
+    make: Callable[[Connection, Principal], Report],
+    lang: str,
+    fmt: str,
+    out: Path | None,
+    as_: str | None,
+    publish: bool,
+) -> None:
+    """Build a report as ``--as`` with ``make``, render it, write it, publish if asked
+    (``lang`` and ``fmt`` are checked by the caller, before anything else)."""
+    started = time.perf_counter()
+    with user_errors():
+        store = open_store()
+        principal = principal_named(store, as_)
+        with store.read() as conn:
+            report = make(conn, principal)
+        rendered = render(report, lang, fmt, default_gazetteer())
+        _emit(rendered, out, started)
+        if publish:
+            _publish(store, report, rendered, principal)
 
 
 @report_app.command("daily")
@@ -106,18 +131,17 @@ def daily(
     publish: PublishOpt = False,
 ) -> None:
     """The daily report of one UTC day, for a principal (what it may see)."""
-    started = time.perf_counter()
     with user_errors():
         svc.check_options(lang, fmt)
         day = svc.parse_day(date)
-        store = open_store()
-        principal = principal_named(store, as_)
-        with store.read() as conn:
-            report = svc.daily_report(conn, principal, day, now_us=now_us(), public=public)
-        rendered = render(report, lang, fmt, default_gazetteer())
-        _emit(rendered, out, started)
-        if publish:
-            _publish(store, report, rendered, principal if principal is not PUBLIC else _operator())
+    _report(
+        lambda conn, p: svc.daily_report(conn, p, day, now_us=now_us(), public=public),
+        lang,
+        fmt,
+        out,
+        as_,
+        publish,
+    )
 
 
 @report_app.command("spot")
@@ -131,17 +155,16 @@ def spot(
     publish: PublishOpt = False,
 ) -> None:
     """The spot report of one incident: what, where, when, how sensed, who and why."""
-    started = time.perf_counter()
     with user_errors():
         svc.check_options(lang, fmt)
-        store = open_store()
-        principal = principal_named(store, as_)
-        with store.read() as conn:
-            report = svc.spot_report(conn, principal, incident_id, now_us=now_us(), public=public)
-        rendered = render(report, lang, fmt, default_gazetteer())
-        _emit(rendered, out, started)
-        if publish:
-            _publish(store, report, rendered, principal if principal is not PUBLIC else _operator())
+    _report(
+        lambda conn, p: svc.spot_report(conn, p, incident_id, now_us=now_us(), public=public),
+        lang,
+        fmt,
+        out,
+        as_,
+        publish,
+    )
 
 
 @report_app.command("days")

@@ -30,7 +30,13 @@ from truceline.gazetteer.model import (
     Settlement,
     check_lang,
 )
-from truceline.gazetteer.names import loose_from_strict, loose_key, strict_key, strip_generic
+from truceline.gazetteer.names import (
+    deletions,
+    loose_from_strict,
+    loose_key,
+    strict_key,
+    strip_generic,
+)
 from truceline.gazetteer.phrasing import compass_point, location_phrase
 from truceline.gazetteer.rows import admin_from_row, settlement_from_row
 from truceline.geo import WGS84_A, WGS84_E2, geodetic_to_ecef
@@ -226,7 +232,7 @@ class Gazetteer:
             keys = {k: n for n in names for k in (strict_key(n), loose_key(n))}
             for key, name in keys.items():
                 if len(key) >= FUZZY_MIN_LEN:
-                    for variant in _deletions(key):
+                    for variant in deletions(key):
                         index.setdefault(variant, []).append((i, name, False))
         return index
 
@@ -307,7 +313,7 @@ class Gazetteer:
                     best[index] = (score, stored, exact, alias)
         if not best and len(query) >= FUZZY_MIN_LEN:
             fuzzy = self._fuzzy_index
-            for variant in _deletions(query) | _deletions(loose_key(query)):
+            for variant in deletions(query) | deletions(loose_key(query)):
                 for index, stored, _ in fuzzy.get(variant, ()):
                     best.setdefault(index, (FUZZY_SCORE, stored, False, False))
         return best
@@ -348,11 +354,6 @@ def _oblast_key(name: str) -> str:
     """loose_key of an oblast name without the words "oblast", "область", "обл." etc."""
     words = [w for w in strict_key(name).split() if w not in _OBLAST_WORDS]
     return loose_key(" ".join(words))
-
-
-def _deletions(key: str) -> set[str]:
-    """``key`` and every string made from it by deleting one character."""
-    return {key} | {key[:i] + key[i + 1 :] for i in range(len(key))}
 
 
 def _drop_brackets(name: str) -> str:

@@ -114,6 +114,12 @@ def levenshtein(a: str, b: str) -> int:
     return previous[-1]
 
 
+def deletions(key: str) -> set[str]:
+    """``key`` and every string made from it by deleting one character: two keys one edit
+    apart (substitution, transposition, insertion or deletion) share one of these."""
+    return {key} | {key[:i] + key[i + 1 :] for i in range(len(key))}
+
+
 def similarity(a: str, b: str) -> float:
     """1 - normalised edit distance between the loose keys of two names (0..1)."""
     ka, kb = loose_key(a), loose_key(b)

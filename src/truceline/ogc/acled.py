@@ -14,7 +14,8 @@ source, notes, fatalities). The mapping is ours and deliberately plain:
   casualty "Violence against civilians / Attack" only when the casualties are civilians;
   presence, movements, sightings and missing weapons "Strategic developments / Change to
   group/activity"; overflights, restrictions and anything else "Strategic developments /
-  Other". A finding's category follows from its rule (:data:`RULE_CATEGORY`).
+  Other". A finding's category follows from its rule, as incidents take it
+  (:data:`truceline.incidents.sources.RULE_CATEGORY`).
 - ``time_precision`` is 1 (the day is known) for timed records; ``geo_precision`` is 1 when
   the location is known to within 2 km, 2 within 25 km, 3 otherwise (ACLED: town, district,
   region). ``admin1`` and ``location`` (oblast and nearest settlement) come from the
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from truceline.incidents.sources import RULE_CATEGORY
 from truceline.timefmt import parse_time
 
 ACLED_COLUMNS: tuple[str, ...] = (
@@ -51,16 +53,6 @@ ACLED_COLUMNS: tuple[str, ...] = (
 )
 SOURCE = "Truceline monitoring mission"
 
-RULE_CATEGORY: dict[str, str] = {
-    "fire": "fire",
-    "fire_at_protected_site": "fire",
-    "fire_in_disengagement_area": "fire",
-    "weapon_in_withdrawal_zone": "weapon_sighting",
-    "presence_in_disengagement_area": "presence",
-    "airspace": "uav_overflight",
-    "restriction_on_monitors": "restriction",
-    "weapon_missing_from_holding_area": "weapon_missing",
-}
 _EXPLOSIVE = frozenset(
     {"fire", "explosion", "projectile_in_flight", "muzzle_flash", "illumination_flare"}
 )

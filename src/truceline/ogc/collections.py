@@ -268,13 +268,16 @@ class AgreementLayer(Collection):
             f.valid_to or self.agreement.effective_to,
         )
 
+    def _feature_id(self, f: AgreementFeature) -> str:
+        return f"{self.agreement.id}-v{self.agreement.version}-{f.index}"
+
     def _feature(self, f: AgreementFeature) -> Feature:
         source = self.agreement.document["features"][f.index]
         props = dict(source.get("properties") or {})
         props.update(agreement_id=self.agreement.id, agreement_version=self.agreement.version)
         return {
             "type": "Feature",
-            "id": f"{self.agreement.id}-v{self.agreement.version}-{f.index}",
+            "id": self._feature_id(f),
             "geometry": source["geometry"],
             "properties": props,
         }
@@ -323,10 +326,8 @@ class AgreementLayer(Collection):
         return ItemsPage([self._feature(f) for f in picked[window]], nxt, prev, len(matches))
 
     def item(self, ctx: Context, feature_id: str) -> Feature | None:
-        for f in self.members:
-            if feature_id == f"{self.agreement.id}-v{self.agreement.version}-{f.index}":
-                return self._feature(f)
-        return None
+        found = next((f for f in self.members if self._feature_id(f) == feature_id), None)
+        return None if found is None else self._feature(found)
 
 
 @lru_cache(maxsize=8)

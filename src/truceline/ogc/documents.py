@@ -129,7 +129,7 @@ def items_doc(
     links.append(link(f"{base}/collections/{cid}", "collection", JSON, "The collection"))
     doc: dict[str, Any] = {
         "type": "FeatureCollection",
-        "features": [feature_doc(base, cid, f, links=False) for f in features],
+        "features": features,
         "links": links,
         "timeStamp": format_time(now.replace(microsecond=0)),
         "numberReturned": len(features),
@@ -139,12 +139,8 @@ def items_doc(
     return doc
 
 
-def feature_doc(
-    base: str, cid: str, feature: dict[str, Any], *, links: bool = True
-) -> dict[str, Any]:
+def feature_doc(base: str, cid: str, feature: dict[str, Any]) -> dict[str, Any]:
     """A feature with its links (/req/core/f-links) when served on its own."""
-    if not links:
-        return feature
     url = f"{base}/collections/{cid}/items/{quote(str(feature['id']), safe='')}"
     return {
         **feature,

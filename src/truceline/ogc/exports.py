@@ -33,10 +33,17 @@ from truceline.ogc.acled import (
     incident_event,
 )
 from truceline.ogc.collections import keyset_after, point_in_bbox
-from truceline.ogc.features import incident_feature, point
+from truceline.ogc.features import (
+    derived_record,
+    event_feature,
+    finding_feature,
+    incident_feature,
+    input_feature,
+    input_record,
+)
 from truceline.services.queries import BBox
 from truceline.store import tables
-from truceline.timefmt import format_time, from_micros, to_micros
+from truceline.timefmt import to_micros
 
 PAGE_ROWS = 2_000
 Row = Mapping[Any, Any]
@@ -50,52 +57,6 @@ class Helpers:
 
     place: Placer
     side_name: SideName
-
-
-def _marked(row: Row, record: dict[str, Any], stamp: str, stamp_col: str) -> dict[str, Any]:
-    record["markings"] = orjson.loads(row["markings"])
-    record[stamp] = format_time(from_micros(row[stamp_col]))
-    return record
-
-
-def input_record(row: Row) -> dict[str, Any]:
-    return _marked(row, dict(orjson.loads(row["raw"])), "ingested_at", "ingested_us")
-
-
-def derived_record(row: Row) -> dict[str, Any]:
-    return _marked(row, dict(orjson.loads(row["record"])), "created_at", "created_us")
-
-
-def _located(row: Row) -> dict[str, Any] | None:
-    if row["lat"] is None or row["lon"] is None:
-        return None
-    return point(row["lon"], row["lat"])
-
-
-def input_feature(row: Row) -> Feature:
-    return {
-        "type": "Feature",
-        "id": row["id"],
-        "geometry": _located(row),
-        "properties": input_record(row),
-    }
-
-
-def event_feature(row: Row) -> Feature:
-    record = orjson.loads(row["record"])
-    props = dict(record.get("properties") or {})
-    props["markings"] = orjson.loads(row["markings"])
-    props["created_at"] = format_time(from_micros(row["created_us"]))
-    return {"type": "Feature", "id": row["id"], "geometry": record["geometry"], "properties": props}
-
-
-def finding_feature(row: Row) -> Feature:
-    return {
-        "type": "Feature",
-        "id": row["id"],
-        "geometry": _located(row),
-        "properties": derived_record(row),
-    }
 
 
 def cell(value: Any) -> str | int | float:

@@ -24,42 +24,53 @@ def point(lon: float, lat: float) -> dict[str, Any]:
     return {"type": "Point", "coordinates": [lon, lat]}
 
 
-def _markings(row: Mapping[Any, Any]) -> Any:
-    return orjson.loads(row["markings"]) if "markings" in row else None
+def _marked(row: Mapping[Any, Any], record: dict[str, Any], stamp: str, col: str) -> dict[str, Any]:
+    record["markings"] = orjson.loads(row["markings"])
+    record[stamp] = format_time(from_micros(row[col]))
+    return record
+
+
+def input_record(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """An input record as filed, with its markings and when it was ingested."""
+    return _marked(row, dict(orjson.loads(row["raw"])), "ingested_at", "ingested_us")
+
+
+def derived_record(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """A derived record (finding), with its markings and when it was made."""
+    return _marked(row, dict(orjson.loads(row["record"])), "created_at", "created_us")
+
+
+def located(row: Mapping[Any, Any]) -> dict[str, Any] | None:
+    """The row's stored point, or None when it has no location."""
+    if row["lat"] is None or row["lon"] is None:
+        return None
+    return point(row["lon"], row["lat"])
 
 
 def event_feature(row: Mapping[Any, Any]) -> Feature:
     """A fused event: its stored feature (events.md) with markings and creation time."""
     record = orjson.loads(row["record"])
-    props = dict(record.get("properties") or {})
-    props["markings"] = _markings(row)
-    props["created_at"] = format_time(from_micros(row["created_us"]))
+    props = _marked(row, dict(record.get("properties") or {}), "created_at", "created_us")
     return {"type": "Feature", "id": row["id"], "geometry": record["geometry"], "properties": props}
 
 
 def finding_feature(row: Mapping[Any, Any]) -> Feature:
     """A rule finding (findings.md) at its location."""
-    props = dict(orjson.loads(row["record"]))
-    props["markings"] = _markings(row)
-    props["created_at"] = format_time(from_micros(row["created_us"]))
     return {
         "type": "Feature",
         "id": row["id"],
-        "geometry": point(row["lon"], row["lat"]),
-        "properties": props,
+        "geometry": located(row),
+        "properties": derived_record(row),
     }
 
 
 def input_feature(row: Mapping[Any, Any]) -> Feature:
     """An input record (observation, detection) as filed, at its stored point."""
-    props = dict(orjson.loads(row["raw"]))
-    props["markings"] = _markings(row)
-    props["ingested_at"] = format_time(from_micros(row["ingested_us"]))
     return {
         "type": "Feature",
         "id": row["id"],
-        "geometry": point(row["lon"], row["lat"]),
-        "properties": props,
+        "geometry": located(row),
+        "properties": input_record(row),
     }
 
 
@@ -112,10 +123,4 @@ def incident_feature(row: Mapping[Any, Any]) -> Feature:
     from truceline.services.incidents import incident_summary
 
     props = incident_summary(_Attributes(row))
-    located = row["lat"] is not None and row["lon"] is not None
-    return {
-        "type": "Feature",
-        "id": row["id"],
-        "geometry": point(row["lon"], row["lat"]) if located else None,
-        "properties": props,
-    }
+    return {"type": "Feature", "id": row["id"], "geometry": located(row), "properties": props}

@@ -35,7 +35,6 @@ from truceline.reports.model import (
     IncidentItem,
     ObservationItem,
     Outage,
-    Piece,
     SectorCoverage,
     Sensing,
     SpotReport,
@@ -306,18 +305,13 @@ def coverage(
         acc[3] += down
         acc[4] += degraded
         if down or degraded:
-            kept = tuple(
-                Piece(p.status, p.start, p.end, p.reason)
-                for p in pieces
-                if p.status != "operational"
-            )
+            kept = tuple(p for p in pieces if p.status != "operational")
             outages.append(Outage(s.id, s.kind, s.owner, sector, down, degraded, kept))
     order = [*sector_keys, *sorted(set(per_sector) - set(sector_keys))]
-    rows = [
-        SectorCoverage(k, int(a[0]), int(a[1]), a[2], a[3], a[4])
-        for k in order
-        if (a := per_sector.get(k, [0, 0, 0.0, 0.0, 0.0])) is not None
-    ]
+    rows = []
+    for k in order:
+        n, affected, sensor_s, down_s, degraded_s = per_sector.get(k, [0, 0, 0.0, 0.0, 0.0])
+        rows.append(SectorCoverage(k, int(n), int(affected), sensor_s, down_s, degraded_s))
     rank = {k: i for i, k in enumerate(order)}
     outages.sort(key=lambda o: (rank.get(o.sector, len(order)), -o.down_s, o.sensor_id))
     return rows, outages

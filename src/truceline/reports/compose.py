@@ -6,7 +6,8 @@ follows go through ``ngettext`` so that Ukrainian and Russian take the right plu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
 
 from truceline.gazetteer import Gazetteer
 from truceline.reports import vocab
@@ -32,8 +33,8 @@ from truceline.reports.model import (
 from truceline.reports.phrases import Writer
 
 
-def _writer(header: Header, loc: Locale, gazetteer: Gazetteer, day: object = None) -> Writer:
-    return Writer(loc, gazetteer, header.names, day)  # type: ignore[arg-type]
+def _writer(header: Header, loc: Locale, gazetteer: Gazetteer, day: date | None = None) -> Writer:
+    return Writer(loc, gazetteer, header.names, day)
 
 
 def _banner(w: Writer, header: Header) -> str:
@@ -72,10 +73,12 @@ def _digest_label(w: Writer) -> str:
 # --- the daily report --------------------------------------------------------------------
 
 
-def _trend_rows(w: Writer, rows: Sequence[Trend], name: object) -> tuple[tuple[str, ...], ...]:
+def _trend_rows(
+    w: Writer, rows: Sequence[Trend], name: Callable[[str], str]
+) -> tuple[tuple[str, ...], ...]:
     out = []
     for r in rows:
-        label = name(r.key)  # type: ignore[operator]
+        label = name(r.key)
         today = w.n(r.today, 0) + ("*" if not r.exact else "")
         out.append((label, today, w.n(r.previous, 0), w.n(r.mean7, 1)))
     return tuple(out)
@@ -340,7 +343,7 @@ def _coverage(w: Writer, r: DailyReport) -> list[Block]:
                     w.sector(o.sector),
                     w.v(vocab.statuses, p.status),
                     w.span(p.start, p.end),
-                    w.hours((p.end - p.start).total_seconds()),
+                    w.hours(p.seconds),
                     p.reason or "",
                 )
             )
@@ -556,6 +559,7 @@ def spot_document(r: SpotReport, loc: Locale, gazetteer: Gazetteer) -> Document:
     """The spot report of one incident in ``loc``'s language."""
     i = r.incident
     w = _writer(r.header, loc, gazetteer)
+    meta = _meta(w, r.header)
     t = loc.t
     title = t.gettext("Spot report: %(title)s — %(id)s") % {
         "title": incident_title(w, i),
@@ -576,7 +580,7 @@ def spot_document(r: SpotReport, loc: Locale, gazetteer: Gazetteer) -> Document:
         lang=loc.lang,
         title=title,
         banner=_banner(w, r.header),
-        meta=_meta(w, r.header)[:1] + _meta(w, r.header)[2:],
+        meta=(meta[0], *meta[2:]),  # no period: the incident's own times say when
         blocks=tuple(blocks),
         digest_label=_digest_label(w),
         footer=_footer(w),

@@ -17,15 +17,16 @@ import datetime as dt
 from functools import cache
 from importlib import resources
 from io import BytesIO
-from typing import Literal, Protocol, cast
+from typing import Protocol, cast
 
 from babel.dates import format_date as _format_date
 from babel.dates import format_time as _format_time
 from babel.numbers import format_decimal as _format_decimal
 from babel.support import NullTranslations, Translations
 
-Lang = Literal["en", "uk", "ru"]
-LANGS: tuple[Lang, ...] = ("en", "uk", "ru")
+from truceline.gazetteer.model import LANGS as LANGS
+from truceline.gazetteer.model import Lang as Lang
+
 DOMAIN = "truceline"
 
 

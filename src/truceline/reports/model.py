@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from truceline.reports.coverage import Piece
 from truceline.timefmt import format_time
 
 
@@ -165,14 +166,6 @@ class CasualtyItem:
     killed: int
     injured: int
     group: str
-
-
-@dataclass(frozen=True, slots=True)
-class Piece:
-    status: str
-    start: datetime
-    end: datetime
-    reason: str | None
 
 
 @dataclass(frozen=True, slots=True)

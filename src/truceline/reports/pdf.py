@@ -121,9 +121,8 @@ def _block(b: Block, st: dict[str, ParagraphStyle]) -> list[Flowable]:
         items = [ListItem(_p(i, st["body"]), leftIndent=10) for i in b.items]
         return [ListFlowable(items, bulletType="bullet", start="•", leftIndent=10)]
     if isinstance(b, Fields):
-        rows = tuple((k, v) for k, v in b.items)
         table = PdfTable(
-            [[Paragraph(f"<b>{escape(k)}</b>", st["cell"]), _p(v, st["cell"])] for k, v in rows],
+            [[Paragraph(f"<b>{escape(k)}</b>", st["cell"]), _p(v, st["cell"])] for k, v in b.items],
             colWidths=[WIDTH * 0.28, WIDTH * 0.72],
         )
         table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))

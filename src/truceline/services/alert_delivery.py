@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import httpx
@@ -59,9 +59,23 @@ def _matches(sub: Any, alert_row: Any) -> bool:
 
 
 def _may_receive(conn: Connection, sub: Any, alert_row: Any) -> bool:
+    """Whether the subscription's principal, as the store knows it now, may see the alert."""
     p = subscriber(conn, sub)
     mk = Markings.model_validate(orjson.loads(alert_row.markings))
     return p is not None and can_see(p, mk, alert_row.originator)
+
+
+def alert_view(row: Any, lang: Lang = "en") -> dict[str, Any]:
+    """An alert as the API and the JSON webhook give it: the record, its headline and
+    description in ``lang``, and when it was raised."""
+    record = orjson.loads(row.record)
+    return {
+        **record,
+        "language": lang,
+        "headline": text.headline(record, lang),
+        "description": text.description(record, lang),
+        "raised": iso(row.created_us),
+    }
 
 
 def delivery_id(sub_id: str, alert_id: str) -> str:
@@ -113,12 +127,7 @@ class DeliveryReport:
     withdrawn: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {
-            "delivered": self.delivered,
-            "retried": self.retried,
-            "dead": self.dead,
-            "withdrawn": self.withdrawn,
-        }
+        return asdict(self)
 
 
 def _claim(store: Store, sending: Sending, now_us: int) -> list[Any]:
@@ -186,18 +195,11 @@ def payload(job: Any, sending: Sending) -> tuple[bytes, str]:
             status=sending.status,
         )
         return body, CAP_MEDIA_TYPE
-    record = orjson.loads(job.record)
     message = {
         "type": "truceline.alert",
         "delivery": job.id,
         "attempt": int(job.attempts) + 1,
-        "alert": {
-            **record,
-            "language": lang,
-            "headline": text.headline(record, lang),
-            "description": text.description(record, lang),
-            "raised": iso(int(job.created_us)),
-        },
+        "alert": alert_view(job, lang),
     }
     return orjson.dumps(message, option=orjson.OPT_SORT_KEYS), "application/json"
 
@@ -273,10 +275,9 @@ def deliver_pending(
     """Send every due delivery once; returns what became of them."""
     report = DeliveryReport()
     for job in _claim(store, sending, clock_us()):
-        with store.read() as conn:
-            p = subscriber(conn, job) if job.deleted_us is None else None
-        mk = Markings.model_validate(orjson.loads(job.markings))
-        if p is None or not can_see(p, mk, job.originator):
+        with store.read() as conn:  # the job row holds both the subscription and the alert
+            allowed = job.deleted_us is None and _may_receive(conn, job, job)
+        if not allowed:
             _withdraw(store, job, "the subscriber may no longer see this alert", clock_us())
             report.withdrawn += 1
             continue

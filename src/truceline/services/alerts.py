@@ -32,16 +32,16 @@ from sqlalchemy import Connection, and_, func, or_, select, update
 from truceline.access.markings import derive
 from truceline.access.policy import Principal
 from truceline.agreement import Agreement
-from truceline.alerts import text
 from truceline.alerts.cap import cap_alert
 from truceline.alerts.detector import CusumDesign, detect
-from truceline.alerts.model import Escalation, escalation_alert, grave_alert, iso, sector_rings
+from truceline.alerts.model import Escalation, escalation_alert, grave_alert, sector_rings
 from truceline.alerts.retry import RetryPolicy
 from truceline.alerts.text import LANGS, Lang
 from truceline.errors import BadRequestError, NotFoundError
 from truceline.formats.records import Markings
 from truceline.geo import ecef_to_geodetic, geodetic_to_ecef
 from truceline.services.alert_delivery import Sending, deliver_pending, enqueue
+from truceline.services.alert_delivery import alert_view as alert_view
 from truceline.services.alert_tables import alerts
 from truceline.services.judge import all_agreements
 from truceline.services.ledger import append_records
@@ -89,11 +89,14 @@ def _latest(agreements: Sequence[Agreement]) -> Agreement | None:
     return max(agreements, key=lambda a: (a.effective_from, a.version)) if agreements else None
 
 
-def _sector_of(agreement: Agreement | None, lats: np.ndarray, lons: np.ndarray) -> list[str | None]:
-    """Each point's first sector in the agreement's order (as the statistics assign them)."""
-    out: list[str | None] = [None] * len(lats)
-    if agreement is None or not len(lats):
+def _sector_of(agreement: Agreement | None, rows: Sequence[Any]) -> list[str | None]:
+    """Each row's first sector in the agreement's order (as the statistics assign them);
+    None for a row without a location."""
+    out: list[str | None] = [None] * len(rows)
+    if agreement is None or not rows:
         return out
+    lats = np.array([r.lat if r.lat is not None else np.nan for r in rows], dtype=float)
+    lons = np.array([r.lon if r.lon is not None else np.nan for r in rows], dtype=float)
     ok = np.isfinite(lats) & np.isfinite(lons)
     for feature in agreement.features_with_role("sector"):
         inside = ok & shapely.intersects_xy(
@@ -153,12 +156,9 @@ def _fires(conn: Connection, agreement: Agreement, config: AlertConfig) -> tuple
         .where(f.c.rule == "fire", f.c.time_us >= start)
         .order_by(f.c.time_us, f.c.id)
     ).all()
-    lats = np.array([r.lat if r.lat is not None else np.nan for r in rows], dtype=float)
-    lons = np.array([r.lon if r.lon is not None else np.nan for r in rows], dtype=float)
-    sectors = _sector_of(agreement, lats, lons)
     return start, [
         _Fire(r.id, int(r.time_us), r.lat, r.lon, r.markings, s)
-        for r, s in zip(rows, sectors, strict=True)
+        for r, s in zip(rows, _sector_of(agreement, rows), strict=True)
     ]
 
 
@@ -247,10 +247,8 @@ def grave_alerts(
     """One immediate alert per grave finding among ``rows`` (findings table rows)."""
     agreement = _latest(agreements)
     graves = [r for r in rows if r.grave]
-    lats = np.array([r.lat if r.lat is not None else np.nan for r in graves], dtype=float)
-    lons = np.array([r.lon if r.lon is not None else np.nan for r in graves], dtype=float)
     out = []
-    for row, sector in zip(graves, _sector_of(agreement, lats, lons), strict=True):
+    for row, sector in zip(graves, _sector_of(agreement, graves), strict=True):
         finding = orjson.loads(row.record)
         record = grave_alert(
             finding,
@@ -353,19 +351,6 @@ def raise_alerts(
 
 
 # --- reading alerts --------------------------------------------------------------------
-
-
-def alert_view(row: Any, lang: Lang = "en") -> dict[str, Any]:
-    """An alert as the API and the JSON webhook give it: the record, its headline and
-    description in ``lang``, and when it was raised."""
-    record = orjson.loads(row.record)
-    return {
-        **record,
-        "language": lang,
-        "headline": text.headline(record, lang),
-        "description": text.description(record, lang),
-        "raised": iso(row.created_us),
-    }
 
 
 def list_alerts(

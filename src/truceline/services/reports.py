@@ -13,6 +13,7 @@ Publishing stores the rendered bytes in ``reports`` and appends a ledger leaf (k
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
@@ -90,9 +91,9 @@ def context(
 # --- reading -----------------------------------------------------------------------------
 
 
-def _with_markings(row: Any) -> dict[str, Any]:
-    record = dict(orjson.loads(row.record))
-    record["markings"] = orjson.loads(row.markings)
+def _with_markings(record_json: str, markings_json: str) -> dict[str, Any]:
+    record = dict(orjson.loads(record_json))
+    record["markings"] = orjson.loads(markings_json)
     return record
 
 
@@ -106,7 +107,7 @@ def _findings(
         .where(visible(f, principal), rule, f.c.time_us >= start_us, f.c.time_us < end_us)
         .order_by(f.c.time_us, f.c.id)
     )
-    return [_with_markings(r) for r in conn.execute(q)]
+    return [_with_markings(r.record, r.markings) for r in conn.execute(q)]
 
 
 def _observations(
@@ -118,12 +119,10 @@ def _observations(
         .where(visible(o, principal), o.c.time_to_us >= start_us, o.c.time_from_us < end_us)
         .order_by(o.c.time_from_us, o.c.id)
     )
-    out = []
-    for r in conn.execute(q):
-        record = dict(orjson.loads(r.raw))
-        record["markings"] = orjson.loads(r.markings)
-        out.append(build.ObservationInput(record, r.lat, r.lon))
-    return out
+    return [
+        build.ObservationInput(_with_markings(r.raw, r.markings), r.lat, r.lon)
+        for r in conn.execute(q)
+    ]
 
 
 def _sensors(conn: Connection, principal: Principal) -> list[build.SensorInfo]:
@@ -150,6 +149,8 @@ def _spans(
     """Status spans overlapping the period, per sensor, in the order they were recorded."""
     t = tables.sensor_status
     wanted = set(sensor_ids)
+    if not wanted:  # a public report lists no sensors: nothing to read
+        return {}
     q = (
         select(t)
         .where(t.c.from_us < end_us, or_(t.c.to_us.is_(None), t.c.to_us > start_us))
@@ -368,13 +369,7 @@ def get_published(conn: Connection, principal: Principal, report_id: str) -> Any
 def verify_file(conn: Connection | None, content: bytes) -> dict[str, Any]:
     """Check the digest a report prints; with a store, also whether it was published."""
     result = check(content)
-    out: dict[str, Any] = {
-        "ok": result.ok,
-        "printed": result.printed,
-        "computed": result.computed,
-        "occurrences": result.occurrences,
-        "reason": result.reason,
-    }
+    out: dict[str, Any] = asdict(result)
     if conn is not None and result.ok:
         row = conn.execute(select(REPORTS).where(REPORTS.c.sha256 == result.computed)).first()
         out["published"] = published_summary(row, conn) if row is not None else None
