@@ -8,8 +8,8 @@ Not part of the test suite. Needs ``pymerkle`` in the venv
 
 Both sides do the same work per leaf: hash the leaf data (RFC 6962 leaf hash),
 then update the tree so that the root and proofs are available. Ours computes
-the new perfect-subtree nodes from a ``MemoryNodeStore`` (the same code path an
-SQL store will use) and writes them back; pymerkle updates its in-memory
+the new perfect-subtree nodes from a ``MemoryNodeStore`` (the same code path the
+SQL store uses) and writes them back; pymerkle updates its in-memory
 ``InmemoryTree``. The roots are compared at the end, so both built the same tree.
 """
 

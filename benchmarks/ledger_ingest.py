@@ -5,7 +5,7 @@ Not part of the test suite. Run::
     .venv/bin/python benchmarks/ledger_ingest.py                    # SQLite, 100,000
     .venv/bin/python benchmarks/ledger_ingest.py --records 20000 --pg postgresql+psycopg://...
 
-Four measurements on the same rows:
+Five measurements on the same rows:
 
 1. ``ingest()`` of N detections (parse, validate, build rows, insert) WITHOUT the ledger
    (``append_records`` replaced by a no-op);

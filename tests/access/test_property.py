@@ -3,10 +3,11 @@ read route carries a record (or a count) the principal may not see."""
 
 from __future__ import annotations
 
-import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
+import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,47 +32,48 @@ PRINCIPALS = [
 ]
 
 
-def _setup() -> tuple[TestClient, dict[int, str]]:
-    home = tempfile.mkdtemp(prefix="truceline-prop-")
-    store = Store(f"sqlite:///{home}/t.db")
-    store.migrate()
-    tokens = {}
-    for i, (roles, nation, side) in enumerate(PRINCIPALS):
-        if roles:
-            tokens[i] = add_principal(
-                store,
-                name=f"p{i}",
-                nation=nation,
-                roles=list(roles),
-                side=side,
-                expires_us=None,
-                now_us=FIXED_NOW_US,
-                actor="t",
-            ).token
-    admin = add_principal(
+def _token(store: Store, name: str, roles: tuple[str, ...], nation: str, side: str | None) -> str:
+    return add_principal(
         store,
-        name="admin",
-        nation="MISSION",
-        roles=["admin"],
-        side=None,
+        name=name,
+        nation=nation,
+        roles=list(roles),
+        side=side,
         expires_us=None,
         now_us=FIXED_NOW_US,
         actor="t",
     ).token
-    client = TestClient(create_app(Settings.from_env({}, home=home), store=store))
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[int, str]]]:
+    """One app and store for every example (as the admin), and each principal's token."""
+    home = tmp_path_factory.mktemp("prop")
+    store = Store(f"sqlite:///{home}/t.db")
+    store.migrate()
+    tokens = {
+        i: _token(store, f"p{i}", roles, nation, side)
+        for i, (roles, nation, side) in enumerate(PRINCIPALS)
+        if roles
+    }
+    admin = _token(store, "admin", ("admin",), "MISSION", None)
+    client = TestClient(create_app(Settings.from_env({}, home=str(home)), store=store))
     client.headers["Authorization"] = f"Bearer {admin}"
     client.post("/api/v1/sensors", content=SENSORS_CSV, headers={"content-type": "text/csv"})
-    return client, tokens
+    yield client, tokens
+    store.dispose()
 
 
-CLIENT, TOKENS_BY_PRINCIPAL = _setup()
 COUNTER = iter(range(1_000_000))
 markings = st.lists(st.sampled_from(TOKENS), min_size=1, max_size=3, unique=True)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(markings, min_size=1, max_size=6), st.integers(0, len(PRINCIPALS) - 1))
-def test_no_response_leaks(batch: list[list[str]], who: int) -> None:
+def test_no_response_leaks(
+    app: tuple[TestClient, dict[int, str]], batch: list[list[str]], who: int
+) -> None:
+    client, tokens = app
     n = next(COUNTER)
     records: list[dict[str, Any]] = []
     expected: dict[str, tuple[Markings, str]] = {}
@@ -86,19 +88,19 @@ def test_no_response_leaks(batch: list[list[str]], who: int) -> None:
             }
         )
         expected[rid] = (Markings(releasable_to=toks), "GBR")
-    assert CLIENT.post("/api/v1/detections", content=orjson.dumps(records)).status_code == 201
+    assert client.post("/api/v1/detections", content=orjson.dumps(records)).status_code == 201
     roles, nation, side = PRINCIPALS[who]
     principal = Principal("p", nation, frozenset(roles or ("public",)), side)
-    auth = {"Authorization": f"Bearer {TOKENS_BY_PRINCIPAL[who]}" if roles else ""}
+    auth = {"Authorization": f"Bearer {tokens[who]}" if roles else ""}
     ids = "&".join(f"id={r}" for r in expected)
-    listed = CLIENT.get(f"/api/v1/detections?{ids}&limit=100", headers=auth).json()["items"]
+    listed = client.get(f"/api/v1/detections?{ids}&limit=100", headers=auth).json()["items"]
     for item in listed:
         mk, orig = expected[item["id"]]
         assert can_see(principal, mk, orig), (PRINCIPALS[who], item)
     want = {r for r, (mk, orig) in expected.items() if can_see(principal, mk, orig)}
     assert {i["id"] for i in listed} == want
     for rid in expected:
-        r = CLIENT.get(f"/api/v1/detections/{rid}", headers=auth)
+        r = client.get(f"/api/v1/detections/{rid}", headers=auth)
         assert (r.status_code == 200) == (rid in want)
-        if r.status_code == 404:
-            assert rid not in r.text or "not found" in r.text
+        if r.status_code == 404:  # a hidden record answers exactly as a missing one
+            assert r.json()["detail"] == f"detection {rid!r} not found"

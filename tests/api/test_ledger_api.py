@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import TokenFor
-from tests.conftest import FIXED_NOW_US, SENSORS_CSV, detection
+from tests.conftest import SENSORS_CSV, detection
 from truceline.api import create_app
 from truceline.ledger import (
     CosignatureSigner,
@@ -30,7 +30,6 @@ from truceline.ledger import (
     verify_inclusion,
 )
 from truceline.services import ledger as ledger_svc
-from truceline.services.principals import add_principal
 from truceline.settings import Settings
 from truceline.store.engine import Store
 
@@ -213,22 +212,12 @@ def test_empty_log_answers_not_found(anon: TestClient, path: str) -> None:
     assert r.headers["content-type"] == "application/problem+json"
 
 
-def test_the_server_issues_checkpoints_periodically(store: Store, tmp_path: Path) -> None:
+def test_the_server_issues_checkpoints_periodically(
+    store: Store, tmp_path: Path, token_for: TokenFor
+) -> None:
     settings = Settings.from_env({}, home=str(tmp_path / "home"), checkpoint_seconds="1")
     with TestClient(create_app(settings, store=store)) as served:
-        served.headers["Authorization"] = (
-            "Bearer "
-            + add_principal(
-                store,
-                name="feed",
-                nation="MISSION",
-                roles=["admin"],
-                side=None,
-                expires_us=None,
-                now_us=FIXED_NOW_US,
-                actor="test",
-            ).token
-        )
+        served.headers["Authorization"] = f"Bearer {token_for('admin', nation='MISSION')}"
         _load(served, 3)
         with store.read() as conn:
             size = ledger_svc.tree_size(conn)

@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 
 from truceline.formats.records import Markings
 
-GROUPS = ("MISSION", "COALITION", "PARTIES", "PUBLIC")
 NOBODY = "NONE"  # audience of a derived record no single token can name
 TLP_ORDER = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
 

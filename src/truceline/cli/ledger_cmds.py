@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from truceline.cli.context import open_store, settings, user_errors
 from truceline.cli.output import Format, console, emit, err_console
@@ -215,10 +215,12 @@ def status_cmd(fmt: FormatOpt = Format.table) -> None:
             cp = latest_checkpoint(conn)
             cosigs = cosignatures_of(conn, cp.seq) if cp else []
             keys = list_keys(conn)
-            count = conn.execute(select(tables.ledger_checkpoints.c.seq)).all()
+            count = conn.execute(
+                select(func.count()).select_from(tables.ledger_checkpoints)
+            ).scalar_one()
     data: dict[str, Any] = {
         "size": size,
-        "checkpoints": len(count),
+        "checkpoints": count,
         "latest_checkpoint_size": cp.size if cp else None,
         "latest_checkpoint_at": _when(cp.issued_us) if cp else None,
         "unsigned_leaves": size - cp.size if cp else size,
@@ -330,14 +332,15 @@ def seal_log(store: Store, *, home: Path, origin: str, now: int) -> list[str]:
         write_secret(path, generate_ed25519_signer(f"{origin}/demo-witness").skey())
     cosigner = witness_signer(path)
     add_witness(store, DEMO_WITNESS, cosigner.verifier().vkey(), now_us=now)
+    vkey = signer.verifier().vkey()
     state_file = home / "witness" / "state.json"
-    state = load_state(state_file) or WitnessState(log_vkey=signer.verifier().vkey())
-    if state.log_vkey != signer.verifier().vkey():
-        state.log_vkey = signer.verifier().vkey()  # the operator rotated the key
+    state = load_state(state_file) or WitnessState(log_vkey=vkey)
+    if state.log_vkey != vkey:
+        state.log_vkey = vkey  # the operator rotated the key
         save_state(state_file, state)
     outcome = observe(StoreLog(store, now), cosigner, state_file, state, now_us=now)
     return [
-        f"ledger: checkpoint of {cp.size} leaves signed by {signer.verifier().vkey()}",
+        f"ledger: checkpoint of {cp.size} leaves signed by {vkey}",
         f"ledger: {DEMO_WITNESS} {outcome.status} ({outcome.reason}); "
         "check it with `truceline ledger verify`",
     ]

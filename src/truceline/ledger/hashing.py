@@ -179,9 +179,6 @@ def leaf_data(
     The result is what RFC 9162 §2.1.1 calls the leaf's data ``d``; its Merkle leaf
     hash is :func:`leaf_hash` of it.
     """
-    _check_label("kind", kind)
-    _check_label("record_id", record_id)
-    _check_salt(salt)
     markings_jcs = canonical_object(markings)
     return leaf_data_canonical(
         canonical_object(record), markings_jcs, kind=kind, record_id=record_id, salt=salt

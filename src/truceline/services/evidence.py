@@ -14,7 +14,7 @@ never in a complete download of corrupt bytes. Every content read is a custody e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -110,6 +110,28 @@ def visible_evidence(conn: Connection, sha256: str, principal: Principal) -> Row
     if row is None:
         raise NotFoundError(f"evidence {sha} not found")
     return row
+
+
+def _custody(
+    conn: Connection,
+    sha256: str,
+    action: str,
+    by: Handler,
+    markings_text: str,
+    detail: Mapping[str, Any],
+    now_us: int,
+) -> int:
+    """One custody entry by ``by``, its leaf carrying the evidence's stored markings."""
+    return record_custody(
+        conn,
+        sha256,
+        action,
+        who=by.who,
+        client=by.client,
+        detail=detail,
+        markings=orjson.loads(markings_text),
+        now_us=now_us,
+    )
 
 
 def _markings_of(text: str) -> Markings:
@@ -228,16 +250,7 @@ def _store_upload(
         **({"restored_missing_original": True} if restore else {}),
         **({"description": sub.description} if sub.description else {}),
     }
-    seq = record_custody(
-        conn,
-        sha,
-        "upload",
-        who=by.who,
-        client=by.client,
-        detail=detail,
-        markings=orjson.loads(stored_markings),
-        now_us=now_us,
-    )
+    seq = _custody(conn, sha, "upload", by, stored_markings, detail, now_us)
     if existing is None or restore:
         evstore.keep(staged)  # last: a failure here rolls the rows back
     return {
@@ -371,17 +384,9 @@ def open_original(
     _check_sensitive(row, confirm)
     handle = check_original(store, evstore, row, by, now_us=now_us)
     try:
+        detail = {"size": int(row.size), "confirmed_sensitive": bool(row.sensitive)}
         with store.write() as conn:
-            record_custody(
-                conn,
-                row.sha256,
-                "read_original",
-                who=by.who,
-                client=by.client,
-                detail={"size": int(row.size), "confirmed_sensitive": bool(row.sensitive)},
-                markings=orjson.loads(row.markings),
-                now_us=now_us,
-            )
+            _custody(conn, row.sha256, "read_original", by, row.markings, detail, now_us)
     except BaseException:
         handle.close()
         raise
@@ -432,17 +437,9 @@ def make_working_copy(
     if found != row.sha256:
         evstore.drop_working_copy(row.sha256)
         raise _fail(store, row, f"does not hash to its name (found {found}, {size} B)", by, now_us)
+    detail = {"size": size, "replaced_previous": replaced}
     with store.write() as conn:
-        seq = record_custody(
-            conn,
-            row.sha256,
-            "working_copy",
-            who=by.who,
-            client=by.client,
-            detail={"size": size, "replaced_previous": replaced},
-            markings=orjson.loads(row.markings),
-            now_us=now_us,
-        )
+        seq = _custody(conn, row.sha256, "working_copy", by, row.markings, detail, now_us)
     return {"sha256": row.sha256, "size": size, "replaced_previous": replaced, "custody_seq": seq}
 
 
@@ -465,17 +462,9 @@ def open_working_copy(
     try:
         size = handle.seek(0, 2)
         handle.seek(0)
+        detail = {"size": size, "confirmed_sensitive": bool(row.sensitive)}
         with store.write() as conn:
-            record_custody(
-                conn,
-                row.sha256,
-                "read_working_copy",
-                who=by.who,
-                client=by.client,
-                detail={"size": size, "confirmed_sensitive": bool(row.sensitive)},
-                markings=orjson.loads(row.markings),
-                now_us=now_us,
-            )
+            _custody(conn, row.sha256, "read_working_copy", by, row.markings, detail, now_us)
     except BaseException:
         handle.close()
         raise

@@ -32,7 +32,7 @@ from truceline.ledger import (
     sign_checkpoint,
 )
 from truceline.ledger.cosignature import cosignature_timestamp
-from truceline.services.ledger import lock_tree_size, tree_root
+from truceline.services.ledger import lock_tree_size, tree_root, tree_size
 from truceline.services.ledger_keys import ensure_log_key, witness_verifiers
 from truceline.store import tables
 from truceline.store.engine import Store
@@ -222,7 +222,7 @@ class CheckpointIssuer:
     def tick(self) -> CheckpointRecord | None:
         """Issue a checkpoint if the log has grown since the latest one; returns it."""
         with self.store.read() as conn:
-            size = int(conn.execute(select(tables.ledger_head.c.size)).scalar() or 0)
+            size = tree_size(conn)
             latest = latest_checkpoint(conn)
         if latest is not None and latest.size == size:
             return None

@@ -53,7 +53,6 @@ class LedgerHttpClient:
         url: str,
         *,
         client: httpx.Client | None = None,
-        token: str | None = None,
         timeout: float = 30.0,
     ) -> None:
         base = url.rstrip("/")
@@ -61,12 +60,11 @@ class LedgerHttpClient:
             base = base[: -len(API)]
         self.base = base
         self.client = client or httpx.Client(timeout=timeout)
-        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     def _get(self, path: str, **params: Any) -> httpx.Response:
         url = f"{self.base}{path}"
         try:
-            response = self.client.get(url, params=params or None, headers=self.headers)
+            response = self.client.get(url, params=params or None)
         except httpx.HTTPError as exc:
             raise LedgerHttpError(f"GET {url}: {exc}") from None
         self._check(response, "GET", url)
@@ -97,12 +95,6 @@ class LedgerHttpClient:
         """The log's verifier key from the well-known URL."""
         return self._get("/.well-known/truceline-ledger-key").text.strip()
 
-    def keys(self) -> list[dict[str, Any]]:
-        body = self._json(f"{API}/ledger/keys")
-        if not isinstance(body, list):
-            raise LedgerHttpError("ledger/keys: expected a JSON array")
-        return body
-
     def leaves(self, start: int, end: int) -> list[tuple[int, bytes]]:
         """``(index, leaf_hash)`` of leaves ``[start, end)`` (the server may return fewer)."""
         body = self._json(f"{API}/ledger/leaves", start=start, end=end)
@@ -131,7 +123,7 @@ class LedgerHttpClient:
     def submit_cosignature(self, note: str) -> None:
         """POST a checkpoint note carrying our cosignature line."""
         url = f"{self.base}{API}/ledger/cosignatures"
-        headers = {**self.headers, "Content-Type": "text/plain; charset=utf-8"}
+        headers = {"Content-Type": "text/plain; charset=utf-8"}
         try:
             response = self.client.post(url, content=note.encode("utf-8"), headers=headers)
         except httpx.HTTPError as exc:

@@ -23,6 +23,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, false, or_
 
 from truceline.errors import ConfigError
+from truceline.services.alert_tables import alerts
+from truceline.services.report_table import reports
 from truceline.store import tables
 
 __all__ = [
@@ -187,26 +189,8 @@ for _kind in (
     table_kind("decision", tables.decisions),
     table_kind("incident_version", tables.incident_versions),
     table_kind("release", tables.releases),
+    # published reports: every column but the bytes, whose SHA-256 (``sha256``) is committed
+    table_kind("report", reports, exclude=("content",)),
+    table_kind("alert", alerts),
 ):
     register_kind(_kind)
-
-
-def _register_reports() -> None:
-    """Published reports (services.reports): the leaf commits every column but the bytes,
-    whose SHA-256 (``sha256``) it commits instead."""
-    from truceline.services.report_table import reports
-
-    register_kind(table_kind("report", reports, exclude=("content",)))
-
-
-_register_reports()
-
-
-def _register_alerts() -> None:
-    """Alerts (services.alerts): written once, every column committed."""
-    from truceline.services.alert_tables import alerts
-
-    register_kind(table_kind("alert", alerts))
-
-
-_register_alerts()

@@ -50,11 +50,12 @@ from truceline.ledger import (
     verify_consistency,
     verify_cosignatures,
 )
-from truceline.services.ledger import SqlNodeReader, load_records
+from truceline.services.ledger import SqlNodeReader, load_records, tree_size
 from truceline.services.ledger_checkpoints import (
     CheckpointRecord,
     all_checkpoints,
     cosignatures_of,
+    with_cosignatures,
 )
 from truceline.services.ledger_keys import log_verifiers, witness_verifiers
 from truceline.services.ledger_kinds import LedgerKind, get_kind, kinds
@@ -494,10 +495,11 @@ class _Verifier:
     ) -> None:
         for cosig in cosignatures_of(self.conn, cp.seq):
             self.report.cosignatures += 1
-            line = cosig.line if cosig.line.endswith("\n") else cosig.line + "\n"
             keys = witnesses.get(cosig.witness, [])
             try:
-                valid = bool(keys) and bool(verify_cosignatures(cp.text + "\n" + line, keys))
+                valid = bool(keys) and bool(
+                    verify_cosignatures(with_cosignatures(cp, [cosig]), keys)
+                )
             except LedgerError:
                 valid = False
             if not valid:
@@ -510,7 +512,7 @@ class _Verifier:
                 )
 
     def finish(self) -> VerifyReport:
-        head = int(self.conn.execute(select(tables.ledger_head.c.size)).scalar() or 0)
+        head = tree_size(self.conn)
         self.report.size = head
         self.report.leaves = self.count
         if head != self.count and self.broken_at is None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from truceline.access.policy import Principal, parse_roles
 from truceline.errors import BadRequestError, ConflictError, NotFoundError
@@ -130,26 +130,31 @@ def revoke_principal(
 
 def list_principals(conn: Connection) -> list[dict[str, Any]]:
     p, t = tables.principals, tables.api_tokens
-    out = []
-    for row in conn.execute(select(p).order_by(p.c.name)):
-        last = conn.execute(
-            select(t.c.last_used_us)
-            .where(t.c.principal_id == row.id)
-            .order_by(t.c.last_used_us.desc())
-        ).scalar()
-        out.append(
-            {
-                "name": row.name,
-                "kind": row.kind,
-                "nation": row.nation,
-                "roles": orjson.loads(row.roles),
-                "side": row.side,
-                "created_at": format_time(from_micros(row.created_us)),
-                "revoked_at": format_time(from_micros(row.revoked_us)) if row.revoked_us else None,
-                "last_used_at": format_time(from_micros(last)) if last else None,
-            }
-        )
-    return out
+    used = (
+        select(t.c.principal_id, func.max(t.c.last_used_us).label("last_used_us"))
+        .group_by(t.c.principal_id)
+        .subquery()
+    )
+    query = (
+        select(p, used.c.last_used_us)
+        .outerjoin(used, used.c.principal_id == p.c.id)
+        .order_by(p.c.name)
+    )
+    return [
+        {
+            "name": row.name,
+            "kind": row.kind,
+            "nation": row.nation,
+            "roles": orjson.loads(row.roles),
+            "side": row.side,
+            "created_at": format_time(from_micros(row.created_us)),
+            "revoked_at": format_time(from_micros(row.revoked_us)) if row.revoked_us else None,
+            "last_used_at": (
+                format_time(from_micros(row.last_used_us)) if row.last_used_us else None
+            ),
+        }
+        for row in conn.execute(query)
+    ]
 
 
 def authenticate_token(store: Store, token: str, *, now_us: int) -> Principal | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -94,15 +95,6 @@ def release(
     rid = "rel-" + hashlib.sha256(key.encode()).hexdigest()[:16]
     if conn.execute(select(tables.releases.c.id).where(tables.releases.c.id == rid)).first():
         return get_release(conn, rid, principal)
-    out = {
-        "id": rid,
-        "kind": kind,
-        "record_id": record_id,
-        "record": sanitised,
-        "withheld": sorted(withheld),
-        "reason": reason,
-        "decided_by": principal.name,
-    }
     db_row = {
         "id": rid,
         "kind": kind,
@@ -132,19 +124,20 @@ def release(
             "reason": reason,
         },
     )
-    return {**out, "markings": mk.model_dump(mode="json", exclude_none=True)}
+    return _view(db_row)
 
 
-def _view(row: Any) -> dict[str, Any]:
+def _view(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """A stored release as the API shows it (the same for a new and a repeated release)."""
     return {
-        "id": row.id,
-        "kind": row.kind,
-        "record_id": row.record_id,
-        "record": orjson.loads(row.record),
-        "withheld": orjson.loads(row.withheld),
-        "reason": row.reason,
-        "decided_by": row.decided_by,
-        "markings": orjson.loads(row.markings),
+        "id": row["id"],
+        "kind": row["kind"],
+        "record_id": row["record_id"],
+        "record": orjson.loads(row["record"]),
+        "withheld": orjson.loads(row["withheld"]),
+        "reason": row["reason"],
+        "decided_by": row["decided_by"],
+        "markings": orjson.loads(row["markings"]),
     }
 
 
@@ -153,7 +146,7 @@ def get_release(conn: Connection, release_id: str, principal: Principal) -> dict
     row = conn.execute(select(t).where(t.c.id == release_id, visible(t, principal))).first()
     if row is None:
         raise NotFoundError(f"release {release_id!r} not found")
-    return _view(row)
+    return _view(row._mapping)
 
 
 def list_releases(conn: Connection, principal: Principal, limit: int = 100) -> list[dict[str, Any]]:
@@ -161,4 +154,4 @@ def list_releases(conn: Connection, principal: Principal, limit: int = 100) -> l
     rows = conn.execute(
         select(t).where(visible(t, principal)).order_by(t.c.created_us).limit(limit)
     )
-    return [_view(r) for r in rows]
+    return [_view(r._mapping) for r in rows]

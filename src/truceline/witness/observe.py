@@ -55,11 +55,6 @@ class Outcome:
     alarm: Path | None = None
 
 
-def _same_head(state: WitnessState, head: TreeHead) -> bool:
-    old = state.head
-    return old is not None and old == head
-
-
 def observe(
     log: LogSource,
     signer: CosignatureSigner,
@@ -91,7 +86,7 @@ def observe(
             state_path, decision.verdict.value, decision.reason, state.checkpoint, note, when
         )
         return Outcome("alarm", state.size, decision.reason, path)
-    if _same_head(state, head) and state.submitted:
+    if last == head and state.submitted:
         return Outcome("unchanged", cp.size, "already cosigned this tree head")
     state.origin, state.size = cp.origin, cp.size
     state.root_hash = base64.b64encode(cp.root_hash).decode("ascii")
