@@ -38,6 +38,7 @@ from truceline.agreement.spatial import AgreementIndex
 from truceline.fusion.engine import FusionEngine
 from truceline.fusion.evaluate import EventRecord, evaluate, match_events, parse_events
 from truceline.fusion.event import event_to_feature
+from truceline.fusion.network import WeatherTable
 from truceline.fusion.propagation import sound_speed
 from truceline.fusion.simulate import SimulationConfig, simulate
 from truceline.geo import ecef_to_enu, ecef_to_geodetic, enu_to_ecef, geodetic_to_ecef
@@ -45,15 +46,6 @@ from truceline.timefmt import from_micros, to_micros
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_PY = ROOT / ".venv-bench" / "bin" / "python"
-
-
-def _weather_at(weather, when):  # type: ignore[no-untyped-def]
-    current = None
-    for w in weather:
-        if w.time > when:
-            break
-        current = w
-    return current
 
 
 def main() -> None:
@@ -68,6 +60,7 @@ def main() -> None:
     sensors = {s.id: s for s in sc.sensors}
     det_by_id = {d.id: d for d in sc.detections}
     side_of = AgreementIndex(parse_agreement(sc.agreement, source="agreement")).side_at_many
+    weather = WeatherTable(sc.weather)
 
     # --- Truceline
     t0 = time.process_time()
@@ -94,8 +87,7 @@ def main() -> None:
         lon0 = float(np.mean([s.lon for s in ss]))
         h0 = float(np.median([s.alt_m for s in ss]))
         enu = ecef_to_enu(ecef, lat0, lon0, h0)
-        w = _weather_at(sc.weather, ev.time)
-        speed = float(sound_speed(w.temperature_c if w else 15.0))
+        speed = float(sound_speed(weather.at(to_micros(ev.time) / 1e6).temperature_c))
         t_ref = to_micros(min(d.time for d in dets))
         times = np.array([(to_micros(d.time) - t_ref) / 1e6 for d in dets])
         sig = np.array([s.timing_sigma_ms / 1e3 for s in ss])

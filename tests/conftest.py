@@ -9,18 +9,27 @@ run them.
 
 from __future__ import annotations
 
+import itertools
 import os
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from truceline.api import create_app
-from truceline.services.principals import add_principal
+from truceline.services import agreements
+from truceline.services.demo import demo_dir
+from truceline.services.principals import NewPrincipal, add_principal
 from truceline.settings import Settings
 from truceline.store.engine import Store
 
@@ -208,25 +217,40 @@ AGREEMENT: dict[str, Any] = {
 # --- the API as different principals ------------------------------------------------
 
 TokenFor = Callable[..., str]
+PrincipalFor = Callable[..., NewPrincipal]
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The request headers that present ``token``."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
-def token_for(store: Store) -> TokenFor:
-    """Create a principal on the test store and return its bearer token."""
-    counter = iter(range(10_000))
+def new_principal(store: Store) -> PrincipalFor:
+    """Create a principal with these roles on the test store (a fresh name each call)."""
+    counter = itertools.count()
 
-    def make(*roles: str, nation: str = "GBR", side: str | None = None) -> str:
-        name = f"{'-'.join(roles)}-{nation}-{next(counter)}"
+    def make(*roles: str, nation: str = "GBR", side: str | None = None) -> NewPrincipal:
         return add_principal(
             store,
-            name=name,
+            name=f"{'-'.join(roles)}-{nation}-{next(counter)}",
             nation=nation,
             roles=list(roles),
             side=side,
             expires_us=None,
             now_us=FIXED_NOW_US,
             actor="test",
-        ).token
+        )
+
+    return make
+
+
+@pytest.fixture
+def token_for(new_principal: PrincipalFor) -> TokenFor:
+    """Create a principal on the test store and return its bearer token."""
+
+    def make(*roles: str, nation: str = "GBR", side: str | None = None) -> str:
+        return new_principal(*roles, nation=nation, side=side).token
 
     return make
 
@@ -241,5 +265,37 @@ def anon(store: Store, settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture
 def client(anon: TestClient, token_for: TokenFor) -> TestClient:
     """The same app, as a mission administrator."""
-    anon.headers["Authorization"] = f"Bearer {token_for('admin', nation='MISSION')}"
+    anon.headers.update(bearer(token_for("admin", nation="MISSION")))
     return anon
+
+
+# --- the demo agreement and a real server ------------------------------------------
+
+
+def load_demo_agreement(store: Store) -> dict[str, Any]:
+    """Store the demo data set's agreement; returns its document."""
+    doc: dict[str, Any] = orjson.loads((demo_dir() / "agreement.geojson").read_bytes())
+    agreements.load_agreement(store, doc, source="demo", now_us=FIXED_NOW_US)
+    return doc
+
+
+@contextmanager
+def serving(app: Any, *, lifespan: str = "on") -> Iterator[str]:
+    """``app`` served by uvicorn on 127.0.0.1 (a free port, in a thread); yields its URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()

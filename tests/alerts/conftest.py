@@ -9,18 +9,14 @@ from typing import Any
 
 import httpx
 import numpy as np
-import orjson
 import pytest
 
-from tests.conftest import FIXED_NOW_US
+from tests.conftest import FIXED_NOW_US, PrincipalFor, load_demo_agreement
 from truceline.access.policy import Principal
 from truceline.agreement import Agreement, parse_agreement
 from truceline.alerts.model import grave_alert
 from truceline.alerts.retry import RetryPolicy
-from truceline.services import agreements
 from truceline.services.alerts import AlertConfig, AlertWorker, store_alert
-from truceline.services.demo import demo_dir
-from truceline.services.principals import add_principal
 from truceline.store.engine import Store
 
 SECRET = "whsec_tests_0123456789abcdef"
@@ -28,30 +24,16 @@ SECRET = "whsec_tests_0123456789abcdef"
 
 @pytest.fixture
 def demo_agreement(store: Store) -> Agreement:
-    doc = orjson.loads((demo_dir() / "agreement.geojson").read_bytes())
-    agreements.load_agreement(store, doc, source="demo", now_us=FIXED_NOW_US)
-    return parse_agreement(doc, source="demo")
+    return parse_agreement(load_demo_agreement(store), source="demo")
 
 
 MakePrincipal = Callable[..., Principal]
 
 
 @pytest.fixture
-def principal(store: Store) -> MakePrincipal:
-    counter = iter(range(1000))
-
+def principal(new_principal: PrincipalFor) -> MakePrincipal:
     def make(*roles: str, nation: str = "GBR", side: str | None = None) -> Principal:
-        name = f"{'-'.join(roles)}-{nation}-{next(counter)}"
-        return add_principal(
-            store,
-            name=name,
-            nation=nation,
-            roles=list(roles),
-            side=side,
-            expires_us=None,
-            now_us=FIXED_NOW_US,
-            actor="test",
-        ).principal
+        return new_principal(*roles, nation=nation, side=side).principal
 
     return make
 

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
 import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.api.conftest import TokenFor
+from tests.conftest import bearer, serving
 from tests.ogc.conftest import EVENT_POINTS, FAR_EVENTS, PUBLIC, event_row, seed
 from truceline.api import create_app
 from truceline.ogc.acled import ACLED_COLUMNS
@@ -53,7 +50,7 @@ def test_geojson_export_releases_what_the_list_releases(
     seeded: Store, anon: TestClient, token_for: TokenFor
 ) -> None:
     assert _geojson_ids(anon.get("/api/v1/exports/events.geojson")) == PUBLIC_EVENTS
-    analyst = {"Authorization": f"Bearer {token_for('analyst')}"}
+    analyst = bearer(token_for("analyst"))
     assert _geojson_ids(anon.get("/api/v1/exports/events.geojson", headers=analyst)) == ALL_EVENTS
     listed = anon.get("/api/v1/events?limit=1000", headers=analyst).json()["items"]
     assert {f["properties"]["id"] for f in listed} == ALL_EVENTS
@@ -117,14 +114,14 @@ def test_bad_requests(seeded: Store, anon: TestClient, token_for: TokenFor) -> N
     ):
         r = anon.get(url)
         assert r.status_code == 400, (url, r.text)
-    feed = {"Authorization": f"Bearer {token_for('sensor_feed', nation='USA')}"}
+    feed = bearer(token_for("sensor_feed", nation="USA"))
     assert anon.get("/api/v1/exports/events.csv", headers=feed).status_code == 403
 
 
 def test_an_export_of_restricted_records_is_audited(
     seeded: Store, anon: TestClient, token_for: TokenFor
 ) -> None:
-    headers = {"Authorization": f"Bearer {token_for('analyst')}"}
+    headers = bearer(token_for("analyst"))
     assert anon.get("/api/v1/exports/events.csv", headers=headers).status_code == 200
     with seeded.read() as conn:
         rows = conn.execute(
@@ -157,33 +154,6 @@ def _bulk(store: Store, n: int) -> None:
             conn.execute(tables.events.insert(), rows)
 
 
-@pytest.fixture
-def serve() -> Iterator[Any]:
-    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
-
-    def start(app: Any) -> str:
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            assert thread.is_alive(), "the export server did not start"
-            time.sleep(0.05)
-        servers.append((server, thread))
-        return f"http://127.0.0.1:{port}"
-
-    yield start
-    for server, thread in servers:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 def _export_peak(url: str, query: str) -> tuple[int, int]:
     """Features received and peak traced memory (server and client) of one streamed export."""
     lines = 0
@@ -203,15 +173,16 @@ def _export_peak(url: str, query: str) -> tuple[int, int]:
 
 
 @pytest.mark.slow
-def test_export_memory_does_not_grow_with_rows(tmp_path: Path, serve: Any) -> None:
+def test_export_memory_does_not_grow_with_rows(tmp_path: Path) -> None:
     """200k rows stream in the memory 50k take (a buffered export needs four times more)."""
     store = Store(f"sqlite:///{tmp_path / 'bulk.db'}")
     store.migrate()
     _bulk(store, 200_000)
-    url = serve(create_app(Settings.from_env({}, home=str(tmp_path / "home")), store=store))
-    # the first 50 000 one-second-apart rows end at 2026-03-02T13:53:20Z
-    small_rows, small_peak = _export_peak(url, "to=2026-03-02T13:53:20Z")
-    large_rows, large_peak = _export_peak(url, "")
+    app = create_app(Settings.from_env({}, home=str(tmp_path / "home")), store=store)
+    with serving(app, lifespan="off") as url:
+        # the first 50 000 one-second-apart rows end at 2026-03-02T13:53:20Z
+        small_rows, small_peak = _export_peak(url, "to=2026-03-02T13:53:20Z")
+        large_rows, large_peak = _export_peak(url, "")
     store.dispose()
     assert (small_rows, large_rows) == (50_000, 200_000)
     assert large_peak < 1.5 * small_peak + 2_000_000, (small_peak, large_peak)

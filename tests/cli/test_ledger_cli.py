@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +16,8 @@ from typing import Any
 
 import orjson
 import pytest
-import uvicorn
 
-from tests.conftest import SENSORS_CSV, detection
+from tests.conftest import SENSORS_CSV, detection, serving
 from truceline.api import create_app
 from truceline.ledger import CosignatureSigner, Ed25519Signer
 from truceline.settings import Settings
@@ -124,32 +121,14 @@ def test_verify_names_the_record_tampered_by_hand(
 # --- against a real server -------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(run: Any, tmp_path: Path) -> Iterator[str]:
     """`truceline serve` over the CLI's home, on 127.0.0.1 and a free port, in a thread."""
     _loaded(run, tmp_path)
     settings = Settings.from_env()
     store = Store(settings.database_url)
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings, store=store), host="127.0.0.1", port=port, log_level="warning"
-    )
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings, store=store), lifespan="auto") as url:
+        yield url
     store.dispose()
 
 

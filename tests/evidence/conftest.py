@@ -12,12 +12,11 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import FIXED_NOW_US
+from tests.conftest import FIXED_NOW_US, bearer
 from truceline.api import create_app
 from truceline.evidence import FileEvidenceStore
 from truceline.formats.records import Markings
 from truceline.services.evidence import evidence_store_for
-from truceline.services.principals import add_principal
 from truceline.services.rows import audience, markings_json
 from truceline.settings import Settings
 from truceline.store import tables
@@ -46,23 +45,11 @@ def api(store: Store, ev_settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def auth(store: Store) -> TokenFor:
-    """Headers for a new principal with these roles (tests/api/conftest.py's pattern)."""
-    counter = iter(range(10_000))
+def auth(token_for: Callable[..., str]) -> TokenFor:
+    """Headers for a new principal with these roles."""
 
     def make(*roles: str, nation: str = "GBR", side: str | None = None) -> dict[str, str]:
-        name = f"{'-'.join(roles)}-{nation}-{next(counter)}"
-        token = add_principal(
-            store,
-            name=name,
-            nation=nation,
-            roles=list(roles),
-            side=side,
-            expires_us=None,
-            now_us=FIXED_NOW_US,
-            actor="test",
-        ).token
-        return {"Authorization": f"Bearer {token}"}
+        return bearer(token_for(*roles, nation=nation, side=side))
 
     return make
 

@@ -10,9 +10,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import TokenFor
-from tests.conftest import FIXED_NOW_US
+from tests.conftest import FIXED_NOW_US, bearer, load_demo_agreement
 from truceline.cli.ingest_cmds import ingest_file
-from truceline.services import agreements
 from truceline.services.demo import demo_dir
 from truceline.services.judge import Judge
 from truceline.store.engine import Store
@@ -20,23 +19,12 @@ from truceline.store.engine import Store
 
 def _load_reports(store: Store) -> dict[str, int]:
     """The demo's agreement, sensors, observations and tracks (no detections: fast)."""
-    import orjson
-
+    load_demo_agreement(store)
     folder = demo_dir()
-    agreements.load_agreement(
-        store,
-        orjson.loads((folder / "agreement.geojson").read_bytes()),
-        source="demo",
-        now_us=FIXED_NOW_US,
-    )
     for kind in ("sensors", "observations", "tracks"):
         name = "sensors.csv" if kind == "sensors" else f"{kind}.ndjson"
         ingest_file(store, kind, Path(folder / name))
     return Judge(store, clock_us=lambda: FIXED_NOW_US + 3_600_000_000).step()
-
-
-def _as(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_reports_become_findings_and_incidents(client: TestClient, store: Store) -> None:
@@ -64,7 +52,7 @@ def _act(
 ) -> Any:
     body = {"version": incident["version"], **payload}
     return client.post(
-        f"/api/v1/incidents/{incident['id']}/actions/{action}", json=body, headers=_as(token)
+        f"/api/v1/incidents/{incident['id']}/actions/{action}", json=body, headers=bearer(token)
     )
 
 
@@ -77,7 +65,7 @@ def test_walk_from_received_to_published(
     reviewer = token_for("reviewer", nation="POL")
     commissioner = token_for("commissioner", nation="USA")
     queue = client.get("/api/v1/incidents?grade=confirmed").json()["items"]
-    incident = client.get(f"/api/v1/incidents/{queue[0]['id']}", headers=_as(analyst)).json()
+    incident = client.get(f"/api/v1/incidents/{queue[0]['id']}", headers=bearer(analyst)).json()
     assert "triage" in incident["allowed_actions"]
     assert incident["findings"] and incident["findings"][0]["basis"]
 
@@ -88,7 +76,7 @@ def test_walk_from_received_to_published(
     stale = client.post(
         f"/api/v1/incidents/{incident['id']}/actions/assign",
         json={"version": incident["version"] - 1},
-        headers=_as(investigator),
+        headers=bearer(investigator),
     )
     assert stale.status_code == 409
     incident = _act(client, investigator, incident, "assign").json()
@@ -152,7 +140,7 @@ def test_party_sees_only_released_incidents(
     _load_reports(store)
     mission = {i["id"] for i in client.get("/api/v1/incidents?limit=1000").json()["items"]}
     liaison = token_for("party_liaison", nation="UKR", side="UA")
-    seen = client.get("/api/v1/incidents?limit=1000", headers=_as(liaison)).json()["items"]
+    seen = client.get("/api/v1/incidents?limit=1000", headers=bearer(liaison)).json()["items"]
     assert {i["id"] for i in seen} < mission
     for item in seen:
         tokens = set(item["markings"]["releasable_to"])
@@ -165,7 +153,7 @@ def test_sanitised_release_for_a_party(
     """A commissioner releases a finding the parties may not see, withholding its facts;
     the release is audited and the original stays as marked."""
     _load_reports(store)
-    liaison = _as(token_for("party_liaison", nation="RUS", side="RU"))
+    liaison = bearer(token_for("party_liaison", nation="RUS", side="RU"))
     findings = client.get("/api/v1/findings?limit=1000").json()["items"]
     hidden = next(
         f
@@ -181,10 +169,10 @@ def test_sanitised_release_for_a_party(
         "withheld": ["facts"],
         "reason": "Both liaison officers asked for the basis.",
     }
-    analyst = _as(token_for("analyst", nation="GBR"))
+    analyst = bearer(token_for("analyst", nation="GBR"))
     assert client.post("/api/v1/releases", json=body, headers=analyst).status_code == 403
     r = client.post(
-        "/api/v1/releases", json=body, headers=_as(token_for("commissioner", nation="USA"))
+        "/api/v1/releases", json=body, headers=bearer(token_for("commissioner", nation="USA"))
     )
     assert r.status_code == 201, r.text
     release = r.json()
@@ -196,6 +184,6 @@ def test_sanitised_release_for_a_party(
     assert audit and audit[0]["detail"]["withheld"] == ["facts"]
     bad = {**body, "withheld": ["no_such_field"]}
     r = client.post(
-        "/api/v1/releases", json=bad, headers=_as(token_for("commissioner", nation="USA"))
+        "/api/v1/releases", json=bad, headers=bearer(token_for("commissioner", nation="USA"))
     )
     assert r.status_code == 400

@@ -22,12 +22,13 @@ def test_one_holder_then_takeover(store: Store) -> None:
 
 def test_only_one_of_two_processes_runs_a_worker(store: Store) -> None:
     """Two worker sets on one database: the step runs in one of them at a time."""
-    active, overlap = [0], [False]
+    active, overlap, runs = [0], [False], [0]
     lock = threading.Lock()
 
     def step() -> None:
         with lock:
             active[0] += 1
+            runs[0] += 1
             overlap[0] |= active[0] > 1
         time.sleep(0.05)
         with lock:
@@ -39,4 +40,5 @@ def test_only_one_of_two_processes_runs_a_worker(store: Store) -> None:
     time.sleep(0.5)
     for s in sets:
         s.stop()
+    assert runs[0] > 1, "the worker ran (a step that never runs never overlaps either)"
     assert not overlap[0]

@@ -10,9 +10,6 @@ Playwright's own browser download is never used.
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
+from tests.conftest import bearer, serving
 from tests.web.seed import seed
 from truceline.api import create_app
 from truceline.settings import Settings
@@ -53,9 +50,7 @@ class Live:
     claimed: set[str] = field(default_factory=set)
 
     def api(self, role: str) -> httpx.Client:
-        return httpx.Client(
-            base_url=self.url, timeout=30, headers={"Authorization": f"Bearer {self.tokens[role]}"}
-        )
+        return httpx.Client(base_url=self.url, timeout=30, headers=bearer(self.tokens[role]))
 
     def claim_incident(self, role: str, state: str, *, located: bool = False) -> dict[str, Any]:
         """An incident in ``state`` visible to ``role`` that no other test has taken."""
@@ -78,21 +73,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     seeded = seed(store)
     assert seeded.events and seeded.incidents, seeded
     app = create_app(Settings.from_env({}, home=str(home)), store=store, workers=False)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield Live(f"http://127.0.0.1:{port}", seeded.tokens, store, seeded.last_day)
-    server.should_exit = True
-    thread.join(timeout=15)
-    sock.close()
+    with serving(app) as url:
+        yield Live(url, seeded.tokens, store, seeded.last_day)
     store.dispose()
 
 

@@ -51,16 +51,15 @@ def create_app(
     if store is None:
         store = Store(settings.database_url)
         store.migrate()
-    workers_set = WorkerSet(build_workers(store, settings, now_us), store)
+    background = WorkerSet(build_workers(store, settings, now_us) if run_workers else [], store)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if run_workers:
-            workers_set.start()
+        background.start()
         try:
             yield
         finally:
-            workers_set.stop()
+            background.stop()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -74,7 +73,6 @@ def create_app(
     )
     app.state.settings = settings
     app.state.store = store
-    app.state.workers = workers_set
     problems.install(app)
     auth.install(app, settings)
     app.include_router(agreements.build_router(), prefix=API)

@@ -19,13 +19,11 @@ import orjson
 from fastapi import Depends, Request
 
 from truceline.access.policy import PUBLIC, Principal, parse_roles
-from truceline.api.deps import get_settings, get_store
+from truceline.api.deps import get_store
+from truceline.clock import now_us
 from truceline.errors import ForbiddenError, TrucelineError, UnauthorizedError
 from truceline.services.principals import TOKEN_PREFIX, authenticate_token
 from truceline.settings import Settings
-
-Unauthorized = UnauthorizedError
-Forbidden = ForbiddenError
 
 
 class TooManyAttempts(TrucelineError):
@@ -90,9 +88,9 @@ class OidcVerifier:
             )
             roles = parse_roles(claims.get("truceline_roles") or claims.get("roles") or [])
         except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
-            raise Unauthorized("invalid token") from exc
+            raise UnauthorizedError("invalid token") from exc
         if not roles or not isinstance(claims.get("nation"), str):
-            raise Unauthorized("invalid token")
+            raise UnauthorizedError("invalid token")
         return Principal(
             name=f"oidc:{claims.get('preferred_username') or claims['sub']}",
             nation=claims["nation"],
@@ -129,15 +127,15 @@ def current_principal(request: Request) -> Principal:
     principal = None
     if scheme.lower() == "bearer" and token:
         if token.startswith(TOKEN_PREFIX):
-            principal = authenticate_token(get_store(request), token, now_us=time.time_ns() // 1000)
+            principal = authenticate_token(get_store(request), token, now_us=now_us())
         elif token.count(".") == 2 and request.app.state.oidc is not None:
             try:
                 principal = request.app.state.oidc.principal(token)
-            except Unauthorized:
+            except UnauthorizedError:
                 principal = None
     if principal is None:
         limiter.fail(client, claimed)
-        raise Unauthorized("invalid token")
+        raise UnauthorizedError("invalid token")
     request.state.principal = principal
     return principal
 
@@ -159,8 +157,8 @@ def require(permission: str) -> Callable[..., Principal]:
         if principal.may(permission):
             return principal
         if principal is PUBLIC:
-            raise Unauthorized("this needs an authenticated principal")
-        raise Forbidden(
+            raise UnauthorizedError("this needs an authenticated principal")
+        raise ForbiddenError(
             f"{permission} is not allowed for roles {', '.join(sorted(principal.roles))}"
         )
 
@@ -171,6 +169,3 @@ def require(permission: str) -> Callable[..., Principal]:
 def install(app: Any, settings: Settings) -> None:
     app.state.failures = FailureLimiter(settings.auth_max_failures)
     app.state.oidc = OidcVerifier(settings) if settings.oidc_issuer else None
-
-
-__all__ = ["Forbidden", "Unauthorized", "current_principal", "get_settings", "install", "require"]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, select
 
 from truceline.access.markings import derive
 from truceline.formats.records import Markings
@@ -24,14 +24,15 @@ from truceline.timefmt import to_micros
 DERIVED_ORIGINATOR = "MISSION"
 
 
-def detection_markings(conn: Connection, ids: Sequence[str]) -> dict[str, Markings]:
-    t = tables.detections
+def markings_of(conn: Connection, ids: Sequence[str], *sources: Table) -> dict[str, Markings]:
+    """Id -> stored markings of the records ``ids`` found in ``sources`` (marked tables)."""
     out: dict[str, Markings] = {}
-    for i in range(0, len(ids), 500):
-        q = select(t.c.id, t.c.markings).where(t.c.id.in_(list(ids[i : i + 500])))
-        out.update(
-            {r.id: Markings.model_validate(orjson.loads(r.markings)) for r in conn.execute(q)}
-        )
+    for t in sources:
+        for i in range(0, len(ids), 500):
+            q = select(t.c.id, t.c.markings).where(t.c.id.in_(list(ids[i : i + 500])))
+            out.update(
+                {r.id: Markings.model_validate(orjson.loads(r.markings)) for r in conn.execute(q)}
+            )
     return out
 
 
@@ -48,7 +49,7 @@ def store_events(
     ids = [e.id for e in events]
     known = set(conn.execute(select(t.c.id).where(t.c.id.in_(ids))).scalars())
     fresh = [e for e in events if e.id not in known]
-    marks = detection_markings(conn, [d for e in fresh for d in e.detections])
+    marks = markings_of(conn, [d for e in fresh for d in e.detections], tables.detections)
     rows, features = [], []
     for e in fresh:
         mk = derive(

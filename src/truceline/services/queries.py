@@ -164,7 +164,11 @@ def _item(kind: str, spec: ListSpec, row: Any) -> dict[str, Any]:
         item = dict(orjson.loads(row["record"]))
         item["created_at"] = format_time(from_micros(row["created_us"]))
     if "markings" in row:
-        markings = orjson.loads(row["markings"])
-        target = item["properties"] if item.get("type") == "Feature" else item
-        target["markings"] = markings
+        record_fields(item)["markings"] = orjson.loads(row["markings"])
     return item
+
+
+def record_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """Where a record's own fields are: a GeoJSON Feature's properties, else the record."""
+    fields: dict[str, Any] = record["properties"] if record.get("type") == "Feature" else record
+    return fields

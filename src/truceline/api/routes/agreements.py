@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 
 from truceline.access.policy import Principal
 from truceline.agreement.spatial import AgreementIndex
-from truceline.api.auth import client_address, require
+from truceline.api.audit import record
+from truceline.api.auth import require
 from truceline.api.deps import get_store, read_body, time_param
 from truceline.clock import now_us
 from truceline.errors import BadRequestError
@@ -52,18 +53,7 @@ def build_router() -> APIRouter:
         )
         body = {"id": result.id, "version": result.version, "created": result.created}
         if result.created:
-            from truceline.services.principals import record_audit
-
-            with get_store(request).write() as conn:
-                record_audit(
-                    conn,
-                    now_us=now_us(),
-                    principal=principal.name,
-                    action="agreement.load",
-                    target=f"{result.id} v{result.version}",
-                    client=client_address(request),
-                    detail={},
-                )
+            record(request, principal, "agreement.load", f"{result.id} v{result.version}", {})
         return JSONResponse(body, status_code=201 if result.created else 200)
 
     @router.get("/agreements", summary="List agreement versions", name="list_agreements")

@@ -17,11 +17,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
-from truceline.access.policy import PUBLIC, Principal
-from truceline.api.audit import MAX_IDS
-from truceline.api.auth import client_address, require
+from truceline.access.policy import Principal
+from truceline.api.audit import MAX_IDS, record_restricted
+from truceline.api.auth import require
 from truceline.api.deps import get_store, time_param
-from truceline.clock import now_us
 from truceline.ogc.exports import (
     ACLED_KINDS,
     EXPORTS,
@@ -32,7 +31,6 @@ from truceline.ogc.exports import (
     geojson_chunks,
     iter_pages,
 )
-from truceline.services.principals import record_audit
 from truceline.services.queries import BBox
 from truceline.store import tables
 from truceline.store.engine import Store
@@ -90,17 +88,8 @@ def _audited(
                         ids.append(str(r["id"]))
             yield rows
     finally:
-        if restricted and principal is not PUBLIC:
-            with get_store(request).write() as conn:
-                record_audit(
-                    conn,
-                    now_us=now_us(),
-                    principal=principal.name,
-                    action="export",
-                    target=kind,
-                    client=client_address(request),
-                    detail={"count": restricted, "ids": ids, "path": request.url.path},
-                )
+        if restricted:
+            record_restricted(request, principal, kind, ids, count=restricted, action="export")
 
 
 def build_router() -> APIRouter:

@@ -13,14 +13,14 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from truceline.access.policy import PUBLIC, Principal
-from truceline.api.auth import client_address, current_principal, require
+from truceline.api.audit import record_restricted
+from truceline.api.auth import current_principal, require
 from truceline.api.deps import get_store
 from truceline.clock import now_us
 from truceline.gazetteer import default_gazetteer
 from truceline.reports.model import Report
 from truceline.reports.render import Rendered, render
 from truceline.services import reports as svc
-from truceline.services.principals import record_audit
 
 Reader = Annotated[Principal, Depends(require("read"))]
 Publisher = Annotated[Principal, Depends(require(svc.PUBLISH_PERMISSION))]
@@ -56,23 +56,8 @@ def _response(rendered: Rendered, name: str) -> Response:
 
 def _audit(request: Request, principal: Principal, report: Report, what: str) -> None:
     """Record who read a report resting on restricted records (public reports are not)."""
-    if principal is PUBLIC or report.header.public:
-        return
-    with get_store(request).write() as conn:
-        record_audit(
-            conn,
-            now_us=now_us(),
-            principal=principal.name,
-            action="read",
-            target="report",
-            client=client_address(request),
-            detail={
-                "report": what,
-                "count": len(report.sources),
-                "ids": list(report.sources[:1000]),
-                "path": request.url.path,
-            },
-        )
+    if not report.header.public:
+        record_restricted(request, principal, "report", report.sources, report=what)
 
 
 def _daily(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from truceline.access.ingest import sensor_data_authorizer
 from truceline.access.policy import Principal
 from truceline.api.auth import require
 from truceline.api.deps import get_store, required_time, time_param
@@ -107,11 +108,10 @@ def build_router() -> APIRouter:
         )
         with get_store(request).read() as conn:
             owner = _visible_sensor(conn, sensor_id, principal)["owner"]
-        allowed = "admin" in principal.roles or (
-            owner == principal.nation if "sensor_feed" in principal.roles else owner == "MISSION"
-        )
-        if not allowed:
-            raise ForbiddenError(f"{principal.name} may not report status of {owner}'s sensors")
+        check = sensor_data_authorizer(principal)  # who may file data for it reports its status
+        refused = check({"originator": owner}) if check is not None else None
+        if refused is not None:
+            raise ForbiddenError(refused)
         created = svc.record_status(
             get_store(request), [span], source=f"POST {request.url.path}", now_us=now_us()
         )

@@ -23,6 +23,7 @@ from truceline.api.deps import get_store
 from truceline.clock import now_us
 from truceline.errors import ForbiddenError
 from truceline.services.incidents import incident_summary
+from truceline.services.queries import record_fields
 from truceline.store import tables
 from truceline.store.engine import Store
 from truceline.store.visibility import visible
@@ -49,8 +50,7 @@ def changes_since(
             )
             for r in conn.execute(q):
                 payload = orjson.loads(r.record)
-                target = payload["properties"] if payload.get("type") == "Feature" else payload
-                target["markings"] = orjson.loads(r.markings)
+                record_fields(payload)["markings"] = orjson.loads(r.markings)
                 out.append((r[2], kind, payload))
         t = tables.incidents
         q = (
