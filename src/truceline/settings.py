@@ -46,7 +46,8 @@ SETTINGS: tuple[Setting, ...] = (
         "workers",
         "1",
         "1: `truceline serve` runs the background workers (live fusion, "
-        "rules, checkpoints) in its process; 0: it only serves requests.",
+        "rules, checkpoints, alerts) in its process; 0: it only serves requests "
+        "(run `truceline worker` for them).",
     ),
     Setting(
         "fusion_lateness_s",
@@ -68,8 +69,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "checkpoint_seconds",
         "60",
-        "While serving, issue a signed ledger checkpoint this "
-        "often when the log has grown; 0 disables the periodic issuer.",
+        "The checkpoints worker signs a ledger checkpoint this "
+        "often when the log has grown; 0 turns that worker off.",
     ),
     Setting(
         "evidence_max_mb",

@@ -10,10 +10,10 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import TokenFor
-from tests.conftest import SENSORS_CSV
+from tests.conftest import FIXED_NOW_US, SENSORS_CSV, PrincipalFor, TokenFor, bearer
 from truceline.access.policy import PERMISSIONS, PUBLIC, ROLES, Principal, can_see
 from truceline.formats.records import Markings
+from truceline.services.principals import add_principal, revoke_principal
 
 # (method, path) -> the permission it needs ("public" = anyone, including the anonymous).
 ROUTES: dict[tuple[str, str], str] = {
@@ -139,10 +139,8 @@ def test_every_route_is_in_the_matrix(client: TestClient) -> None:
 @pytest.mark.parametrize("role", ROLES)
 def test_route_matrix(anon: TestClient, token_for: TokenFor, role: str) -> None:
     """Each role reaches exactly the routes its permissions allow (401/403 elsewhere)."""
-    headers = {}
-    if role != "public":
-        side = "UA" if role == "party_liaison" else None
-        headers["Authorization"] = f"Bearer {token_for(role, nation='GBR', side=side)}"
+    side = "UA" if role == "party_liaison" else None
+    headers = {} if role == "public" else bearer(token_for(role, nation="GBR", side=side))
     for (method, path), permission in sorted(ROUTES.items()):
         if (method, path) not in _live_routes(anon):
             continue
@@ -222,7 +220,7 @@ def test_visibility_matrix(client: TestClient, token_for: TokenFor) -> None:
             Principal(name, nation, frozenset(roles or ("public",)), side) if roles else PUBLIC
         )
         headers = (
-            {"Authorization": f"Bearer {token_for(*roles, nation=nation, side=side)}"}
+            bearer(token_for(*roles, nation=nation, side=side))
             if roles
             else {"Authorization": ""}  # the client's own admin header is replaced
         )
@@ -244,7 +242,7 @@ def test_visibility_matrix(client: TestClient, token_for: TokenFor) -> None:
 
 
 def test_party_files_only_its_own_allegations(client: TestClient, token_for: TokenFor) -> None:
-    ua = {"Authorization": f"Bearer {token_for('party_liaison', nation='UKR', side='UA')}"}
+    ua = bearer(token_for("party_liaison", nation="UKR", side="UA"))
     base = {
         "type": "allegation",
         "time_from": "2026-03-02T02:10:00Z",
@@ -266,14 +264,14 @@ def test_party_files_only_its_own_allegations(client: TestClient, token_for: Tok
         == 403
     )
     # it sees its own filing (MISSION-only markings by default) but not the other side's
-    ru = {"Authorization": f"Bearer {token_for('party_liaison', nation='RUS', side='RU')}"}
+    ru = bearer(token_for("party_liaison", nation="RUS", side="RU"))
     assert client.get("/api/v1/observations/al-1", headers=ua).status_code == 200
     assert client.get("/api/v1/observations/al-1", headers=ru).status_code == 404
 
 
 def test_sensor_feed_writes_only_its_own_sensors(client: TestClient, token_for: TokenFor) -> None:
     client.post("/api/v1/sensors", content=SENSORS_CSV, headers={"content-type": "text/csv"})
-    feed = {"Authorization": f"Bearer {token_for('sensor_feed', nation='USA')}"}
+    feed = bearer(token_for("sensor_feed", nation="USA"))
     own = {"id": "f-1", "sensor": "AC-0001", "time": "2026-03-02T01:00:00Z"}  # USA's sensor
     other = {"id": "f-2", "sensor": "AA-0002", "time": "2026-03-02T01:00:00Z"}  # GBR's
     assert (
@@ -288,10 +286,8 @@ def test_sensor_feed_writes_only_its_own_sensors(client: TestClient, token_for: 
 
 
 def test_tokens_refused_without_leaking(
-    client: TestClient, token_for: TokenFor, store: Any
+    client: TestClient, new_principal: PrincipalFor, store: Any
 ) -> None:
-    from truceline.services.principals import add_principal, revoke_principal
-
     expired = add_principal(
         store,
         name="old",
@@ -302,19 +298,10 @@ def test_tokens_refused_without_leaking(
         now_us=0,
         actor="t",
     ).token
-    revoked = add_principal(
-        store,
-        name="gone",
-        nation="GBR",
-        roles=["analyst"],
-        side=None,
-        expires_us=None,
-        now_us=0,
-        actor="t",
-    ).token
-    revoke_principal(store, "gone", now_us=1, actor="t")
-    for token in (expired, revoked, "tl_forged", "garbage", "a.b.c"):
-        r = client.get("/api/v1/whoami", headers={"Authorization": f"Bearer {token}"})
+    revoked = new_principal("analyst")
+    revoke_principal(store, revoked.principal.name, now_us=FIXED_NOW_US + 1, actor="t")
+    for token in (expired, revoked.token, "tl_forged", "garbage", "a.b.c"):
+        r = client.get("/api/v1/whoami", headers=bearer(token))
         assert r.status_code == 401, token
         assert r.json()["detail"] == "invalid token"
     r = client.get("/api/v1/whoami", headers={"Authorization": "Basic dXNlcjpwYXNz"})

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FIXED_NOW_US, SENSORS_CSV
+from tests.conftest import FIXED_NOW_US, SENSORS_CSV, bearer
 from truceline.access.policy import Principal, can_see
 from truceline.api import create_app
 from truceline.formats.records import Markings
@@ -58,7 +58,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, 
     }
     admin = _token(store, "admin", ("admin",), "MISSION", None)
     client = TestClient(create_app(Settings.from_env({}, home=str(home)), store=store))
-    client.headers["Authorization"] = f"Bearer {admin}"
+    client.headers.update(bearer(admin))
     client.post("/api/v1/sensors", content=SENSORS_CSV, headers={"content-type": "text/csv"})
     yield client, tokens
     store.dispose()
@@ -91,7 +91,7 @@ def test_no_response_leaks(
     assert client.post("/api/v1/detections", content=orjson.dumps(records)).status_code == 201
     roles, nation, side = PRINCIPALS[who]
     principal = Principal("p", nation, frozenset(roles or ("public",)), side)
-    auth = {"Authorization": f"Bearer {tokens[who]}" if roles else ""}
+    auth = bearer(tokens[who]) if roles else {"Authorization": ""}  # replaces the admin's
     ids = "&".join(f"id={r}" for r in expected)
     listed = client.get(f"/api/v1/detections?{ids}&limit=100", headers=auth).json()["items"]
     for item in listed:

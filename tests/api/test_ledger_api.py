@@ -215,8 +215,9 @@ def test_empty_log_answers_not_found(anon: TestClient, path: str) -> None:
 def test_the_server_issues_checkpoints_periodically(
     store: Store, tmp_path: Path, token_for: TokenFor
 ) -> None:
+    """The checkpoints worker, run with the app's background workers, signs the grown log."""
     settings = Settings.from_env({}, home=str(tmp_path / "home"), checkpoint_seconds="1")
-    with TestClient(create_app(settings, store=store)) as served:
+    with TestClient(create_app(settings, store=store, workers=True)) as served:
         served.headers["Authorization"] = f"Bearer {token_for('admin', nation='MISSION')}"
         _load(served, 3)
         with store.read() as conn:

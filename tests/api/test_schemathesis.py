@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from tests.conftest import FIXED_NOW_US, SENSORS_CSV
+from tests.conftest import FIXED_NOW_US, SENSORS_CSV, bearer
 from truceline.api import create_app
 from truceline.formats.readers import iter_sensor_csv
 from truceline.services.ingest import KINDS, ingest
@@ -52,6 +52,6 @@ schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP).exclude(pat
 @schema.parametrize()
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case: schemathesis.Case, as_admin: bool) -> None:
-    headers = {"Authorization": f"Bearer {TOKEN}"} if as_admin else {}
+    headers = bearer(TOKEN) if as_admin else {}
     response = case.call(headers=headers)
     case.validate_response(response, checks=[not_a_server_error])

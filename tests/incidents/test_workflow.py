@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from typing import get_args
 
 import pytest
 
+from truceline.access import policy
 from truceline.incidents.determination import Determination
 from truceline.incidents.errors import (
     IncidentInputError,
@@ -31,6 +33,7 @@ from truceline.incidents.workflow import (
     Actor,
     Decision,
     IncidentState,
+    Role,
     allowed_actions,
     decision_from_dict,
     determination_in_force,
@@ -257,3 +260,9 @@ def test_allowed_actions_follow_role_and_person() -> None:
     assert allowed_actions(inc, Actor("x", "public")) == ()
     inc, _ = reach("published")
     assert set(allowed_actions(inc, ADMIN)) == {"archive"}
+
+
+def test_workflow_roles_are_the_access_roles_but_sensor_feed() -> None:
+    """``Role`` is spelled out for the type checker; it must not drift from the policy."""
+    assert set(get_args(Role)) == set(policy.ROLES) - {"sensor_feed"}
+    assert len(get_args(Role)) == len(policy.ROLES) - 1

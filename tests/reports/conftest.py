@@ -14,11 +14,10 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import FIXED_NOW_US, TokenFor
+from tests.conftest import FIXED_NOW_US, TokenFor, load_demo_agreement
 from truceline.cli.ingest_cmds import ingest_file
 from truceline.cli.sensors_cmds import read_status_file
 from truceline.fusion.event import Event
-from truceline.services import agreements
 from truceline.services import sensors as sensors_svc
 from truceline.services.demo import demo_dir
 from truceline.services.events import store_events
@@ -78,12 +77,7 @@ def _observation(
 def load_demo_day(store: Store, tmp: Path) -> dict[str, int]:
     """Load the demo day's reports and a few events into ``store``; judge them."""
     folder = demo_dir()
-    agreements.load_agreement(
-        store,
-        orjson.loads((folder / "agreement.geojson").read_bytes()),
-        source="demo",
-        now_us=FIXED_NOW_US,
-    )
+    load_demo_agreement(store)
     ingest_file(store, "sensors", folder / "sensors.csv")
     spans = read_status_file(folder / "sensor_status.ndjson")
     sensors_svc.record_status(store, spans, source="demo", now_us=FIXED_NOW_US)
@@ -124,8 +118,4 @@ def reports_client(client: TestClient, demo_day: Store) -> Iterator[TestClient]:
     yield client
 
 
-def as_(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-__all__ = ["TokenFor", "as_"]
+__all__ = ["TokenFor"]

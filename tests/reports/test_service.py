@@ -11,6 +11,7 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import bearer
 from tests.reports.conftest import (
     AMBER_PUBLIC_ID,
     CLEAR_PUBLIC_ID,
@@ -18,7 +19,6 @@ from tests.reports.conftest import (
     SECRET_ID,
     SECRET_TEXT,
     TokenFor,
-    as_,
 )
 from truceline.reports.digest import check
 from truceline.store.engine import Store
@@ -46,8 +46,8 @@ def _findings(client: TestClient, start: str, end: str, headers: dict[str, str])
 def test_numbers_equal_the_api_counts(reports_client: TestClient, token_for: TokenFor) -> None:
     viewers = {
         "admin": {},
-        "liaison": as_(token_for("party_liaison", nation="UKR", side="UA")),
-        "observer": as_(token_for("observer", nation="USA")),
+        "liaison": bearer(token_for("party_liaison", nation="UKR", side="UA")),
+        "observer": bearer(token_for("observer", nation="USA")),
     }
     totals = {name: _check_counts(reports_client, headers) for name, headers in viewers.items()}
     assert len(set(totals.values())) > 1  # the viewers see different records
@@ -196,8 +196,8 @@ def test_spot_report_of_a_grave_incident(reports_client: TestClient) -> None:
 def test_publish_stores_the_report_and_logs_it(
     reports_client: TestClient, anon: TestClient, token_for: TokenFor, demo_day: Store
 ) -> None:
-    commissioner = as_(token_for("commissioner", nation="USA"))
-    analyst = as_(token_for("analyst", nation="GBR"))
+    commissioner = bearer(token_for("commissioner", nation="USA"))
+    analyst = bearer(token_for("analyst", nation="GBR"))
     body = {"date": DAY, "lang": "uk", "format": "pdf"}
     denied = reports_client.post("/api/v1/reports/daily/publish", json=body, headers=analyst)
     assert denied.status_code == 403
@@ -240,7 +240,7 @@ def _act(client: TestClient, token: str, incident: dict[str, Any], action: str, 
     r = client.post(
         f"/api/v1/incidents/{incident['id']}/actions/{action}",
         json={"version": incident["version"], **body},
-        headers=as_(token),
+        headers=bearer(token),
     )
     assert r.status_code == 200, r.text
     return r.json()

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
+from tests.conftest import FIXED_NOW_US
 from truceline.services.leases import Lease
-from truceline.services.workers import Worker, WorkerSet
+from truceline.services.ledger import tree_size
+from truceline.services.ledger_checkpoints import all_checkpoints
+from truceline.services.workers import Worker, WorkerSet, build_workers
+from truceline.settings import Settings
 from truceline.store.engine import Store
 
 
@@ -42,3 +47,29 @@ def test_only_one_of_two_processes_runs_a_worker(store: Store) -> None:
         s.stop()
     assert runs[0] > 1, "the worker ran (a step that never runs never overlaps either)"
     assert not overlap[0]
+
+
+def _workers(store: Store, tmp_path: Path, checkpoint_seconds: str) -> dict[str, Worker]:
+    """The worker set `truceline worker` (and `serve` with workers on) builds, by name."""
+    settings = Settings.from_env(
+        {}, home=str(tmp_path / "home"), checkpoint_seconds=checkpoint_seconds
+    )
+    return {w.name: w for w in build_workers(store, settings, lambda: FIXED_NOW_US)}
+
+
+def test_the_checkpoints_worker_signs_the_log(store: Store, tmp_path: Path) -> None:
+    workers = _workers(store, tmp_path, "7")
+    assert {"fusion", "judge", "checkpoints"} <= workers.keys()
+    checkpoints = workers["checkpoints"]
+    assert checkpoints.interval_s == 7
+    checkpoints.step()
+    checkpoints.step()  # the log did not grow: no second checkpoint
+    with store.read() as conn:
+        assert [cp.size for cp in all_checkpoints(conn)] == [tree_size(conn)]
+
+
+def test_no_checkpoints_worker_when_checkpoint_seconds_is_0(store: Store, tmp_path: Path) -> None:
+    """TRUCELINE_CHECKPOINT_SECONDS=0 turns periodic checkpoints off, not the other workers."""
+    workers = _workers(store, tmp_path, "0")
+    assert "checkpoints" not in workers
+    assert {"fusion", "judge"} <= workers.keys()

@@ -13,7 +13,6 @@ import numpy as np
 import orjson
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from sqlalchemy import select
 
 from truceline.access.policy import Principal
 from truceline.alerts import simulate as sim
@@ -25,7 +24,7 @@ from truceline.clock import now_us
 from truceline.errors import BadRequestError, NotFoundError
 from truceline.services import alert_delivery, alert_subscriptions
 from truceline.services import alerts as svc
-from truceline.store import tables
+from truceline.services.principals import active_principal
 from truceline.store.engine import Store
 
 alerts_app = typer.Typer(help="Escalation and grave-finding alerts: webhooks and CAP 1.2.")
@@ -35,14 +34,11 @@ OPERATOR = Principal("cli", "MISSION", frozenset({"admin"}), kind="service")
 
 
 def _principal(store: Store, name: str) -> Principal:
-    p = tables.principals
     with store.read() as conn:
-        row = conn.execute(select(p).where(p.c.name == name, p.c.revoked_us.is_(None))).first()
-    if row is None:
+        found = active_principal(conn, name)
+    if found is None:
         raise NotFoundError(f"principal {name!r} not found (see `truceline principals list`)")
-    return Principal(
-        row.name, row.nation, frozenset(orjson.loads(row.roles)), row.side, row.kind, row.id
-    )
+    return found
 
 
 def _config() -> svc.AlertConfig:

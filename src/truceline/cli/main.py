@@ -89,9 +89,12 @@ def serve(
 
 @app.command("worker")
 def worker(
-    only: Annotated[list[str] | None, typer.Option(help="run only these workers")] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(help="run only these workers: fusion, judge, checkpoints, alerts"),
+    ] = None,
 ) -> None:
-    """Run the background workers (fusion, rules, ...) without serving HTTP.
+    """Run the background workers (fusion, judge, checkpoints, alerts) without serving HTTP.
 
     Run as many as you like against one database: each worker runs in one process at a
     time (a lease), and another takes over when that process stops.
@@ -99,12 +102,18 @@ def worker(
     import signal
     import threading
 
+    from truceline.errors import ConfigError
     from truceline.services.workers import WorkerSet, build_workers
 
     with user_errors():
         cfg = settings()
         store = open_store()
-    chosen = [w for w in build_workers(store, cfg, now_us) if not only or w.name in only]
+        built = build_workers(store, cfg, now_us)
+        missing = sorted(set(only or ()) - {w.name for w in built})
+        if missing:  # a typo, or a worker its setting turns off (TRUCELINE_CHECKPOINT_SECONDS=0)
+            names = ", ".join(w.name for w in built)
+            raise ConfigError(f"no worker {', '.join(missing)} to run; the workers are: {names}")
+    chosen = [w for w in built if not only or w.name in only]
     running = WorkerSet(chosen, store)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -14,9 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from truceline.access.policy import PUBLIC, Principal
 from truceline.cli.context import open_store, user_errors
@@ -28,7 +27,7 @@ from truceline.reports.model import Report
 from truceline.reports.render import Rendered, render
 from truceline.services import reports as svc
 from truceline.services.evidence import operator
-from truceline.store import tables
+from truceline.services.principals import active_principal
 from truceline.store.engine import Store
 
 report_app = typer.Typer(help="Daily and spot reports in English, Ukrainian and Russian.")
@@ -63,14 +62,11 @@ def principal_named(store: Store, name: str | None) -> Principal:
         return _operator()
     if name == "public":
         return PUBLIC
-    p = tables.principals
     with store.read() as conn:
-        row = conn.execute(select(p).where(p.c.name == name, p.c.revoked_us.is_(None))).first()
-    if row is None:
+        found = active_principal(conn, name)
+    if found is None:
         raise NotFoundError(f"--as: no active principal named {name!r}")
-    return Principal(
-        row.name, row.nation, frozenset(orjson.loads(row.roles)), row.side, row.kind, row.id
-    )
+    return found
 
 
 def _emit(rendered: Rendered, out: Path | None, started: float) -> None:

@@ -16,21 +16,20 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-import orjson
 from shapely.geometry import box as shapely_box
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, Connection, Table, and_, case, func, or_, select
 
 from truceline.access.policy import Principal
-from truceline.agreement import Agreement, AgreementFeature, parse_agreement
+from truceline.agreement import Agreement, AgreementFeature
 from truceline.agreement.model import ROLES
 from truceline.errors import BadRequestError, NotFoundError
 from truceline.ogc import features as feat
 from truceline.ogc.paging import Key, PageToken, page_window
 from truceline.ogc.params import CRS84, ItemQuery, TimeInterval
+from truceline.services.agreements import latest_agreement
 from truceline.services.queries import BBox
 from truceline.services.sensors import status_at
 from truceline.store import tables
@@ -328,22 +327,6 @@ class AgreementLayer(Collection):
     def item(self, ctx: Context, feature_id: str) -> Feature | None:
         found = next((f for f in self.members if self._feature_id(f) == feature_id), None)
         return None if found is None else self._feature(found)
-
-
-@lru_cache(maxsize=8)
-def _parsed(agreement_id: str, version: int, content_hash: str, document: str) -> Agreement:
-    return parse_agreement(orjson.loads(document), source=f"stored agreement {agreement_id}")
-
-
-def latest_agreement(conn: Connection) -> Agreement | None:
-    """The agreement version that took effect last (the highest version on a tie)."""
-    t = tables.agreements
-    row = conn.execute(
-        select(t.c.id, t.c.version, t.c.content_hash, t.c.document)
-        .order_by(t.c.effective_from_us.desc(), t.c.version.desc())
-        .limit(1)
-    ).first()
-    return None if row is None else _parsed(row.id, row.version, row.content_hash, row.document)
 
 
 def agreement_layers(conn: Connection) -> list[Collection]:

@@ -2,14 +2,21 @@
 
 Loading version 2 keeps version 1: what happened while version 1 held is judged against
 version 1. ``in_force`` answers "which version held at time t": the highest version whose
-effective span contains t.
+effective span contains t. ``latest_agreement`` answers "which stored version took effect
+last", whatever the time now: the one whose sectors the statistics, reports, alerts and map
+layers use.
+
+A stored version never changes (a change is a new version), so parsing a document, which
+builds its geometries, is done once per content and kept in a small cache.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -66,8 +73,33 @@ def load_agreement(store: Store, doc: dict[str, Any], *, source: str, now_us: in
     return LoadResult(agreement.id, agreement.version, True)
 
 
-def _from_row(document: str, agreement_id: str) -> Agreement:
+@lru_cache(maxsize=16)
+def _parsed(agreement_id: str, document: str) -> Agreement:
+    """The parsed stored ``document`` (keyed by its content; Agreements are immutable)."""
     return parse_agreement(orjson.loads(document), source=f"stored agreement {agreement_id}")
+
+
+def all_agreements(conn: Connection) -> list[Agreement]:
+    """Every stored version of every agreement."""
+    t = tables.agreements
+    rows = conn.execute(select(t.c.id, t.c.document).order_by(t.c.id, t.c.version))
+    return [_parsed(r.id, r.document) for r in rows]
+
+
+def latest_agreement(conn: Connection) -> Agreement | None:
+    """The stored version that took effect last (the highest version on a tie), or None."""
+    t = tables.agreements
+    row = conn.execute(
+        select(t.c.id, t.c.document)
+        .order_by(t.c.effective_from_us.desc(), t.c.version.desc(), t.c.id)
+        .limit(1)
+    ).first()
+    return None if row is None else _parsed(row.id, row.document)
+
+
+def side_codes(agreements: Iterable[Agreement]) -> list[str]:
+    """The sides' codes named by any of ``agreements``, sorted."""
+    return sorted({c for a in agreements for c in a.side_codes})
 
 
 def get_agreement(
@@ -96,7 +128,7 @@ def get_agreement(
         if at is not None:
             what += f" in force at {format_time(at)}"
         raise NotFoundError(f"{what} not found")
-    return _from_row(row.document, agreement_id)
+    return _parsed(agreement_id, row.document)
 
 
 def in_force(conn: Connection, at: datetime) -> list[Agreement]:
@@ -114,7 +146,7 @@ def in_force(conn: Connection, at: datetime) -> list[Agreement]:
     seen: dict[str, Agreement] = {}
     for r in rows:
         if r.id not in seen:
-            seen[r.id] = _from_row(r.document, r.id)
+            seen[r.id] = _parsed(r.id, r.document)
     return list(seen.values())
 
 

@@ -23,7 +23,7 @@ from truceline.alerts.model import KINDS, SEVERITIES, iso
 from truceline.alerts.text import LANGS
 from truceline.errors import BadRequestError, NotFoundError
 from truceline.services.alert_tables import alert_deliveries, alert_subscriptions
-from truceline.services.principals import record_audit
+from truceline.services.principals import principal_from_row, record_audit
 from truceline.store import tables
 from truceline.store.engine import Store
 
@@ -190,22 +190,9 @@ def subscriber(conn: Connection, row: Any) -> Principal | None:
     OIDC token is taken as it was when it subscribed.
     """
     p = tables.principals
-    found = conn.execute(
-        select(p.c.id, p.c.name, p.c.nation, p.c.roles, p.c.side, p.c.kind, p.c.revoked_us).where(
-            p.c.name == row.principal
-        )
-    ).first()
+    found = conn.execute(select(p).where(p.c.name == row.principal)).first()
     if found is not None:
-        if found.revoked_us is not None:
-            return None
-        return Principal(
-            found.name,
-            found.nation,
-            frozenset(orjson.loads(found.roles)),
-            found.side,
-            found.kind,
-            found.id,
-        )
+        return None if found.revoked_us is not None else principal_from_row(found)
     snap = orjson.loads(row.principal_json)
     return Principal(
         snap["name"],

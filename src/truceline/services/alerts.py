@@ -27,7 +27,7 @@ import httpx
 import numpy as np
 import orjson
 import shapely
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select
 
 from truceline.access.markings import derive
 from truceline.access.policy import Principal
@@ -40,13 +40,13 @@ from truceline.alerts.text import LANGS, Lang
 from truceline.errors import BadRequestError, NotFoundError
 from truceline.formats.records import Markings
 from truceline.geo import ecef_to_geodetic, geodetic_to_ecef
+from truceline.services import progress
+from truceline.services.agreements import all_agreements, latest_agreement, side_codes
 from truceline.services.alert_delivery import Sending, deliver_pending, enqueue
 from truceline.services.alert_delivery import alert_view as alert_view
 from truceline.services.alert_tables import alerts
-from truceline.services.judge import all_agreements
 from truceline.services.ledger import append_records
 from truceline.services.rows import audience, markings_json
-from truceline.services.workers import Worker, worker_factory
 from truceline.settings import Settings
 from truceline.store import tables
 from truceline.store.engine import Store
@@ -83,10 +83,6 @@ def cap_sender(settings: Settings) -> str:
 
 
 # --- raising alerts --------------------------------------------------------------------
-
-
-def _latest(agreements: Sequence[Agreement]) -> Agreement | None:
-    return max(agreements, key=lambda a: (a.effective_from, a.version)) if agreements else None
 
 
 def _sector_of(agreement: Agreement | None, rows: Sequence[Any]) -> list[str | None]:
@@ -182,21 +178,15 @@ def _held_off(
     return found is not None
 
 
-def _side_codes(agreements: Sequence[Agreement]) -> list[str]:
-    return sorted({c for a in agreements for c in a.side_codes})
-
-
 def _derived_markings(texts: Sequence[str], side_codes: Sequence[str]) -> Markings:
     return derive([Markings.model_validate(orjson.loads(t)) for t in texts], side_codes=side_codes)
 
 
 def detect_escalations(
-    conn: Connection, config: AlertConfig, agreements: Sequence[Agreement]
+    conn: Connection, config: AlertConfig, agreement: Agreement, side_codes: Sequence[str]
 ) -> list[tuple[dict[str, Any], int]]:
-    """New escalation alerts (record, crossing time) from the stored ``fire`` findings."""
-    agreement = _latest(agreements)
-    if agreement is None:
-        return []
+    """New escalation alerts (record, crossing time) from the stored ``fire`` findings,
+    per sector of ``agreement``; ``side_codes`` are every stored agreement's sides."""
     start, fires = _fires(conn, agreement, config)
     if not fires:
         return []
@@ -235,17 +225,17 @@ def detect_escalations(
                 design=config.design,
                 bin_s=config.bin_s,
             )
-            mk = _derived_markings([x.markings for x in run], _side_codes(agreements))
+            mk = _derived_markings([x.markings for x in run], side_codes)
             record = escalation_alert(escalation, mk.model_dump(mode="json", exclude_none=True))
             out.append((record, crossing.time_us))
     return out
 
 
 def grave_alerts(
-    conn: Connection, rows: Sequence[Any], agreements: Sequence[Agreement]
+    rows: Sequence[Any], agreement: Agreement | None
 ) -> list[tuple[dict[str, Any], int]]:
-    """One immediate alert per grave finding among ``rows`` (findings table rows)."""
-    agreement = _latest(agreements)
+    """One immediate alert per grave finding among ``rows`` (findings table rows), placed in
+    ``agreement``'s sectors."""
     graves = [r for r in rows if r.grave]
     out = []
     for row, sector in zip(graves, _sector_of(agreement, graves), strict=True):
@@ -287,19 +277,6 @@ def store_alert(conn: Connection, record: dict[str, Any], time_us: int, *, now_u
     return True
 
 
-def _cursor(conn: Connection) -> int:
-    w = tables.worker_progress
-    return int(conn.execute(select(w.c.cursor_us).where(w.c.name == WORKER)).scalar() or 0)
-
-
-def _save_cursor(conn: Connection, cursor: int) -> None:
-    w = tables.worker_progress
-    if conn.execute(select(w.c.name).where(w.c.name == WORKER)).first() is None:
-        conn.execute(w.insert().values(name=WORKER, cursor_us=cursor))
-    else:
-        conn.execute(update(w).where(w.c.name == WORKER).values(cursor_us=cursor))
-
-
 @dataclass(frozen=True, slots=True)
 class Raised:
     """What one raising pass did: the new alerts, whether ``fire`` findings arrived, and
@@ -327,7 +304,7 @@ def raise_alerts(
     """
     f = tables.findings
     with store.read() as conn:
-        cursor = _cursor(conn)
+        cursor = progress.cursor(conn, WORKER)
         fresh = conn.execute(
             select(f)
             .where(f.c.created_us >= max(0, cursor - COMMIT_SLACK_US))
@@ -337,16 +314,17 @@ def raise_alerts(
         run = fire_seen if detect is None else detect
         if not fresh and not run:
             return Raised([], False, False)
-        agreements = all_agreements(conn)
-        found = grave_alerts(conn, fresh, agreements)
-        if run:
-            found += detect_escalations(conn, config, agreements)
+        agreement = latest_agreement(conn)
+        found = grave_alerts(fresh, agreement)
+        if run and agreement is not None:
+            sides = side_codes(all_agreements(conn))
+            found += detect_escalations(conn, config, agreement, sides)
     fresh_enough = now_us - config.deliver_within_s * 1_000_000
     with store.write() as conn:
         made = [(rec["id"], t) for rec, t in found if store_alert(conn, rec, t, now_us=now_us)]
         enqueue(conn, [i for i, t in made if t >= fresh_enough], now_us=now_us)
         newest = max([cursor, *(int(r.created_us) for r in fresh)])
-        _save_cursor(conn, newest)
+        progress.save_cursor(conn, WORKER, newest)
     return Raised([i for i, _ in made], fire_seen, run)
 
 
@@ -465,10 +443,3 @@ class AlertWorker:
                     rng=self.rng,
                 )
         return {"alerts": len(raised), **report.as_dict()}
-
-
-@worker_factory
-def alerts_worker(store: Store, settings: Settings, clock: Callable[[], int]) -> Worker:
-    """The service's alert worker (registered with the other background workers)."""
-    worker = AlertWorker(store, clock_us=clock, config=AlertConfig(sender=cap_sender(settings)))
-    return Worker(WORKER, worker.step, 5.0)

@@ -38,6 +38,7 @@ from truceline.incidents.requests import Assign, parse_request
 from truceline.incidents.workflow import SEALED, allowed_actions, incident_from_dict
 from truceline.services.incident_sources import SourceKey, load_sources
 from truceline.services.ledger import append_records
+from truceline.services.principals import active_principal
 from truceline.services.queries import SPECS, list_records
 from truceline.services.rows import audience, markings_json
 from truceline.store import tables
@@ -338,11 +339,8 @@ def act(
 
 
 def _check_investigator(conn: Connection, name: str) -> None:
-    p = tables.principals
-    roles = conn.execute(
-        select(p.c.roles).where(p.c.name == name, p.c.revoked_us.is_(None))
-    ).scalar()
-    if roles is None or "investigator" not in orjson.loads(roles):
+    found = active_principal(conn, name)
+    if found is None or "investigator" not in found.roles:
         raise BadRequestError(
             f"investigator: {name!r} is not an active principal with the investigator role"
         )

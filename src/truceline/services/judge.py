@@ -11,15 +11,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, select
 
 from truceline.access.markings import derive
-from truceline.agreement import Agreement, parse_agreement
 from truceline.agreement.spatial import AgreementIndex
 from truceline.errors import TrucelineError
 from truceline.formats.records import Markings, Observation, Track
 from truceline.incidents import Source
 from truceline.rules import Finding, check
+from truceline.services import progress
+from truceline.services.agreements import all_agreements, latest_agreement, side_codes
+from truceline.services.events import markings_of
 from truceline.services.incident_sources import finding_sources, observation_source
 from truceline.services.incidents import attach_sources
 from truceline.services.ledger import append_records
@@ -33,28 +35,9 @@ WORKER = "judge"
 COMMIT_SLACK_US = 10 * 1_000_000
 
 
-def all_agreements(conn: Connection) -> list[Agreement]:
-    t = tables.agreements
-    return [
-        parse_agreement(orjson.loads(r.document), source=f"stored {r.id} v{r.version}")
-        for r in conn.execute(select(t.c.id, t.c.version, t.c.document))
-    ]
-
-
 def _new(conn: Connection, table: Table, stamp: str, since: int) -> list[Any]:
     query = select(table).where(table.c[stamp] >= since).order_by(table.c[stamp])
     return list(conn.execute(query).all())
-
-
-def _subject_markings(conn: Connection, ids: Sequence[str]) -> dict[str, Markings]:
-    out: dict[str, Markings] = {}
-    for table in (tables.events, tables.observations, tables.tracks):
-        for i in range(0, len(ids), 500):
-            q = select(table.c.id, table.c.markings).where(table.c.id.in_(list(ids[i : i + 500])))
-            out.update(
-                {r.id: Markings.model_validate(orjson.loads(r.markings)) for r in conn.execute(q)}
-            )
-    return out
 
 
 def store_findings(
@@ -65,7 +48,8 @@ def store_findings(
     ids = [f.id for f in findings]
     known = set(conn.execute(select(t.c.id).where(t.c.id.in_(ids))).scalars()) if ids else set()
     fresh = [f for f in findings if f.id not in known]
-    marks = _subject_markings(conn, sorted({s for f in fresh for s in f.subjects}))
+    subjects = sorted({s for f in fresh for s in f.subjects})
+    marks = markings_of(conn, subjects, tables.events, tables.observations, tables.tracks)
     stored = []
     for f in fresh:
         mk = derive([marks[s] for s in f.subjects if s in marks], side_codes=side_codes)
@@ -109,22 +93,11 @@ class Judge:
         self.on_findings = on_findings
         self._lock = threading.Lock()
 
-    def _cursor(self, conn: Connection) -> int:
-        w = tables.worker_progress
-        return int(conn.execute(select(w.c.cursor_us).where(w.c.name == WORKER)).scalar() or 0)
-
-    def _save(self, conn: Connection, cursor: int) -> None:
-        w = tables.worker_progress
-        if conn.execute(select(w.c.name).where(w.c.name == WORKER)).first() is None:
-            conn.execute(w.insert().values(name=WORKER, cursor_us=cursor))
-        else:
-            conn.execute(update(w).where(w.c.name == WORKER).values(cursor_us=cursor))
-
     def step(self) -> dict[str, int]:
         """Judge new inputs in one transaction; returns counts of what was made."""
         with self._lock, self.store.write() as conn:
             now = self.clock_us()
-            since = max(0, self._cursor(conn) - COMMIT_SLACK_US)
+            since = max(0, progress.cursor(conn, WORKER) - COMMIT_SLACK_US)
             events = _new(conn, tables.events, "created_us", since)
             observations = _new(conn, tables.observations, "ingested_us", since)
             track_rows = _new(conn, tables.tracks, "ingested_us", since)
@@ -135,9 +108,9 @@ class Judge:
                     *(r.ingested_us for r in [*observations, *track_rows]),
                 ]
             )
-            agreements = all_agreements(conn)
-            if not agreements or not (events or observations or track_rows):
-                self._save(conn, newest)
+            latest = latest_agreement(conn)
+            if latest is None or not (events or observations or track_rows):
+                progress.save_cursor(conn, WORKER, newest)
                 return {"findings": 0, "incidents": 0}
             features = self._with_pairs(conn, [orjson.loads(r.record) for r in events])
             obs = [
@@ -150,13 +123,13 @@ class Judge:
                 Track.model_validate({**orjson.loads(r.raw), "markings": orjson.loads(r.markings)})
                 for r in track_rows
             ]
-            side_codes = sorted({c for a in agreements for c in a.side_codes})
+            agreements = all_agreements(conn)
             findings = check(agreements, events=features, observations=obs, tracks=trk)
-            stored = store_findings(conn, findings, side_codes=side_codes, now_us=now)
+            sides = side_codes(agreements)
+            stored = store_findings(conn, findings, side_codes=sides, now_us=now)
             sources = self._sources(conn, stored, observations)
-            latest = max(agreements, key=lambda a: (a.effective_from, a.version))
             attached = attach_sources(conn, sources, now_us=now, index=AgreementIndex(latest))
-            self._save(conn, newest)
+            progress.save_cursor(conn, WORKER, newest)
         if stored and self.on_findings is not None:
             self.on_findings(stored)
         return {"findings": len(stored), "incidents": len(attached)}

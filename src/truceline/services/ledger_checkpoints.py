@@ -1,9 +1,10 @@
 """Signed checkpoints of the log, witnesses' cosignatures, and the periodic issuer.
 
 A checkpoint is the C2SP tlog-checkpoint note ``origin / size / base64(root)`` signed by
-the log key (C2SP signed-note, Ed25519). It is issued on demand and, while the server
-runs, every ``TRUCELINE_CHECKPOINT_SECONDS`` when the log has grown. The size and root
-are read under the sequencer lock, so a checkpoint always names a tree that exists.
+the log key (C2SP signed-note, Ed25519). It is issued on demand and, by the ``checkpoints``
+worker (``services/workers``), every ``TRUCELINE_CHECKPOINT_SECONDS`` when the log has
+grown. The size and root are read under the sequencer lock, so a checkpoint always names a
+tree that exists.
 
 Witnesses submit cosignatures (C2SP tlog-cosignature/v1) on a stored checkpoint; the
 server keeps one line per witness and checkpoint, after checking it against the
@@ -13,7 +14,6 @@ witness's registered key — the signature is the authentication.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,29 +195,15 @@ def _store_cosignature(conn: Connection, record: CosignatureRecord, now_us: int)
         )
 
 
+@dataclass(frozen=True, slots=True)
 class CheckpointIssuer:
-    """A daemon thread that signs a checkpoint every ``period`` seconds if the log grew."""
+    """Signs a checkpoint if the log grew; the ``checkpoints`` worker ticks it every ``period``."""
 
-    def __init__(
-        self,
-        store: Store,
-        home: Path,
-        origin: str,
-        period: float,
-        clock: Callable[[], int],
-    ) -> None:
-        self.store, self.home, self.origin, self.period = store, home, origin, period
-        self.clock = clock
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ledger-checkpoints", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
+    store: Store
+    home: Path
+    origin: str
+    period: float
+    clock: Callable[[], int]
 
     def tick(self) -> CheckpointRecord | None:
         """Issue a checkpoint if the log has grown since the latest one; returns it."""
@@ -228,14 +214,7 @@ class CheckpointIssuer:
             return None
         signer = ensure_log_key(self.store, self.home, self.origin, now_us=self.clock())
         record, created = issue_checkpoint(self.store, signer, self.origin, now_us=self.clock())
-        return record if created else None
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.period):
-            try:
-                issued = self.tick()
-            except Exception:  # keep serving; the next tick retries
-                log.exception("periodic ledger checkpoint failed")
-                continue
-            if issued is not None:
-                log.info("ledger checkpoint %d: size %d", issued.seq, issued.size)
+        if not created:
+            return None
+        log.info("ledger checkpoint %d: size %d", record.seq, record.size)
+        return record

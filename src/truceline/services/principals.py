@@ -186,9 +186,21 @@ def authenticate_token(store: Store, token: str, *, now_us: int) -> Principal | 
         # last-used time to the minute: no write on every request
         with store.write() as conn:
             conn.execute(update(t).where(t.c.id == row.tid).values(last_used_us=now_us))
+    return principal_from_row(row)
+
+
+def principal_from_row(row: Any) -> Principal:
+    """The Principal of a ``principals`` row (id, name, nation, roles as JSON, side, kind)."""
     return Principal(
         row.name, row.nation, frozenset(orjson.loads(row.roles)), row.side, row.kind, row.id
     )
+
+
+def active_principal(conn: Connection, name: str) -> Principal | None:
+    """The stored, unrevoked principal called ``name``, or None."""
+    p = tables.principals
+    row = conn.execute(select(p).where(p.c.name == name, p.c.revoked_us.is_(None))).first()
+    return None if row is None else principal_from_row(row)
 
 
 def record_audit(

@@ -24,6 +24,7 @@ from truceline.formats.records import Markings
 from truceline.services.incidents import incident_summary
 from truceline.services.ledger import append_records
 from truceline.services.principals import record_audit
+from truceline.services.queries import record_fields
 from truceline.services.rows import audience, markings_json
 from truceline.store import tables
 from truceline.store.visibility import visible
@@ -37,8 +38,7 @@ def _record(kind: str, row: Any) -> dict[str, Any]:
         out.pop("markings", None)
         return out
     record = dict(orjson.loads(row.record))
-    target = record.get("properties", record) if record.get("type") == "Feature" else record
-    target.pop("markings", None)
+    record_fields(record).pop("markings", None)
     return record
 
 

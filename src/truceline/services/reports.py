@@ -21,7 +21,6 @@ import orjson
 from sqlalchemy import Connection, func, or_, select
 
 from truceline.access.policy import PUBLIC, Principal
-from truceline.agreement.model import Agreement
 from truceline.agreement.spatial import AgreementIndex
 from truceline.errors import BadRequestError, ForbiddenError, NotFoundError
 from truceline.formats.records import Markings
@@ -33,8 +32,8 @@ from truceline.reports.i18n import LANGS
 from truceline.reports.model import DailyReport, Report, SpotReport
 from truceline.reports.places import Placer
 from truceline.reports.render import FORMATS, Rendered
+from truceline.services.agreements import latest_agreement
 from truceline.services.incidents import incident_view, list_incidents
-from truceline.services.judge import all_agreements
 from truceline.services.ledger import append_records, record_leaves
 from truceline.services.report_table import reports as REPORTS
 from truceline.services.rows import audience, markings_json
@@ -65,14 +64,6 @@ def check_options(lang: str, fmt: str) -> None:
         raise BadRequestError(f"format {fmt!r}: one of {', '.join(FORMATS)}")
 
 
-def latest_agreement(conn: Connection) -> Agreement:
-    """The newest agreement (as ``services.stats`` uses for sectors)."""
-    agreements = all_agreements(conn)
-    if not agreements:
-        raise NotFoundError("no agreement is loaded: a report needs one")
-    return max(agreements, key=lambda a: (a.effective_from, a.version))
-
-
 def context(
     conn: Connection,
     principal: Principal,
@@ -81,7 +72,9 @@ def context(
     now_us: int,
     gazetteer: Gazetteer | None = None,
 ) -> build.Context:
-    agreement = latest_agreement(conn)
+    agreement = latest_agreement(conn)  # the one whose sectors the statistics use
+    if agreement is None:
+        raise NotFoundError("no agreement is loaded: a report needs one")
     index = AgreementIndex(agreement)
     placer = Placer(gazetteer or default_gazetteer(), index.side_at)
     name = PUBLIC.name if public else principal.name

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, select
 
 from truceline.access.policy import Principal
 from truceline.agreement.spatial import AgreementIndex
-from truceline.services.judge import all_agreements
+from truceline.services.agreements import latest_agreement
 from truceline.store import tables
 from truceline.store.visibility import visible
 from truceline.timefmt import format_time, from_micros
@@ -29,12 +29,8 @@ def violations_per_day(
         q = q.where(f.c.time_us >= start_us)
     if end_us is not None:
         q = q.where(f.c.time_us < end_us)
-    agreements = all_agreements(conn)
-    index = (
-        AgreementIndex(max(agreements, key=lambda a: (a.effective_from, a.version)))
-        if agreements
-        else None
-    )
+    latest = latest_agreement(conn)
+    index = AgreementIndex(latest) if latest is not None else None
     counts: dict[tuple[str, str, str], int] = {}
     for row in conn.execute(q):
         sector = "unassigned"

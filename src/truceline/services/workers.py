@@ -45,12 +45,15 @@ class Worker:
             lease.release()
 
 
-WorkerFactory = Callable[[Store, Settings, Callable[[], int]], Worker]
+WorkerFactory = Callable[[Store, Settings, Callable[[], int]], Worker | None]
 FACTORIES: list[WorkerFactory] = []
 
 
 def worker_factory(factory: WorkerFactory) -> WorkerFactory:
-    """Register a worker; capabilities add theirs with this decorator at import."""
+    """Register a worker; capabilities add theirs with this decorator at import.
+
+    A factory returns None when its settings turn the worker off.
+    """
     FACTORIES.append(factory)
     return factory
 
@@ -70,8 +73,29 @@ def judge_worker(store: Store, settings: Settings, clock: Callable[[], int]) -> 
     return Worker("judge", Judge(store, clock_us=clock).step, 3.0)
 
 
+@worker_factory
+def checkpoints_worker(store: Store, settings: Settings, clock: Callable[[], int]) -> Worker | None:
+    """Sign a ledger checkpoint every ``checkpoint_seconds`` when the log grew (0: off)."""
+    from truceline.services.ledger_checkpoints import CheckpointIssuer
+
+    if settings.checkpoint_seconds == 0:
+        return None
+    period = settings.checkpoint_seconds
+    issuer = CheckpointIssuer(store, settings.home, settings.log_origin, period, clock)
+    return Worker("checkpoints", issuer.tick, period)
+
+
+@worker_factory
+def alerts_worker(store: Store, settings: Settings, clock: Callable[[], int]) -> Worker:
+    from truceline.services.alerts import WORKER, AlertConfig, AlertWorker, cap_sender
+
+    worker = AlertWorker(store, clock_us=clock, config=AlertConfig(sender=cap_sender(settings)))
+    return Worker(WORKER, worker.step, 5.0)
+
+
 def build_workers(store: Store, settings: Settings, clock: Callable[[], int]) -> list[Worker]:
-    return [factory(store, settings, clock) for factory in FACTORIES]
+    built = (factory(store, settings, clock) for factory in FACTORIES)
+    return [w for w in built if w is not None]
 
 
 class WorkerSet:

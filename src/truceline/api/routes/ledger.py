@@ -9,11 +9,9 @@ witnesses submit cosignatures, authenticated by the signature itself.
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -24,7 +22,6 @@ from truceline.clock import now_us
 from truceline.errors import BadRequestError, NotFoundError
 from truceline.services import ledger as svc
 from truceline.services.ledger_checkpoints import (
-    CheckpointIssuer,
     CheckpointRecord,
     add_cosignatures,
     checkpoint_by_size,
@@ -77,27 +74,6 @@ def _parse_record(value: str) -> tuple[str, str]:
     return kind, record_id
 
 
-@asynccontextmanager
-async def _issuer(app: FastAPI) -> AsyncIterator[None]:
-    """Sign a checkpoint every ``checkpoint_seconds`` while the app runs (if the log grew)."""
-    settings = app.state.settings
-    issuer = None
-    if settings.checkpoint_seconds > 0:
-        issuer = CheckpointIssuer(
-            app.state.store,
-            settings.home,
-            settings.log_origin,
-            settings.checkpoint_seconds,
-            now_us,
-        )
-        issuer.start()
-    try:
-        yield
-    finally:
-        if issuer is not None:
-            issuer.stop()
-
-
 def well_known_router() -> APIRouter:
     """``/.well-known/truceline-ledger-key``: the verifier key, outside the API prefix."""
     router = APIRouter(tags=["ledger"])
@@ -113,7 +89,7 @@ def well_known_router() -> APIRouter:
 
 
 def build_router() -> APIRouter:
-    router = APIRouter(tags=["ledger"], lifespan=_issuer)
+    router = APIRouter(tags=["ledger"])
     _add_checkpoint_routes(router)
     _add_proof_routes(router)
     _add_witness_routes(router)
