@@ -28,9 +28,21 @@ def _mixed_events(seed: int) -> int:
     return sum(len({d.split("-")[0] for d in e.detections}) > 1 for e in events)
 
 
+def _any_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let every pass take candidates of any size: the ghost tests on their own (with
+    passes taking only events of their size, this salvo has no mixed event at all)."""
+    take_best = associate._take_best
+
+    def any_size(ctx, boxes, sets, min_picks=0):  # type: ignore[no-untyped-def]
+        return take_best(ctx, boxes, sets)
+
+    monkeypatch.setattr(associate, "_take_best", any_size)
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_ghost_tests_cut_mixed_salvo_events(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Explaining away plus the pick-gate window of the near-miss test."""
+    _any_size(monkeypatch)
     both = _mixed_events(seed)
     monkeypatch.setattr(associate, "EXPLAIN_ROUNDS", 0)
     monkeypatch.setattr(associate, "NEAR_FLOOR_S", associate.NEAR_WINDOW_S)
@@ -42,7 +54,62 @@ def test_ghost_tests_cut_mixed_salvo_events(seed: int, monkeypatch: pytest.Monke
 def test_near_miss_window_is_the_pick_gate(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """A near sensor with picks of other rounds around, none where the event predicts one,
     missed the event: a one-second window let such ghosts pass."""
+    _any_size(monkeypatch)
     strict = _mixed_events(seed)
     monkeypatch.setattr(associate, "NEAR_FLOOR_S", associate.NEAR_WINDOW_S)
     loose = _mixed_events(seed)
     assert strict < loose
+
+
+def test_near_sensor_with_a_taken_pick_heard_the_blast_in_wind() -> None:
+    """A near sensor whose pick another event took did hear the blast: its arrival is
+    predicted with the wind along the path (10 m/s moves it ~0.1 s at 3 km, far beyond
+    the pick gate), so the blast is not rejected as unheard nearby."""
+    rng = np.random.default_rng(3)
+    sensors = grid_network()
+    weather = [Weather(time=T0, temperature_c=5.0, wind_u_ms=8.0, wind_v_ms=6.0)]
+    lat, lon = enu_to_latlon(-5_000.0, -5_000.0)
+    dets = picks(sensors, [Blast("B1", lat, lon, 10.0)], rng, weather=weather[0])
+    engine = FusionEngine(sensors, weather)
+    engine.add(dets)
+    # The three sensors nearest the blast lost their picks to another event.
+    taken = {"B1-S000", "B1-S001", "B1-S004"}
+    buf = engine._pending[0]
+    buf.used[:] = np.isin(buf.ids, list(taken))
+    events = engine.finish()
+    assert len(events) == 1
+    got = set(events[0].detections)
+    assert not got & taken
+    assert len(got) == len(sensors) - len(taken)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_pass_takes_only_events_of_its_size(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pass for blasts heard by N sensors takes no candidate that kept fewer picks: in a
+    salvo those are mostly picks of several rounds that happen to line up, and taken
+    early they hold the picks the repeat-source search would give to the rounds."""
+    strict = _mixed_events(seed)
+    _any_size(monkeypatch)
+    loose = _mixed_events(seed)
+    assert strict == 0 < loose
+
+
+def test_salvo_rounds_missed_by_near_sensors_are_found_from_their_launcher() -> None:
+    """Rounds of one salvo are heard by varying sensors. A round that the two sensors
+    nearest the launcher happened not to pick fails the near-miss test on its own, but
+    from the spot of the salvo's other rounds (the repeat-source search) its picks are no
+    chance alignment: it is found there."""
+    rng = np.random.default_rng(5)
+    sensors = grid_network()
+    lat, lon = enu_to_latlon(-5_000.0, -5_000.0)
+    rounds = [Blast(f"R{i:02d}", lat, lon, 5.0 + 0.5 * i + rng.uniform(0.0, 0.1), "launch", "mlrs")
+              for i in range(20)]  # fmt: skip
+    unheard = {"R05-S000", "R05-S004", "R12-S000", "R12-S004"}
+    dets = [d for d in picks(sensors, rounds, rng, weather=WEATHER[0]) if d.id not in unheard]
+    engine = FusionEngine(sensors, WEATHER)
+    engine.add(dets)
+    events = {e.detections[0].split("-")[0]: e for e in engine.finish()}
+    for r in ("R05", "R12"):
+        assert r in events
+        assert len(events[r].detections) >= len(sensors) // 2
+        assert {d.split("-")[0] for d in events[r].detections} == {r}

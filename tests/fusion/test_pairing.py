@@ -122,3 +122,39 @@ def test_salvo_groups_need_one_spot_and_several_rounds() -> None:
     group = salvo_groups(inp)
     assert len(set(group[:6].tolist())) == 1 and group[0] >= 0
     assert (group[6:] == -1).all()
+
+
+def test_salvo_fires_on_its_own_impact_area_not_the_next_salvos() -> None:
+    # Salvo A (20 rounds from x=0) lands 15 km east after ~45 s, three of its impacts
+    # unheard; salvo B, fired 10 s later from 3 km north, lands 15 km east of that ~45 s
+    # later, all heard. B's impacts lie in A's band too and, being more, were the densest
+    # Δt from A's launches: A took B's time of flight and B was left with A's. Each
+    # salvo's impacts are one area, launch groups are assigned to areas one to one, and
+    # the right assignment fits to the ToF noise, the crossed one only to the launch
+    # times' jitter.
+    rng = np.random.default_rng(11)
+    n = 20
+    a_t, a_x = _salvo(rng, n, tof=45.0)
+    b_t, b_x = _salvo(rng, n, tof=45.0)
+    b_t = [t + 10.0 for t in b_t]
+    unheard = {3, 11, 17}
+    heard_a = list(range(n)) + [n + i for i in range(n) if i not in unheard]
+    origins = [a_t[i] for i in heard_a] + b_t
+    east = [a_x[i] / 2.0 for i in heard_a] + [x / 2.0 for x in b_x]  # 15 km, not 30
+    north = [0.0] * len(heard_a) + [3_000.0] * (2 * n)
+    llr = [5.0 if i < n else -5.0 for i in heard_a] + [5.0] * n + [-5.0] * n
+    m = len(origins)
+    inp = PairingInput(
+        origin=np.array(origins),
+        ecef=np.column_stack([np.array(east), np.array(north), np.zeros(m)]),
+        phase_llr=np.array(llr),
+        weapon_loglik=np.array([_labels("mlrs") for _ in range(m)]),
+        side=[None] * m,
+    )
+    pairs = {a: b for a, b, _ in solve_pairs(inp, PairingCosts())}
+    row = {k: r for r, k in enumerate(heard_a)}
+    na = len(heard_a)
+    assert {i: pairs.get(i) for i in range(n) if i not in unheard} == {
+        i: row[n + i] for i in range(n) if i not in unheard
+    }
+    assert {i: pairs.get(na + i) for i in range(n)} == {i: na + n + i for i in range(n)}

@@ -20,6 +20,15 @@ needs_numba = pytest.mark.skipif(not _kernels.HAVE_NUMBA, reason="numba is not i
 
 
 def _setup(seed: int, n_blasts: int = 2, n_noise: int = 10) -> tuple[PickSet, Geometry, Limits]:
+    ps, geo, lim, _ = _setup_labelled(seed, n_blasts, n_noise)
+    return ps, geo, lim
+
+
+def _setup_labelled(
+    seed: int, n_blasts: int, n_noise: int = 10
+) -> tuple[PickSet, Geometry, Limits, np.ndarray]:
+    """Picks of ``n_blasts`` blasts heard by every sensor plus noise; also each pick's
+    blast (−1: noise)."""
     rng = np.random.default_rng(seed)
     net = Network(grid_network())
     e, n, u = net.enu[:, 0], net.enu[:, 1], net.enu[:, 2]
@@ -44,7 +53,8 @@ def _setup(seed: int, n_blasts: int = 2, n_noise: int = 10) -> tuple[PickSet, Ge
     )
     geo = Geometry(e, n, u, net.sigma_t, 330.0, 340.0, 4.0, -2.0, 0.5)
     lim = Limits(0.15, 4.0, 0.01, 25_000.0, 6, 6, 2, max_boxes=10**7)
-    return ps, geo, lim
+    label = np.concatenate([np.repeat(np.arange(n_blasts), len(e)), np.full(n_noise, -1)])
+    return ps, geo, lim, label[order]
 
 
 @needs_numba
@@ -77,14 +87,62 @@ def _leaf_set(leaves) -> set:  # type: ignore[no-untyped-def]
 
 @needs_numba
 @pytest.mark.parametrize("seed", [3, 4])
-def test_depth_first_partition_finds_the_breadth_first_leaves(seed: int) -> None:
+def test_depth_first_partition_finds_the_breadth_first_leaves(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from truceline.fusion import partition as part
+
     ps, geo, lim = _setup(seed)
     root = np.array([-12_000.0, 12_000.0, -12_000.0, 12_000.0, 0.0, 30.0])
     alive = np.ones(len(geo.east), dtype=bool)
+    deduped = partition(root, ps, geo, lim, alive)
+    monkeypatch.setattr(part, "DEDUPE", False)
     fast = partition(root, ps, geo, lim, alive)
     ref = partition_bfs(root, ps, geo, lim, alive)
+    # Dropping a leaf that repeats the previous one's picks keeps every distinct set.
+    assert len(deduped.count) < len(fast.count)
+    assert {p for _, p in _leaf_set(deduped)} == {p for _, p in _leaf_set(fast)}
     assert len(ref.count) > 0
     assert _leaf_set(fast) == _leaf_set(ref)
     order = np.lexsort(np.round(fast.box, 6).T[::-1])
     ref_order = np.lexsort(np.round(ref.box, 6).T[::-1])
     assert np.array_equal(fast.count[order], ref.count[ref_order])
+
+
+def _blasts_found(leaves, label: np.ndarray) -> set[int]:  # type: ignore[no-untyped-def]
+    """Blasts of which some leaf holds every pick."""
+    found = set()
+    for i in range(len(leaves.count)):
+        held = label[leaves.picks[leaves.start[i] : leaves.start[i + 1]]]
+        blasts, counts = np.unique(held[held >= 0], return_counts=True)
+        found |= {int(b) for b, c in zip(blasts, counts, strict=True) if c == (label == b).sum()}
+    return found
+
+
+@needs_numba
+def test_a_walk_out_of_budget_is_resumed_not_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dense fire can exhaust one walk's budget; the boxes left on its stack are walked in
+    turn, so a tight budget finds exactly the leaves of an unbounded walk (a walk cut
+    short lost every blast it had not reached)."""
+    from dataclasses import replace
+
+    from truceline.fusion import partition as part
+
+    monkeypatch.setattr(part, "DEDUPE", False)
+    n_blasts = 6
+    ps, geo, lim, label = _setup_labelled(7, n_blasts)
+    root = np.array([-12_000.0, 12_000.0, -12_000.0, 12_000.0, 0.0, 30.0])
+    alive = np.ones(len(geo.east), dtype=bool)
+    full = partition(root, ps, geo, lim, alive)
+    assert _blasts_found(full, label) == set(range(n_blasts))
+    tight = replace(lim, max_visits=3_000)
+    *first, rest = _kernels.partition_dfs(
+        root, ps.t, ps.sensor, ps.bearing, ps.sigma_b, geo.east, geo.north, geo.up,
+        geo.sigma_t, alive, geo.c_lo, geo.c_hi, geo.wind_u, geo.wind_v, geo.wind_slack,
+        tight.assoc_sigmas, tight.model_tol_s, tight.max_range_m, tight.min_sensors,
+        tight.leaf_s, tight.near_box_m, tight.max_missed, tight.max_visits,
+        tight.max_leaf_picks, False,
+    )  # fmt: skip
+    assert len(rest) > 0
+    assert _blasts_found(part.Leaves(*first), label) < set(range(n_blasts))
+    assert _leaf_set(partition(root, ps, geo, tight, alive)) == _leaf_set(full)

@@ -182,7 +182,12 @@ def run_fuse(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return {"detections": n_detections, "events": n_events, "duplicates": engine.duplicates}
+    return {
+        "detections": n_detections,
+        "events": n_events,
+        "duplicates": engine.duplicates,
+        "unsearched": engine.stats["unsearched"],
+    }
 
 
 def fuse(
@@ -212,6 +217,12 @@ def fuse(
         f"wrote {out}: {counts['events']} events from {counts['detections']} detections",
         highlight=False,
     )
+    if counts["unsearched"]:
+        console.print(
+            f"warning: fire too dense to search in full: {counts['unsearched']} partition "
+            "boxes were left unsearched (docs/fusion.md, 'Search budget')",
+            highlight=False,
+        )
 
 
 def register(app: typer.Typer) -> None:

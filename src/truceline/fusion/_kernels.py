@@ -130,8 +130,8 @@ def partition_dfs(
     sigma_t: np.ndarray, alive: np.ndarray, c_lo: float, c_hi: float, wind_u: float,
     wind_v: float, wind_slack: float, assoc_sigmas: float, model_tol: float,
     max_range: float, min_sensors: int, leaf_s: float, near_box_m: float,
-    max_missed: int, max_boxes: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    max_missed: int, max_boxes: int, max_leaf_picks: int, dedupe: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Depth-first form of :func:`truceline.fusion.partition.partition` (same tests).
 
     A stack of boxes, each holding the pick list of its parent (a segment of one pick
@@ -140,8 +140,13 @@ def partition_dfs(
     ``min_sensors`` distinct sensors (or, once smaller than ``near_box_m``, when
     ``max_missed`` working sensors nearer than all that heard it heard nothing), becomes
     a leaf at ``leaf_s`` and is otherwise halved along its longest side (time as
-    metres / c). ``max_boxes`` bounds the boxes visited (pathological density).
-    Returns (leaf boxes, leaf start offsets, leaf picks, leaf sensor counts).
+    metres / c). ``max_boxes`` bounds the boxes visited and ``max_leaf_picks`` the picks
+    the leaves hold (pathological density: a salvo heard by every sensor). With
+    ``dedupe``, a leaf holding exactly the picks of the leaf before it is not kept:
+    neighbouring leaves of one blast mostly do, and they are one candidate.
+    Returns (leaf boxes, leaf start offsets, leaf picks, leaf sensor counts, rest):
+    ``rest`` are the boxes still on the stack when the bound stopped the walk (none when
+    it finished), for the caller to walk in turn.
     """
     nsens = len(east)
     wabs = math.hypot(wind_u, wind_v)
@@ -164,7 +169,7 @@ def partition_dfs(
     nleaf = 0
     stamp = np.full(nsens, -1, dtype=np.int64)
     visited = 0
-    while depth > 0 and visited < max_boxes:
+    while depth > 0 and visited < max_boxes and lstart[nleaf] < max_leaf_picks:
         depth -= 1
         visited += 1
         x0, x1, y0, y1, t0, t1 = (sbox[depth, 0], sbox[depth, 1], sbox[depth, 2],
@@ -209,14 +214,18 @@ def partition_dfs(
             if missed >= max_missed:
                 continue
         if leafy:
+            m = top - start
+            picks = np.sort(pool[start:top])
+            prev = lpicks[lstart[nleaf - 1] : lstart[nleaf]] if nleaf > 0 else lpicks[:0]
+            if dedupe and nleaf > 0 and len(prev) == m and np.array_equal(prev, picks):
+                continue  # the same picks as the previous leaf: one candidate
             lbox = _grow_f(lbox, nleaf + 1)
             lcount = _grow_i(lcount, nleaf + 1)
             lstart = _grow_i(lstart, nleaf + 2)
-            m = top - start
             lpicks = _grow_i(lpicks, lstart[nleaf] + m)
             lbox[nleaf, 0], lbox[nleaf, 1], lbox[nleaf, 2] = x0, x1, y0
             lbox[nleaf, 3], lbox[nleaf, 4], lbox[nleaf, 5] = y1, t0, t1
-            lpicks[lstart[nleaf] : lstart[nleaf] + m] = np.sort(pool[start:top])
+            lpicks[lstart[nleaf] : lstart[nleaf] + m] = picks
             lcount[nleaf] = count
             lstart[nleaf + 1] = lstart[nleaf] + m
             nleaf += 1
@@ -243,4 +252,5 @@ def partition_dfs(
         sseg[depth + 1] = start
         slen[depth + 1] = top - start
         depth += 2
-    return lbox[:nleaf], lstart[: nleaf + 1], lpicks[: lstart[nleaf]], lcount[:nleaf]
+    rest = sbox[:depth].copy()
+    return lbox[:nleaf], lstart[: nleaf + 1], lpicks[: lstart[nleaf]], lcount[:nleaf], rest

@@ -33,7 +33,7 @@ from truceline.fusion.config import FusionConfig
 from truceline.fusion.ellipse import error_ellipse
 from truceline.fusion.locate import Fix
 from truceline.fusion.network import Network, WeatherAt, WeatherTable
-from truceline.fusion.partition import Geometry, Leaves, Limits, PickSet, partition
+from truceline.fusion.partition import Geometry, Leaves, Limits, PickSet, walk
 from truceline.fusion.propagation import sound_speed
 from truceline.geo import F64, ecef_to_geodetic, enu_to_ecef
 
@@ -44,6 +44,7 @@ EXPLAIN_ROUNDS = 3
 MAX_SHIFT_M = 3_000.0
 NEAR_WINDOW_S = 1.0
 NEAR_FLOOR_S = 0.01
+MAX_WALKS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,8 @@ class _Ctx:
     cfg: FusionConfig
     ref: float
     alive: np.ndarray
+    repeat: bool = False
+    unsearched: int = 0
 
 
 @dataclass
@@ -279,7 +282,9 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
         )
         if not enough or p[c] < cfg.min_fit_p or not np.all(np.isfinite(cov[c])):
             continue
-        if missed[c] >= 2 or (missed[c] >= 1 and n_t[c] <= cfg.small_event_sensors):
+        if not ctx.repeat and (
+            missed[c] >= 2 or (missed[c] >= 1 and n_t[c] <= cfg.small_event_sensors)
+        ):
             continue
         if np.hypot(x[c, 0], x[c, 1]) > MAX_SHIFT_M:
             continue
@@ -337,7 +342,13 @@ def _missed_near(
     ci, si = np.nonzero(near)
     if not len(ci):
         return np.zeros(n, dtype=np.int64)
-    speed = b.speed[ci]
+    # Travel time as the model has it (docs/formats/detections.md): the wind's component
+    # along the horizontal path adds to the sound speed (7 m/s shifts the arrival at a
+    # sensor 1.5 km away by 90 ms, more than the gate).
+    rel = np.einsum("kij,kj->ki", frames.rot[ci], net.ecef[si] - src[ci])
+    horiz = np.maximum(np.hypot(rel[:, 0], rel[:, 1]), 1e-6)
+    along = (b.wind[ci, 0] * rel[:, 0] + b.wind[ci, 1] * rel[:, 1]) / horiz
+    speed = b.speed[ci] + along
     arrival = x[ci, 2] + dist[ci, si] / speed
     pred = cov[ci, 2, 2] + (cov[ci, 0, 0] + cov[ci, 1, 1]) / speed**2
     window = ctx.cfg.gate_sigmas * np.sqrt(net.sigma_t[si] ** 2 + np.maximum(pred, 0.0))
@@ -355,16 +366,33 @@ def _missed_near(
     return np.bincount(ci[missed], minlength=n).astype(np.int64)
 
 
+def _set_hashes(leaf_of: I64, flat: I64, n: int) -> np.ndarray:
+    """A 64-bit hash of each leaf's pick set (order-free: a sum of mixed pick indices).
+
+    Sets are compared by hash: with a million sets a collision has odds of about 1e-7,
+    and a collision only skips one candidate, which its picks' next votes recover.
+    """
+    x = flat.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    out = np.zeros(n, dtype=np.uint64)
+    np.add.at(out, leaf_of, x)
+    return out
+
+
 def _candidates(leaves: Leaves, sub: I64, free: np.ndarray, sensor: I64, min_sensors: int,
-                tried: set[bytes]) -> tuple[list[int], list[I64]]:  # fmt: skip
+                tried: set[int]) -> tuple[list[int], list[I64]]:  # fmt: skip
     """Distinct, untried free pick sets of the leaves with enough sensors, one per pick.
 
     Neighbouring leaves of one blast hold nearly the same picks, and in a salvo thousands
     of leaves hold chance mixtures of neighbouring rounds; fitting them all costs far more
     than the partition. Each free pick votes for the ``VOTES`` untried leaves with the most
     distinct sensors that hold it (ties: the first leaves), and only leaves that win a
-    vote are fitted in this round; leaves whose set was fitted are marked tried, so a pick
-    whose best leaves failed votes for its next best in the following round.
+    vote are fitted in this round; leaves whose set was fitted are marked tried (by
+    :func:`_set_hashes`), so a pick whose best leaves failed votes for its next best in the
+    following round.
     """
     n = len(leaves.count)
     if not n:
@@ -382,20 +410,13 @@ def _candidates(leaves: Leaves, sub: I64, free: np.ndarray, sensor: I64, min_sen
     score = np.bincount(ls[first], minlength=n)
     n_picks = np.bincount(leaf_of, minlength=n)
     bounds = np.concatenate([[0], np.cumsum(n_picks)])
-    sets: list[I64 | None] = [None] * n
-    for i in np.flatnonzero(score >= min_sensors).tolist():
-        cand = flat[bounds[i] : bounds[i + 1]]
-        if cand.tobytes() in tried:
-            score[i] = -1
-            continue
-        sets[i] = cand
-    score = np.where(score >= min_sensors, score, -1)
-    live = np.flatnonzero(score >= 0)
-    if not len(live):
+    digest = _set_hashes(leaf_of, flat, n)
+    seen_before = np.isin(digest, np.fromiter(tried, dtype=np.uint64, count=len(tried)))
+    live = (score >= min_sensors) & ~seen_before
+    if not live.any():
         return [], []
-    lens = n_picks[live]
-    leaf = np.repeat(live, lens)
-    pick = np.concatenate([sets[i] for i in live])
+    sel = live[leaf_of]
+    leaf, pick = leaf_of[sel], flat[sel]
     order = np.lexsort((leaf, -score[leaf], pick))
     ps = pick[order]
     new = np.ones(len(order), dtype=bool)
@@ -403,19 +424,10 @@ def _candidates(leaves: Leaves, sub: I64, free: np.ndarray, sensor: I64, min_sen
     group_start = np.maximum.accumulate(np.where(new, np.arange(len(order)), 0))
     rank = np.arange(len(order)) - group_start
     winners = np.unique(leaf[order][rank < VOTES])
-    boxes, out = [], []
-    seen: set[bytes] = set()
-    for i in winners.tolist():
-        st = sets[i]
-        assert st is not None
-        key = st.tobytes()
-        if key in seen:
-            continue
-        seen.add(key)
-        boxes.append(i)
-        out.append(st)
-    tried |= seen
-    return boxes, out
+    _, first_of = np.unique(digest[winners], return_index=True)
+    boxes = winners[np.sort(first_of)].tolist()
+    tried.update(int(h) for h in digest[boxes])
+    return boxes, [flat[bounds[i] : bounds[i + 1]] for i in boxes]
 
 
 def associate(
@@ -429,6 +441,7 @@ def associate(
     window: tuple[float, float],
     bounds: tuple[float, float, float, float],
     alive: np.ndarray | None = None,
+    stats: dict[str, int] | None = None,
 ) -> list[Located]:
     """Find the events whose origin time lies in ``window`` (seconds relative to ``ref``).
 
@@ -436,6 +449,8 @@ def associate(
     sensor's own frame, radians); ``used`` marks picks already taken and is updated in
     place. ``bounds`` is the search area (x0, x1, y0, y1) in the network's centre frame;
     ``alive`` marks the sensors known to be working (default: those with a pick here).
+    ``stats["unsearched"]`` (when given) counts partition boxes left unsearched for lack of
+    budget (see :func:`_pass`).
     """
     if len(pool.t) == 0:
         return []
@@ -446,7 +461,7 @@ def associate(
     ctx = _Ctx(pool, ~used, net, weather, cfg, ref, alive)
     out: list[Located] = []
     for threshold in _thresholds(cfg.min_sensors):
-        out += _pass(ctx, geo, window, bounds, threshold)
+        out += _pass(ctx, geo, window, bounds, threshold, out)
         out += _repeat_sources(ctx, out, window)
     for _ in range(EXPLAIN_ROUNDS):
         n_before = len(out)
@@ -454,6 +469,8 @@ def associate(
         if len(out) == n_before:
             break
     used[:] = ~ctx.free
+    if stats is not None:
+        stats["unsearched"] = stats.get("unsearched", 0) + ctx.unsearched
     return out
 
 
@@ -607,22 +624,25 @@ def _repeat_sources(
         keep = sorted(uniq.values())
         sets = [sets[k] for k in keep]
         boxes = np.array([centres[k] for k in keep])
+        ctx.repeat = True
         taken = _take_best(ctx, boxes, sets)
+        ctx.repeat = False
         out += taken
         if not taken:
             break
     return out
 
 
-def _take_best(ctx: _Ctx, boxes: F64, sets: list[I64]) -> list[Located]:
+def _take_best(ctx: _Ctx, boxes: F64, sets: list[I64], min_picks: int = 0) -> list[Located]:
     """Locate every candidate (pick set, start box) at once and take the acceptable ones
-    best first (most sensors, then best fit), each only while all its picks are free."""
+    with at least ``min_picks`` picks best first (most sensors, then best fit), each only
+    while all its picks are free."""
     ci = np.repeat(np.arange(len(sets)), [len(st) for st in sets])
     found = _locate_all(ctx, boxes, ci, np.concatenate(sets))
     found.sort(key=lambda kv: kv[0])
     taken: list[Located] = []
     for _, ev, _c in found:
-        if ctx.free[ev.picks].all():
+        if len(ev.picks) >= min_picks and ctx.free[ev.picks].all():
             ctx.free[ev.picks] = False
             taken.append(ev)
     return taken
@@ -647,30 +667,49 @@ def _thresholds(minimum: int) -> list[int]:
 
 
 def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
-          bounds: tuple[float, float, float, float], threshold: int) -> list[Located]:  # fmt: skip
-    """Partition the free picks with ``threshold`` sensors and extract events."""
+          bounds: tuple[float, float, float, float], threshold: int,
+          known: list[Located]) -> list[Located]:  # fmt: skip
+    """Partition the free picks with ``threshold`` sensors and extract events.
+
+    The partition is walked with a bounded budget (``Limits.max_visits``); where dense
+    fire (a salvo heard by every sensor) exhausts it, the events of the part walked are
+    taken first, the repeat-source search takes their launcher's other rounds, and the
+    boxes left over are walked in turn with the picks still free. Walking them at once
+    grew the tree without bound (a 20-round salvo heard by 16 sensors: 85 million leaf
+    picks), and cutting the walk lost every event it had not reached. After
+    ``MAX_WALKS`` walks the boxes still left are counted in ``ctx.unsearched`` (reported,
+    not silently dropped).
+    """
     cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
-    sub = np.flatnonzero(ctx.free)
-    if len(np.unique(pool.sensor[sub])) < threshold:
-        return []
-    glob = PickSet(
-        pool.t[sub],
-        pool.sensor[sub],
-        pool.bearing[sub] + net.convergence[pool.sensor[sub]],
-        pool.sigma_b[sub],
-    )
     lim = Limits(
         cfg.leaf_s, cfg.assoc_sigmas, cfg.model_tol_s, cfg.max_range_m, threshold,
         cfg.min_sensors_bearings, cfg.min_bearings,
     )  # fmt: skip
-    leaves = partition(np.array([*bounds, window[0], window[1]]), glob, geo, lim, ctx.alive)
     out: list[Located] = []
-    tried: set[bytes] = set()
-    for _ in range(MAX_ROUNDS):
-        idx, sets = _candidates(leaves, sub, ctx.free, pool.sensor, threshold, tried)
-        if not idx:
+    roots = [np.array([*bounds, window[0], window[1]])]
+    for _ in range(MAX_WALKS):
+        if not roots:
             break
-        out += _take_best(ctx, leaves.box[idx], sets)
+        sub = np.flatnonzero(ctx.free)
+        if len(np.unique(pool.sensor[sub])) < threshold:
+            break
+        glob = PickSet(
+            pool.t[sub],
+            pool.sensor[sub],
+            pool.bearing[sub] + net.convergence[pool.sensor[sub]],
+            pool.sigma_b[sub],
+        )
+        leaves, rest = walk(roots.pop(), glob, geo, lim, ctx.alive)
+        tried: set[int] = set()
+        for _ in range(MAX_ROUNDS):
+            idx, sets = _candidates(leaves, sub, ctx.free, pool.sensor, threshold, tried)
+            if not idx:
+                break
+            out += _take_best(ctx, leaves.box[idx], sets, threshold)
+        if len(rest):
+            out += _repeat_sources(ctx, known + out, window)
+            roots.extend(rest)  # the stack's top, next in depth-first order, is its last row
+    ctx.unsearched += len(roots)
     return out
 
 

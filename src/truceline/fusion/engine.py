@@ -137,6 +137,7 @@ class FusionEngine:
         self.late = 0
         self.inactive = 0
         self.duplicates = 0
+        self.stats: dict[str, int] = {"unsearched": 0}
 
     # ------------------------------------------------------------------ input
 
@@ -266,6 +267,7 @@ class FusionEngine:
             window=(0.0, b),
             bounds=self._bounds,
             alive=alive,
+            stats=self.stats,
         )
         keep = []
         for f in found:

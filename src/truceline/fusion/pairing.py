@@ -60,9 +60,11 @@ TOF_SCALE_S = 40.0
 RANGE_SCALE_M = 15_000.0
 EDGE_TOL = 0.1
 SALVO_LINK_M = 100.0
+IMPACT_LINK_M = 600.0
 SALVO_LINK_S = 3.0
 SALVO_MIN = 5
 SALVO_SIGMA_S = 1.0
+SIGMA_ROUNDS = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,14 +159,27 @@ def salvo_groups(inp: PairingInput) -> np.ndarray:
     metres and ``SALVO_LINK_S`` seconds; connected groups of ``SALVO_MIN`` or more are
     salvos.
     """
+    return _chains(inp, inp.phase_llr > 0, SALVO_LINK_M)
+
+
+def impact_groups(inp: PairingInput) -> np.ndarray:
+    """Group id of each likely impact that belongs to a salvo's impact area (−1: none).
+
+    Like :func:`salvo_groups` for impact-labelled events, linked within
+    ``IMPACT_LINK_M``: a salvo's rounds land a few hundred metres apart.
+    """
+    return _chains(inp, inp.phase_llr < 0, IMPACT_LINK_M)
+
+
+def _chains(inp: PairingInput, which: np.ndarray, link_m: float) -> np.ndarray:
     n = len(inp.origin)
     group = np.full(n, -1, dtype=np.int64)
-    cand = np.flatnonzero(inp.phase_llr > 0)
+    cand = np.flatnonzero(which)
     if len(cand) < SALVO_MIN:
         return group
     d = np.linalg.norm(inp.ecef[cand, None, :] - inp.ecef[None, cand, :], axis=2)
     dt = np.abs(inp.origin[cand, None] - inp.origin[None, cand])
-    link = (d <= SALVO_LINK_M) & (dt <= SALVO_LINK_S)
+    link = (d <= link_m) & (dt <= SALVO_LINK_S)
     _, lab = connected_components(csr_matrix(link), directed=False)
     sizes = np.bincount(lab)
     big = sizes[lab] >= SALVO_MIN
@@ -197,10 +212,25 @@ def _match_cost(cost: F64, unpaired: float) -> tuple[float, np.ndarray, np.ndarr
     return float(aug[r, k].sum()), r[real], k[real]
 
 
+@dataclass(frozen=True, slots=True)
+class _SalvoFit:
+    """A salvo's time of flight ``tof`` at range ``ref``, its spread σ and the cost of the
+    matching it was chosen by."""
+
+    tof: float
+    ref: float
+    sigma: float
+    cost: float
+
+    def predict(self, dist: F64) -> F64:
+        """Time of flight to impacts at ``dist``: ``T · sqrt(R / R̄)``."""
+        return np.asarray(self.tof * np.sqrt(np.maximum(dist, 1.0) / self.ref), dtype=np.float64)
+
+
 def _salvo_fit(
     dt: F64, dist: F64, usable: np.ndarray, extra: F64, unpaired: float, guess: float
-) -> tuple[F64, float]:
-    """Predicted time of flight of each (launch, event) pair of one salvo, and its σ.
+) -> _SalvoFit:
+    """Time of flight of one salvo's (launch, event) pairs and its σ.
 
     The rounds of a salvo share the launcher's elevation; what differs between them is
     mostly the muzzle velocity (propellant), and at a fixed elevation both the range and
@@ -219,7 +249,7 @@ def _salvo_fit(
     cols = np.flatnonzero((usable & (np.abs(dt - guess * shape) <= 6.0)).any(axis=0))
     d, sh, ok, ex = dt[:, cols], shape[:, cols], usable[:, cols], extra[:, cols]
 
-    def scan(times: F64, sigma: float) -> tuple[float, float]:
+    def scan(times: F64, sigma: float) -> tuple[float, float, float]:
         best = (np.inf, float(times[0]), np.nan)
         for t in times:
             r = d - t * sh
@@ -231,13 +261,17 @@ def _salvo_fit(
                     1.4826 * float(np.median(np.abs(res - np.median(res)))) if len(res) else np.nan
                 )
                 best = (total, float(t), spread)
-        return best[1], best[2]
+        return best[1], best[2], best[0]
 
-    tof, spread = scan(guess + np.arange(-2.0, 2.0001, 0.05), SALVO_SIGMA_S)
-    sigma = float(np.clip(2.0 * spread, 0.1, 1.0)) if np.isfinite(spread) else SALVO_SIGMA_S
-    if sigma < SALVO_SIGMA_S:
-        tof, _ = scan(guess + np.arange(-2.0, 2.0001, 0.02), sigma)
-    return np.asarray(tof * shape, dtype=np.float64), sigma
+    tof, spread, cost = scan(guess + np.arange(-2.0, 2.0001, 0.05), SALVO_SIGMA_S)
+    sigma = SALVO_SIGMA_S
+    for _ in range(SIGMA_ROUNDS):
+        tighter = float(np.clip(2.0 * spread, 0.1, 1.0)) if np.isfinite(spread) else sigma
+        if tighter >= 0.9 * sigma:
+            break
+        sigma = tighter
+        tof, spread, cost = scan(guess + np.arange(-2.0, 2.0001, 0.02), sigma)
+    return _SalvoFit(float(tof), ref, sigma, cost)
 
 
 def _salvo_rows(
@@ -251,21 +285,66 @@ def _salvo_rows(
     lo, hi = mlrs.tof_band(np.maximum(t.dist, 1.0))
     in_band = (t.dt >= lo * (1 - EDGE_TOL)) & (t.dt <= hi * (1 + EDGE_TOL))
     in_band &= (t.dist >= mlrs.range_m[0] * 0.9) & (t.dist <= mlrs.range_m[1] * 1.05)
-    for g in np.unique(group[group >= 0]):
+    launch_groups = [int(g) for g in np.unique(group[group >= 0])]
+    fits = _impact_area_fits(inp, t, group, launch_groups, in_band, unpaired)
+    for g in launch_groups:
         rows = np.flatnonzero(group == g)
         usable = in_band[rows].copy()
         usable[np.arange(len(rows)), rows] = False
-        likely = usable & (group < 0)[None, :] & (inp.phase_llr < 0.0)[None, :]
-        guess = _group_tof(np.where(likely, t.dt[rows], np.nan).ravel(), 1.0)
-        if guess is None:
-            continue
         dt, extra = t.dt[rows], t.extra[rows]
-        pred, sigma = _salvo_fit(dt, t.dist[rows], usable, extra, unpaired, guess)
-        z = (dt - pred) / sigma
+        fit = fits.get(g)
+        if fit is None:
+            likely = usable & (group < 0)[None, :] & (inp.phase_llr < 0.0)[None, :]
+            guess = _group_tof(np.where(likely, dt, np.nan).ravel(), 1.0)
+            if guess is None:
+                continue
+            fit = _salvo_fit(dt, t.dist[rows], usable, extra, unpaired, guess)
+        z = (dt - fit.predict(t.dist[rows])) / fit.sigma
         ok = usable & (np.abs(z) <= 4.0)
         c[rows] = np.where(ok, 0.5 * z * z + extra, BIG)
         cls[rows] = np.where(ok, LABELS.index("mlrs"), cls[rows])
     return c, cls
+
+
+def _impact_area_fits(inp: PairingInput, t: _Terms, group: np.ndarray, launch_groups: list[int],
+                      in_band: np.ndarray, unpaired: float) -> dict[int, _SalvoFit]:  # fmt: skip
+    """Each salvo's time of flight to the impact area it most likely fired on.
+
+    Salvos a minute or two apart have impacts in the band of each other's launches, and
+    the densest Δt over every impact took a neighbouring salvo's impacts as often as its
+    own (its time of flight off by tens of seconds). A salvo's impacts are one group too
+    (:func:`impact_groups`); each launch group is fitted against each impact group in
+    its band alone (:func:`_salvo_fit`: the cost of its best matching, rounds left
+    unpaired included) and the groups are then assigned one to one at least total cost,
+    a launch group being free to take none (all its rounds unpaired). The fit against
+    its own impact area alone is the one kept: refitted against every impact in the band
+    (other fire, ghosts) it slid by half a round.
+    """
+    igroup = impact_groups(inp)
+    areas = [int(h) for h in np.unique(igroup[igroup >= 0])]
+    if not launch_groups or not areas:
+        return {}
+    cost = np.full((len(launch_groups), len(areas)), BIG)
+    found: dict[tuple[int, int], _SalvoFit] = {}
+    stay = np.zeros(len(launch_groups))
+    for i, g in enumerate(launch_groups):
+        rows = np.flatnonzero(group == g)
+        stay[i] = 2.0 * unpaired * len(rows)
+        for j, h in enumerate(areas):
+            usable = in_band[rows] & (igroup == h)[None, :]
+            guess = _group_tof(np.where(usable, t.dt[rows], np.nan).ravel(), 1.0)
+            if guess is None:
+                continue
+            fit = _salvo_fit(t.dt[rows], t.dist[rows], usable, t.extra[rows], unpaired, guess)
+            found[i, j], cost[i, j] = fit, fit.cost
+    aug = np.full((len(launch_groups), len(areas) + len(launch_groups)), BIG)
+    aug[:, : len(areas)] = cost
+    aug[np.arange(len(launch_groups)), len(areas) + np.arange(len(launch_groups))] = stay
+    out: dict[int, _SalvoFit] = {}
+    for i, j in zip(*linear_sum_assignment(aug), strict=True):
+        if j < len(areas) and cost[i, j] < min(stay[i], BIG):
+            out[launch_groups[i]] = found[i, j]
+    return out
 
 
 def _assign(c: F64, unpaired: float) -> list[tuple[int, int]]:

@@ -28,6 +28,7 @@ from truceline.fusion import _kernels
 from truceline.geo import F64
 
 I64 = np.ndarray
+DEDUPE = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ class Limits:
     max_missed: int = 2
     max_boxes: int = 20_000
     max_visits: int = 2_000_000
+    max_leaf_picks: int = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,14 +188,44 @@ def partition(
         alive = np.zeros(nsens, dtype=bool)
         alive[ps.sensor] = True
     if _kernels.HAVE_NUMBA:
-        box, start, picks, count = _kernels.partition_dfs(
-            np.asarray(root, dtype=np.float64), ps.t, ps.sensor, ps.bearing, ps.sigma_b,
-            geo.east, geo.north, geo.up, geo.sigma_t, alive, geo.c_lo, geo.c_hi, geo.wind_u,
-            geo.wind_v, geo.wind_slack, lim.assoc_sigmas, lim.model_tol_s, lim.max_range_m,
-            lim.min_sensors, lim.leaf_s, lim.near_box_m, lim.max_missed, lim.max_visits,
-        )  # fmt: skip
-        return Leaves(box, start, picks, count)
+        leaves, rest = walk(np.asarray(root, dtype=np.float64), ps, geo, lim, alive)
+        for sub in rest[::-1]:  # the stack's top, next in depth-first order, is its last row
+            leaves = _concat(leaves, partition(sub, ps, geo, lim, alive))
+        return leaves
     return partition_bfs(root, ps, geo, lim, alive)
+
+
+def walk(
+    root: F64, ps: PickSet, geo: Geometry, lim: Limits, alive: np.ndarray
+) -> tuple[Leaves, F64]:
+    """One depth-first walk within ``lim.max_visits`` boxes and ``lim.max_leaf_picks``
+    leaf picks: its leaves and the boxes it left.
+
+    Dense fire (a salvo heard by every sensor) can make the tree far bigger than one
+    walk's budget. The boxes still on the walk's stack are returned, to be walked in turn
+    (each afresh from a pick set: a box's consistent picks are a subset of its parent's,
+    so nothing is lost): the walk is split, never cut. Without numba, the breadth-first
+    form runs (whose budget, ``max_boxes`` per level, keeps the best-supported boxes).
+    """
+    if not _kernels.HAVE_NUMBA:
+        return partition_bfs(root, ps, geo, lim, alive), np.zeros((0, 6))
+    box, start, picks, count, rest = _kernels.partition_dfs(
+        np.asarray(root, dtype=np.float64), ps.t, ps.sensor, ps.bearing, ps.sigma_b,
+        geo.east, geo.north, geo.up, geo.sigma_t, alive, geo.c_lo, geo.c_hi, geo.wind_u,
+        geo.wind_v, geo.wind_slack, lim.assoc_sigmas, lim.model_tol_s, lim.max_range_m,
+        lim.min_sensors, lim.leaf_s, lim.near_box_m, lim.max_missed, lim.max_visits,
+        lim.max_leaf_picks, DEDUPE,
+    )  # fmt: skip
+    return Leaves(box, start, picks, count), rest
+
+
+def _concat(a: Leaves, b: Leaves) -> Leaves:
+    return Leaves(
+        np.concatenate([a.box, b.box]),
+        np.concatenate([a.start, a.start[-1] + b.start[1:]]),
+        np.concatenate([a.picks, b.picks]),
+        np.concatenate([a.count, b.count]),
+    )
 
 
 def partition_bfs(root: F64, ps: PickSet, geo: Geometry, lim: Limits, alive: np.ndarray) -> Leaves:
