@@ -33,8 +33,8 @@ def _any_size(monkeypatch: pytest.MonkeyPatch) -> None:
     passes taking only events of their size, this salvo has no mixed event at all)."""
     take_best = associate._take_best
 
-    def any_size(ctx, boxes, sets, min_picks=0):  # type: ignore[no-untyped-def]
-        return take_best(ctx, boxes, sets)
+    def any_size(ctx, boxes, sets, min_picks=0, **kwargs):  # type: ignore[no-untyped-def]
+        return take_best(ctx, boxes, sets, **kwargs)
 
     monkeypatch.setattr(associate, "_take_best", any_size)
 

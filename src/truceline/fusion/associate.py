@@ -31,7 +31,7 @@ from scipy.stats import chi2 as chi2_dist
 from truceline.fusion import batch
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.ellipse import error_ellipse
-from truceline.fusion.locate import Fix
+from truceline.fusion.locate import Fix, travel_model
 from truceline.fusion.network import Network, WeatherAt, WeatherTable
 from truceline.fusion.partition import Geometry, Leaves, Limits, PickSet, walk
 from truceline.fusion.propagation import sound_speed
@@ -70,7 +70,6 @@ class _Ctx:
     cfg: FusionConfig
     ref: float
     alive: np.ndarray
-    repeat: bool = False
     unsearched: int = 0
 
 
@@ -246,8 +245,11 @@ def _fit(ctx: _Ctx, sel: _Sel, frames: batch.Frames, weather: list[WeatherAt], x
 Found = list[tuple[tuple[float, ...], Located, int]]
 
 
-def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64) -> Found:
-    """Fit every candidate; return the acceptable ones: (ranking key, event, candidate)."""
+def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64, *, near_test: bool = True) -> Found:
+    """Fit every candidate; return the acceptable ones: (ranking key, event, candidate).
+
+    ``near_test`` applies the near-miss test (:func:`_missed_near`) to acceptance.
+    """
     sel, frames, x, weather = _initial(ctx, boxes, ci, pi)
     x, _, _ = _fit(ctx, sel, frames, weather, x, robust=True, iterations=10)
     b, slot = _build(ctx, sel, frames, weather)
@@ -262,12 +264,12 @@ def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64) -> Found:
             x, b, slot = _fit(ctx, sel, frames, weather, x, robust=False, iterations=4)
     cov, chi2, r = batch.covariance(b, x)
     lat, lon = frames.geodetic(x[:, 0], x[:, 1])
-    return _accept(ctx, sel, slot, b, x, cov, chi2, r, lat, lon, frames, weather)
+    return _accept(ctx, sel, slot, b, x, cov, chi2, r, lat, lon, frames, weather, near_test)
 
 
 def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, chi2: F64,
             r: F64, lat: F64, lon: F64, frames: batch.Frames,
-            weather: list[WeatherAt]) -> Found:  # fmt: skip
+            weather: list[WeatherAt], near_test: bool) -> Found:  # fmt: skip
     cfg = ctx.cfg
     k = slot.shape[1]
     n_t = b.mask.sum(axis=1)
@@ -282,9 +284,7 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
         )
         if not enough or p[c] < cfg.min_fit_p or not np.all(np.isfinite(cov[c])):
             continue
-        if not ctx.repeat and (
-            missed[c] >= 2 or (missed[c] >= 1 and n_t[c] <= cfg.small_event_sensors)
-        ):
+        if near_test and (missed[c] >= 2 or (missed[c] >= 1 and n_t[c] <= cfg.small_event_sensors)):
             continue
         if np.hypot(x[c, 0], x[c, 1]) > MAX_SHIFT_M:
             continue
@@ -342,14 +342,12 @@ def _missed_near(
     ci, si = np.nonzero(near)
     if not len(ci):
         return np.zeros(n, dtype=np.int64)
-    # Travel time as the model has it (docs/formats/detections.md): the wind's component
-    # along the horizontal path adds to the sound speed (7 m/s shifts the arrival at a
-    # sensor 1.5 km away by 90 ms, more than the gate).
+    # The propagation model's travel time, wind along the path included (7 m/s shifts
+    # the arrival at a sensor 1.5 km away by 90 ms, more than the gate).
     rel = np.einsum("kij,kj->ki", frames.rot[ci], net.ecef[si] - src[ci])
-    horiz = np.maximum(np.hypot(rel[:, 0], rel[:, 1]), 1e-6)
-    along = (b.wind[ci, 0] * rel[:, 0] + b.wind[ci, 1] * rel[:, 1]) / horiz
-    speed = b.speed[ci] + along
-    arrival = x[ci, 2] + dist[ci, si] / speed
+    tt, _, _ = travel_model(rel, b.speed[ci], b.wind[ci, 0], b.wind[ci, 1])
+    arrival = x[ci, 2] + tt
+    speed = dist[ci, si] / np.maximum(tt, 1e-9)
     pred = cov[ci, 2, 2] + (cov[ci, 0, 0] + cov[ci, 1, 1]) / speed**2
     window = ctx.cfg.gate_sigmas * np.sqrt(net.sigma_t[si] ** 2 + np.maximum(pred, 0.0))
     window = np.minimum(window + NEAR_FLOOR_S, NEAR_WINDOW_S)
@@ -624,21 +622,22 @@ def _repeat_sources(
         keep = sorted(uniq.values())
         sets = [sets[k] for k in keep]
         boxes = np.array([centres[k] for k in keep])
-        ctx.repeat = True
-        taken = _take_best(ctx, boxes, sets)
-        ctx.repeat = False
+        # From the spot of a found round a tight cluster of implied origins is no chance
+        # alignment, and a salvo's rounds are heard by varying sensors: no near-miss test.
+        taken = _take_best(ctx, boxes, sets, near_test=False)
         out += taken
         if not taken:
             break
     return out
 
 
-def _take_best(ctx: _Ctx, boxes: F64, sets: list[I64], min_picks: int = 0) -> list[Located]:
+def _take_best(ctx: _Ctx, boxes: F64, sets: list[I64], min_picks: int = 0, *,
+               near_test: bool = True) -> list[Located]:  # fmt: skip
     """Locate every candidate (pick set, start box) at once and take the acceptable ones
     with at least ``min_picks`` picks best first (most sensors, then best fit), each only
     while all its picks are free."""
     ci = np.repeat(np.arange(len(sets)), [len(st) for st in sets])
-    found = _locate_all(ctx, boxes, ci, np.concatenate(sets))
+    found = _locate_all(ctx, boxes, ci, np.concatenate(sets), near_test=near_test)
     found.sort(key=lambda kv: kv[0])
     taken: list[Located] = []
     for _, ev, _c in found:

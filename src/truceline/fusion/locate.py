@@ -108,8 +108,12 @@ class Frame:
         return float(lat), float(lon)
 
 
-def travel_model(rel: F64, speed: float, wind_u: float, wind_v: float) -> tuple[F64, F64, F64]:
+def travel_model(
+    rel: F64, speed: float | F64, wind_u: float | F64, wind_v: float | F64
+) -> tuple[F64, F64, F64]:
     """Travel times and their derivatives for sensors at ``rel`` (ENU, sensor − source).
+
+    ``speed`` and the wind are scalars or one value per row of ``rel``.
 
     Returns ``(tt, dtt_de, dtt_dn)`` for a move of the source by (de, dn). With
     ``D = |rel|``, ``H`` its horizontal part and ``f = w · rel_h / H`` the wind along the

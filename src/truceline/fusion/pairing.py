@@ -64,7 +64,6 @@ IMPACT_LINK_M = 600.0
 SALVO_LINK_S = 3.0
 SALVO_MIN = 5
 SALVO_SIGMA_S = 1.0
-SIGMA_ROUNDS = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,13 +263,9 @@ def _salvo_fit(
         return best[1], best[2], best[0]
 
     tof, spread, cost = scan(guess + np.arange(-2.0, 2.0001, 0.05), SALVO_SIGMA_S)
-    sigma = SALVO_SIGMA_S
-    for _ in range(SIGMA_ROUNDS):
-        tighter = float(np.clip(2.0 * spread, 0.1, 1.0)) if np.isfinite(spread) else sigma
-        if tighter >= 0.9 * sigma:
-            break
-        sigma = tighter
-        tof, spread, cost = scan(guess + np.arange(-2.0, 2.0001, 0.02), sigma)
+    sigma = float(np.clip(2.0 * spread, 0.1, 1.0)) if np.isfinite(spread) else SALVO_SIGMA_S
+    if sigma < SALVO_SIGMA_S:
+        tof, _, cost = scan(guess + np.arange(-2.0, 2.0001, 0.02), sigma)
     return _SalvoFit(float(tof), ref, sigma, cost)
 
 
