@@ -6,12 +6,13 @@ from fusion_synth import T0, Blast, enu_to_latlon, grid_network, picks
 
 from truceline.formats.records import Weather
 from truceline.fusion import associate
+from truceline.fusion.config import FusionConfig
 from truceline.fusion.engine import FusionEngine
 
 WEATHER = [Weather(time=T0, temperature_c=3.0, wind_u_ms=5.0, wind_v_ms=-2.0)]
 
 
-def _mixed_events(seed: int) -> int:
+def _mixed_events(seed: int, config: FusionConfig | None = None) -> int:
     """Events holding picks of more than one round of a 30-round, 0.5 s salvo."""
     rng = np.random.default_rng(seed)
     sensors = grid_network()
@@ -20,7 +21,7 @@ def _mixed_events(seed: int) -> int:
               for i in range(30)]  # fmt: skip
     # Each sensor picks 40 % of the rounds: rounds heard by 4-8 sensors, as at range.
     dets = [d for d in picks(sensors, rounds, rng, weather=WEATHER[0]) if rng.random() < 0.4]
-    engine = FusionEngine(sensors, WEATHER)
+    engine = FusionEngine(sensors, WEATHER, config=config or FusionConfig())
     engine.add(dets)
     events = engine.finish()
     used = [d for e in events for d in e.detections]
@@ -113,3 +114,71 @@ def test_salvo_rounds_missed_by_near_sensors_are_found_from_their_launcher() -> 
         assert r in events
         assert len(events[r].detections) >= len(sensors) // 2
         assert {d.split("-")[0] for d in events[r].detections} == {r}
+
+
+def _impact_area(seed: int, config: FusionConfig) -> tuple[int, int]:
+    """(mixed, single-round) events of 30 impacts spread over some 300 m and 15 s, each
+    picked by 40 % of the sensors."""
+    rng = np.random.default_rng(seed)
+    sensors = grid_network()
+    rounds = []
+    for i in range(30):
+        lat, lon = enu_to_latlon(-1_000.0 + rng.normal(0, 300.0), 2_000.0 + rng.normal(0, 150.0))
+        t = 5.0 + 0.5 * i + rng.normal(0.0, 0.3)
+        rounds.append(Blast(f"R{i:02d}", lat, lon, t, "impact", "mlrs"))
+    dets = [d for d in picks(sensors, rounds, rng, weather=WEATHER[0]) if rng.random() < 0.4]
+    engine = FusionEngine(sensors, WEATHER, config=config)
+    engine.add(dets)
+    sizes = [len({d.split("-")[0] for d in e.detections}) for e in engine.finish()]
+    return sum(k > 1 for k in sizes), sum(k == 1 for k in sizes)
+
+
+def test_chance_alignments_in_an_impact_area_are_rejected() -> None:
+    """In a salvo's impact area every hearing sensor has a pick every half second, so a
+    free search lines up a few of them somewhere; an event that no more sensors heard
+    than such chance would give is rejected (the pick-rate test), and no round is lost."""
+    strict = np.sum([_impact_area(seed, FusionConfig()) for seed in range(4)], axis=0)
+    loose = np.sum([_impact_area(seed, FusionConfig(max_chance_p=1.0)) for seed in range(4)],
+                   axis=0)  # fmt: skip
+    assert strict[0] < loose[0]
+    assert strict[1] >= loose[1]
+
+
+def test_a_quiet_blast_heard_by_four_sensors_is_kept() -> None:
+    """Where picks are sparse, four sensors agreeing to milliseconds is no chance: the
+    pick-rate test keeps the smallest events the agreement allows."""
+    rng = np.random.default_rng(2)
+    sensors = grid_network()
+    lat, lon = enu_to_latlon(-4_000.0, -4_000.0)
+    dets = picks(sensors, [Blast("B1", lat, lon, 10.0)], rng, weather=WEATHER[0])
+    engine = FusionEngine(sensors, WEATHER)
+    nearest = sorted(dets, key=lambda d: d.time)[:4]
+    engine.add(nearest)
+    events = engine.finish()
+    assert len(events) == 1
+    assert set(events[0].detections) == {d.id for d in nearest}
+
+
+def _blast_unheard_nearby(config: FusionConfig) -> list[set[str]]:
+    """A blast whose two nearest sensors picked nothing (they work: they picked another
+    blast a minute earlier); the detections of each event found."""
+    rng = np.random.default_rng(4)
+    sensors = grid_network()
+    lat, lon = enu_to_latlon(-4_500.0, -4_500.0)
+    far = enu_to_latlon(4_000.0, 4_000.0)
+    dets = picks(sensors, [Blast("A", *far, 5.0), Blast("B", lat, lon, 65.0)], rng,
+                 weather=WEATHER[0])  # fmt: skip
+    nearest = sorted((d for d in dets if d.id.startswith("B")), key=lambda d: d.time)[:2]
+    engine = FusionEngine(sensors, WEATHER, config=config)
+    engine.add([d for d in dets if d not in nearest])
+    return [set(e.detections) for e in engine.finish()]
+
+
+def test_a_blast_no_chance_explains_survives_near_sensors_that_missed_it() -> None:
+    """Sensors do miss blasts. Fourteen sensors agreeing where picks are sparse cannot be
+    chance, so the near-miss test (a guard against chance alignments) does not apply."""
+    found = _blast_unheard_nearby(FusionConfig())
+    assert any(len(ev) == len(grid_network()) - 2 and all(d.startswith("B") for d in ev)
+               for ev in found)  # fmt: skip
+    strict = _blast_unheard_nearby(FusionConfig(sure_chance_p=0.0))
+    assert not any(all(d.startswith("B") for d in ev) for ev in strict)

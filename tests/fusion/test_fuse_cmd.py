@@ -8,20 +8,13 @@ import typer
 from fusion_synth import Blast, enu_to_latlon, grid_network, picks
 from typer.testing import CliRunner
 
-from truceline.cli.fuse_cmd import register
+from truceline.cli.entry import standalone_app
 from truceline.formats.records import to_json_dict
 
 
 @pytest.fixture()
 def app() -> typer.Typer:
-    app = typer.Typer()
-    register(app)
-
-    @app.callback()
-    def main() -> None:  # a group, so that "fuse" is a subcommand
-        pass
-
-    return app
+    return standalone_app("fuse")  # what the `truceline` executable runs for `fuse`
 
 
 def _write_inputs(tmp: Path) -> tuple[Path, Path]:

@@ -74,11 +74,30 @@ def _pick_ok(
     model_tol: float, max_r2: float,
 ) -> bool:  # fmt: skip
     """One (box, pick) consistency test: the body of :func:`consistent`."""
+    reach, tt_min, tt_max, tol, az, width = _sensor_bounds(
+        x0, x1, y0, y1, sx, sy, sz, sig, c_lo, c_hi, wind_u, wind_v, wabs, wind_slack,
+        assoc_sigmas, model_tol, max_r2,
+    )  # fmt: skip
+    return reach and _pick_in(tp, br, sb, t0, t1, tt_min, tt_max, tol, az, width, assoc_sigmas)
+
+
+@jit
+def _sensor_bounds(
+    x0: float, x1: float, y0: float, y1: float, sx: float, sy: float, sz: float,
+    sig: float, c_lo: float, c_hi: float, wind_u: float, wind_v: float, wabs: float,
+    wind_slack: float, assoc_sigmas: float, model_tol: float, max_r2: float,
+) -> tuple[bool, float, float, float, float, float]:  # fmt: skip
+    """The part of the test that depends on the box and the sensor only (not the pick).
+
+    Returns (in range, shortest and longest travel time, time tolerance, azimuth from the
+    sensor to the box's centre, half-width of the bearings into the box). Computed once
+    per sensor for all its picks: in dense fire a sensor has dozens of picks in a box.
+    """
     dxn = max(max(x0 - sx, sx - x1), 0.0)
     dyn = max(max(y0 - sy, sy - y1), 0.0)
     hmin2 = dxn * dxn + dyn * dyn
     if hmin2 > max_r2:
-        return False
+        return False, 0.0, 0.0, 0.0, 0.0, 0.0
     dxf = max(abs(sx - x0), abs(sx - x1))
     dyf = max(abs(sy - y0), abs(sy - y1))
     cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
@@ -95,12 +114,21 @@ def _pick_ok(
     tt_min = dmin / (c_hi + wproj + slack)
     tt_max = dmax / (c_lo + wproj - slack)
     tol = assoc_sigmas * sig + model_tol
+    az = math.atan2(-ex, -ey)
+    width = math.pi if half >= safe else math.asin(ratio)
+    return True, tt_min, tt_max, tol, az, width
+
+
+@jit
+def _pick_in(
+    tp: float, br: float, sb: float, t0: float, t1: float, tt_min: float, tt_max: float,
+    tol: float, az: float, width: float, assoc_sigmas: float,
+) -> bool:  # fmt: skip
+    """The pick's part of the test, given its sensor's :func:`_sensor_bounds`."""
     if not ((tp - tt_max <= t1 + tol) and (tp - tt_min >= t0 - tol)):
         return False
     if math.isnan(br):
         return True
-    az = math.atan2(-ex, -ey)
-    width = math.pi if half >= safe else math.asin(ratio)
     off = abs((br - az + math.pi) % (2.0 * math.pi) - math.pi)
     return off <= width + assoc_sigmas * sb
 
@@ -153,7 +181,7 @@ def partition_dfs(
     max_r2 = max_range * max_range
     n = len(t)
     pool = np.empty(max(4 * n, 16), dtype=np.int64)
-    pool[:n] = np.arange(n)
+    pool[:n] = np.argsort(sensor, kind="mergesort")  # grouped by sensor, kept in children
     top = n
     sbox = np.empty((64, 6))
     sseg = np.empty(64, dtype=np.int64)
@@ -179,12 +207,19 @@ def partition_dfs(
         pool = _grow_i(pool, top + ln)
         start = top
         count = 0
+        cur = -1
+        reach, tt_min, tt_max, tol, az, width = False, 0.0, 0.0, 0.0, 0.0, 0.0
         for k in range(seg, seg + ln):
             p = pool[k]
             s = sensor[p]
-            if _pick_ok(x0, x1, y0, y1, t0, t1, t[p], bearing[p], sigma_b[p], east[s],
-                        north[s], up[s], sigma_t[s], c_lo, c_hi, wind_u, wind_v, wabs,
-                        wind_slack, assoc_sigmas, model_tol, max_r2):  # fmt: skip
+            if s != cur:  # picks are grouped by sensor: its bounds once for all its picks
+                cur = s
+                reach, tt_min, tt_max, tol, az, width = _sensor_bounds(
+                    x0, x1, y0, y1, east[s], north[s], up[s], sigma_t[s], c_lo, c_hi,
+                    wind_u, wind_v, wabs, wind_slack, assoc_sigmas, model_tol, max_r2,
+                )  # fmt: skip
+            if reach and _pick_in(t[p], bearing[p], sigma_b[p], t0, t1, tt_min, tt_max, tol,
+                                  az, width, assoc_sigmas):  # fmt: skip
                 pool[top] = p
                 top += 1
                 if stamp[s] != visited:
@@ -197,7 +232,7 @@ def partition_dfs(
         st_ = t1 - t0
         leafy = max(sx_, max(sy_, st_)) <= leaf_s
         span = max(sx_, sy_) * c_hi
-        if leafy or (span <= near_box_m and span > near_box_m / 2.0):
+        if span <= near_box_m or leafy:  # a child misses at least what its parent did
             closest = np.inf
             for s in range(nsens):
                 if stamp[s] == visited:
@@ -254,3 +289,161 @@ def partition_dfs(
         depth += 2
     rest = sbox[:depth].copy()
     return lbox[:nleaf], lstart[: nleaf + 1], lpicks[: lstart[nleaf]], lcount[:nleaf], rest
+
+
+@jit
+def _residuals(
+    c: int, sens: np.ndarray, t: np.ndarray, sig: np.ndarray, bear: np.ndarray,
+    sigb: np.ndarray, brot: np.ndarray, mask: np.ndarray, speed: float, wu: float,
+    wv: float, inv2n: float, inv2m: float, e: float, n: float, origin: float,
+    r: np.ndarray, jac: np.ndarray,
+) -> None:  # fmt: skip
+    """One candidate's row of :func:`truceline.fusion.batch.evaluate`, into ``r``/``jac``."""
+    k_max = t.shape[1]
+    pu = -(e * e * inv2n + n * n * inv2m)
+    for k in range(k_max):
+        kb = k_max + k
+        for j in range(3):
+            jac[k, j] = 0.0
+            jac[kb, j] = 0.0
+        r[k] = 0.0
+        r[kb] = 0.0
+        if not mask[c, k]:
+            continue
+        ve, vn, vu = sens[c, k, 0] - e, sens[c, k, 1] - n, sens[c, k, 2] - pu
+        h2 = ve * ve + vn * vn
+        dist = math.sqrt(h2 + vu * vu)
+        hs = max(math.sqrt(h2), 1e-6)
+        f = (wu * ve + wv * vn) / hs
+        ceff = speed + f
+        ds = max(dist, 1e-6)
+        inv = 1.0 / (ceff * ceff)
+        w = 1.0 / sig[c, k]
+        r[k] = (t[c, k] - origin - dist / ceff) * w
+        jac[k, 0] = (-ve / ds * ceff - dist * (-wu + f * ve / hs) / hs) * inv * w
+        jac[k, 1] = (-vn / ds * ceff - dist * (-wv + f * vn / hs) / hs) * inv * w
+        jac[k, 2] = w
+        if math.isnan(bear[c, k]):
+            continue
+        q0 = -(brot[c, k, 0, 0] * ve + brot[c, k, 0, 1] * vn + brot[c, k, 0, 2] * vu)
+        q1 = -(brot[c, k, 1, 0] * ve + brot[c, k, 1, 1] * vn + brot[c, k, 1, 2] * vu)
+        r2 = max(q0 * q0 + q1 * q1, 1e-6)
+        wb = 1.0 / sigb[c, k]
+        diff = bear[c, k] - math.atan2(q0, q1)
+        r[kb] = ((diff + math.pi) % (2.0 * math.pi) - math.pi) * wb
+        jac[kb, 0] = q1 / r2 * wb
+        jac[kb, 1] = -q0 / r2 * wb
+
+
+@jit
+def residuals(
+    sens: np.ndarray, t: np.ndarray, sig: np.ndarray, bear: np.ndarray, sigb: np.ndarray,
+    brot: np.ndarray, mask: np.ndarray, speed: np.ndarray, wind: np.ndarray,
+    inv2n: np.ndarray, inv2m: np.ndarray, x: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Loop form of :func:`truceline.fusion.batch.evaluate` (same residuals and Jacobian)."""
+    n_c, k_max = t.shape
+    r = np.zeros((n_c, 2 * k_max))
+    jac = np.zeros((n_c, 2 * k_max, 3))
+    for c in range(n_c):
+        _residuals(c, sens, t, sig, bear, sigb, brot, mask, speed[c], wind[c, 0], wind[c, 1],
+                   inv2n[c], inv2m[c], x[c, 0], x[c, 1], x[c, 2], r[c], jac[c])  # fmt: skip
+    return r, jac
+
+
+@jit
+def _cost(r: np.ndarray, robust: bool, cauchy: float) -> float:
+    total = 0.0
+    for v in r:
+        total += math.log1p((v / cauchy) ** 2) if robust else v * v
+    return total
+
+
+@jit
+def _solve3(a: np.ndarray, g: np.ndarray, out: np.ndarray) -> None:
+    """``out = a⁻¹ g`` for a 3×3 system (Gaussian elimination, partial pivoting); a
+    singular or non-finite system gives a zero step, as the numpy form does."""
+    m = np.empty((3, 4))
+    for i in range(3):
+        for j in range(3):
+            m[i, j] = a[i, j]
+        m[i, 3] = g[i]
+    scale = max(abs(a[0, 0]), max(abs(a[1, 1]), abs(a[2, 2])))
+    for col in range(3):
+        piv = col
+        for i in range(col + 1, 3):
+            if abs(m[i, col]) > abs(m[piv, col]):
+                piv = i
+        if not abs(m[piv, col]) > 1e-12 * scale:
+            out[:] = 0.0
+            return
+        if piv != col:
+            for j in range(4):
+                m[col, j], m[piv, j] = m[piv, j], m[col, j]
+        for i in range(col + 1, 3):
+            f = m[i, col] / m[col, col]
+            for j in range(col, 4):
+                m[i, j] -= f * m[col, j]
+    for i in range(2, -1, -1):
+        s = m[i, 3]
+        for j in range(i + 1, 3):
+            s -= m[i, j] * out[j]
+        out[i] = s / m[i, i]
+    for i in range(3):
+        if not math.isfinite(out[i]):
+            out[:] = 0.0
+            return
+
+
+@jit
+def lm_solve(
+    sens: np.ndarray, t: np.ndarray, sig: np.ndarray, bear: np.ndarray, sigb: np.ndarray,
+    brot: np.ndarray, mask: np.ndarray, speed: np.ndarray, wind: np.ndarray,
+    inv2n: np.ndarray, inv2m: np.ndarray, x0: np.ndarray, robust: bool, iterations: int,
+    cauchy: float,
+) -> np.ndarray:  # fmt: skip
+    """Loop form of :func:`truceline.fusion.batch.solve` (same steps, same damping)."""
+    n_c, k_max = t.shape
+    x = x0.copy()
+    r = np.empty(2 * k_max)
+    jac = np.empty((2 * k_max, 3))
+    r_new = np.empty(2 * k_max)
+    j_new = np.empty((2 * k_max, 3))
+    a = np.empty((3, 3))
+    damped = np.empty((3, 3))
+    g = np.empty(3)
+    step = np.empty(3)
+    for c in range(n_c):
+        sp, wu, wv, i2n, i2m = speed[c], wind[c, 0], wind[c, 1], inv2n[c], inv2m[c]
+        _residuals(c, sens, t, sig, bear, sigb, brot, mask, sp, wu, wv, i2n, i2m,
+                   x[c, 0], x[c, 1], x[c, 2], r, jac)  # fmt: skip
+        cost = _cost(r, robust, cauchy)
+        lam = 1e-3
+        for _ in range(iterations):
+            a[:] = 0.0
+            g[:] = 0.0
+            for k in range(2 * k_max):
+                w = 1.0 / (1.0 + (r[k] / cauchy) ** 2) if robust else 1.0
+                for i in range(3):
+                    wi = jac[k, i] * w
+                    g[i] += wi * r[k]
+                    for j in range(3):
+                        a[i, j] += wi * jac[k, j]
+            for i in range(3):
+                for j in range(3):
+                    damped[i, j] = a[i, j]
+                damped[i, i] += lam * (a[i, i] + 1e-12)
+            _solve3(damped, g, step)
+            xe, xn, xo = x[c, 0] + step[0], x[c, 1] + step[1], x[c, 2] + step[2]
+            _residuals(c, sens, t, sig, bear, sigb, brot, mask, sp, wu, wv, i2n, i2m,
+                       xe, xn, xo, r_new, j_new)  # fmt: skip
+            c_new = _cost(r_new, robust, cauchy)
+            if c_new <= cost:
+                x[c, 0], x[c, 1], x[c, 2] = xe, xn, xo
+                r[:] = r_new
+                jac[:] = j_new
+                cost = c_new
+                lam = max(lam / 10.0, 1e-9)
+            else:
+                lam = min(lam * 10.0, 1e9)
+    return x

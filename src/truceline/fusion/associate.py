@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2 as chi2_dist
+from scipy.special import chdtrc, pdtrc
 
 from truceline.fusion import batch
 from truceline.fusion.config import FusionConfig
@@ -44,6 +44,7 @@ EXPLAIN_ROUNDS = 3
 MAX_SHIFT_M = 3_000.0
 NEAR_WINDOW_S = 1.0
 NEAR_FLOOR_S = 0.01
+CHANCE_SPAN_S = 2.0
 MAX_WALKS = 8
 
 
@@ -275,8 +276,11 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
     n_t = b.mask.sum(axis=1)
     n_b = (b.mask & np.isfinite(b.bear)).sum(axis=1)
     dof = n_t + n_b - 3
-    p = np.where(dof > 0, chi2_dist.sf(chi2, np.maximum(dof, 1)), 1.0)
-    missed = _missed_near(ctx, b, slot, x, cov, frames)
+    p = np.where(dof > 0, chdtrc(np.maximum(dof, 1), chi2), 1.0)
+    hear = _hearing(ctx, b, slot, x, frames)
+    missed = _missed_near(ctx, b, x, cov, frames, hear)
+    chance = _chance_p(ctx, b, x, cov, frames, hear) if near_test else np.zeros(len(x))
+    near_test_of = near_test & (chance >= cfg.sure_chance_p)
     out: list[tuple[tuple[float, ...], Located, int]] = []
     for c in range(len(x)):
         enough = n_t[c] >= cfg.min_sensors or (
@@ -284,7 +288,11 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
         )
         if not enough or p[c] < cfg.min_fit_p or not np.all(np.isfinite(cov[c])):
             continue
-        if near_test and (missed[c] >= 2 or (missed[c] >= 1 and n_t[c] <= cfg.small_event_sensors)):
+        if near_test_of[c] and (
+            missed[c] >= 2 or (missed[c] >= 1 and n_t[c] <= cfg.small_event_sensors)
+        ):
+            continue
+        if chance[c] > cfg.max_chance_p:
             continue
         if np.hypot(x[c, 0], x[c, 1]) > MAX_SHIFT_M:
             continue
@@ -307,9 +315,50 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
     return out
 
 
-def _missed_near(
-    ctx: _Ctx, b: batch.Batch, slot: I64, x: F64, cov: F64, frames: batch.Frames
-) -> I64:
+@dataclass
+class _Hearing:
+    """Where each candidate's source is and which sensors heard it (its picks)."""
+
+    src: F64  # (C, 3) ECEF
+    dist: F64  # (C, S) source–sensor distance, m
+    heard: np.ndarray  # (C, S) the candidate has a pick at that sensor
+
+
+def _hearing(ctx: _Ctx, b: batch.Batch, slot: I64, x: F64, frames: batch.Frames) -> _Hearing:
+    net, pool = ctx.net, ctx.pool
+    src = np.einsum("ci,cij->cj", frames.surface(x[:, 0], x[:, 1]), frames.rot) + frames.origin
+    dist = np.linalg.norm(net.ecef[None, :, :] - src[:, None, :], axis=2)
+    heard = np.zeros_like(dist, dtype=bool)
+    r_, c_ = np.nonzero(b.mask)
+    heard[r_, pool.sensor[slot[r_, c_]]] = True
+    return _Hearing(src, dist, heard)
+
+
+def _arrivals(ctx: _Ctx, b: batch.Batch, x: F64, cov: F64, frames: batch.Frames,
+              hear: _Hearing, ci: I64, si: I64) -> tuple[F64, F64]:  # fmt: skip
+    """Predicted arrival of candidate ``ci`` at sensor ``si`` and its pick gate (half
+    width, s): the timing sigma and the prediction's own uncertainty, ``gate_sigmas``.
+
+    The propagation model's travel time, wind along the path included (7 m/s shifts the
+    arrival at a sensor 1.5 km away by 90 ms, more than the gate).
+    """
+    net = ctx.net
+    rel = np.einsum("kij,kj->ki", frames.rot[ci], net.ecef[si] - hear.src[ci])
+    tt, _, _ = travel_model(rel, b.speed[ci], b.wind[ci, 0], b.wind[ci, 1])
+    speed = hear.dist[ci, si] / np.maximum(tt, 1e-9)
+    pred = cov[ci, 2, 2] + (cov[ci, 0, 0] + cov[ci, 1, 1]) / speed**2
+    gate = ctx.cfg.gate_sigmas * np.sqrt(net.sigma_t[si] ** 2 + np.maximum(pred, 0.0))
+    return x[ci, 2] + tt, gate
+
+
+def _pick_keys(ctx: _Ctx) -> tuple[F64, float]:
+    """Every pick of the block (free or taken) as one sorted key ``sensor · span + t``."""
+    span = 1e4
+    return np.sort(ctx.pool.sensor * span + ctx.pool.t), span
+
+
+def _missed_near(ctx: _Ctx, b: batch.Batch, x: F64, cov: F64, frames: batch.Frames,
+                 hear: _Hearing) -> I64:  # fmt: skip
     """Sensors that should have heard each candidate but have no pick at that time.
 
     A blast loud enough to be picked at the hearing sensors' median distance ``d`` is
@@ -324,35 +373,21 @@ def _missed_near(
     with their nearest sensors "hearing" some other round. Sensors not known to be working
     (``ctx.alive``) are not counted.
     """
-    net, pool, alive = ctx.net, ctx.pool, ctx.alive
     n = len(x)
-    src = np.einsum("ci,cij->cj", frames.surface(x[:, 0], x[:, 1]), frames.rot) + frames.origin
-    dist = np.linalg.norm(net.ecef[None, :, :] - src[:, None, :], axis=2)
-    heard = np.zeros_like(dist, dtype=bool)
-    r_, c_ = np.nonzero(b.mask)
-    heard[r_, pool.sensor[slot[r_, c_]]] = True
-    d_heard = np.where(heard, dist, np.inf)
-    n_heard = heard.sum(axis=1)
+    d_heard = np.where(hear.heard, hear.dist, np.inf)
+    n_heard = hear.heard.sum(axis=1)
     ranked = np.sort(d_heard, axis=1)
     rows = np.arange(n)
     lo = ranked[rows, np.maximum((n_heard - 1) // 2, 0)]
     hi = ranked[rows, np.maximum(n_heard // 2, 0)]
     radius = ctx.cfg.near_fraction * 0.5 * (lo + hi)
-    near = alive[None, :] & ~heard & (dist < radius[:, None])
+    near = ctx.alive[None, :] & ~hear.heard & (hear.dist < radius[:, None])
     ci, si = np.nonzero(near)
     if not len(ci):
         return np.zeros(n, dtype=np.int64)
-    # The propagation model's travel time, wind along the path included (7 m/s shifts
-    # the arrival at a sensor 1.5 km away by 90 ms, more than the gate).
-    rel = np.einsum("kij,kj->ki", frames.rot[ci], net.ecef[si] - src[ci])
-    tt, _, _ = travel_model(rel, b.speed[ci], b.wind[ci, 0], b.wind[ci, 1])
-    arrival = x[ci, 2] + tt
-    speed = dist[ci, si] / np.maximum(tt, 1e-9)
-    pred = cov[ci, 2, 2] + (cov[ci, 0, 0] + cov[ci, 1, 1]) / speed**2
-    window = ctx.cfg.gate_sigmas * np.sqrt(net.sigma_t[si] ** 2 + np.maximum(pred, 0.0))
-    window = np.minimum(window + NEAR_FLOOR_S, NEAR_WINDOW_S)
-    span = 1e4
-    keys = np.sort(pool.sensor * span + pool.t)
+    arrival, gate = _arrivals(ctx, b, x, cov, frames, hear, ci, si)
+    window = np.minimum(gate + NEAR_FLOOR_S, NEAR_WINDOW_S)
+    keys, span = _pick_keys(ctx)
     q = si * span + arrival
     pos = np.clip(np.searchsorted(keys, q), 1, max(len(keys) - 1, 1))
     gap = (
@@ -362,6 +397,38 @@ def _missed_near(
     )
     missed = gap > window
     return np.bincount(ci[missed], minlength=n).astype(np.int64)
+
+
+def _chance_p(ctx: _Ctx, b: batch.Batch, x: F64, cov: F64, frames: batch.Frames,
+              hear: _Hearing) -> F64:  # fmt: skip
+    """Probability that picks of other sources alone put a pick inside the gate of at
+    least as many sensors as each candidate has.
+
+    Where picks are sparse, four sensors agreeing to a few milliseconds is no accident;
+    inside a salvo's impact area every sensor that hears it has a pick every half second,
+    and some point in that area always lines up four of them (the ghosts a free search
+    finds there). Each working sensor within the candidate's hearing radius (its farthest
+    hearing sensor) has a local pick rate ``λ`` (picks within ``CHANCE_SPAN_S`` of the
+    predicted arrival, its own pick excluded) and so a chance ``1 − exp(−2 g λ)`` of a pick
+    inside its gate ``±g``; the count of such sensors is taken as Poisson with the sum of
+    those chances as its mean (the upper tail of the sum of independent Bernoullis, a
+    touch conservative).
+    """
+    n = len(x)
+    radius = np.max(np.where(hear.heard, hear.dist, 0.0), axis=1)
+    ci, si = np.nonzero(ctx.alive[None, :] & (hear.dist <= radius[:, None]))
+    if not len(ci):
+        return np.ones(n)
+    arrival, gate = _arrivals(ctx, b, x, cov, frames, hear, ci, si)
+    keys, span = _pick_keys(ctx)
+    q = si * span + arrival
+    count = np.searchsorted(keys, q + CHANCE_SPAN_S) - np.searchsorted(keys, q - CHANCE_SPAN_S)
+    count = np.maximum(count - hear.heard[ci, si], 0)
+    rate = count / (2.0 * CHANCE_SPAN_S)
+    hit = -np.expm1(-2.0 * np.minimum(gate, CHANCE_SPAN_S) * rate)  # (an unbounded fix: 1)
+    mean = np.bincount(ci, weights=hit, minlength=n)
+    n_t = b.mask.sum(axis=1)
+    return np.asarray(pdtrc(np.maximum(n_t - 1, 0), mean), dtype=np.float64)
 
 
 def _set_hashes(leaf_of: I64, flat: I64, n: int) -> np.ndarray:

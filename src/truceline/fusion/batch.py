@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from truceline.fusion import _kernels
 from truceline.fusion.locate import CAUCHY_C
 from truceline.geo import F64, WGS84_A, WGS84_E2, ecef_to_geodetic, geodetic_to_ecef
 
@@ -87,7 +88,21 @@ def _surface(b: Batch, x: F64) -> F64:
 
 
 def evaluate(b: Batch, x: F64) -> tuple[F64, F64]:
-    """Normalised residuals ``(C, 2K)`` and Jacobian ``(C, 2K, 3)``; padding rows are 0."""
+    """Normalised residuals ``(C, 2K)`` and Jacobian ``(C, 2K, 3)``; padding rows are 0.
+
+    Compiled (:func:`truceline.fusion._kernels.residuals`) when numba is installed;
+    :func:`evaluate_numpy` is the reference and the fallback.
+    """
+    if _kernels.HAVE_NUMBA and len(x):
+        return _kernels.residuals(
+            b.sens, b.t, b.sig, b.bear, b.sigb, b.brot, b.mask, b.speed, b.wind, b.inv2n,
+            b.inv2m, np.ascontiguousarray(x, dtype=np.float64),
+        )  # fmt: skip
+    return evaluate_numpy(b, x)
+
+
+def evaluate_numpy(b: Batch, x: F64) -> tuple[F64, F64]:
+    """Reference (numpy) form of :func:`evaluate`."""
     p = _surface(b, x)
     rel = b.sens - p[:, None, :]
     ve, vn, vu = rel[..., 0], rel[..., 1], rel[..., 2]
@@ -124,9 +139,24 @@ def _cost(r: F64, robust: bool) -> F64:
 
 
 def solve(b: Batch, x: F64, *, robust: bool, iterations: int) -> F64:
-    """Levenberg–Marquardt, a fixed number of steps, each candidate with its own damping."""
+    """Levenberg–Marquardt, a fixed number of steps, each candidate with its own damping.
+
+    Association fits every candidate of a block this way several times; the steps run as
+    one compiled loop (:func:`truceline.fusion._kernels.lm_solve`) when numba is
+    installed, and :func:`solve_numpy` is the reference and the fallback.
+    """
+    if _kernels.HAVE_NUMBA and len(x):
+        return _kernels.lm_solve(
+            b.sens, b.t, b.sig, b.bear, b.sigb, b.brot, b.mask, b.speed, b.wind, b.inv2n,
+            b.inv2m, np.ascontiguousarray(x, dtype=np.float64), robust, iterations, CAUCHY_C,
+        )  # fmt: skip
+    return solve_numpy(b, x, robust=robust, iterations=iterations)
+
+
+def solve_numpy(b: Batch, x: F64, *, robust: bool, iterations: int) -> F64:
+    """Reference (numpy) form of :func:`solve`."""
     lam = np.full(len(x), 1e-3)
-    r, jac = evaluate(b, x)
+    r, jac = evaluate_numpy(b, x)
     cost = _cost(r, robust)
     eye = np.eye(3)
     for _ in range(iterations):
@@ -145,7 +175,7 @@ def solve(b: Batch, x: F64, *, robust: bool, iterations: int) -> F64:
                 step[ok] = np.linalg.solve(damped[ok], g[ok][..., None])[..., 0]
         step = np.where(np.isfinite(step), step, 0.0)
         x_new = x + step
-        r_new, j_new = evaluate(b, x_new)
+        r_new, j_new = evaluate_numpy(b, x_new)
         c_new = _cost(r_new, robust)
         better = c_new <= cost
         x = np.where(better[:, None], x_new, x)

@@ -45,6 +45,13 @@ class FusionConfig:
       sensors closer than ``near_fraction`` times its median hearing distance did not hear
       it (no pick within the pick gate of the predicted arrival): two such misses reject
       it, one does when it has at most ``small_event_sensors``.
+    - ``max_chance_p``: an event is rejected when picks of other sources alone would put a
+      pick inside the gate of as many sensors with at least this probability (the local
+      pick rate at each sensor around the predicted arrival; a salvo's impact area, where
+      every sensor has a pick every half second, is where this bites). A free search
+      tries thousands of places a block, hence the small value.
+    - ``sure_chance_p``: an event less likely than this to be chance is not put to the
+      near-miss test: sensors do miss blasts, and that test guards against chance only.
     - ``alive_window_s``: a sensor counts as working when it picked anything in this many
       seconds before the block (or in the block itself).
     - ``repeat_min_master``: events with at least this many picks serve as masters for
@@ -83,6 +90,8 @@ class FusionConfig:
     near_fraction: float = 0.6
     alive_window_s: float = 900.0
     small_event_sensors: int = 5
+    max_chance_p: float = 1e-4
+    sure_chance_p: float = 1e-10
     max_iterations: int = 30
     pair_block_s: float = 60.0
     unpaired_cost: float = 3.0

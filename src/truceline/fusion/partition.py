@@ -159,7 +159,9 @@ def _missed(box: F64, occ: np.ndarray, geo: Geometry, alive: np.ndarray) -> I64:
     """Working sensors certainly closer to the box than every sensor that heard it.
 
     A blast is heard first and best nearby; a box whose nearest working sensors have no
-    consistent pick can only hold a chance alignment of picks from other blasts.
+    consistent pick can only hold a chance alignment of picks from other blasts. The count
+    can only grow from a box to its children (fewer hearing sensors, tighter distances), so
+    every box below ``near_box_m`` is tested: a box pruned here would have no leaf below it.
     """
     sx, sy = geo.east[None, :], geo.north[None, :]
     x0, x1, y0, y1 = (box[:, i : i + 1] for i in range(4))
@@ -249,7 +251,7 @@ def partition_bfs(root: F64, ps: PickSet, geo: Geometry, lim: Limits, alive: np.
         live = count >= lim.min_sensors
         span = np.maximum(size[:, 0], size[:, 1]) * geo.c_hi
         leafy = size.max(axis=1) <= lim.leaf_s
-        small = live & (((span <= lim.near_box_m) & (span > lim.near_box_m / 2)) | leafy)
+        small = live & ((span <= lim.near_box_m) | leafy)
         if small.any():
             live[small] = _missed(box[small], occ[small], geo, alive) < lim.max_missed
         if live.sum() > lim.max_boxes:

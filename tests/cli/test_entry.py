@@ -1,0 +1,39 @@
+"""The `truceline` executable: fusion tools on a light path, everything else in full."""
+
+import subprocess
+import sys
+
+import pytest
+
+RUN = "from truceline.cli.entry import main; main()"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", RUN, *args], capture_output=True, text=True,
+                          timeout=120, check=False)  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["fuse", "simulate", "evaluate"])
+def test_fusion_tools_start_without_the_service_stack(command: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c",
+         "import sys; from truceline.cli.entry import main\n"
+         "try:\n    main()\nexcept SystemExit:\n    pass\n"
+         "print('MODULES', 'sqlalchemy' in sys.modules, 'fastapi' in sys.modules)",
+         command, "--help"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert f"Usage: truceline {command}" in proc.stdout, proc.stderr
+    assert "MODULES False False" in proc.stdout
+
+
+def test_other_commands_run_in_the_full_app() -> None:
+    proc = _run("--help")
+    for name in ("fuse", "simulate", "evaluate", "ledger", "serve"):
+        assert name in proc.stdout, proc.stderr
+
+
+def test_standalone_command_errors_like_the_full_app() -> None:
+    proc = _run("fuse", "--sensors", "missing.csv", "--detections", "x", "--out", "y")
+    assert proc.returncode == 2
+    assert "missing.csv" in proc.stderr
