@@ -182,3 +182,32 @@ def test_a_blast_no_chance_explains_survives_near_sensors_that_missed_it() -> No
                for ev in found)  # fmt: skip
     strict = _blast_unheard_nearby(FusionConfig(sure_chance_p=0.0))
     assert not any(all(d.startswith("B") for d in ev) for ev in strict)
+
+
+def _found_beside_a_salvo(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """Blasts found in a block where a 30-round salvo exhausts a tight search budget and
+    single shots fall elsewhere on the network, later in depth-first order."""
+    from functools import partial
+
+    monkeypatch.setattr(associate, "Limits", partial(associate.Limits, max_visits=20_000))
+    monkeypatch.setattr(associate, "MAX_WALKS", 3)
+    rng = np.random.default_rng(6)
+    sensors = grid_network()
+    lat, lon = enu_to_latlon(-5_000.0, -5_000.0)
+    rounds = [Blast(f"R{i:02d}", lat, lon, 5.0 + 0.5 * i + rng.uniform(0.0, 0.1), "launch", "mlrs")
+              for i in range(30)]  # fmt: skip
+    singles = [Blast(f"B{k}", *enu_to_latlon(3_000.0 + 600 * k, 4_000.0 - 900 * k), 9.0 + 7 * k)
+               for k in range(4)]  # fmt: skip
+    engine = FusionEngine(sensors, WEATHER)
+    engine.add(picks(sensors, rounds + singles, rng, weather=WEATHER[0]))
+    return {e.detections[0].split("-")[0] for e in engine.finish()}
+
+
+def test_boxes_left_by_a_walk_are_walked_widest_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A walk that runs out of budget inside a salvo leaves boxes on its stack; the widest
+    (the rest of the block) are walked next, so fire elsewhere is not starved by the
+    salvo's region (depth-first resumption spent every walk there)."""
+    singles = {f"B{k}" for k in range(4)}
+    assert singles <= _found_beside_a_salvo(monkeypatch)
+    monkeypatch.setattr(associate, "WIDEST_FIRST", False)
+    assert not singles <= _found_beside_a_salvo(monkeypatch)
