@@ -14,7 +14,13 @@ through:
 
 Usage::
 
+    python3 -m venv .venv-bench
+    .venv-bench/bin/pip install torch==2.9.1 torchaudio==2.9.1 torchvision==0.24.1 \
+        opensoundscape==0.13.2 pyocto==0.1.4
     .venv/bin/python benchmarks/fusion_bench.py --preset moderate --seed 1 --hours 0.5
+
+(OpenSoundscape imports torchaudio; torchaudio's newest release on PyPI, 2.11, does not
+load beside torch 2.13, hence the 2.9 set.)
 
 It prints a Markdown table (accuracy and speed, with ratios to Truceline) for
 docs/benchmarks.md and writes the raw figures as JSON next to it with ``--json``.
