@@ -211,3 +211,16 @@ def test_boxes_left_by_a_walk_are_walked_widest_first(monkeypatch: pytest.Monkey
     assert singles <= _found_beside_a_salvo(monkeypatch)
     monkeypatch.setattr(associate, "WIDEST_FIRST", False)
     assert not singles <= _found_beside_a_salvo(monkeypatch)
+
+
+def test_set_hashes_are_order_free_per_leaf() -> None:
+    """Each leaf's hash is a wrapping sum over its picks: equal for the same set in any
+    order, different for different sets, zero for a leaf with no free pick."""
+    leaf_of = np.array([0, 0, 0, 2, 2, 3, 3, 3])
+    flat = np.array([5, 9, 1, 7, 8, 9, 1, 5])
+    h = associate._set_hashes(leaf_of, flat, 5)
+    assert h[0] == h[3] != 0  # {1, 5, 9} twice
+    assert h[2] not in (h[0], 0)
+    assert h[1] == h[4] == 0
+    one = [associate._set_hashes(np.zeros(1, int), np.array([p]), 1)[0] for p in (1, 5, 9)]
+    assert h[0] == np.uint64(sum(int(v) for v in one) % 2**64)

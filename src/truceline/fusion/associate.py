@@ -435,8 +435,9 @@ def _chance_p(ctx: _Ctx, b: batch.Batch, x: F64, cov: F64, frames: batch.Frames,
 def _set_hashes(leaf_of: I64, flat: I64, n: int) -> np.ndarray:
     """A 64-bit hash of each leaf's pick set (order-free: a sum of mixed pick indices).
 
-    Sets are compared by hash: with a million sets a collision has odds of about 1e-7,
-    and a collision only skips one candidate, which its picks' next votes recover.
+    ``leaf_of`` must be sorted (the leaves' picks in leaf order). Sets are compared by
+    hash: with a million sets a collision has odds of about 1e-7, and a collision only
+    skips one candidate, which its picks' next votes recover.
     """
     x = flat.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
     with np.errstate(over="ignore"):
@@ -444,11 +445,32 @@ def _set_hashes(leaf_of: I64, flat: I64, n: int) -> np.ndarray:
         x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         x ^= x >> np.uint64(31)
     out = np.zeros(n, dtype=np.uint64)
-    np.add.at(out, leaf_of, x)
+    if len(x):
+        leaves, starts = np.unique(leaf_of, return_index=True)
+        out[leaves] = np.add.reduceat(x, starts)  # sums wrap modulo 2**64, in any order
     return out
 
 
-def _candidates(leaves: Leaves, sub: I64, free: np.ndarray, sensor: I64, min_sensors: int,
+@dataclass(frozen=True, slots=True)
+class _LeafPicks:
+    """The (leaf, pool pick) pairs of one walk's leaves, in leaf order, and the order that
+    groups them by (leaf, sensor); built once a walk, filtered by the free picks each
+    round (sorting a million pairs every round cost more than the fits)."""
+
+    leaf: I64
+    pick: I64
+    by_sensor: I64
+    n: int
+
+
+def _leaf_picks(leaves: Leaves, sub: I64, sensor: I64) -> _LeafPicks:
+    n = len(leaves.count)
+    leaf_of = np.repeat(np.arange(n), np.diff(leaves.start))
+    flat = sub[leaves.picks]
+    return _LeafPicks(leaf_of, flat, np.lexsort((sensor[flat], leaf_of)), n)
+
+
+def _candidates(lp: _LeafPicks, free: np.ndarray, sensor: I64, min_sensors: int,
                 tried: set[int]) -> tuple[list[int], list[I64]]:  # fmt: skip
     """Distinct, untried free pick sets of the leaves with enough sensors, one per pick.
 
@@ -460,17 +482,14 @@ def _candidates(leaves: Leaves, sub: I64, free: np.ndarray, sensor: I64, min_sen
     :func:`_set_hashes`), so a pick whose best leaves failed votes for its next best in the
     following round.
     """
-    n = len(leaves.count)
+    n = lp.n
     if not n:
         return [], []
     # Flat (leaf, pool pick) pairs of the free picks, and each leaf's distinct sensors.
-    leaf_of = np.repeat(np.arange(n), np.diff(leaves.start))
-    flat = sub[leaves.picks]
-    keep = free[flat]
-    leaf_of, flat = leaf_of[keep], flat[keep]
-    sens = sensor[flat]
-    order = np.lexsort((sens, leaf_of))
-    ls, ss = leaf_of[order], sens[order]
+    keep = free[lp.pick]
+    leaf_of, flat = lp.leaf[keep], lp.pick[keep]
+    grouped = lp.by_sensor[keep[lp.by_sensor]]
+    ls, ss = lp.leaf[grouped], sensor[lp.pick[grouped]]
     first = np.ones(len(ls), dtype=bool)
     first[1:] = (ls[1:] != ls[:-1]) | (ss[1:] != ss[:-1])
     score = np.bincount(ls[first], minlength=n)
@@ -772,8 +791,9 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
         )
         leaves, rest = walk(roots.pop(0 if WIDEST_FIRST else -1), glob, geo, lim, ctx.alive)
         tried: set[int] = set()
+        lp = _leaf_picks(leaves, sub, pool.sensor)
         for _ in range(MAX_ROUNDS):
-            idx, sets = _candidates(leaves, sub, ctx.free, pool.sensor, threshold, tried)
+            idx, sets = _candidates(lp, ctx.free, pool.sensor, threshold, tried)
             if not idx:
                 break
             out += _take_best(ctx, leaves.box[idx], sets, threshold)
