@@ -6,23 +6,22 @@ import sys
 import pytest
 
 RUN = "from truceline.cli.entry import main; main()"
+# The same, then which heavy modules the run imported.
+RUN_AND_LIST = (
+    "import sys; from truceline.cli.entry import main\n"
+    "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    "print('MODULES', 'sqlalchemy' in sys.modules, 'fastapi' in sys.modules)"
+)
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", RUN, *args], capture_output=True, text=True,
+def _run(*args: str, code: str = RUN) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                           timeout=120, check=False)  # fmt: skip
 
 
 @pytest.mark.parametrize("command", ["fuse", "simulate", "evaluate"])
 def test_fusion_tools_start_without_the_service_stack(command: str) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c",
-         "import sys; from truceline.cli.entry import main\n"
-         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-         "print('MODULES', 'sqlalchemy' in sys.modules, 'fastapi' in sys.modules)",
-         command, "--help"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    proc = _run(command, "--help", code=RUN_AND_LIST)
     assert f"Usage: truceline {command}" in proc.stdout, proc.stderr
     assert "MODULES False False" in proc.stdout
 

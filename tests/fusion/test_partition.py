@@ -136,13 +136,7 @@ def test_a_walk_out_of_budget_is_resumed_not_cut(monkeypatch: pytest.MonkeyPatch
     full = partition(root, ps, geo, lim, alive)
     assert _blasts_found(full, label) == set(range(n_blasts))
     tight = replace(lim, max_visits=3_000)
-    *first, rest = _kernels.partition_dfs(
-        root, ps.t, ps.sensor, ps.bearing, ps.sigma_b, geo.east, geo.north, geo.up,
-        geo.sigma_t, alive, geo.c_lo, geo.c_hi, geo.wind_u, geo.wind_v, geo.wind_slack,
-        tight.assoc_sigmas, tight.model_tol_s, tight.max_range_m, tight.min_sensors,
-        tight.leaf_s, tight.near_box_m, tight.max_missed, tight.max_visits,
-        tight.max_leaf_picks, False,
-    )  # fmt: skip
+    first, rest = part.walk(root, ps, geo, tight, alive)
     assert len(rest) > 0
-    assert _blasts_found(part.Leaves(*first), label) < set(range(n_blasts))
+    assert _blasts_found(first, label) < set(range(n_blasts))
     assert _leaf_set(partition(root, ps, geo, tight, alive)) == _leaf_set(full)

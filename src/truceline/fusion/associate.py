@@ -44,6 +44,7 @@ EXPLAIN_ROUNDS = 3
 MAX_SHIFT_M = 3_000.0
 NEAR_WINDOW_S = 1.0
 NEAR_FLOOR_S = 0.01
+KEY_SPAN_S = 1e4
 CHANCE_SPAN_S = 2.0
 MAX_WALKS = 8
 WIDEST_FIRST = True
@@ -72,6 +73,7 @@ class _Ctx:
     cfg: FusionConfig
     ref: float
     alive: np.ndarray
+    keys: F64  # every pick of the block (free or taken), sorted: ``sensor · KEY_SPAN_S + t``
     unsearched: int = 0
 
 
@@ -352,12 +354,6 @@ def _arrivals(ctx: _Ctx, b: batch.Batch, x: F64, cov: F64, frames: batch.Frames,
     return x[ci, 2] + tt, gate
 
 
-def _pick_keys(ctx: _Ctx) -> tuple[F64, float]:
-    """Every pick of the block (free or taken) as one sorted key ``sensor · span + t``."""
-    span = 1e4
-    return np.sort(ctx.pool.sensor * span + ctx.pool.t), span
-
-
 def _missed_near(ctx: _Ctx, b: batch.Batch, x: F64, cov: F64, frames: batch.Frames,
                  hear: _Hearing) -> I64:  # fmt: skip
     """Sensors that should have heard each candidate but have no pick at that time.
@@ -388,8 +384,8 @@ def _missed_near(ctx: _Ctx, b: batch.Batch, x: F64, cov: F64, frames: batch.Fram
         return np.zeros(n, dtype=np.int64)
     arrival, gate = _arrivals(ctx, b, x, cov, frames, hear, ci, si)
     window = np.minimum(gate + NEAR_FLOOR_S, NEAR_WINDOW_S)
-    keys, span = _pick_keys(ctx)
-    q = si * span + arrival
+    keys = ctx.keys
+    q = si * KEY_SPAN_S + arrival
     pos = np.clip(np.searchsorted(keys, q), 1, max(len(keys) - 1, 1))
     gap = (
         np.minimum(np.abs(keys[pos] - q), np.abs(keys[pos - 1] - q))
@@ -421,9 +417,10 @@ def _chance_p(ctx: _Ctx, b: batch.Batch, x: F64, cov: F64, frames: batch.Frames,
     if not len(ci):
         return np.ones(n)
     arrival, gate = _arrivals(ctx, b, x, cov, frames, hear, ci, si)
-    keys, span = _pick_keys(ctx)
-    q = si * span + arrival
-    count = np.searchsorted(keys, q + CHANCE_SPAN_S) - np.searchsorted(keys, q - CHANCE_SPAN_S)
+    q = si * KEY_SPAN_S + arrival
+    count = np.searchsorted(ctx.keys, q + CHANCE_SPAN_S) - np.searchsorted(
+        ctx.keys, q - CHANCE_SPAN_S
+    )
     count = np.maximum(count - hear.heard[ci, si], 0)
     rate = count / (2.0 * CHANCE_SPAN_S)
     hit = -np.expm1(-2.0 * np.minimum(gate, CHANCE_SPAN_S) * rate)  # (an unbounded fix: 1)
@@ -543,7 +540,8 @@ def associate(
         alive = np.zeros(len(net), dtype=bool)
         alive[pool.sensor] = True
     geo = _geometry(net, weather, ref + window[0], ref + window[1])
-    ctx = _Ctx(pool, ~used, net, weather, cfg, ref, alive)
+    keys = np.sort(pool.sensor * KEY_SPAN_S + pool.t)
+    ctx = _Ctx(pool, ~used, net, weather, cfg, ref, alive, keys)
     out: list[Located] = []
     for threshold in _thresholds(cfg.min_sensors):
         out += _pass(ctx, geo, window, bounds, threshold, out)

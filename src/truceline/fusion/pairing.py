@@ -199,13 +199,13 @@ def _group_tof(dt: F64, sigma: float) -> float | None:
     return float(np.median(v[best : hi[best]]))
 
 
-def _match_cost(cost: F64, unpaired: float) -> tuple[float, np.ndarray, np.ndarray]:
-    """Cheapest matching of rows to columns when a row may stay unpaired (``2 u``: its own
-    and its partner's unpaired cost); returns (total, rows, columns) of the pairs."""
+def _match_cost(cost: F64, stay: float | F64) -> tuple[float, np.ndarray, np.ndarray]:
+    """Cheapest matching of rows to columns when a row may stay unmatched at cost ``stay``
+    (one value, or one per row); returns (total, rows, columns) of the matched pairs."""
     n = cost.shape[0]
     aug = np.full((n, cost.shape[1] + n), BIG)
     aug[:, : cost.shape[1]] = cost
-    aug[np.arange(n), cost.shape[1] + np.arange(n)] = 2.0 * unpaired
+    aug[np.arange(n), cost.shape[1] + np.arange(n)] = stay
     r, k = linear_sum_assignment(aug)
     real = (k < cost.shape[1]) & (aug[r, k] < BIG)
     return float(aug[r, k].sum()), r[real], k[real]
@@ -253,7 +253,7 @@ def _salvo_fit(
         for t in times:
             r = d - t * sh
             cost = np.where(ok & (np.abs(r) <= 4.0 * sigma), 0.5 * (r / sigma) ** 2 + ex, BIG)
-            total, mr, mc = _match_cost(cost, unpaired)
+            total, mr, mc = _match_cost(cost, 2.0 * unpaired)  # its own and its partner's
             if total < best[0]:
                 res = r[mr, mc]
                 spread = (
@@ -332,14 +332,10 @@ def _impact_area_fits(inp: PairingInput, t: _Terms, group: np.ndarray, launch_gr
                 continue
             fit = _salvo_fit(t.dt[rows], t.dist[rows], usable, t.extra[rows], unpaired, guess)
             found[i, j], cost[i, j] = fit, fit.cost
-    aug = np.full((len(launch_groups), len(areas) + len(launch_groups)), BIG)
-    aug[:, : len(areas)] = cost
-    aug[np.arange(len(launch_groups)), len(areas) + np.arange(len(launch_groups))] = stay
-    out: dict[int, _SalvoFit] = {}
-    for i, j in zip(*linear_sum_assignment(aug), strict=True):
-        if j < len(areas) and cost[i, j] < min(stay[i], BIG):
-            out[launch_groups[i]] = found[i, j]
-    return out
+    _, rows, cols = _match_cost(cost, stay)
+    return {
+        launch_groups[i]: found[i, j] for i, j in zip(rows.tolist(), cols.tolist(), strict=True)
+    }
 
 
 def _assign(c: F64, unpaired: float) -> list[tuple[int, int]]:
