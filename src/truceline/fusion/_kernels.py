@@ -90,14 +90,32 @@ def _sensor_bounds(
     """The part of the test that depends on the box and the sensor only (not the pick).
 
     Returns (in range, shortest and longest travel time, time tolerance, azimuth from the
-    sensor to the box's centre, half-width of the bearings into the box). Computed once
-    per sensor for all its picks: in dense fire a sensor has dozens of picks in a box.
+    sensor to the box's centre, half-width of the bearings into the box).
     """
+    reach, tt_min, tt_max, tol = _sensor_times(
+        x0, x1, y0, y1, sx, sy, sz, sig, c_lo, c_hi, wind_u, wind_v, wabs, wind_slack,
+        assoc_sigmas, model_tol, max_r2,
+    )  # fmt: skip
+    if not reach:
+        return False, 0.0, 0.0, 0.0, 0.0, 0.0
+    az, width = _bearing_cone(x0, x1, y0, y1, sx, sy)
+    return True, tt_min, tt_max, tol, az, width
+
+
+@jit
+def _sensor_times(
+    x0: float, x1: float, y0: float, y1: float, sx: float, sy: float, sz: float,
+    sig: float, c_lo: float, c_hi: float, wind_u: float, wind_v: float, wabs: float,
+    wind_slack: float, assoc_sigmas: float, model_tol: float, max_r2: float,
+) -> tuple[bool, float, float, float]:  # fmt: skip
+    """(in range, shortest and longest travel time, time tolerance) from a box to a
+    sensor. Computed once per sensor for all its picks: in dense fire a sensor has dozens
+    of picks in a box."""
     dxn = max(max(x0 - sx, sx - x1), 0.0)
     dyn = max(max(y0 - sy, sy - y1), 0.0)
     hmin2 = dxn * dxn + dyn * dyn
     if hmin2 > max_r2:
-        return False, 0.0, 0.0, 0.0, 0.0, 0.0
+        return False, 0.0, 0.0, 0.0
     dxf = max(abs(sx - x0), abs(sx - x1))
     dyf = max(abs(sy - y0), abs(sy - y1))
     cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
@@ -113,10 +131,7 @@ def _sensor_bounds(
     slack = wabs * min(2.0 * ratio, 1.0) + wind_slack
     tt_min = dmin / (c_hi + wproj + slack)
     tt_max = dmax / (c_lo + wproj - slack)
-    tol = assoc_sigmas * sig + model_tol
-    az = math.atan2(-ex, -ey)
-    width = math.pi if half >= safe else math.asin(ratio)
-    return True, tt_min, tt_max, tol, az, width
+    return True, tt_min, tt_max, assoc_sigmas * sig + model_tol
 
 
 @jit
@@ -152,6 +167,60 @@ def _grow_i(a: np.ndarray, n: int) -> np.ndarray:
 
 
 @jit
+def _bearing_cone(
+    x0: float, x1: float, y0: float, y1: float, sx: float, sy: float
+) -> tuple[float, float]:
+    """Azimuth from a sensor to the box's centre and the half-width of the bearings into
+    the box (the bearing part of :func:`_sensor_bounds`, for the walk to compute only at
+    sensors that have a bearing pick: ``atan2`` and ``asin`` cost more than the rest)."""
+    cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+    ex, ey = sx - cx, sy - cy
+    safe = max(math.sqrt(ex * ex + ey * ey), 1e-3)
+    half = 0.5 * math.sqrt((x1 - x0) ** 2 + (y1 - y0) ** 2)
+    width = math.pi if half >= safe else math.asin(min(half / safe, 1.0))
+    return math.atan2(-ex, -ey), width
+
+
+@jit
+def _missed_count(
+    x0: float, x1: float, y0: float, y1: float, heard: np.ndarray, n_heard: int,
+    east: np.ndarray, north: np.ndarray, by_east: np.ndarray, east_sorted: np.ndarray,
+    stamp: np.ndarray, mark: int, alive: np.ndarray, max_missed: int,
+) -> int:  # fmt: skip
+    """Working sensors certainly nearer to the box than every sensor that heard it
+    (:func:`truceline.fusion.partition._missed`), counted up to ``max_missed``.
+
+    Only sensors within the nearest hearing sensor's distance of the box can count, so
+    only the strip of sensors (sorted by east) that close is looked at: the test runs on
+    most boxes of a walk, and looping over every sensor twice cost more than the picks.
+    """
+    closest = np.inf
+    for i in range(n_heard):
+        s = heard[i]
+        dxn = max(max(x0 - east[s], east[s] - x1), 0.0)
+        dyn = max(max(y0 - north[s], north[s] - y1), 0.0)
+        closest = min(closest, dxn * dxn + dyn * dyn)
+    # dmax² < closest needs |east − centre| + half the box's width < sqrt(closest).
+    reach = math.sqrt(closest) - 0.5 * (x1 - x0)
+    if not reach > 0.0:
+        return 0
+    cx = 0.5 * (x0 + x1)
+    lo = np.searchsorted(east_sorted, cx - reach)
+    hi = np.searchsorted(east_sorted, cx + reach, side="right")
+    missed = 0
+    for j in range(lo, hi):
+        s = by_east[j]
+        if alive[s] and stamp[s] != mark:
+            dxf = max(abs(east[s] - x0), abs(east[s] - x1))
+            dyf = max(abs(north[s] - y0), abs(north[s] - y1))
+            if dxf * dxf + dyf * dyf < closest:
+                missed += 1
+                if missed >= max_missed:
+                    break
+    return missed
+
+
+@jit
 def partition_dfs(
     root: np.ndarray, t: np.ndarray, sensor: np.ndarray, bearing: np.ndarray,
     sigma_b: np.ndarray, east: np.ndarray, north: np.ndarray, up: np.ndarray,
@@ -183,6 +252,9 @@ def partition_dfs(
     pool = np.empty(max(4 * n, 16), dtype=np.int64)
     pool[:n] = np.argsort(sensor, kind="mergesort")  # grouped by sensor, kept in children
     top = n
+    by_east = np.argsort(east, kind="mergesort")
+    east_sorted = east[by_east]
+    heard = np.empty(nsens, dtype=np.int64)
     sbox = np.empty((64, 6))
     sseg = np.empty(64, dtype=np.int64)
     slen = np.empty(64, dtype=np.int64)
@@ -208,23 +280,37 @@ def partition_dfs(
         start = top
         count = 0
         cur = -1
-        reach, tt_min, tt_max, tol, az, width = False, 0.0, 0.0, 0.0, 0.0, 0.0
+        reach, tt_min, tt_max, tol = False, 0.0, 0.0, 0.0
+        az, width, cone = 0.0, 0.0, False
         for k in range(seg, seg + ln):
             p = pool[k]
             s = sensor[p]
             if s != cur:  # picks are grouped by sensor: its bounds once for all its picks
                 cur = s
-                reach, tt_min, tt_max, tol, az, width = _sensor_bounds(
+                reach, tt_min, tt_max, tol = _sensor_times(
                     x0, x1, y0, y1, east[s], north[s], up[s], sigma_t[s], c_lo, c_hi,
                     wind_u, wind_v, wabs, wind_slack, assoc_sigmas, model_tol, max_r2,
                 )  # fmt: skip
-            if reach and _pick_in(t[p], bearing[p], sigma_b[p], t0, t1, tt_min, tt_max, tol,
-                                  az, width, assoc_sigmas):  # fmt: skip
-                pool[top] = p
-                top += 1
-                if stamp[s] != visited:
-                    stamp[s] = visited
-                    count += 1
+                cone = False
+            if not reach:
+                continue
+            tp = t[p]
+            if not ((tp - tt_max <= t1 + tol) and (tp - tt_min >= t0 - tol)):
+                continue
+            br = bearing[p]
+            if not math.isnan(br):
+                if not cone:
+                    az, width = _bearing_cone(x0, x1, y0, y1, east[s], north[s])
+                    cone = True
+                off = abs((br - az + math.pi) % (2.0 * math.pi) - math.pi)
+                if off > width + assoc_sigmas * sigma_b[p]:
+                    continue
+            pool[top] = p
+            top += 1
+            if stamp[s] != visited:
+                stamp[s] = visited
+                heard[count] = s
+                count += 1
         if count < min_sensors:
             continue
         sx_ = (x1 - x0) / c_hi
@@ -233,19 +319,8 @@ def partition_dfs(
         leafy = max(sx_, max(sy_, st_)) <= leaf_s
         span = max(sx_, sy_) * c_hi
         if span <= near_box_m or leafy:  # a child misses at least what its parent did
-            closest = np.inf
-            for s in range(nsens):
-                if stamp[s] == visited:
-                    dxn = max(max(x0 - east[s], east[s] - x1), 0.0)
-                    dyn = max(max(y0 - north[s], north[s] - y1), 0.0)
-                    closest = min(closest, dxn * dxn + dyn * dyn)
-            missed = 0
-            for s in range(nsens):
-                if alive[s] and stamp[s] != visited:
-                    dxf = max(abs(east[s] - x0), abs(east[s] - x1))
-                    dyf = max(abs(north[s] - y0), abs(north[s] - y1))
-                    if dxf * dxf + dyf * dyf < closest:
-                        missed += 1
+            missed = _missed_count(x0, x1, y0, y1, heard, count, east, north, by_east,
+                                   east_sorted, stamp, visited, alive, max_missed)  # fmt: skip
             if missed >= max_missed:
                 continue
         if leafy:

@@ -48,6 +48,10 @@ KEY_SPAN_S = 1e4
 CHANCE_SPAN_S = 2.0
 MAX_WALKS = 8
 WIDEST_FIRST = True
+RUN_GAP_S = 1.2
+RUN_MIN = 5
+ONSET_THRESHOLD = 4
+ONSET_REPEAT_MIN = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -543,6 +547,11 @@ def associate(
     keys = np.sort(pool.sensor * KEY_SPAN_S + pool.t)
     ctx = _Ctx(pool, ~used, net, weather, cfg, ref, alive, keys)
     out: list[Located] = []
+    onset = _run_onsets(ctx)
+    if RUN_MIN and onset.any():
+        out += _pass(ctx, geo, window, bounds, max(cfg.min_sensors, ONSET_THRESHOLD), out,
+                     only=onset)  # fmt: skip
+        out += _repeat_sources(ctx, out, window, ONSET_REPEAT_MIN)
     for threshold in _thresholds(cfg.min_sensors):
         out += _pass(ctx, geo, window, bounds, threshold, out)
         out += _repeat_sources(ctx, out, window)
@@ -656,7 +665,7 @@ def _refit(ctx: _Ctx, events: list[Located], alive: np.ndarray, idx: list[int]) 
 
 
 def _repeat_sources(
-    ctx: _Ctx, masters: list[Located], window: tuple[float, float]
+    ctx: _Ctx, masters: list[Located], window: tuple[float, float], min_picks: int = 0
 ) -> list[Located]:
     """More blasts from the very spot of an event already found (a launcher's salvo).
 
@@ -709,7 +718,7 @@ def _repeat_sources(
         boxes = np.array([centres[k] for k in keep])
         # From the spot of a found round a tight cluster of implied origins is no chance
         # alignment, and a salvo's rounds are heard by varying sensors: no near-miss test.
-        taken = _take_best(ctx, boxes, sets, near_test=False)
+        taken = _take_best(ctx, boxes, sets, min_picks, near_test=False)
         out += taken
         if not taken:
             break
@@ -741,6 +750,24 @@ def _centre_box(net: Network, fix: Fix, origin: float) -> F64:
     return np.array([e - 1.0, e + 1.0, n - 1.0, n + 1.0, origin - 0.01, origin + 0.01])
 
 
+def _run_onsets(ctx: _Ctx) -> np.ndarray:
+    """Free picks that start a run at their sensor: at least ``RUN_MIN`` picks, each
+    within ``RUN_GAP_S`` of the one before (a salvo's rounds, or its impacts)."""
+    pool = ctx.pool
+    idx = np.flatnonzero(ctx.free)
+    out = np.zeros(len(pool.t), dtype=bool)
+    if len(idx) < RUN_MIN or not RUN_MIN:
+        return out
+    order = idx[np.lexsort((pool.t[idx], pool.sensor[idx]))]
+    s, t = pool.sensor[order], pool.t[order]
+    brk = np.ones(len(order), dtype=bool)
+    brk[1:] = (s[1:] != s[:-1]) | (np.diff(t) > RUN_GAP_S)
+    starts = np.flatnonzero(brk)
+    lengths = np.diff(np.append(starts, len(order)))
+    out[order[starts[lengths >= RUN_MIN]]] = True
+    return out
+
+
 def _thresholds(minimum: int) -> list[int]:
     """Sensor counts of the successive passes: strongest events first.
 
@@ -752,7 +779,7 @@ def _thresholds(minimum: int) -> list[int]:
 
 def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
           bounds: tuple[float, float, float, float], threshold: int,
-          known: list[Located]) -> list[Located]:  # fmt: skip
+          known: list[Located], only: np.ndarray | None = None) -> list[Located]:  # fmt: skip
     """Partition the free picks with ``threshold`` sensors and extract events.
 
     The partition is walked with a bounded budget (``Limits.max_visits``); where dense
@@ -778,7 +805,7 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
     for _ in range(MAX_WALKS):
         if not roots:
             break
-        sub = np.flatnonzero(ctx.free)
+        sub = np.flatnonzero(ctx.free if only is None else ctx.free & only)
         if len(np.unique(pool.sensor[sub])) < threshold:
             break
         glob = PickSet(

@@ -43,6 +43,7 @@ grows with the range of each round, and ``T`` and ``σ`` are fitted to the salvo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -64,6 +65,7 @@ IMPACT_LINK_M = 600.0
 SALVO_LINK_S = 3.0
 SALVO_MIN = 5
 SALVO_SIGMA_S = 1.0
+SALVO_SIGMAS_S = (1.0, 0.5, 0.25, 0.12, 0.06)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,10 +239,11 @@ def _salvo_fit(
     ``R`` flew ``T · sqrt(R / R̄)``: 150 m further out at 20 km is some 0.2 s longer.
     Launches 0.5 s apart and impacts 0.5 s apart fit nearly as well one round shifted, so
     ``T`` is not the densest Δt but the one whose best matching (rounds left unpaired
-    cost ``unpaired`` each) is cheapest, scanned around ``guess``; σ is then taken from
-    the matched residuals (robust, 0.1–1 s) and, when tighter, ``T`` scanned again with
-    it: a tight σ is what ties ``T`` down when rounds are missing, since a gap in the
-    launches breaks a shifted alignment only by the residuals it leaves.
+    cost ``unpaired`` each) is cheapest, scanned around ``guess``. σ is chosen with ``T``
+    (profile likelihood over ``SALVO_SIGMAS_S``, each matched pair adding ``log σ``): a
+    tight σ is what ties ``T`` down when rounds are missing, since a gap in the launches
+    breaks a shifted alignment only by the residuals it leaves, and a σ taken from the
+    residuals of a first, loose scan (as before) kept that scan's shifted alignment.
     """
     near = usable & (np.abs(dt - guess) <= 1.0)
     ref = float(np.median(dist[near])) if near.any() else float(np.median(dist[usable]))
@@ -254,6 +257,7 @@ def _salvo_fit(
             r = d - t * sh
             cost = np.where(ok & (np.abs(r) <= 4.0 * sigma), 0.5 * (r / sigma) ** 2 + ex, BIG)
             total, mr, mc = _match_cost(cost, 2.0 * unpaired)  # its own and its partner's
+            total += len(mr) * math.log(sigma / SALVO_SIGMA_S)  # σ's share of −log p
             if total < best[0]:
                 res = r[mr, mc]
                 spread = (
@@ -262,10 +266,12 @@ def _salvo_fit(
                 best = (total, float(t), spread)
         return best[1], best[2], best[0]
 
-    tof, spread, cost = scan(guess + np.arange(-2.0, 2.0001, 0.05), SALVO_SIGMA_S)
-    sigma = float(np.clip(2.0 * spread, 0.1, 1.0)) if np.isfinite(spread) else SALVO_SIGMA_S
-    if sigma < SALVO_SIGMA_S:
-        tof, _, cost = scan(guess + np.arange(-2.0, 2.0001, 0.02), sigma)
+    fits = []
+    for sigma in SALVO_SIGMAS_S:
+        step = min(0.05, sigma / 3.0)
+        tof, _, cost = scan(guess + np.arange(-2.0, 2.0 + step / 2, step), sigma)
+        fits.append((cost, tof, sigma))
+    cost, tof, sigma = min(fits)
     return _SalvoFit(float(tof), ref, sigma, cost)
 
 
