@@ -288,3 +288,102 @@ def test_run_onsets_are_the_first_picks_of_dense_runs() -> None:
     free[np.flatnonzero((pool.sensor == 0) & (pool.t == 0.0))] = False
     onset = associate._run_onsets(ctx)
     assert not onset.any()  # four free picks left in the run: too few
+
+
+def _random_leaves(rng: np.random.Generator, n_picks: int, n_leaves: int) -> associate._LeafPicks:
+    """Leaves of 3–12 sorted distinct picks, some leaves repeating an earlier set."""
+    sets = []
+    for i in range(n_leaves):
+        if i and rng.random() < 0.2:
+            sets.append(sets[int(rng.integers(i))])
+        else:
+            sets.append(np.sort(rng.choice(n_picks, size=int(rng.integers(3, 13)), replace=False)))
+    start = np.concatenate([[0], np.cumsum([len(s) for s in sets])])
+    leaf = np.repeat(np.arange(n_leaves), np.diff(start))
+    return associate._LeafPicks(leaf, np.concatenate(sets), start)
+
+
+@pytest.mark.skipif(not associate._kernels.HAVE_NUMBA, reason="numba is not installed")
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_compiled_votes_pick_the_numpy_forms_candidates(seed: int) -> None:
+    """Round after round (picks taken, sets tried), the compiled vote returns the very
+    leaves, pick sets and tried hashes of the vectorised reference."""
+    rng = np.random.default_rng(seed)
+    lp = _random_leaves(rng, 300, 400)
+    sensor = rng.integers(0, 40, size=300)
+    free = rng.random(300) < 0.9
+    tried_a: set[int] = set()
+    tried_b: set[int] = set()
+    rounds = 0
+    while True:
+        a = associate._candidates(lp, free, sensor, 4, tried_a)
+        b = associate._candidates_numpy(lp, free, sensor, 4, tried_b)
+        assert a[0] == b[0]
+        assert all(np.array_equal(x, y) for x, y in zip(a[1], b[1], strict=True))
+        assert tried_a == tried_b
+        if not a[0]:
+            break
+        rounds += 1
+        free[rng.choice(a[1][0], size=2, replace=False)] = False  # the best one took picks
+    assert rounds >= 3
+
+
+def test_a_master_is_searched_again_only_while_it_yields_repeats(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Picks are only taken while the passes run, so a master whose implied origins held
+    no cluster holds none later: it is not searched again in its block, while a salvo's
+    masters are, and the salvo's rounds are still found."""
+    searched: dict[tuple[int, int], list[int]] = {}
+    groups = associate._repeat_groups
+
+    def counting(ctx, view, free, window):  # type: ignore[no-untyped-def]
+        out = groups(ctx, view, free, window)
+        searched.setdefault((id(ctx), id(view)), []).append(len(out))
+        return out
+
+    monkeypatch.setattr(associate, "_repeat_groups", counting)
+    rng = np.random.default_rng(3)
+    sensors = grid_network()
+    lat, lon = enu_to_latlon(500.0, -1_500.0)
+    salvo = [Blast(f"R{i:02d}", lat, lon, 5.0 + 0.5 * i, "launch", "mlrs") for i in range(12)]
+    singles = [Blast(f"S{i}", *enu_to_latlon(-6_000.0 + 4_000.0 * i, 3_000.0), 8.0 + 7.0 * i,
+                     "impact") for i in range(4)]  # fmt: skip
+    engine = FusionEngine(sensors, WEATHER)
+    engine.add(picks(sensors, salvo + singles, rng, weather=WEATHER[0]))
+    found = {e.detections[0].split("-")[0] for e in engine.finish()}
+    assert {b.id for b in singles} <= found
+    assert len(found & {b.id for b in salvo}) >= 10
+    assert searched
+    for counts in searched.values():
+        assert 0 not in counts[:-1]  # a search that found nothing was the master's last
+    assert any(len(c) > 1 for c in searched.values())  # salvo masters: searched again
+
+
+def test_the_gate_finds_each_sensors_nearest_free_pick() -> None:
+    """Bisection in the (sensor, time)-sorted free picks finds, for every (candidate,
+    sensor), the very pick a scan of all free picks finds (nearest in time, the earlier on
+    a tie), none at a sensor without free picks or for an undefined arrival."""
+    rng = np.random.default_rng(5)
+    t = np.sort(rng.uniform(-50.0, 150.0, 400))
+    sensor = rng.integers(0, 30, size=400)
+    pool = associate.PickSet(t, sensor, np.full(400, np.nan), np.ones(400))
+    free = np.flatnonzero((rng.random(400) < 0.7) & (sensor != 7))
+    arrival = rng.uniform(-60.0, 160.0, size=(25, 31))
+    arrival[3, 5], arrival[4, 6] = np.nan, 1e7
+    s0 = sensor[free[0]]
+    first, second = free[sensor[free] == s0][:2]
+    arrival[5, s0] = 0.5 * (t[first] + t[second])  # halfway: the earlier pick on a tie
+    pick, gap = associate._nearest_free(pool, free, arrival)
+    for c in range(25):
+        for s in range(31):
+            mine = free[sensor[free] == s]
+            if len(mine) == 0 or not np.isfinite(arrival[c, s]) or abs(arrival[c, s]) > 1e6:
+                assert pick[c, s] == -1 or not np.isfinite(arrival[c, s]) or gap[c, s] > 1e5
+                continue
+            d = np.abs(t[mine] - arrival[c, s])
+            assert pick[c, s] == mine[np.argmin(d)]
+            assert gap[c, s] == d.min()
+    assert np.all(pick[:, 7] == -1) and np.all(pick[:, 30] == -1)
+    assert gap[3, 5] == np.inf
+    assert pick[5, s0] == first or abs(t[second] - arrival[5, s0]) < abs(arrival[5, s0] - t[first])

@@ -258,9 +258,11 @@ def partition_dfs(
     sbox = np.empty((64, 6))
     sseg = np.empty(64, dtype=np.int64)
     slen = np.empty(64, dtype=np.int64)
+    ssens = np.empty(64, dtype=np.int64)  # distinct sensors of each box's pick segment
     sbox[0] = root
     sseg[0] = 0
     slen[0] = n
+    ssens[0] = len(np.unique(sensor))
     depth = 1
     lbox = np.empty((16, 6))
     lstart = np.zeros(17, dtype=np.int64)
@@ -274,18 +276,23 @@ def partition_dfs(
         visited += 1
         x0, x1, y0, y1, t0, t1 = (sbox[depth, 0], sbox[depth, 1], sbox[depth, 2],
                                   sbox[depth, 3], sbox[depth, 4], sbox[depth, 5])  # fmt: skip
-        seg, ln = sseg[depth], slen[depth]
+        seg, ln, left = sseg[depth], slen[depth], ssens[depth]
         top = seg + ln
         pool = _grow_i(pool, top + ln)
         start = top
         count = 0
         cur = -1
+        dead = False
         reach, tt_min, tt_max, tol = False, 0.0, 0.0, 0.0
         az, width, cone = 0.0, 0.0, False
         for k in range(seg, seg + ln):
             p = pool[k]
             s = sensor[p]
             if s != cur:  # picks are grouped by sensor: its bounds once for all its picks
+                if count + left < min_sensors:  # even the sensors left cannot make it
+                    dead = True
+                    break
+                left -= 1
                 cur = s
                 reach, tt_min, tt_max, tol = _sensor_times(
                     x0, x1, y0, y1, east[s], north[s], up[s], sigma_t[s], c_lo, c_hi,
@@ -311,7 +318,7 @@ def partition_dfs(
                 stamp[s] = visited
                 heard[count] = s
                 count += 1
-        if count < min_sensors:
+        if dead or count < min_sensors:
             continue
         sx_ = (x1 - x0) / c_hi
         sy_ = (y1 - y0) / c_hi
@@ -343,6 +350,7 @@ def partition_dfs(
         sbox = _grow_f(sbox, depth + 2)
         sseg = _grow_i(sseg, depth + 2)
         slen = _grow_i(slen, depth + 2)
+        ssens = _grow_i(ssens, depth + 2)
         if sx_ >= sy_ and sx_ >= st_:
             dim = 0
         elif sy_ >= st_:
@@ -361,6 +369,8 @@ def partition_dfs(
         slen[depth] = top - start
         sseg[depth + 1] = start
         slen[depth + 1] = top - start
+        ssens[depth] = count
+        ssens[depth + 1] = count
         depth += 2
     rest = sbox[:depth].copy()
     return lbox[:nleaf], lstart[: nleaf + 1], lpicks[: lstart[nleaf]], lcount[:nleaf], rest
@@ -522,3 +532,69 @@ def lm_solve(
             else:
                 lam = min(lam * 10.0, 1e9)
     return x
+
+
+@jit
+def _mix(p: int) -> np.uint64:
+    """The per-pick term of :func:`truceline.fusion.associate._set_hashes` (splitmix64)."""
+    x = np.uint64(p) + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@jit
+def leaf_votes(
+    start: np.ndarray, picks: np.ndarray, free: np.ndarray, sensor: np.ndarray, nsens: int,
+    min_sensors: int, tried: np.ndarray, votes: int,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Loop form of :func:`truceline.fusion.associate._candidates_numpy` (same winners).
+
+    Leaf ``i`` holds pool picks ``picks[start[i]:start[i+1]]``; ``tried`` is the sorted
+    array of set hashes fitted before. Each leaf's free picks give its distinct-sensor
+    score and its set hash in one pass; leaves are then visited best first (score
+    descending, then leaf order) and a leaf wins when one of its free picks has voted
+    fewer than ``votes`` times, every leaf voting for all its free picks: exactly "each
+    pick's ``votes`` best leaves" without sorting the (leaf, pick) pairs. Returns the
+    winning leaves with a distinct hash (the first leaf of each hash, in leaf order) and
+    their hashes.
+    """
+    n = len(start) - 1
+    score = np.zeros(n, dtype=np.int64)
+    digest = np.zeros(n, dtype=np.uint64)
+    stamp = np.full(nsens, -1, dtype=np.int64)
+    for i in range(n):
+        h = np.uint64(0)
+        for k in range(start[i], start[i + 1]):
+            p = picks[k]
+            if not free[p]:
+                continue
+            h += _mix(p)
+            s = sensor[p]
+            if stamp[s] != i:
+                stamp[s] = i
+                score[i] += 1
+        digest[i] = h
+    live = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        if score[i] >= min_sensors:
+            j = np.searchsorted(tried, digest[i])
+            live[i] = not (j < len(tried) and tried[j] == digest[i])
+    idx = np.flatnonzero(live)
+    order = idx[np.argsort(-score[idx], kind="mergesort")]
+    cast = np.zeros(len(free), dtype=np.int64)
+    winner = np.zeros(n, dtype=np.bool_)
+    for i in order:
+        for k in range(start[i], start[i + 1]):
+            p = picks[k]
+            if free[p]:
+                if cast[p] < votes:
+                    winner[i] = True
+                cast[p] += 1
+    won = np.flatnonzero(winner)
+    by_hash = won[np.argsort(digest[won], kind="mergesort")]
+    keep = np.zeros(len(by_hash), dtype=np.bool_)
+    for j in range(len(by_hash)):
+        keep[j] = j == 0 or digest[by_hash[j]] != digest[by_hash[j - 1]]
+    boxes = np.sort(by_hash[keep])
+    return boxes, digest[boxes]

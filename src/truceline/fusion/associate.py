@@ -23,12 +23,12 @@ remaining picks and the round repeats. A detection is therefore in at most one e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import chdtrc, pdtrc
 
-from truceline.fusion import batch
+from truceline.fusion import _kernels, batch
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.ellipse import error_ellipse
 from truceline.fusion.locate import Fix, travel_model
@@ -79,6 +79,18 @@ class _Ctx:
     alive: np.ndarray
     keys: F64  # every pick of the block (free or taken), sorted: ``sensor · KEY_SPAN_S + t``
     unsearched: int = 0
+    masters: dict[int, tuple[Located, _Master]] = field(default_factory=dict)
+    barren: set[int] = field(default_factory=set)  # ids of masters with no repeat left
+
+
+@dataclass(frozen=True, slots=True)
+class _Master:
+    """What the repeat-source search needs of a master event, computed once: its travel
+    time to every sensor and its place (east, north) in the network's centre frame."""
+
+    tt: F64
+    east: float
+    north: float
 
 
 @dataclass
@@ -132,9 +144,8 @@ def _build(
     bear[row, col] = np.where(sel.wb, pool.bearing[sel.pi], np.nan)
     sigb = np.ones((n, k))
     sigb[row, col] = pool.sigma_b[sel.pi]
-    srot = np.tile(np.eye(3), (n, k, 1, 1))
-    srot[row, col] = net.rot[s]
-    brot = np.einsum("ckij,clj->ckil", srot, frames.rot)
+    brot = np.zeros((n, k, 3, 3))  # padding slots are masked out: never read
+    brot[row, col] = np.matmul(net.rot[s], frames.rot[row].transpose(0, 2, 1))
     speed = sound_speed(np.array([w.temperature_c for w in weather]))
     wind = np.array([[w.wind_u_ms, w.wind_v_ms] for w in weather]).reshape(n, 2)
     b = batch.Batch(
@@ -196,16 +207,18 @@ def _gate(ctx: _Ctx, frames: batch.Frames, weather: list[WeatherAt], x: F64, cov
     ns = len(net)
     arrival = -r[:, :ns]  # with t = 0 and sigma = 1 the residual is −(origin + tt)
     grad = jac[:, :ns, :]
-    var = np.einsum("csi,cij,csj->cs", grad, np.where(np.isfinite(cov), cov, 1e6), grad)
+    var = (np.matmul(grad, np.where(np.isfinite(cov), cov, 1e6)) * grad).sum(axis=2)
     horiz = np.hypot(sens[..., 0] - x[:, None, 0], sens[..., 1] - x[:, None, 1])
-    s = pool.sensor[free]
-    sd = np.sqrt(net.sigma_t[s][None, :] ** 2 + np.maximum(var[:, s], 0.0))
-    z = np.abs(pool.t[free][None, :] - arrival[:, s]) / sd
-    ok = (z <= cfg.gate_sigmas) & (horiz[:, s] <= cfg.max_range_m)
-    ci, k = np.nonzero(ok)
-    pi = free[k]
-    keep = _first_per((ci, pool.sensor[pi]), z[ci, k])
-    ci, pi = ci[keep], pi[keep]
+    # The best pick of a sensor is the one nearest the predicted arrival (its sd is the
+    # same for all of them): found by bisection in the free picks sorted by (sensor,
+    # time), (candidates × sensors) work instead of (candidates × free picks).
+    pick, gap = _nearest_free(pool, free, arrival)
+    sd = np.sqrt(net.sigma_t[None, :] ** 2 + np.maximum(var, 0.0))
+    ok = (pick >= 0) & (gap <= cfg.gate_sigmas * sd) & (horiz <= cfg.max_range_m)
+    ci, si = np.nonzero(ok)
+    pi = pick[ci, si]
+    order = np.lexsort((pi, ci))
+    ci, pi = ci[order], pi[order]
     wb = np.isfinite(pool.bearing[pi])
     if wb.any():
         # A pick whose bearing points elsewhere came from another source: drop it whole.
@@ -218,6 +231,31 @@ def _gate(ctx: _Ctx, frames: batch.Frames, weather: list[WeatherAt], x: F64, cov
         bad = wb & (off > cfg.bearing_gate_sigmas * pool.sigma_b[pi])
         ci, pi, wb = ci[~bad], pi[~bad], wb[~bad]
     return _Sel(ci, pi, wb)
+
+
+def _nearest_free(pool: PickSet, free: I64, arrival: F64) -> tuple[I64, F64]:
+    """For each (candidate, sensor), the free pick of that sensor nearest in time to
+    ``arrival[c, s]`` (pool index, −1 for none) and its distance in time (the earlier
+    pick on a tie)."""
+    n, ns = arrival.shape
+    key = pool.sensor[free] * KEY_SPAN_S + pool.t[free]
+    order = np.argsort(key, kind="stable")
+    key, idx = key[order], free[order]
+    base = np.arange(ns) * KEY_SPAN_S
+    lo = np.searchsorted(key, base - 0.5 * KEY_SPAN_S)
+    hi = np.searchsorted(key, base + 0.5 * KEY_SPAN_S)
+    target = base[None, :] + np.clip(arrival, -0.49 * KEY_SPAN_S, 0.49 * KEY_SPAN_S)
+    at = np.searchsorted(key, np.nan_to_num(target, nan=0.0).ravel()).reshape(n, ns)
+    at = np.clip(at, lo[None, :], hi[None, :])
+    has_prev, has_next = at > lo[None, :], at < hi[None, :]
+    prev = np.where(has_prev, idx[np.maximum(at - 1, 0) % max(len(idx), 1)], -1)
+    nxt = np.where(has_next, idx[np.minimum(at, len(idx) - 1)], -1)
+    d_prev = np.where(has_prev, np.abs(arrival - pool.t[np.maximum(prev, 0)]), np.inf)
+    d_next = np.where(has_next, np.abs(pool.t[np.maximum(nxt, 0)] - arrival), np.inf)
+    take_prev = d_prev <= d_next
+    pick = np.where(take_prev, prev, nxt)
+    gap = np.where(take_prev, d_prev, d_next)
+    return pick, np.where(np.isnan(arrival), np.inf, gap)
 
 
 def _reject(ctx: _Ctx, sel: _Sel, b: batch.Batch, slot: I64, x: F64) -> tuple[_Sel, bool]:
@@ -454,21 +492,22 @@ def _set_hashes(leaf_of: I64, flat: I64, n: int) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class _LeafPicks:
-    """The (leaf, pool pick) pairs of one walk's leaves, in leaf order, and the order that
-    groups them by (leaf, sensor); built once a walk, filtered by the free picks each
-    round (sorting a million pairs every round cost more than the fits)."""
+    """The (leaf, pool pick) pairs of one walk's leaves, in leaf order (``start``: each
+    leaf's first pair), built once a walk and filtered by the free picks each round."""
 
     leaf: I64
     pick: I64
-    by_sensor: I64
-    n: int
+    start: I64
+
+    @property
+    def n(self) -> int:
+        return len(self.start) - 1
 
 
-def _leaf_picks(leaves: Leaves, sub: I64, sensor: I64) -> _LeafPicks:
+def _leaf_picks(leaves: Leaves, sub: I64) -> _LeafPicks:
     n = len(leaves.count)
     leaf_of = np.repeat(np.arange(n), np.diff(leaves.start))
-    flat = sub[leaves.picks]
-    return _LeafPicks(leaf_of, flat, np.lexsort((sensor[flat], leaf_of)), n)
+    return _LeafPicks(leaf_of, sub[leaves.picks], leaves.start)
 
 
 def _candidates(lp: _LeafPicks, free: np.ndarray, sensor: I64, min_sensors: int,
@@ -481,15 +520,34 @@ def _candidates(lp: _LeafPicks, free: np.ndarray, sensor: I64, min_sensors: int,
     distinct sensors that hold it (ties: the first leaves), and only leaves that win a
     vote are fitted in this round; leaves whose set was fitted are marked tried (by
     :func:`_set_hashes`), so a pick whose best leaves failed votes for its next best in the
-    following round.
+    following round. Compiled (:func:`_kernels.leaf_votes`) when numba is there: on a
+    salvo's million leaf picks the numpy form's sorts, run every round, cost a quarter of
+    the hard load's time.
     """
-    n = lp.n
-    if not n:
+    if not lp.n:
         return [], []
+    if not _kernels.HAVE_NUMBA:
+        return _candidates_numpy(lp, free, sensor, min_sensors, tried)
+    known = np.sort(np.fromiter(tried, dtype=np.uint64, count=len(tried)))
+    boxes, digests = _kernels.leaf_votes(lp.start, lp.pick, free, sensor, int(sensor.max()) + 1,
+                                         min_sensors, known, VOTES)  # fmt: skip
+    tried.update(int(h) for h in digests)
+    out = []
+    for i in boxes.tolist():
+        picks = lp.pick[lp.start[i] : lp.start[i + 1]]
+        out.append(picks[free[picks]])
+    return boxes.tolist(), out
+
+
+def _candidates_numpy(lp: _LeafPicks, free: np.ndarray, sensor: I64, min_sensors: int,
+                      tried: set[int]) -> tuple[list[int], list[I64]]:  # fmt: skip
+    """Vectorised form of :func:`_candidates` (the reference, and the fallback)."""
+    n = lp.n
     # Flat (leaf, pool pick) pairs of the free picks, and each leaf's distinct sensors.
     keep = free[lp.pick]
     leaf_of, flat = lp.leaf[keep], lp.pick[keep]
-    grouped = lp.by_sensor[keep[lp.by_sensor]]
+    by_sensor = np.lexsort((sensor[lp.pick], lp.leaf))
+    grouped = by_sensor[keep[by_sensor]]
     ls, ss = lp.leaf[grouped], sensor[lp.pick[grouped]]
     first = np.ones(len(ls), dtype=bool)
     first[1:] = (ls[1:] != ls[:-1]) | (ss[1:] != ss[:-1])
@@ -675,39 +733,29 @@ def _repeat_sources(
     sensors is a candidate even when rounds follow each other every half second, where
     free-location candidates mix picks of neighbouring rounds. Candidates are then fitted
     and accepted exactly like the others (their location is free again in the fit).
-    """
-    from truceline.fusion.locate import predict
 
-    cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
+    Picks are only ever taken while the passes run (:func:`_explain_away`, which frees
+    some, comes after them), so a master whose implied origins hold no cluster now holds
+    none later either: it is marked barren and not searched again in this block. Most
+    events are single shots, and searching each of them again after every pass had cost
+    a third of a block's time.
+    """
+    cfg = ctx.cfg
     out: list[Located] = []
     for _ in range(MAX_ROUNDS):
+        every = np.flatnonzero(ctx.free)
+        if len(every) < cfg.min_sensors:
+            break
         sets: list[I64] = []
         centres: list[F64] = []
         for m in masters + out:
-            if len(m.picks) < cfg.repeat_min_master:
+            if len(m.picks) < cfg.repeat_min_master or id(m) in ctx.barren:
                 continue
-            free = np.flatnonzero(ctx.free)
-            if len(free) < cfg.min_sensors:
-                break
-            arrival, _ = predict(net.ecef, m.fix, m.weather)
-            implied = pool.t[free] - (arrival[pool.sensor[free]] - m.fix.origin)
-            inside = (implied >= window[0] - 1.0) & (implied < window[1] + 1.0)
-            free, implied = free[inside], implied[inside]
-            order = np.argsort(implied, kind="stable")
-            free, implied = free[order], implied[order]
-            width = 2.0 * (cfg.assoc_sigmas * float(net.sigma_t.max()) + 0.005)
-            ends = np.searchsorted(implied, implied + width, side="right")
-            for i in range(len(free)):
-                group = free[i : ends[i]]
-                if len(group) < cfg.min_sensors:
-                    continue
-                sensors = pool.sensor[group]
-                if len(np.unique(sensors)) < cfg.min_sensors:
-                    continue
-                mid = float(np.median(implied[i : ends[i]]))
-                pos = _first_per((sensors,), np.abs(implied[i : ends[i]] - mid))
-                sets.append(group[pos])
-                centres.append(_centre_box(net, m.fix, mid))
+            found = _repeat_groups(ctx, _master(ctx, m), every, window)
+            if not found:
+                ctx.barren.add(id(m))
+            sets += [st for st, _ in found]
+            centres += [box for _, box in found]
         if not sets:
             break
         uniq: dict[bytes, int] = {}
@@ -723,6 +771,51 @@ def _repeat_sources(
         if not taken:
             break
     return out
+
+
+def _repeat_groups(ctx: _Ctx, view: _Master, free: I64, window: tuple[float, float]
+                   ) -> list[tuple[I64, F64]]:  # fmt: skip
+    """Clusters of implied origin times among the ``free`` picks for a source at the
+    master's spot: (one pick per sensor, start box), one per window of picks that spans
+    enough sensors."""
+    cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
+    width = 2.0 * (cfg.assoc_sigmas * float(net.sigma_t.max()) + 0.005)
+    implied = pool.t[free] - view.tt[pool.sensor[free]]
+    inside = (implied >= window[0] - 1.0) & (implied < window[1] + 1.0)
+    free, implied = free[inside], implied[inside]
+    order = np.argsort(implied, kind="stable")
+    free, implied = free[order], implied[order]
+    ends = np.searchsorted(implied, implied + width, side="right")
+    out = []
+    for i in np.flatnonzero(ends - np.arange(len(free)) >= cfg.min_sensors).tolist():
+        group = free[i : ends[i]]
+        sensors = pool.sensor[group]
+        if len(np.unique(sensors)) < cfg.min_sensors:
+            continue
+        mid = float(np.median(implied[i : ends[i]]))
+        pos = _first_per((sensors,), np.abs(implied[i : ends[i]] - mid))
+        box = np.array([view.east - 1.0, view.east + 1.0, view.north - 1.0, view.north + 1.0,
+                        mid - 0.01, mid + 0.01])  # fmt: skip
+        out.append((group[pos], box))
+    return out
+
+
+def _master(ctx: _Ctx, m: Located) -> _Master:
+    """The master view of ``m``, cached for the block (keyed by identity; the cache keeps
+    ``m`` alive, so its id is not reused)."""
+    from truceline.fusion.locate import predict
+    from truceline.geo import ecef_to_enu, geodetic_to_ecef
+
+    hit = ctx.masters.get(id(m))
+    if hit is not None and hit[0] is m:
+        return hit[1]
+    arrival, _ = predict(ctx.net.ecef, m.fix, m.weather)
+    net = ctx.net
+    e, n, _ = ecef_to_enu(geodetic_to_ecef(m.fix.lat, m.fix.lon, m.fix.height), net.lat0,
+                          net.lon0, net.h0)  # fmt: skip
+    view = _Master(arrival - m.fix.origin, float(e), float(n))
+    ctx.masters[id(m)] = (m, view)
+    return view
 
 
 def _take_best(ctx: _Ctx, boxes: F64, sets: list[I64], min_picks: int = 0, *,
@@ -816,7 +909,7 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
         )
         leaves, rest = walk(roots.pop(0 if WIDEST_FIRST else -1), glob, geo, lim, ctx.alive)
         tried: set[int] = set()
-        lp = _leaf_picks(leaves, sub, pool.sensor)
+        lp = _leaf_picks(leaves, sub)
         for _ in range(MAX_ROUNDS):
             idx, sets = _candidates(lp, ctx.free, pool.sensor, threshold, tried)
             if not idx:
