@@ -227,7 +227,7 @@ def partition_dfs(
     sigma_t: np.ndarray, alive: np.ndarray, c_lo: float, c_hi: float, wind_u: float,
     wind_v: float, wind_slack: float, assoc_sigmas: float, model_tol: float,
     max_range: float, min_sensors: int, leaf_s: float, near_box_m: float,
-    max_missed: int, max_boxes: int, max_leaf_picks: int, dedupe: bool,
+    max_missed: int, max_visits: int, max_leaf_picks: int, dedupe: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Depth-first form of :func:`truceline.fusion.partition.partition` (same tests).
 
@@ -237,7 +237,7 @@ def partition_dfs(
     ``min_sensors`` distinct sensors (or, once smaller than ``near_box_m``, when
     ``max_missed`` working sensors nearer than all that heard it heard nothing), becomes
     a leaf at ``leaf_s`` and is otherwise halved along its longest side (time as
-    metres / c). ``max_boxes`` bounds the boxes visited and ``max_leaf_picks`` the picks
+    metres / c). ``max_visits`` bounds the boxes visited and ``max_leaf_picks`` the picks
     the leaves hold (pathological density: a salvo heard by every sensor). With
     ``dedupe``, a leaf holding exactly the picks of the leaf before it is not kept:
     neighbouring leaves of one blast mostly do, and they are one candidate.
@@ -271,7 +271,7 @@ def partition_dfs(
     nleaf = 0
     stamp = np.full(nsens, -1, dtype=np.int64)
     visited = 0
-    while depth > 0 and visited < max_boxes and lstart[nleaf] < max_leaf_picks:
+    while depth > 0 and visited < max_visits and lstart[nleaf] < max_leaf_picks:
         depth -= 1
         visited += 1
         x0, x1, y0, y1, t0, t1 = (sbox[depth, 0], sbox[depth, 1], sbox[depth, 2],
