@@ -387,3 +387,21 @@ def test_the_gate_finds_each_sensors_nearest_free_pick() -> None:
     assert np.all(pick[:, 7] == -1) and np.all(pick[:, 30] == -1)
     assert gap[3, 5] == np.inf
     assert pick[5, s0] == first or abs(t[second] - arrival[5, s0]) < abs(arrival[5, s0] - t[first])
+
+
+def test_candidate_heights_are_the_median_of_their_sensors() -> None:
+    """Each candidate's assumed source height is the median of its sensors' heights (the
+    sort-based form gives numpy's median for odd and even counts alike)."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(2)
+    alt = rng.uniform(50.0, 400.0, size=40)
+    sensor = rng.integers(0, 40, size=200)
+    ci = np.sort(rng.integers(0, 12, size=60))
+    pi = rng.integers(0, 200, size=60)
+    ctx = SimpleNamespace(net=SimpleNamespace(alt=alt), pool=SimpleNamespace(sensor=sensor))
+    sel = associate._Sel(ci, pi, np.zeros(60, dtype=bool))
+    got = associate._heights(ctx, sel, 13)  # type: ignore[arg-type]
+    for c in range(13):
+        mine = alt[sensor[pi[ci == c]]]
+        assert (np.isnan(got[c]) and not len(mine)) or got[c] == np.median(mine)

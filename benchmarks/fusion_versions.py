@@ -1,0 +1,137 @@
+"""Fusion speed and accuracy of this checkout beside an earlier git revision, same inputs.
+
+Each evaluator scenario (``truceline simulate --preset P --seed S --hours H``, written once
+by this checkout's simulator) is fused and scored by both versions, one Python process per
+(scenario, version) with ``PYTHONPATH`` pointing at that version's sources, ``--jobs`` of
+them at once. Fusion time is ``run_fuse`` alone (start-up excluded; each version's numba
+kernels are compiled once by a warm-up run first). The table gives both versions'
+figures, the time ratio and whether every accuracy figure is the same. Usage::
+
+    .venv/bin/python benchmarks/fusion_versions.py --base 85c6b2b --seeds 1-9
+
+Not part of the test suite: it takes minutes (the hard load dominates).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+
+ROOT = Path(__file__).resolve().parents[1]
+FIGURES = ("recall", "precision", "median_error_m", "pairing_accuracy", "side_accuracy_far")
+
+
+def _worker(scen: Path, out: Path) -> None:
+    """Fuse and score one scenario with whichever ``truceline`` is on the path."""
+    from truceline.cli.fuse_cmd import read_sensors, read_weather, run_fuse
+    from truceline.fusion.evaluate import evaluate, read_events
+    from truceline.fusion.truth import read_truth
+
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    run_fuse(scen / "sensors.csv", scen / "detections.ndjson", out / "events.geojson",
+             weather=scen / "weather.ndjson", agreement=scen / "agreement.geojson",
+             console=Console(quiet=True))  # fmt: skip
+    wall = time.perf_counter() - t0
+    report = evaluate(read_truth(scen / "truth.ndjson"), read_events(out / "events.geojson"),
+                      read_sensors(scen / "sensors.csv"),
+                      read_weather(scen / "weather.ndjson")).as_dict()  # fmt: skip
+    report["fusion_s"] = wall
+    report["detections"] = sum(1 for _ in (scen / "detections.ndjson").open())
+    (out / "eval.json").write_text(json.dumps(report, default=str))
+
+
+def _seeds(text: str) -> list[int]:
+    lo, _, hi = text.partition("-")
+    return list(range(int(lo), int(hi or lo) + 1))
+
+
+def _run(src: Path, scen: Path, out: Path) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    cmd = [sys.executable, __file__, "--worker", str(scen), str(out)]
+    subprocess.run(cmd, env=env, check=True)
+    return dict(json.loads((out / "eval.json").read_text()))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--base", default="HEAD~1", help="git revision to compare with")
+    ap.add_argument("--presets", default="moderate,hard")
+    ap.add_argument("--seeds", default="1-3", help="e.g. 1-9")
+    ap.add_argument("--hours", type=float, default=0.5)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--workdir", type=Path, default=ROOT / ".bench" / "fusion_versions")
+    ap.add_argument("--worker", nargs=2, type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        _worker(*args.worker)
+        return
+    console = Console()
+    work = args.workdir
+    base_tree = work / "base"
+    if base_tree.exists():
+        subprocess.run(["git", "worktree", "remove", "--force", str(base_tree)], cwd=ROOT,
+                       check=False, capture_output=True)  # fmt: skip
+    subprocess.run(["git", "worktree", "add", "--detach", "--force", str(base_tree), args.base],
+                   cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+    versions = {"base": base_tree / "src", "this": ROOT / "src"}
+    scenarios = []
+    for preset in args.presets.split(","):
+        for seed in _seeds(args.seeds):
+            scen = work / "scen" / f"{preset}-{seed}-{args.hours}"
+            if not (scen / "detections.ndjson").exists():
+                subprocess.run([str(ROOT / ".venv" / "bin" / "truceline"), "simulate", "--preset",
+                                preset, "--seed", str(seed), "--hours", str(args.hours),
+                                "--out", str(scen)], check=True, capture_output=True)  # fmt: skip
+            scenarios.append(scen)
+    for name, src in versions.items():  # compile each version's kernels once
+        _run(src, scenarios[0], work / "warmup" / name)
+    jobs = [(scen, name) for scen in scenarios for name in versions]
+    results: dict[tuple[str, str], dict[str, float]] = {}
+    with Progress(console=console) as bar, ThreadPoolExecutor(args.jobs) as pool:
+        task = bar.add_task("fusing", total=len(jobs))
+        futures = {
+            pool.submit(_run, versions[n], s, work / n / s.name): (s.name, n) for s, n in jobs
+        }
+        for fut, key in futures.items():
+            results[key] = fut.result()
+            bar.advance(task)
+    _print(args.base, scenarios, results)
+    (work / "results.json").write_text(json.dumps({f"{k[0]}/{k[1]}": v for k, v in results.items()},
+                                                  default=str, indent=1))  # fmt: skip
+
+
+def _print(base: str, scenarios: list[Path],
+           results: dict[tuple[str, str], dict[str, float]]) -> None:  # fmt: skip
+    print(f"| scenario | detections | `{base}` s | this s | ratio | detections/s (this) "
+                  "| recall | precision | pairing | same figures |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    totals: dict[str, list[float]] = {}
+    for scen in scenarios:
+        a, b = results[(scen.name, "base")], results[(scen.name, "this")]
+        same = all(a.get(f) == b.get(f) for f in FIGURES)
+        n = b["detections"]
+        print(
+            f"| {scen.name} | {n:.0f} | {a['fusion_s']:.1f} | {b['fusion_s']:.1f} | "
+            f"{a['fusion_s'] / b['fusion_s']:.2f}× | {n / b['fusion_s']:.0f} | "
+            f"{b['recall']:.3f} | {b['precision']:.3f} | {b['pairing_accuracy']:.3f} | "
+            f"{'yes' if same else 'no'} |"
+        )
+        t = totals.setdefault(scen.name.split("-")[0], [0.0, 0.0])
+        t[0] += a["fusion_s"]
+        t[1] += b["fusion_s"]
+    for load, (x, y) in totals.items():
+        print(f"{load}: {x:.1f} s → {y:.1f} s ({x / y:.2f}×)")
+
+
+if __name__ == "__main__":
+    main()
