@@ -94,13 +94,14 @@ def main() -> None:
                                 "--out", str(scen)], check=True, capture_output=True)  # fmt: skip
             scenarios.append(scen)
     for name, src in versions.items():  # compile each version's kernels once
-        _run(src, scenarios[0], work / "warmup" / name)
+        _run(src, scenarios[0], work / "runs" / "warmup" / name)
     jobs = [(scen, name) for scen in scenarios for name in versions]
     results: dict[tuple[str, str], dict[str, float]] = {}
     with Progress(console=console) as bar, ThreadPoolExecutor(args.jobs) as pool:
         task = bar.add_task("fusing", total=len(jobs))
         futures = {
-            pool.submit(_run, versions[n], s, work / n / s.name): (s.name, n) for s, n in jobs
+            pool.submit(_run, versions[n], s, work / "runs" / n / s.name): (s.name, n)
+            for s, n in jobs
         }
         for fut, key in futures.items():
             results[key] = fut.result()
