@@ -299,8 +299,7 @@ def _random_leaves(rng: np.random.Generator, n_picks: int, n_leaves: int) -> ass
         else:
             sets.append(np.sort(rng.choice(n_picks, size=int(rng.integers(3, 13)), replace=False)))
     start = np.concatenate([[0], np.cumsum([len(s) for s in sets])])
-    leaf = np.repeat(np.arange(n_leaves), np.diff(start))
-    return associate._LeafPicks(leaf, np.concatenate(sets), start)
+    return associate._LeafPicks(np.concatenate(sets), start)
 
 
 @pytest.mark.skipif(not associate._kernels.HAVE_NUMBA, reason="numba is not installed")

@@ -140,10 +140,20 @@ def _pick_in(
     tol: float, az: float, width: float, assoc_sigmas: float,
 ) -> bool:  # fmt: skip
     """The pick's part of the test, given its sensor's :func:`_sensor_bounds`."""
-    if not ((tp - tt_max <= t1 + tol) and (tp - tt_min >= t0 - tol)):
+    if not _time_in(tp, t0, t1, tt_min, tt_max, tol):
         return False
-    if math.isnan(br):
-        return True
+    return math.isnan(br) or _bearing_in(br, sb, az, width, assoc_sigmas)
+
+
+@jit
+def _time_in(tp: float, t0: float, t1: float, tt_min: float, tt_max: float, tol: float) -> bool:
+    """Whether a pick's implied origin times overlap the box's time span."""
+    return (tp - tt_max <= t1 + tol) and (tp - tt_min >= t0 - tol)
+
+
+@jit
+def _bearing_in(br: float, sb: float, az: float, width: float, assoc_sigmas: float) -> bool:
+    """Whether a bearing points into the box (its cone ``az ± width``, within its sigma)."""
     off = abs((br - az + math.pi) % (2.0 * math.pi) - math.pi)
     return off <= width + assoc_sigmas * sb
 
@@ -301,16 +311,14 @@ def partition_dfs(
                 cone = False
             if not reach:
                 continue
-            tp = t[p]
-            if not ((tp - tt_max <= t1 + tol) and (tp - tt_min >= t0 - tol)):
+            if not _time_in(t[p], t0, t1, tt_min, tt_max, tol):
                 continue
             br = bearing[p]
             if not math.isnan(br):
                 if not cone:
                     az, width = _bearing_cone(x0, x1, y0, y1, east[s], north[s])
                     cone = True
-                off = abs((br - az + math.pi) % (2.0 * math.pi) - math.pi)
-                if off > width + assoc_sigmas * sigma_b[p]:
+                if not _bearing_in(br, sigma_b[p], az, width, assoc_sigmas):
                     continue
             pool[top] = p
             top += 1

@@ -498,10 +498,9 @@ def _set_hashes(leaf_of: I64, flat: I64, n: int) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class _LeafPicks:
-    """The (leaf, pool pick) pairs of one walk's leaves, in leaf order (``start``: each
-    leaf's first pair), built once a walk and filtered by the free picks each round."""
+    """The pool picks of one walk's leaves, leaf ``i`` holding ``pick[start[i]:start[i+1]]``;
+    built once a walk and filtered by the free picks each round."""
 
-    leaf: I64
     pick: I64
     start: I64
 
@@ -511,9 +510,7 @@ class _LeafPicks:
 
 
 def _leaf_picks(leaves: Leaves, sub: I64) -> _LeafPicks:
-    n = len(leaves.count)
-    leaf_of = np.repeat(np.arange(n), np.diff(leaves.start))
-    return _LeafPicks(leaf_of, sub[leaves.picks], leaves.start)
+    return _LeafPicks(sub[leaves.picks], leaves.start)
 
 
 def _candidates(lp: _LeafPicks, free: np.ndarray, sensor: I64, min_sensors: int,
@@ -550,11 +547,12 @@ def _candidates_numpy(lp: _LeafPicks, free: np.ndarray, sensor: I64, min_sensors
     """Vectorised form of :func:`_candidates` (the reference, and the fallback)."""
     n = lp.n
     # Flat (leaf, pool pick) pairs of the free picks, and each leaf's distinct sensors.
+    leaf = np.repeat(np.arange(n), np.diff(lp.start))
     keep = free[lp.pick]
-    leaf_of, flat = lp.leaf[keep], lp.pick[keep]
-    by_sensor = np.lexsort((sensor[lp.pick], lp.leaf))
+    leaf_of, flat = leaf[keep], lp.pick[keep]
+    by_sensor = np.lexsort((sensor[lp.pick], leaf))
     grouped = by_sensor[keep[by_sensor]]
-    ls, ss = lp.leaf[grouped], sensor[lp.pick[grouped]]
+    ls, ss = leaf[grouped], sensor[lp.pick[grouped]]
     first = np.ones(len(ls), dtype=bool)
     first[1:] = (ls[1:] != ls[:-1]) | (ss[1:] != ss[:-1])
     score = np.bincount(ls[first], minlength=n)
@@ -612,7 +610,7 @@ def associate(
     ctx = _Ctx(pool, ~used, net, weather, cfg, ref, alive, keys)
     out: list[Located] = []
     onset = _run_onsets(ctx)
-    if RUN_MIN and onset.any():
+    if onset.any():
         out += _pass(ctx, geo, window, bounds, max(cfg.min_sensors, ONSET_THRESHOLD), out,
                      only=onset)  # fmt: skip
         out += _repeat_sources(ctx, out, window, ONSET_REPEAT_MIN)
@@ -744,7 +742,7 @@ def _repeat_sources(
     some, comes after them), so a master whose implied origins hold no cluster now holds
     none later either: it is marked barren and not searched again in this block. Most
     events are single shots, and searching each of them again after every pass had cost
-    a tenth of the moderate load's time.
+    a tenth of the fusion time on moderate seed 1.
     """
     cfg = ctx.cfg
     out: list[Located] = []
@@ -800,9 +798,7 @@ def _repeat_groups(ctx: _Ctx, view: _Master, free: I64, window: tuple[float, flo
             continue
         mid = float(np.median(implied[i : ends[i]]))
         pos = _first_per((sensors,), np.abs(implied[i : ends[i]] - mid))
-        box = np.array([view.east - 1.0, view.east + 1.0, view.north - 1.0, view.north + 1.0,
-                        mid - 0.01, mid + 0.01])  # fmt: skip
-        out.append((group[pos], box))
+        out.append((group[pos], _box_at(view.east, view.north, mid)))
     return out
 
 
@@ -810,16 +806,12 @@ def _master(ctx: _Ctx, m: Located) -> _Master:
     """The master view of ``m``, cached for the block (keyed by identity; the cache keeps
     ``m`` alive, so its id is not reused)."""
     from truceline.fusion.locate import predict
-    from truceline.geo import ecef_to_enu, geodetic_to_ecef
 
     hit = ctx.masters.get(id(m))
     if hit is not None and hit[0] is m:
         return hit[1]
     arrival, _ = predict(ctx.net.ecef, m.fix, m.weather)
-    net = ctx.net
-    e, n, _ = ecef_to_enu(geodetic_to_ecef(m.fix.lat, m.fix.lon, m.fix.height), net.lat0,
-                          net.lon0, net.h0)  # fmt: skip
-    view = _Master(arrival - m.fix.origin, float(e), float(n))
+    view = _Master(arrival - m.fix.origin, *_east_north(ctx.net, m.fix))
     ctx.masters[id(m)] = (m, view)
     return view
 
@@ -842,11 +834,22 @@ def _take_best(ctx: _Ctx, boxes: F64, sets: list[I64], min_picks: int = 0, *,
 
 def _centre_box(net: Network, fix: Fix, origin: float) -> F64:
     """A small box (centre frame) at a fix, around an origin time."""
+    return _box_at(*_east_north(net, fix), origin)
+
+
+def _east_north(net: Network, fix: Fix) -> tuple[float, float]:
+    """A fix's place (east, north) in the network's centre frame."""
     from truceline.geo import ecef_to_enu, geodetic_to_ecef
 
     e, n, _ = ecef_to_enu(geodetic_to_ecef(fix.lat, fix.lon, fix.height), net.lat0, net.lon0,
                           net.h0)  # fmt: skip
-    return np.array([e - 1.0, e + 1.0, n - 1.0, n + 1.0, origin - 0.01, origin + 0.01])
+    return float(e), float(n)
+
+
+def _box_at(east: float, north: float, origin: float) -> F64:
+    """A 2 m, 20 ms box (centre frame) around a place and an origin time."""
+    return np.array([east - 1.0, east + 1.0, north - 1.0, north + 1.0, origin - 0.01,
+                     origin + 0.01])  # fmt: skip
 
 
 def _run_onsets(ctx: _Ctx) -> np.ndarray:

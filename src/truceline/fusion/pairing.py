@@ -251,25 +251,21 @@ def _salvo_fit(
     cols = np.flatnonzero((usable & (np.abs(dt - guess * shape) <= 6.0)).any(axis=0))
     d, sh, ok, ex = dt[:, cols], shape[:, cols], usable[:, cols], extra[:, cols]
 
-    def scan(times: F64, sigma: float) -> tuple[float, float, float]:
-        best = (np.inf, float(times[0]), np.nan)
+    def scan(times: F64, sigma: float) -> tuple[float, float]:
+        best = (np.inf, float(times[0]))
         for t in times:
             r = d - t * sh
             cost = np.where(ok & (np.abs(r) <= 4.0 * sigma), 0.5 * (r / sigma) ** 2 + ex, BIG)
-            total, mr, mc = _match_cost(cost, 2.0 * unpaired)  # its own and its partner's
+            total, mr, _ = _match_cost(cost, 2.0 * unpaired)  # its own and its partner's
             total += len(mr) * math.log(sigma / SALVO_SIGMA_S)  # σ's share of −log p
             if total < best[0]:
-                res = r[mr, mc]
-                spread = (
-                    1.4826 * float(np.median(np.abs(res - np.median(res)))) if len(res) else np.nan
-                )
-                best = (total, float(t), spread)
-        return best[1], best[2], best[0]
+                best = (total, float(t))
+        return best[1], best[0]
 
     fits = []
     for sigma in SALVO_SIGMAS_S:
         step = min(0.05, sigma / 3.0)
-        tof, _, cost = scan(guess + np.arange(-2.0, 2.0 + step / 2, step), sigma)
+        tof, cost = scan(guess + np.arange(-2.0, 2.0 + step / 2, step), sigma)
         fits.append((cost, tof, sigma))
     cost, tof, sigma = min(fits)
     return _SalvoFit(float(tof), ref, sigma, cost)
