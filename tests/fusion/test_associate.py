@@ -274,6 +274,55 @@ def test_a_salvo_is_taken_from_its_onsets_before_the_free_search(
     assert work < 0.5 * work_without
 
 
+def _salvo_just_after(monkeypatch: pytest.MonkeyPatch) -> tuple[int, set[str]]:
+    """Leaf picks walked in the block before a 30-round salvo fired 3 s into the next
+    block (all of whose picks lie in that block's pool), and the blasts found."""
+    from truceline.fusion import engine as engine_mod
+
+    rng = np.random.default_rng(8)
+    sensors = grid_network()
+    lat, lon = enu_to_latlon(500.0, -1_500.0)
+    rounds = [Blast(f"R{i:02d}", lat, lon, 63.0 + 0.5 * i + rng.uniform(0.0, 0.1), "launch",
+                    "mlrs") for i in range(30)]  # fmt: skip
+    singles = [Blast(f"B{k}", *enu_to_latlon(-4_000.0 + 2_500 * k, 3_000.0 - 1_700 * k),
+                     12.0 + 14 * k) for k in range(4)]  # fmt: skip
+    held: dict[float, int] = {}
+    walk, run = associate.walk, engine_mod.associate
+    ref = [0.0]
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        leaves, rest = walk(*args, **kwargs)
+        held[ref[0]] = held.get(ref[0], 0) + len(leaves.picks)
+        return leaves, rest
+
+    def block(*args, **kwargs):  # type: ignore[no-untyped-def]
+        ref[0] = kwargs["ref"]
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(associate, "walk", counting)
+    monkeypatch.setattr(engine_mod, "associate", block)
+    engine = FusionEngine(sensors, WEATHER)
+    engine.add(picks(sensors, rounds + singles, rng, weather=WEATHER[0]))
+    found = {e.detections[0].split("-")[0] for e in engine.finish()}
+    return held[T0.timestamp()], found
+
+
+def test_a_salvo_of_the_next_block_is_held_out_of_this_blocks_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A salvo fired just after the block lies whole in its pool: its rounds are found
+    ahead (as the next block will find them) and kept out of this block's weak passes,
+    whose walks its picks had filled with chance alignments; the next block still finds
+    every round, and this block its own shots."""
+    work, found = _salvo_just_after(monkeypatch)
+    monkeypatch.setattr(associate, "AHEAD_AT", 0)
+    work_without, found_without = _salvo_just_after(monkeypatch)
+    singles = {f"B{k}" for k in range(4)}
+    assert singles <= found and singles <= found_without
+    assert len(found - singles) >= len(found_without - singles) >= 25
+    assert work < 0.5 * work_without
+
+
 def test_run_onsets_are_the_first_picks_of_dense_runs() -> None:
     """A run is ``RUN_MIN`` picks or more at one sensor, each within ``RUN_GAP_S`` of the
     one before; only free picks count."""

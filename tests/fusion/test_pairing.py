@@ -158,3 +158,56 @@ def test_salvo_fires_on_its_own_impact_area_not_the_next_salvos() -> None:
         i: row[n + i] for i in range(n) if i not in unheard
     }
     assert {i: pairs.get(na + i) for i in range(n)} == {i: na + n + i for i in range(n)}
+
+
+def test_salvo_time_scan_costs_only_times_that_can_win(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The time-of-flight scan solves an assignment only where a lower bound (each round
+    at its cheapest pairing or unpaired) can beat a matching already costed: the fit is
+    the exhaustive scan's, for a fraction of the assignments."""
+    from truceline.fusion import pairing
+
+    rng = np.random.default_rng(5)
+    n, m = 24, 30
+    dist = rng.uniform(14_000.0, 15_000.0, (n, m))
+    truth = 41.0 * np.sqrt(dist / 14_500.0)
+    dt = truth + rng.normal(0.0, 0.08, (n, m)) + rng.integers(-6, 7, (n, m)) * 0.5
+    usable = rng.random((n, m)) < 0.6
+    extra = rng.uniform(0.0, 2.0, (n, m))
+    calls = [0]
+    solve = pairing.linear_sum_assignment
+
+    def counting(cost):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        return solve(cost)
+
+    monkeypatch.setattr(pairing, "linear_sum_assignment", counting)
+    fit = pairing._salvo_fit(dt, dist, usable, extra, 6.0, 41.3)
+    bounded = calls[0]
+
+    def exhaustive(d, sh, ok, ex, times, sigma):  # type: ignore[no-untyped-def]
+        best = (np.inf, float(times[0]))
+        for t in times:
+            r = d - t * sh
+            cost = np.where(ok & (np.abs(r) <= 4 * sigma), 0.5 * (r / sigma) ** 2 + ex, 1e6)
+            total, mr, _ = pairing._match_cost(cost, 12.0)
+            total += len(mr) * np.log(sigma / pairing.SALVO_SIGMA_S)
+            if total < best[0]:
+                best = (total, float(t))
+        return best
+
+    near = usable & (np.abs(dt - 41.3) <= 1.0)
+    ref = float(np.median(dist[near]))
+    sh = np.sqrt(dist / ref)
+    cols = np.flatnonzero((usable & (np.abs(dt - 41.3 * sh) <= 6.0)).any(axis=0))
+    calls[0] = 0
+    fits = []
+    for sigma in pairing.SALVO_SIGMAS_S:
+        step = min(0.05, sigma / 3.0)
+        times = 41.3 + np.arange(-2.0, 2.0 + step / 2, step)
+        cost, tof = exhaustive(dt[:, cols], sh[:, cols], usable[:, cols], extra[:, cols], times,
+                               sigma)  # fmt: skip
+        fits.append((cost, tof, sigma))
+    cost, tof, sigma = min(fits)
+    assert (fit.tof, fit.sigma) == (tof, sigma)
+    assert abs(fit.cost - cost) < 1e-9 * abs(cost)
+    assert bounded < 0.7 * calls[0]

@@ -52,6 +52,7 @@ RUN_GAP_S = 1.2
 RUN_MIN = 5
 ONSET_THRESHOLD = 4
 ONSET_REPEAT_MIN = 8
+AHEAD_AT = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -614,7 +615,10 @@ def associate(
         out += _pass(ctx, geo, window, bounds, max(cfg.min_sensors, ONSET_THRESHOLD), out,
                      only=onset)  # fmt: skip
         out += _repeat_sources(ctx, out, window, ONSET_REPEAT_MIN)
+    ahead: list[Located] | None = None
     for threshold in _thresholds(cfg.min_sensors):
+        if threshold <= AHEAD_AT and ahead is None:
+            ahead = _salvos_ahead(ctx, window, bounds)
         out += _pass(ctx, geo, window, bounds, threshold, out)
         out += _repeat_sources(ctx, out, window)
     for _ in range(EXPLAIN_ROUNDS):
@@ -622,10 +626,35 @@ def associate(
         out = _explain_away(ctx, out)
         if len(out) == n_before:
             break
+    for ev in ahead or []:  # the next block's own: it finds them again
+        ctx.free[ev.picks] = True
     used[:] = ~ctx.free
     if stats is not None:
         stats["unsearched"] = stats.get("unsearched", 0) + ctx.unsearched
     return out
+
+
+def _salvos_ahead(
+    ctx: _Ctx, window: tuple[float, float], bounds: tuple[float, float, float, float]
+) -> list[Located]:
+    """The rounds of a salvo fired just after the block, held out of its passes.
+
+    The block's pool reaches a travel time past its window, so a salvo fired in the first
+    seconds of the next block lies in it whole: hundreds of picks that no event of this
+    block can own, but that line up by chance with one another and with this block's
+    picks all over its space-time. They are found as the next block will find them
+    (onset stage, repeat-source search, on the next window) and kept out of this block's
+    passes; they are not returned, and their picks are freed again at the end.
+    """
+    onset = _run_onsets(ctx)
+    if not onset.any():
+        return []
+    cfg = ctx.cfg
+    span = window[1] - window[0]
+    nxt = (window[1], window[1] + span)
+    geo = _geometry(ctx.net, ctx.table, ctx.ref + nxt[0], ctx.ref + nxt[1])
+    found = _pass(ctx, geo, nxt, bounds, max(cfg.min_sensors, ONSET_THRESHOLD), [], only=onset)
+    return found + _repeat_sources(ctx, found, nxt, ONSET_REPEAT_MIN)
 
 
 def _explained(ctx: _Ctx, events: list[Located]) -> tuple[np.ndarray, list[np.ndarray]]:

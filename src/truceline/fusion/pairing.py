@@ -252,14 +252,27 @@ def _salvo_fit(
     d, sh, ok, ex = dt[:, cols], shape[:, cols], usable[:, cols], extra[:, cols]
 
     def scan(times: F64, sigma: float) -> tuple[float, float]:
+        stay = 2.0 * unpaired  # its own and its partner's
+        share = math.log(sigma / SALVO_SIGMA_S)  # σ's share of −log p, per matched pair
+        r = d[None] - times[:, None, None] * sh[None]
+        cost = np.where(ok & (np.abs(r) <= 4.0 * sigma), 0.5 * (r / sigma) ** 2 + ex, BIG)
+
+        def total(i: int) -> float:
+            value, mr, _ = _match_cost(cost[i], stay)
+            return value + len(mr) * share
+
+        # Each round costs at least its cheapest pairing or staying unpaired: a bound
+        # below every matching, so only times whose bound can beat a matching already
+        # costed need one (the same scan, a fraction of the assignments).
+        cheapest = cost.min(axis=2) if cost.shape[2] else np.full(cost.shape[:2], BIG)
+        bound = np.minimum(cheapest + share, stay).sum(axis=1)
+        ceiling = total(int(np.argmin(bound)))
+        ceiling += 1e-9 * (1.0 + abs(ceiling))
         best = (np.inf, float(times[0]))
-        for t in times:
-            r = d - t * sh
-            cost = np.where(ok & (np.abs(r) <= 4.0 * sigma), 0.5 * (r / sigma) ** 2 + ex, BIG)
-            total, mr, _ = _match_cost(cost, 2.0 * unpaired)  # its own and its partner's
-            total += len(mr) * math.log(sigma / SALVO_SIGMA_S)  # σ's share of −log p
-            if total < best[0]:
-                best = (total, float(t))
+        for i in np.flatnonzero(bound <= ceiling).tolist():
+            value = total(i)
+            if value < best[0]:
+                best = (value, float(times[i]))
         return best[1], best[0]
 
     fits = []
