@@ -52,7 +52,8 @@ RUN_GAP_S = 1.2
 RUN_MIN = 5
 ONSET_THRESHOLD = 4
 ONSET_REPEAT_MIN = 8
-AHEAD_AT = 6
+STRONG_MIN = 8
+REPEAT_SPOT_M = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +299,8 @@ def _fit(ctx: _Ctx, sel: _Sel, frames: batch.Frames, weather: list[WeatherAt], x
 Found = list[tuple[tuple[float, ...], Located, int]]
 
 
-def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64, *, near_test: bool = True) -> Found:
+def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64, *, near_test: bool = True,
+                spot_m: float = np.inf) -> Found:  # fmt: skip
     """Fit every candidate; return the acceptable ones: (ranking key, event, candidate).
 
     ``near_test`` applies the near-miss test (:func:`_missed_near`) to acceptance.
@@ -317,12 +319,13 @@ def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64, *, near_test: bool = Tr
             x, b, slot = _fit(ctx, sel, frames, weather, x, robust=False, iterations=4)
     cov, chi2, r = batch.covariance(b, x)
     lat, lon = frames.geodetic(x[:, 0], x[:, 1])
-    return _accept(ctx, sel, slot, b, x, cov, chi2, r, lat, lon, frames, weather, near_test)
+    tested = near_test | (np.hypot(x[:, 0], x[:, 1]) > spot_m)
+    return _accept(ctx, sel, slot, b, x, cov, chi2, r, lat, lon, frames, weather, tested)
 
 
 def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, chi2: F64,
             r: F64, lat: F64, lon: F64, frames: batch.Frames,
-            weather: list[WeatherAt], near_test: bool) -> Found:  # fmt: skip
+            weather: list[WeatherAt], near_test: np.ndarray) -> Found:  # fmt: skip
     cfg = ctx.cfg
     k = slot.shape[1]
     n_t = b.mask.sum(axis=1)
@@ -331,7 +334,9 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
     p = np.where(dof > 0, chdtrc(np.maximum(dof, 1), chi2), 1.0)
     hear = _hearing(ctx, b, slot, x, frames)
     missed = _missed_near(ctx, b, x, cov, frames, hear)
-    chance = _chance_p(ctx, b, x, cov, frames, hear) if near_test else np.zeros(len(x))
+    chance = np.zeros(len(x))
+    if near_test.any():
+        chance = np.where(near_test, _chance_p(ctx, b, x, cov, frames, hear), 0.0)
     near_test_of = near_test & (chance >= cfg.sure_chance_p)
     out: list[tuple[tuple[float, ...], Located, int]] = []
     for c in range(len(x)):
@@ -599,62 +604,95 @@ def associate(
     place. ``bounds`` is the search area (x0, x1, y0, y1) in the network's centre frame;
     ``alive`` marks the sensors known to be working (default: those with a pick here).
     ``stats["unsearched"]`` (when given) counts partition boxes left unsearched for lack of
-    budget (see :func:`_pass`).
+    budget (see :func:`_pass`). Both stages at once: :func:`search_strong` then
+    :func:`search_weak` (the engine runs the next block's strong stage in between).
     """
-    if len(pool.t) == 0:
-        return []
+    search = search_strong(pool, used, net, weather, cfg, ref=ref, window=window,
+                           bounds=bounds, alive=alive)  # fmt: skip
+    return search_weak(search, used, stats)
+
+
+@dataclass
+class BlockSearch:
+    """A block between its strong stage and its weak one: its context and events so far."""
+
+    ctx: _Ctx
+    geo: Geometry
+    window: tuple[float, float]
+    bounds: tuple[float, float, float, float]
+    found: list[Located]
+
+
+def search_strong(
+    pool: PickSet,
+    used: np.ndarray,
+    net: Network,
+    weather: WeatherTable,
+    cfg: FusionConfig,
+    *,
+    ref: float,
+    window: tuple[float, float],
+    bounds: tuple[float, float, float, float],
+    alive: np.ndarray | None = None,
+) -> BlockSearch:
+    """The block's strong stage: its salvos' onsets and the passes of at least
+    ``STRONG_MIN`` sensors (arguments as :func:`associate`; ``used`` is updated).
+
+    The pool of a block reaches a travel time past its window, so it holds most picks of
+    the next block's events too (on a 4-hour moderate input, 70 % of the picks its last
+    pass walked). None of them can be this block's, but they line up by chance with one
+    another and with its own: the weak passes, where chance alignments abound, spent most
+    of their time on them. The engine therefore runs the next block's strong stage before
+    this block's weak one, so the next block's well-heard events have taken their picks
+    first, as within a block strong events take theirs before the weak passes.
+    """
     if alive is None:
         alive = np.zeros(len(net), dtype=bool)
         alive[pool.sensor] = True
     geo = _geometry(net, weather, ref + window[0], ref + window[1])
     keys = np.sort(pool.sensor * KEY_SPAN_S + pool.t)
     ctx = _Ctx(pool, ~used, net, weather, cfg, ref, alive, keys)
-    out: list[Located] = []
+    search = BlockSearch(ctx, geo, window, bounds, [])
+    if len(pool.t) == 0:
+        return search
+    out = search.found
     onset = _run_onsets(ctx)
     if onset.any():
         out += _pass(ctx, geo, window, bounds, max(cfg.min_sensors, ONSET_THRESHOLD), out,
                      only=onset)  # fmt: skip
         out += _repeat_sources(ctx, out, window, ONSET_REPEAT_MIN)
-    ahead: list[Located] | None = None
     for threshold in _thresholds(cfg.min_sensors):
-        if threshold <= AHEAD_AT and ahead is None:
-            ahead = _salvos_ahead(ctx, window, bounds)
-        out += _pass(ctx, geo, window, bounds, threshold, out)
-        out += _repeat_sources(ctx, out, window)
+        if threshold >= STRONG_MIN:
+            out += _pass(ctx, geo, window, bounds, threshold, out)
+            out += _repeat_sources(ctx, out, window)
+    used[:] = ~ctx.free
+    return search
+
+
+def search_weak(
+    search: BlockSearch, used: np.ndarray, stats: dict[str, int] | None = None
+) -> list[Located]:
+    """The block's weak stage: the passes below ``STRONG_MIN`` sensors and the explaining
+    away, on the picks still free in ``used`` (updated); returns every event of the block.
+    """
+    ctx, geo, window, bounds = search.ctx, search.geo, search.window, search.bounds
+    if len(ctx.pool.t) == 0:
+        return []
+    ctx.free = ~used
+    out = search.found
+    for threshold in _thresholds(ctx.cfg.min_sensors):
+        if threshold < STRONG_MIN:
+            out += _pass(ctx, geo, window, bounds, threshold, out)
+            out += _repeat_sources(ctx, out, window)
     for _ in range(EXPLAIN_ROUNDS):
         n_before = len(out)
         out = _explain_away(ctx, out)
         if len(out) == n_before:
             break
-    for ev in ahead or []:  # the next block's own: it finds them again
-        ctx.free[ev.picks] = True
     used[:] = ~ctx.free
     if stats is not None:
         stats["unsearched"] = stats.get("unsearched", 0) + ctx.unsearched
     return out
-
-
-def _salvos_ahead(
-    ctx: _Ctx, window: tuple[float, float], bounds: tuple[float, float, float, float]
-) -> list[Located]:
-    """The rounds of a salvo fired just after the block, held out of its passes.
-
-    The block's pool reaches a travel time past its window, so a salvo fired in the first
-    seconds of the next block lies in it whole: hundreds of picks that no event of this
-    block can own, but that line up by chance with one another and with this block's
-    picks all over its space-time. They are found as the next block will find them
-    (onset stage, repeat-source search, on the next window) and kept out of this block's
-    passes; they are not returned, and their picks are freed again at the end.
-    """
-    onset = _run_onsets(ctx)
-    if not onset.any():
-        return []
-    cfg = ctx.cfg
-    span = window[1] - window[0]
-    nxt = (window[1], window[1] + span)
-    geo = _geometry(ctx.net, ctx.table, ctx.ref + nxt[0], ctx.ref + nxt[1])
-    found = _pass(ctx, geo, nxt, bounds, max(cfg.min_sensors, ONSET_THRESHOLD), [], only=onset)
-    return found + _repeat_sources(ctx, found, nxt, ONSET_REPEAT_MIN)
 
 
 def _explained(ctx: _Ctx, events: list[Located]) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -799,7 +837,7 @@ def _repeat_sources(
         boxes = np.array([centres[k] for k in keep])
         # From the spot of a found round a tight cluster of implied origins is no chance
         # alignment, and a salvo's rounds are heard by varying sensors: no near-miss test.
-        taken = _take_best(ctx, boxes, sets, min_picks, near_test=False)
+        taken = _take_best(ctx, boxes, sets, min_picks, near_test=False, spot_m=REPEAT_SPOT_M)
         out += taken
         if not taken:
             break
@@ -846,12 +884,13 @@ def _master(ctx: _Ctx, m: Located) -> _Master:
 
 
 def _take_best(ctx: _Ctx, boxes: F64, sets: list[I64], min_picks: int = 0, *,
-               near_test: bool = True) -> list[Located]:  # fmt: skip
+               near_test: bool = True, spot_m: float = np.inf) -> list[Located]:  # fmt: skip
     """Locate every candidate (pick set, start box) at once and take the acceptable ones
     with at least ``min_picks`` picks best first (most sensors, then best fit), each only
     while all its picks are free."""
     ci = np.repeat(np.arange(len(sets)), [len(st) for st in sets])
-    found = _locate_all(ctx, boxes, ci, np.concatenate(sets), near_test=near_test)
+    found = _locate_all(ctx, boxes, ci, np.concatenate(sets), near_test=near_test,
+                        spot_m=spot_m)  # fmt: skip
     found.sort(key=lambda kv: kv[0])
     taken: list[Located] = []
     for _, ev, _c in found:

@@ -30,7 +30,7 @@ from datetime import datetime
 import numpy as np
 
 from truceline.formats.records import Detection, Sensor, Weather
-from truceline.fusion.associate import Located, associate
+from truceline.fusion.associate import BlockSearch, Located, search_strong, search_weak
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.ellipse import error_ellipse
 from truceline.fusion.event import Event, event_id
@@ -51,6 +51,7 @@ from truceline.timefmt import from_micros, to_micros
 
 SideOf = Callable[[np.ndarray, np.ndarray], list[str | None]]
 POOL_MARGIN_S = 2.0
+LOOKAHEAD = True  # the next block's strong stage before this block's weak one
 ORIGIN_SLACK_S = 1.0
 
 
@@ -129,6 +130,7 @@ class FusionEngine:
         self._pending: list[_Buffer] = []
         self._seen: set[str] = set()
         self._block: int | None = None
+        self._searches: dict[int, BlockSearch | None] = {}
         self._floor_us = np.iinfo(np.int64).min
         self._last_pick_us = np.full(len(self.net), np.iinfo(np.int64).min, dtype=np.int64)
         self._cands: list[_Candidate] = []
@@ -209,17 +211,23 @@ class FusionEngine:
             self._pending = []
         cfg = self.config
         b, lag = cfg.block_s, cfg.max_travel_s + POOL_MARGIN_S
-        while len(self._buf):
-            first = self._buf.t_us[0] / 1e6
-            earliest = math.ceil((first - lag) / b) - 1
-            k = earliest if self._block is None else max(self._block, earliest)
-            if not final and (k + 1) * b + lag > watermark:
+        while len(self._buf) or self._searches:
+            k = self._next_block()
+            # Block k's weak stage runs after block k + 1's strong one (search_strong).
+            ahead = 1 if LOOKAHEAD else 0
+            if not final and (k + 1 + ahead) * b + lag > watermark:
+                if k not in self._searches and (k + 1) * b + lag <= watermark:
+                    self._search_strong(k)
                 self._block = k
                 break
-            self._associate_block(k)
+            for j in range(k, k + 1 + ahead):
+                if j not in self._searches:
+                    self._search_strong(j)
+            self._search_weak(k)
+            if self._searches.get(k + 1, 0) is None:
+                del self._searches[k + 1]  # nothing there: skip ahead to the next picks
             self._block = k + 1
             floor = round(((k + 1) * b - POOL_MARGIN_S) * 1e6)
-            self._floor_us = max(self._floor_us, floor)
             cut = int(np.searchsorted(self._buf.t_us, floor))
             np.maximum.at(self._last_pick_us, self._buf.sensor[:cut], self._buf.t_us[:cut])
             for gone in self._buf.drop_before(floor):
@@ -227,9 +235,10 @@ class FusionEngine:
         if final:
             assoc_done = math.inf
         else:
-            # Blocks before the first one with picks, and every block whose inputs are all
-            # in by the watermark, are done (empty blocks have no events).
-            ready_upto = math.floor((watermark - lag) / b)
+            # Blocks before the first one with picks, and every block whose inputs (and
+            # the next block's) are all in by the watermark, are done (empty blocks have
+            # no events).
+            ready_upto = math.floor((watermark - lag) / b) - (1 if LOOKAHEAD else 0)
             pending = math.inf
             if len(self._buf):
                 pending = math.ceil((self._buf.t_us[0] / 1e6 - lag) / b) - 1
@@ -239,14 +248,32 @@ class FusionEngine:
             assoc_done = done * b - ORIGIN_SLACK_S
         return self._pair_until(assoc_done)
 
-    def _associate_block(self, k: int) -> None:
-        cfg, buf = self.config, self._buf
+    def _next_block(self) -> int:
+        """The block whose weak stage is next: the earliest searched one, else the first
+        that can hold an event of the earliest pick left."""
+        if self._searches:
+            return min(self._searches)
+        b, lag = self.config.block_s, self.config.max_travel_s + POOL_MARGIN_S
+        earliest = math.ceil((int(self._buf.t_us[0]) / 1e6 - lag) / b) - 1
+        return earliest if self._block is None else max(self._block, earliest)
+
+    def _pool_rows(self, k: int) -> tuple[int, int, int]:
+        """Buffer rows ``[lo, hi)`` of block k's pool and the end of its span (µs)."""
+        cfg = self.config
         b = cfg.block_s
-        ref = k * b
-        lo_us = round((ref - POOL_MARGIN_S) * 1e6)
+        lo_us = round((k * b - POOL_MARGIN_S) * 1e6)
         hi_us = round(((k + 1) * b + cfg.max_travel_s + POOL_MARGIN_S) * 1e6)
-        lo, hi = np.searchsorted(buf.t_us, [lo_us, hi_us])
+        lo, hi = np.searchsorted(self._buf.t_us, [lo_us, hi_us])
+        return int(lo), int(hi), hi_us
+
+    def _search_strong(self, k: int) -> None:
+        """Block k's strong stage; from now on a detection in its span would be late."""
+        cfg, buf = self.config, self._buf
+        ref = k * cfg.block_s
+        lo, hi, hi_us = self._pool_rows(k)
+        self._floor_us = max(self._floor_us, hi_us)
         if hi - lo == 0:
+            self._searches[k] = None
             return
         pool = PickSet(
             (buf.t_us[lo:hi] - round(ref * 1e6)) / 1e6,
@@ -254,21 +281,27 @@ class FusionEngine:
             buf.bearing[lo:hi],
             buf.sigma_b[lo:hi],
         )
-        used = buf.used[lo:hi]
-        alive = self._last_pick_us >= round((ref - cfg.alive_window_s) * 1e6)
+        last = self._last_pick_us.copy()  # with the picks of blocks not yet dropped
+        np.maximum.at(last, buf.sensor[:lo], buf.t_us[:lo])
+        alive = last >= round((ref - cfg.alive_window_s) * 1e6)
         alive[buf.sensor[lo:hi]] = True
-        found = associate(
-            pool,
-            used,
-            self.net,
-            self.weather,
-            cfg,
-            ref=ref,
-            window=(0.0, b),
-            bounds=self._bounds,
-            alive=alive,
-            stats=self.stats,
-        )
+        used = buf.used[lo:hi].copy()
+        self._searches[k] = search_strong(
+            pool, used, self.net, self.weather, cfg, ref=ref, window=(0.0, cfg.block_s),
+            bounds=self._bounds, alive=alive,
+        )  # fmt: skip
+        buf.used[lo:hi] = used
+
+    def _search_weak(self, k: int) -> None:
+        """Block k's weak stage; its events become pairing candidates."""
+        search = self._searches.pop(k, None)
+        if search is None:
+            return
+        cfg, buf = self.config, self._buf
+        b = cfg.block_s
+        lo, hi, _ = self._pool_rows(k)
+        used = buf.used[lo:hi].copy()
+        found = search_weak(search, used, self.stats)
         keep = []
         for f in found:
             if -ORIGIN_SLACK_S <= f.fix.origin < b + ORIGIN_SLACK_S:
@@ -277,7 +310,7 @@ class FusionEngine:
                 used[f.picks] = False
         buf.used[lo:hi] = used
         if keep:
-            self._make_candidates(keep, ref, lo)
+            self._make_candidates(keep, k * b, lo)
 
     def _make_candidates(self, found: list[Located], ref: float, offset: int) -> None:
         cfg, buf = self.config, self._buf
