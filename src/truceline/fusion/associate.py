@@ -346,7 +346,12 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
         if not enough or p[c] < cfg.min_fit_p or not np.all(np.isfinite(cov[c])):
             continue
         if near_test_of[c] and (
-            missed[c] >= 2 or (missed[c] >= 1 and n_t[c] <= cfg.small_event_sensors)
+            missed[c] >= 2
+            or (
+                missed[c] == 1
+                and n_t[c] <= cfg.small_event_sensors
+                and chance[c] >= cfg.single_miss_chance_p
+            )
         ):
             continue
         if chance[c] > cfg.max_chance_p:

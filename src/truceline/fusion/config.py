@@ -52,6 +52,11 @@ class FusionConfig:
       tries thousands of places a block, hence the small value.
     - ``sure_chance_p``: an event less likely than this to be chance is not put to the
       near-miss test: sensors do miss blasts, and that test guards against chance only.
+    - ``single_miss_chance_p``: a small event (at most ``small_event_sensors``) with a
+      single near sensor that missed it is kept when it is less likely than this to be
+      chance (two misses still need ``sure_chance_p``): the nearest sensor of a weak
+      4-sensor blast misses it now and then, and on the moderate load these blasts had
+      chance probabilities of 2e-8–6e-8.
     - ``alive_window_s``: a sensor counts as working when it picked anything in this many
       seconds before the block (or in the block itself).
     - ``repeat_min_master``: events with at least this many picks serve as masters for
@@ -92,6 +97,7 @@ class FusionConfig:
     small_event_sensors: int = 5
     max_chance_p: float = 1e-4
     sure_chance_p: float = 1e-10
+    single_miss_chance_p: float = 1e-7
     max_iterations: int = 30
     pair_block_s: float = 60.0
     unpaired_cost: float = 3.0
