@@ -303,7 +303,10 @@ def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64, *, near_test: bool = Tr
                 spot_m: float = np.inf) -> Found:  # fmt: skip
     """Fit every candidate; return the acceptable ones: (ranking key, event, candidate).
 
-    ``near_test`` applies the near-miss test (:func:`_missed_near`) to acceptance.
+    ``near_test`` applies the near-miss test (:func:`_missed_near`) and the chance test
+    (:func:`_chance_p`) to acceptance; a candidate whose fit lands more than ``spot_m``
+    from its start box faces them whatever ``near_test`` says (a repeat-source candidate
+    that left its master's spot is no repeat: see :func:`_repeat_sources`).
     """
     sel, frames, x, weather = _initial(ctx, boxes, ci, pi)
     x, _, _ = _fit(ctx, sel, frames, weather, x, robust=True, iterations=10)
@@ -683,6 +686,8 @@ def search_weak(
     ctx, geo, window, bounds = search.ctx, search.geo, search.window, search.bounds
     if len(ctx.pool.t) == 0:
         return []
+    if (used < ~ctx.free).any():  # freed since the strong stage: clusters may be back
+        ctx.barren.clear()
     ctx.free = ~used
     out = search.found
     for threshold in _thresholds(ctx.cfg.min_sensors):
@@ -808,11 +813,19 @@ def _repeat_sources(
     to within their timing errors, so a tight cluster of implied origins over several
     sensors is a candidate even when rounds follow each other every half second, where
     free-location candidates mix picks of neighbouring rounds. Candidates are then fitted
-    and accepted exactly like the others (their location is free again in the fit).
+    and accepted like the others (their location is free again in the fit).
+
+    The exemption of these candidates from the chance and near-miss tests holds only at
+    the master's spot: one whose fit moves more than ``REPEAT_SPOT_M`` away is tested like
+    a free candidate. From an impact's spot (a salvo's impacts land some 150 m apart)
+    the clusters are picks of neighbouring impacts, and on hard seed 3 they had been taken
+    as 35 events, most of them mixtures, in one impact area.
 
     Picks are only ever taken while the passes run (:func:`_explain_away`, which frees
     some, comes after them), so a master whose implied origins hold no cluster now holds
-    none later either: it is marked barren and not searched again in this block. Most
+    none later either: it is marked barren and not searched again in this block (unless
+    picks were freed between its strong and weak stages, by the previous block's weak
+    stage: then every master is searched again). Most
     events are single shots, and searching each of them again after every pass had cost
     a tenth of the fusion time on moderate seed 1.
     """

@@ -5,10 +5,13 @@ change; the offline ``truceline fuse`` feeds everything and calls :meth:`finish`
 the same events, because every decision is made on a window of *detection time*, never on
 a batch:
 
-1. association runs on origin-time blocks ``[k B, (k+1) B)`` anchored at the Unix epoch;
-   block ``k`` runs once the watermark has passed the last arrival any of its events could
-   have, ``(k+1) B + max_travel + 2 s``, and sees exactly the picks of its time span that
-   earlier blocks left free;
+1. association runs on origin-time blocks ``[k B, (k+1) B)`` anchored at the Unix epoch,
+   in two stages (:func:`~truceline.fusion.associate.search_strong`, ``search_weak``):
+   block ``k``'s strong stage runs once the watermark has passed the last arrival any of
+   its events could have, ``(k+1) B + max_travel + 2 s``, and its weak stage after block
+   ``k + 1``'s strong one (``LOOKAHEAD``: the next block's well-heard events take their
+   picks, which fill block ``k``'s pool, before block ``k``'s weak passes); each stage
+   sees exactly the picks of its time span that the stages before it left free;
 2. pairing commits launches in blocks ``[j P, (j+1) P)``, each solved together with every
    event up to two maximum times of flight later (so a pair across a block boundary is
    judged with all its competitors; a salvo that starts in block ``j`` is committed whole);
