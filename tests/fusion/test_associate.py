@@ -1,5 +1,7 @@
 """Association in a dense salvo: chance alignments of neighbouring rounds."""
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from fusion_synth import T0, Blast, enu_to_latlon, grid_network, picks
@@ -116,21 +118,28 @@ def test_salvo_rounds_missed_by_near_sensors_are_found_from_their_launcher() -> 
         assert {d.split("-")[0] for d in events[r].detections} == {r}
 
 
-def _impact_area(seed: int, config: FusionConfig) -> tuple[int, int]:
-    """(mixed, single-round) events of 30 impacts spread over some 300 m and 15 s, each
-    picked by 40 % of the sensors."""
+def _impacts(seed: int, n: int, spread_m: tuple[float, float], heard: float,
+             jitter: Callable[[np.random.Generator], float],
+             config: FusionConfig | None = None) -> tuple[int, int]:  # fmt: skip
+    """(mixed, single-round) events of ``n`` impacts 0.5 s apart (plus ``jitter``), spread
+    over ``spread_m`` (east, north sigma), each picked by a share ``heard`` of the sensors."""
     rng = np.random.default_rng(seed)
     sensors = grid_network()
     rounds = []
-    for i in range(30):
-        lat, lon = enu_to_latlon(-1_000.0 + rng.normal(0, 300.0), 2_000.0 + rng.normal(0, 150.0))
-        t = 5.0 + 0.5 * i + rng.normal(0.0, 0.3)
-        rounds.append(Blast(f"R{i:02d}", lat, lon, t, "impact", "mlrs"))
-    dets = [d for d in picks(sensors, rounds, rng, weather=WEATHER[0]) if rng.random() < 0.4]
-    engine = FusionEngine(sensors, WEATHER, config=config)
+    for i in range(n):
+        e, nn = rng.normal(0, spread_m[0]), rng.normal(0, spread_m[1])
+        lat, lon = enu_to_latlon(-1_000.0 + e, 2_000.0 + nn)
+        rounds.append(Blast(f"R{i:02d}", lat, lon, 5.0 + 0.5 * i + jitter(rng), "impact", "mlrs"))
+    dets = [d for d in picks(sensors, rounds, rng, weather=WEATHER[0]) if rng.random() < heard]
+    engine = FusionEngine(sensors, WEATHER, config=config or FusionConfig())
     engine.add(dets)
     sizes = [len({d.split("-")[0] for d in e.detections}) for e in engine.finish()]
     return sum(k > 1 for k in sizes), sum(k == 1 for k in sizes)
+
+
+def _impact_area(seed: int, config: FusionConfig) -> tuple[int, int]:
+    """30 impacts over some 300 m and 15 s, each picked by 40 % of the sensors."""
+    return _impacts(seed, 30, (300.0, 150.0), 0.4, lambda rng: rng.normal(0.0, 0.3), config)
 
 
 def test_chance_alignments_in_an_impact_area_are_rejected() -> None:
@@ -146,20 +155,9 @@ def test_chance_alignments_in_an_impact_area_are_rejected() -> None:
 
 
 def _dense_impacts(seed: int) -> tuple[int, int]:
-    """(mixed, single-round) events of 40 impacts 0.5 s apart over some 150 m × 75 m (a
-    salvo's impact area), each picked by 60 % of the sensors."""
-    rng = np.random.default_rng(seed)
-    sensors = grid_network()
-    rounds = []
-    for i in range(40):
-        lat, lon = enu_to_latlon(-1_000.0 + rng.normal(0, 150.0), 2_000.0 + rng.normal(0, 75.0))
-        t = 5.0 + 0.5 * i + rng.uniform(0.0, 0.125)
-        rounds.append(Blast(f"R{i:02d}", lat, lon, t, "impact", "mlrs"))
-    dets = [d for d in picks(sensors, rounds, rng, weather=WEATHER[0]) if rng.random() < 0.6]
-    engine = FusionEngine(sensors, WEATHER)
-    engine.add(dets)
-    sizes = [len({d.split("-")[0] for d in e.detections}) for e in engine.finish()]
-    return sum(k > 1 for k in sizes), sum(k == 1 for k in sizes)
+    """40 impacts over some 150 m × 75 m (a salvo's impact area), each picked by 60 % of
+    the sensors."""
+    return _impacts(seed, 40, (150.0, 75.0), 0.6, lambda rng: rng.uniform(0.0, 0.125))
 
 
 def test_a_repeat_candidate_that_leaves_its_masters_spot_is_tested_like_any(
@@ -191,19 +189,25 @@ def test_a_quiet_blast_heard_by_four_sensors_is_kept() -> None:
     assert set(events[0].detections) == {d.id for d in nearest}
 
 
-def _blast_unheard_nearby(config: FusionConfig) -> list[set[str]]:
-    """A blast whose two nearest sensors picked nothing (they work: they picked another
-    blast a minute earlier); the detections of each event found."""
-    rng = np.random.default_rng(4)
+def _blast_b(config: FusionConfig, seed: int, at: tuple[float, float],
+             heard: slice) -> list[set[str]]:  # fmt: skip
+    """Blast A far away, then blast B a minute later at ``at`` (east, north) picked only
+    by the sensors ``heard`` in its order of arrival (the others work: they picked A);
+    the detections of each event found."""
+    rng = np.random.default_rng(seed)
     sensors = grid_network()
-    lat, lon = enu_to_latlon(-4_500.0, -4_500.0)
     far = enu_to_latlon(4_000.0, 4_000.0)
-    dets = picks(sensors, [Blast("A", *far, 5.0), Blast("B", lat, lon, 65.0)], rng,
+    dets = picks(sensors, [Blast("A", *far, 5.0), Blast("B", *enu_to_latlon(*at), 65.0)], rng,
                  weather=WEATHER[0])  # fmt: skip
-    nearest = sorted((d for d in dets if d.id.startswith("B")), key=lambda d: d.time)[:2]
+    b = sorted((d for d in dets if d.id.startswith("B")), key=lambda d: d.time)
     engine = FusionEngine(sensors, WEATHER, config=config)
-    engine.add([d for d in dets if d not in nearest])
+    engine.add([d for d in dets if d.id.startswith("A")] + b[heard])
     return [set(e.detections) for e in engine.finish()]
+
+
+def _blast_unheard_nearby(config: FusionConfig) -> list[set[str]]:
+    """A blast whose two nearest sensors picked nothing."""
+    return _blast_b(config, 4, (-4_500.0, -4_500.0), slice(2, None))
 
 
 def test_a_blast_no_chance_explains_survives_near_sensors_that_missed_it() -> None:
@@ -217,18 +221,8 @@ def test_a_blast_no_chance_explains_survives_near_sensors_that_missed_it() -> No
 
 
 def _quiet_blast_nearest_missed(config: FusionConfig) -> list[set[str]]:
-    """A blast picked by only four sensors, its nearest (working: it picked a blast a
-    minute earlier) having missed it; the detections of each event found."""
-    rng = np.random.default_rng(3)
-    sensors = grid_network()
-    lat, lon = enu_to_latlon(-5_500.0, -5_600.0)  # 640 m from the corner sensor
-    far = enu_to_latlon(4_000.0, 4_000.0)
-    dets = picks(sensors, [Blast("A", *far, 5.0), Blast("B", lat, lon, 65.0)], rng,
-                 weather=WEATHER[0])  # fmt: skip
-    heard = sorted((d for d in dets if d.id.startswith("B")), key=lambda d: d.time)[1:5]
-    engine = FusionEngine(sensors, WEATHER, config=config)
-    engine.add([d for d in dets if d.id.startswith("A")] + heard)
-    return [set(e.detections) for e in engine.finish()]
+    """A blast 640 m from the corner sensor, which missed it, picked by the next four."""
+    return _blast_b(config, 3, (-5_500.0, -5_600.0), slice(1, 5))
 
 
 def test_a_quiet_blast_its_nearest_sensor_missed_is_kept_where_no_chance_explains_it() -> None:
@@ -315,19 +309,25 @@ def _walk_work(monkeypatch: pytest.MonkeyPatch) -> dict[float, int]:
     return held
 
 
-def _salvo_search(monkeypatch: pytest.MonkeyPatch) -> tuple[int, set[str]]:
-    """Leaf picks the partition walks hold in the block of a 30-round salvo heard by
-    most sensors (the block its rounds are found in), and the rounds found."""
-    rng = np.random.default_rng(7)
+def _salvo_work(monkeypatch: pytest.MonkeyPatch, seed: int, first_s: float,
+                singles: list[Blast]) -> tuple[int, set[str]]:  # fmt: skip
+    """Leaf picks walked in the block of ``T0`` with a 30-round salvo heard by most
+    sensors, first round at ``first_s``, and ``singles``; and the blasts found."""
+    rng = np.random.default_rng(seed)
     sensors = grid_network()
     lat, lon = enu_to_latlon(500.0, -1_500.0)
-    rounds = [Blast(f"R{i:02d}", lat, lon, 5.0 + 0.5 * i + rng.uniform(0.0, 0.1), "launch", "mlrs")
-              for i in range(30)]  # fmt: skip
+    rounds = [Blast(f"R{i:02d}", lat, lon, first_s + 0.5 * i + rng.uniform(0.0, 0.1), "launch",
+                    "mlrs") for i in range(30)]  # fmt: skip
     held = _walk_work(monkeypatch)
     engine = FusionEngine(sensors, WEATHER)
-    engine.add(picks(sensors, rounds, rng, weather=WEATHER[0]))
+    engine.add(picks(sensors, rounds + singles, rng, weather=WEATHER[0]))
     found = {e.detections[0].split("-")[0] for e in engine.finish()}
     return held[T0.timestamp()], found
+
+
+def _salvo_search(monkeypatch: pytest.MonkeyPatch) -> tuple[int, set[str]]:
+    """The salvo in the block of ``T0`` (the block its rounds are found in)."""
+    return _salvo_work(monkeypatch, 7, 5.0, [])
 
 
 def test_a_salvo_is_taken_from_its_onsets_before_the_free_search(
@@ -344,20 +344,11 @@ def test_a_salvo_is_taken_from_its_onsets_before_the_free_search(
 
 
 def _salvo_just_after(monkeypatch: pytest.MonkeyPatch) -> tuple[int, set[str]]:
-    """Leaf picks walked in the block before a 30-round salvo fired 3 s into the next
-    block (all of whose picks lie in that block's pool), and the blasts found."""
-    rng = np.random.default_rng(8)
-    sensors = grid_network()
-    lat, lon = enu_to_latlon(500.0, -1_500.0)
-    rounds = [Blast(f"R{i:02d}", lat, lon, 63.0 + 0.5 * i + rng.uniform(0.0, 0.1), "launch",
-                    "mlrs") for i in range(30)]  # fmt: skip
+    """The salvo fired 3 s into the next block (all its picks lie in this block's pool),
+    four single shots in this one."""
     singles = [Blast(f"B{k}", *enu_to_latlon(-4_000.0 + 2_500 * k, 3_000.0 - 1_700 * k),
                      12.0 + 14 * k) for k in range(4)]  # fmt: skip
-    held = _walk_work(monkeypatch)
-    engine = FusionEngine(sensors, WEATHER)
-    engine.add(picks(sensors, rounds + singles, rng, weather=WEATHER[0]))
-    found = {e.detections[0].split("-")[0] for e in engine.finish()}
-    return held[T0.timestamp()], found
+    return _salvo_work(monkeypatch, 8, 63.0, singles)
 
 
 def test_the_next_blocks_strong_events_take_their_picks_before_this_blocks_weak_passes(

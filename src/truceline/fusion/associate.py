@@ -592,34 +592,6 @@ def _candidates_numpy(lp: _LeafPicks, free: np.ndarray, sensor: I64, min_sensors
     return boxes, [flat[bounds[i] : bounds[i + 1]] for i in boxes]
 
 
-def associate(
-    pool: PickSet,
-    used: np.ndarray,
-    net: Network,
-    weather: WeatherTable,
-    cfg: FusionConfig,
-    *,
-    ref: float,
-    window: tuple[float, float],
-    bounds: tuple[float, float, float, float],
-    alive: np.ndarray | None = None,
-    stats: dict[str, int] | None = None,
-) -> list[Located]:
-    """Find the events whose origin time lies in ``window`` (seconds relative to ``ref``).
-
-    ``pool`` holds the block's picks (times relative to ``ref``, sorted; bearings in each
-    sensor's own frame, radians); ``used`` marks picks already taken and is updated in
-    place. ``bounds`` is the search area (x0, x1, y0, y1) in the network's centre frame;
-    ``alive`` marks the sensors known to be working (default: those with a pick here).
-    ``stats["unsearched"]`` (when given) counts partition boxes left unsearched for lack of
-    budget (see :func:`_pass`). Both stages at once: :func:`search_strong` then
-    :func:`search_weak` (the engine runs the next block's strong stage in between).
-    """
-    search = search_strong(pool, used, net, weather, cfg, ref=ref, window=window,
-                           bounds=bounds, alive=alive)  # fmt: skip
-    return search_weak(search, used, stats)
-
-
 @dataclass
 class BlockSearch:
     """A block between its strong stage and its weak one: its context and events so far."""
@@ -644,7 +616,13 @@ def search_strong(
     alive: np.ndarray | None = None,
 ) -> BlockSearch:
     """The block's strong stage: its salvos' onsets and the passes of at least
-    ``STRONG_MIN`` sensors (arguments as :func:`associate`; ``used`` is updated).
+    ``STRONG_MIN`` sensors, for the events whose origin time lies in ``window`` (seconds
+    relative to ``ref``). :func:`search_weak` finishes the block.
+
+    ``pool`` holds the block's picks (times relative to ``ref``, sorted; bearings in each
+    sensor's own frame, radians); ``used`` marks picks already taken and is updated in
+    place. ``bounds`` is the search area (x0, x1, y0, y1) in the network's centre frame;
+    ``alive`` marks the sensors known to be working (default: those with a pick here).
 
     The pool of a block reaches a travel time past its window, so it holds most picks of
     the next block's events too (on a 4-hour moderate input, 70 % of the picks its last
@@ -682,11 +660,13 @@ def search_weak(
 ) -> list[Located]:
     """The block's weak stage: the passes below ``STRONG_MIN`` sensors and the explaining
     away, on the picks still free in ``used`` (updated); returns every event of the block.
+    ``stats["unsearched"]`` (when given) counts partition boxes left unsearched for lack
+    of budget (see :func:`_pass`).
     """
     ctx, geo, window, bounds = search.ctx, search.geo, search.window, search.bounds
     if len(ctx.pool.t) == 0:
         return []
-    if (used < ~ctx.free).any():  # freed since the strong stage: clusters may be back
+    if (~used & ~ctx.free).any():  # freed since the strong stage: clusters may be back
         ctx.barren.clear()
     ctx.free = ~used
     out = search.found

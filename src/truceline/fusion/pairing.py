@@ -266,11 +266,12 @@ def _salvo_fit(
         # costed need one (the same scan, a fraction of the assignments).
         cheapest = cost.min(axis=2) if cost.shape[2] else np.full(cost.shape[:2], BIG)
         bound = np.minimum(cheapest + share, stay).sum(axis=1)
-        ceiling = total(int(np.argmin(bound)))
-        ceiling += 1e-9 * (1.0 + abs(ceiling))
+        first = int(np.argmin(bound))
+        known = {first: total(first)}
+        ceiling = known[first] + 1e-9 * (1.0 + abs(known[first]))
         best = (np.inf, float(times[0]))
         for i in np.flatnonzero(bound <= ceiling).tolist():
-            value = total(i)
+            value = known[i] if i in known else total(i)
             if value < best[0]:
                 best = (value, float(times[i]))
         return best[1], best[0]
