@@ -625,8 +625,8 @@ def search_strong(
     ``alive`` marks the sensors known to be working (default: those with a pick here).
 
     The pool of a block reaches a travel time past its window, so it holds most picks of
-    the next block's events too (on a 4-hour moderate input, 70 % of the picks its last
-    pass walked). None of them can be this block's, but they line up by chance with one
+    the next block's events too (on a 4-hour moderate input, 77 % of the picks its
+    threshold-4 walks held). None of them can be this block's, but they line up by chance with one
     another and with its own: the weak passes, where chance alignments abound, spent most
     of their time on them. The engine therefore runs the next block's strong stage before
     this block's weak one, so the next block's well-heard events have taken their picks
