@@ -16,9 +16,12 @@ turned into a located candidate the way a seismic locator does it, all candidate
 A candidate is acceptable when it has enough sensors (``min_sensors``, or fewer with
 bearings), its chi-square passes the goodness-of-fit test at ``min_fit_p`` (picks of
 different blasts that happen to line up rarely fit to the millisecond), and its ellipse is
-bounded. Acceptable candidates are taken best first (most sensors, then best fit), each only
-if none of its picks is taken yet; candidates that lost picks are rebuilt from their boxes'
-remaining picks and the round repeats. A detection is therefore in at most one event.
+bounded, and it passes the tests against chance alignments (:func:`_chance_p` on the
+local pick rate, :func:`_missed_near` on near sensors that missed it and, off a salvo's
+area, the stricter test of :mod:`truceline.fusion.halo`). Acceptable candidates are taken
+best first (most sensors, then best fit), each only if none of its picks is taken yet;
+candidates that lost picks are rebuilt from their boxes' remaining picks and the round
+repeats. A detection is therefore in at most one event.
 """
 
 from __future__ import annotations
@@ -31,11 +34,12 @@ from scipy.special import chdtrc, pdtrc
 from truceline.fusion import _kernels, batch
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.ellipse import error_ellipse
+from truceline.fusion.halo import AREA_PICKS, LINK_M, LINK_S, Areas, in_halo, salvo_areas
 from truceline.fusion.locate import Fix, travel_model
 from truceline.fusion.network import Network, WeatherAt, WeatherTable
 from truceline.fusion.partition import Geometry, Leaves, Limits, PickSet, walk
 from truceline.fusion.propagation import sound_speed
-from truceline.geo import F64, ecef_to_geodetic, enu_to_ecef
+from truceline.geo import F64, ecef_to_geodetic, enu_to_ecef, geodetic_to_ecef
 
 I64 = np.ndarray
 MAX_ROUNDS = 6
@@ -54,6 +58,7 @@ ONSET_THRESHOLD = 4
 ONSET_REPEAT_MIN = 8
 STRONG_MIN = 8
 REPEAT_SPOT_M = 20.0
+SPREAD_MIN = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +88,7 @@ class _Ctx:
     unsearched: int = 0
     masters: dict[int, tuple[Located, _Master]] = field(default_factory=dict)
     barren: set[int] = field(default_factory=set)  # ids of masters with no repeat left
+    areas: Areas = field(default_factory=Areas.none)  # salvo areas (weak stage: ghosts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,7 +305,7 @@ def _fit(ctx: _Ctx, sel: _Sel, frames: batch.Frames, weather: list[WeatherAt], x
 Found = list[tuple[tuple[float, ...], Located, int]]
 
 
-def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64, *, near_test: bool = True,
+def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64, *, near_test: bool | np.ndarray = True,
                 spot_m: float = np.inf) -> Found:  # fmt: skip
     """Fit every candidate; return the acceptable ones: (ranking key, event, candidate).
 
@@ -341,6 +347,9 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
     if near_test.any():
         chance = np.where(near_test, _chance_p(ctx, b, x, cov, frames, hear), 0.0)
     near_test_of = near_test & (chance >= cfg.sure_chance_p)
+    ghost = near_test & (chance >= cfg.halo_chance_p) & (n_t <= cfg.small_event_sensors)
+    if ghost.any():
+        ghost &= in_halo(ctx.areas, hear.src, ctx.pool.sensor[slot], b.t, b.mask)
     out: list[tuple[tuple[float, ...], Located, int]] = []
     for c in range(len(x)):
         enough = n_t[c] >= cfg.min_sensors or (
@@ -357,7 +366,7 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
             )
         ):
             continue
-        if chance[c] > cfg.max_chance_p:
+        if chance[c] > cfg.max_chance_p or ghost[c]:
             continue
         if np.hypot(x[c, 0], x[c, 1]) > MAX_SHIFT_M:
             continue
@@ -672,6 +681,7 @@ def search_weak(
     out = search.found
     for threshold in _thresholds(ctx.cfg.min_sensors):
         if threshold < STRONG_MIN:
+            ctx.areas = _salvo_areas(ctx, out)
             out += _pass(ctx, geo, window, bounds, threshold, out)
             out += _repeat_sources(ctx, out, window)
     for _ in range(EXPLAIN_ROUNDS):
@@ -683,6 +693,18 @@ def search_weak(
     if stats is not None:
         stats["unsearched"] = stats.get("unsearched", 0) + ctx.unsearched
     return out
+
+
+def _salvo_areas(ctx: _Ctx, events: list[Located]) -> Areas:
+    """The salvo areas among ``events`` (see :mod:`truceline.fusion.halo`)."""
+    events = [e for e in events if len(e.picks) >= AREA_PICKS]
+    if not events:
+        return Areas.none()
+    fixes = [e.fix for e in events]
+    ecef = np.array([geodetic_to_ecef(f.lat, f.lon, f.height) for f in fixes])
+    origin = np.array([f.origin for f in fixes])
+    arrival = np.array([_master(ctx, e).tt for e in events]) + origin[:, None]
+    return salvo_areas(ecef, origin, np.array([len(e.picks) for e in events]), arrival)
 
 
 def _explained(ctx: _Ctx, events: list[Located]) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -749,6 +771,35 @@ def _explain_away(ctx: _Ctx, events: list[Located]) -> list[Located]:
     return _refit(ctx, events, alive, sorted(gainers))
 
 
+def _refit_rest(ctx: _Ctx, events: list[Located], lost: list[int]) -> dict[int, Located]:
+    """Events ``lost`` to a refit (another refitted event's gate took some of their
+    picks), fitted again on their picks still free, best first.
+
+    Explaining away runs after every pass, so an event dropped here is never found again:
+    on hard seed 3 a salvo round heard by 14 sensors lost one pick to a neighbouring round's
+    refit and, with it, all 13 others.
+    """
+    out: dict[int, Located] = {}
+    for _ in range(2):
+        rest = [(i, events[i].picks[ctx.free[events[i].picks]]) for i in lost]
+        rest = [(i, p) for i, p in rest
+                if len(np.unique(ctx.pool.sensor[p])) >= ctx.cfg.min_sensors]  # fmt: skip
+        if not rest:
+            break
+        boxes = np.array([_centre_box(ctx.net, events[i].fix, events[i].fix.origin)
+                          for i, _ in rest])  # fmt: skip
+        ci = np.repeat(np.arange(len(rest)), [len(p) for _, p in rest])
+        found = sorted(_locate_all(ctx, boxes, ci, np.concatenate([p for _, p in rest])),
+                       key=lambda kv: kv[0])  # fmt: skip
+        lost = [i for i, _ in rest]
+        for _, ev, c in found:
+            if ctx.free[ev.picks].all():
+                ctx.free[ev.picks] = False
+                out[rest[c][0]] = ev
+                lost.remove(rest[c][0])
+    return out
+
+
 def _refit(ctx: _Ctx, events: list[Located], alive: np.ndarray, idx: list[int]) -> list[Located]:
     """Refit events ``idx`` with every free pick available to their gate (best first)."""
     for i in idx:
@@ -760,6 +811,7 @@ def _refit(ctx: _Ctx, events: list[Located], alive: np.ndarray, idx: list[int]) 
     by_cand = {c: (key, ev) for key, ev, c in found}
     order = sorted(range(len(idx)), key=lambda c: by_cand[c][0] if c in by_cand else (0.0,))
     new = {}
+    lost = []
     for c in order:
         i = idx[c]
         ev = by_cand[c][1] if c in by_cand else None
@@ -769,6 +821,9 @@ def _refit(ctx: _Ctx, events: list[Located], alive: np.ndarray, idx: list[int]) 
         elif ctx.free[events[i].picks].all():
             ctx.free[events[i].picks] = False
             new[i] = events[i]
+        else:
+            lost.append(i)
+    new |= _refit_rest(ctx, events, lost)
     # A dissolved event none of whose picks the refitted events took was not explained
     # after all (the predictions that matched its picks were chance): it comes back.
     back = set()
@@ -799,7 +854,8 @@ def _repeat_sources(
     the master's spot: one whose fit moves more than ``REPEAT_SPOT_M`` away is tested like
     a free candidate. From an impact's spot (a salvo's impacts land some 150 m apart)
     the clusters are picks of neighbouring impacts, and on hard seed 3 they had been taken
-    as 35 events, most of them mixtures, in one impact area.
+    as 35 events, most of them mixtures, in one impact area. Nor does it hold for a master
+    among a spread of events (:func:`_spread`: an impact area, not a launch spot).
 
     Picks are only ever taken while the passes run (:func:`_explain_away`, which frees
     some, comes after them), so a master whose implied origins hold no cluster now holds
@@ -817,7 +873,10 @@ def _repeat_sources(
             break
         sets: list[I64] = []
         centres: list[F64] = []
-        for m in masters + out:
+        tested: list[bool] = []
+        every_event = masters + out
+        spread = _spread(ctx, every_event)
+        for m, sp in zip(every_event, spread, strict=True):
             if len(m.picks) < cfg.repeat_min_master or id(m) in ctx.barren:
                 continue
             found = _repeat_groups(ctx, _master(ctx, m), every, window)
@@ -825,6 +884,7 @@ def _repeat_sources(
                 ctx.barren.add(id(m))
             sets += [st for st, _ in found]
             centres += [box for _, box in found]
+            tested += [bool(sp)] * len(found)
         if not sets:
             break
         uniq: dict[bytes, int] = {}
@@ -834,12 +894,39 @@ def _repeat_sources(
         sets = [sets[k] for k in keep]
         boxes = np.array([centres[k] for k in keep])
         # From the spot of a found round a tight cluster of implied origins is no chance
-        # alignment, and a salvo's rounds are heard by varying sensors: no near-miss test.
-        taken = _take_best(ctx, boxes, sets, min_picks, near_test=False, spot_m=REPEAT_SPOT_M)
+        # alignment, and a salvo's rounds are heard by varying sensors: no near-miss test
+        # (unless the spot is one of a spread of impacts: see _spread).
+        near = np.array([tested[k] for k in keep])
+        taken = _take_best(ctx, boxes, sets, min_picks, near_test=near, spot_m=REPEAT_SPOT_M)
         out += taken
         if not taken:
             break
     return out
+
+
+def _spread(ctx: _Ctx, events: list[Located]) -> np.ndarray:
+    """Which events lie in a spread of sources rather than at a repeating one: at least
+    ``SPREAD_MIN`` other events within ``LINK_M`` and ``LINK_S`` of them, none within
+    ``REPEAT_SPOT_M``.
+
+    A launcher fires every round from one spot, so the rounds found at a launch spot sit
+    within metres of one another; a salvo's impacts land 150 m apart. From an impact's
+    spot a cluster of implied origins is picks of neighbouring rounds, and on moderate
+    seed 5 the untested candidates found there (chance probabilities up to 0.1) took 6
+    picks of a round heard by 11 sensors, which then never reached the 8-sensor pass.
+    Repeat candidates from such a spot are tested like free ones.
+    """
+    n = len(events)
+    if n < SPREAD_MIN + 1:
+        return np.zeros(n, dtype=bool)
+    en = np.array([_east_north(ctx.net, e.fix) for e in events])
+    t = np.array([e.fix.origin for e in events])
+    d = np.hypot(en[:, None, 0] - en[None, :, 0], en[:, None, 1] - en[None, :, 1])
+    near_t = np.abs(t[:, None] - t[None, :]) <= LINK_S
+    np.fill_diagonal(near_t, False)
+    spot = (near_t & (d <= REPEAT_SPOT_M)).any(axis=1)
+    spread: np.ndarray = ~spot & ((near_t & (d <= LINK_M)).sum(axis=1) >= SPREAD_MIN)
+    return spread
 
 
 def _repeat_groups(ctx: _Ctx, view: _Master, free: I64, window: tuple[float, float]
@@ -882,7 +969,8 @@ def _master(ctx: _Ctx, m: Located) -> _Master:
 
 
 def _take_best(ctx: _Ctx, boxes: F64, sets: list[I64], min_picks: int = 0, *,
-               near_test: bool = True, spot_m: float = np.inf) -> list[Located]:  # fmt: skip
+               near_test: bool | np.ndarray = True,
+               spot_m: float = np.inf) -> list[Located]:  # fmt: skip
     """Locate every candidate (pick set, start box) at once and take the acceptable ones
     with at least ``min_picks`` picks best first (most sensors, then best fit), each only
     while all its picks are free."""

@@ -57,6 +57,11 @@ class FusionConfig:
       chance (two misses still need ``sure_chance_p``): the nearest sensor of a weak
       4-sensor blast misses it now and then, and on the moderate load these blasts had
       chance probabilities of 2e-8–6e-8.
+    - ``halo_chance_p``: a small event (at most ``small_event_sensors``) off a salvo's
+      area whose picks all fall in the salvo's arrival windows is kept only when it is
+      less likely than this to be chance (:mod:`truceline.fusion.halo`): picks of
+      different rounds line up into "ghosts" there, at chance probabilities of 2e-6 to
+      8e-5, and steal the rounds' own picks.
     - ``alive_window_s``: a sensor counts as working when it picked anything in this many
       seconds before the block (or in the block itself).
     - ``repeat_min_master``: events with at least this many picks serve as masters for
@@ -98,6 +103,7 @@ class FusionConfig:
     max_chance_p: float = 1e-4
     sure_chance_p: float = 1e-10
     single_miss_chance_p: float = 1e-7
+    halo_chance_p: float = 1e-6
     max_iterations: int = 30
     pair_block_s: float = 60.0
     unpaired_cost: float = 3.0

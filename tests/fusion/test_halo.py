@@ -1,0 +1,56 @@
+"""Salvo areas and the ghost halo around them."""
+
+import numpy as np
+
+from truceline.fusion.halo import HALO_IN_M, WINDOW_PAD_S, in_halo, salvo_areas
+
+
+def _line(n: int, step_m: float, step_s: float, x0: float = 0.0) -> tuple[np.ndarray, ...]:
+    """``n`` events ``step_m`` apart along x (ECEF-like metres), ``step_s`` apart in time,
+    with arrivals at two sensors 10 s and 20 s after their origins."""
+    ecef = np.zeros((n, 3))
+    ecef[:, 0] = x0 + step_m * np.arange(n)
+    origin = step_s * np.arange(n)
+    arrival = origin[:, None] + np.array([10.0, 20.0])[None, :]
+    return ecef, origin, arrival
+
+
+def test_a_salvo_area_is_a_chain_of_enough_well_heard_events() -> None:
+    ecef, origin, arrival = _line(5, 200.0, 2.0)
+    areas = salvo_areas(ecef, origin, np.full(5, 8), arrival)
+    assert len(areas.area) == 5 and len(areas.lo) == 1
+    assert np.allclose(areas.lo[0], [10.0 - WINDOW_PAD_S, 20.0 - WINDOW_PAD_S])
+    assert np.allclose(areas.hi[0], [18.0 + WINDOW_PAD_S, 28.0 + WINDOW_PAD_S])
+    # Too few, too weakly heard, or too far apart: no area.
+    assert len(salvo_areas(ecef[:3], origin[:3], np.full(3, 8), arrival[:3]).area) == 0
+    assert len(salvo_areas(ecef, origin, np.array([8, 8, 8, 5, 5]), arrival).area) == 0
+    far, _, _ = _line(5, 900.0, 2.0)
+    assert len(salvo_areas(far, origin, np.full(5, 8), arrival).area) == 0
+
+
+def test_two_salvos_make_two_areas_each_with_its_own_windows() -> None:
+    a = _line(4, 100.0, 1.0)
+    b = _line(4, 100.0, 1.0, x0=50_000.0)
+    ecef = np.concatenate([a[0], b[0]])
+    origin = np.concatenate([a[1], b[1] + 100.0])
+    arrival = np.concatenate([a[2], b[2] + 100.0])
+    areas = salvo_areas(ecef, origin, np.full(8, 7), arrival)
+    assert len(areas.lo) == 2
+    assert sorted(np.bincount(areas.area).tolist()) == [4, 4]
+    assert sorted(areas.lo[:, 0].tolist()) == [10.0 - WINDOW_PAD_S, 110.0 - WINDOW_PAD_S]
+
+
+def test_the_halo_holds_candidates_off_the_area_made_only_of_its_picks() -> None:
+    ecef, origin, arrival = _line(5, 100.0, 2.0)
+    areas = salvo_areas(ecef, origin, np.full(5, 8), arrival)
+    cand = np.array([[1_500.0, 0.0, 0.0], [200.0, 50.0, 0.0], [1_500.0, 0.0, 0.0]])
+    sensor = np.array([[0, 1], [0, 1], [0, 1]])
+    t = np.array([[12.0, 25.0], [12.0, 25.0], [12.0, 60.0]])  # the last: one pick outside
+    mask = np.ones((3, 2), dtype=bool)
+    assert in_halo(areas, cand, sensor, t, mask).tolist() == [True, False, False]
+    # A masked-out (padding) pick does not count; with no area nothing is in a halo.
+    mask[2, 1] = False
+    assert in_halo(areas, cand, sensor, t, mask).tolist() == [True, False, True]
+    none = salvo_areas(ecef[:2], origin[:2], np.full(2, 8), arrival[:2])
+    assert not in_halo(none, cand, sensor, t, mask).any()
+    assert HALO_IN_M < 1_500.0
