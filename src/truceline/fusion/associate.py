@@ -39,7 +39,7 @@ from truceline.fusion.locate import Fix, travel_model
 from truceline.fusion.network import Network, WeatherAt, WeatherTable
 from truceline.fusion.partition import Geometry, Leaves, Limits, PickSet, walk
 from truceline.fusion.propagation import sound_speed
-from truceline.geo import F64, ecef_to_geodetic, enu_to_ecef, geodetic_to_ecef
+from truceline.geo import F64, ecef_to_enu, ecef_to_geodetic, enu_to_ecef, geodetic_to_ecef
 
 I64 = np.ndarray
 MAX_ROUNDS = 6
@@ -701,7 +701,8 @@ def _salvo_areas(ctx: _Ctx, events: list[Located]) -> Areas:
     if not events:
         return Areas.none()
     fixes = [e.fix for e in events]
-    ecef = np.array([geodetic_to_ecef(f.lat, f.lon, f.height) for f in fixes])
+    ecef = geodetic_to_ecef([f.lat for f in fixes], [f.lon for f in fixes],
+                            [f.height for f in fixes])  # fmt: skip
     origin = np.array([f.origin for f in fixes])
     arrival = np.array([_master(ctx, e).tt for e in events]) + origin[:, None]
     return salvo_areas(ecef, origin, np.array([len(e.picks) for e in events]), arrival)
@@ -919,7 +920,11 @@ def _spread(ctx: _Ctx, events: list[Located]) -> np.ndarray:
     n = len(events)
     if n < SPREAD_MIN + 1:
         return np.zeros(n, dtype=bool)
-    en = np.array([_east_north(ctx.net, e.fix) for e in events])
+    net = ctx.net
+    fixes = [e.fix for e in events]
+    ecef = geodetic_to_ecef([f.lat for f in fixes], [f.lon for f in fixes],
+                            [f.height for f in fixes])  # fmt: skip
+    en = ecef_to_enu(ecef, net.lat0, net.lon0, net.h0)[:, :2]
     t = np.array([e.fix.origin for e in events])
     d = np.hypot(en[:, None, 0] - en[None, :, 0], en[:, None, 1] - en[None, :, 1])
     near_t = np.abs(t[:, None] - t[None, :]) <= LINK_S
@@ -993,8 +998,6 @@ def _centre_box(net: Network, fix: Fix, origin: float) -> F64:
 
 def _east_north(net: Network, fix: Fix) -> tuple[float, float]:
     """A fix's place (east, north) in the network's centre frame."""
-    from truceline.geo import ecef_to_enu, geodetic_to_ecef
-
     e, n, _ = ecef_to_enu(geodetic_to_ecef(fix.lat, fix.lon, fix.height), net.lat0, net.lon0,
                           net.h0)  # fmt: skip
     return float(e), float(n)
