@@ -10,6 +10,7 @@ from truceline.formats.records import Weather
 from truceline.fusion import associate
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.engine import FusionEngine
+from truceline.fusion.event import Event
 from truceline.geo import geodetic_to_ecef
 
 WEATHER = [Weather(time=T0, temperature_c=3.0, wind_u_ms=5.0, wind_v_ms=-2.0)]
@@ -119,22 +120,34 @@ def test_salvo_rounds_missed_by_near_sensors_are_found_from_their_launcher() -> 
         assert {d.split("-")[0] for d in events[r].detections} == {r}
 
 
-def _impacts(seed: int, n: int, spread_m: tuple[float, float], heard: float,
-             jitter: Callable[[np.random.Generator], float],
-             config: FusionConfig | None = None) -> tuple[int, int]:  # fmt: skip
-    """(mixed, single-round) events of ``n`` impacts 0.5 s apart (plus ``jitter``), spread
-    over ``spread_m`` (east, north sigma), each picked by a share ``heard`` of the sensors."""
+def _impact_events(seed: int, n: int, spread_m: tuple[float, float], heard: float,
+                   jitter: Callable[[np.random.Generator], float],
+                   config: FusionConfig | None = None,
+                   at: tuple[float, float] = (-1_000.0, 2_000.0)) -> list[Event]:  # fmt: skip
+    """The events of ``n`` impacts 0.5 s apart (plus ``jitter``), spread over ``spread_m``
+    (east, north sigma) around ``at``, each picked by a share ``heard`` of the sensors."""
     rng = np.random.default_rng(seed)
     sensors = grid_network()
     rounds = []
     for i in range(n):
         e, nn = rng.normal(0, spread_m[0]), rng.normal(0, spread_m[1])
-        lat, lon = enu_to_latlon(-1_000.0 + e, 2_000.0 + nn)
+        lat, lon = enu_to_latlon(at[0] + e, at[1] + nn)
         rounds.append(Blast(f"R{i:02d}", lat, lon, 5.0 + 0.5 * i + jitter(rng), "impact", "mlrs"))
     dets = [d for d in picks(sensors, rounds, rng, weather=WEATHER[0]) if rng.random() < heard]
     engine = FusionEngine(sensors, WEATHER, config=config or FusionConfig())
     engine.add(dets)
-    sizes = [len({d.split("-")[0] for d in e.detections}) for e in engine.finish()]
+    return engine.finish()
+
+
+def _rounds_in(event: Event) -> int:
+    return len({d.split("-")[0] for d in event.detections})
+
+
+def _impacts(seed: int, n: int, spread_m: tuple[float, float], heard: float,
+             jitter: Callable[[np.random.Generator], float],
+             config: FusionConfig | None = None) -> tuple[int, int]:  # fmt: skip
+    """(mixed, single-round) events of :func:`_impact_events`."""
+    sizes = [_rounds_in(e) for e in _impact_events(seed, n, spread_m, heard, jitter, config)]
     return sum(k > 1 for k in sizes), sum(k == 1 for k in sizes)
 
 
@@ -217,24 +230,15 @@ def _off_network_impacts(seed: int, config: FusionConfig) -> tuple[int, int]:
     some 150 m × 75 m, 6 km beyond the network's edge, each picked by 45 % of its sensors:
     a network on one side of the area tells range from time poorly, and picks of several
     rounds line up into ghosts off the area."""
-    rng = np.random.default_rng(seed)
-    sensors = grid_network()
     at = (-12_000.0, 1_000.0)
-    rounds = []
-    for i in range(40):
-        lat, lon = enu_to_latlon(at[0] + rng.normal(0, 150.0), at[1] + rng.normal(0, 75.0))
-        rounds.append(Blast(f"R{i:02d}", lat, lon, 5.0 + 0.5 * i + rng.uniform(0, 0.125),
-                            "impact", "mlrs"))  # fmt: skip
-    dets = [d for d in picks(sensors, rounds, rng, weather=WEATHER[0]) if rng.random() < 0.45]
-    engine = FusionEngine(sensors, WEATHER, config=config)
-    engine.add(dets)
+    events = _impact_events(seed, 40, (150.0, 75.0), 0.45, lambda rng: rng.uniform(0.0, 0.125),
+                            config, at)  # fmt: skip
     centre = np.array(geodetic_to_ecef(*enu_to_latlon(*at), 200.0))
     ghosts = single = 0
-    for e in engine.finish():
+    for e in events:
         off = np.linalg.norm(np.array(geodetic_to_ecef(e.lat, e.lon, 200.0)) - centre) > 600.0
-        mixed = len({d.split("-")[0] for d in e.detections}) > 1
-        ghosts += mixed and off
-        single += not mixed
+        ghosts += _rounds_in(e) > 1 and off
+        single += _rounds_in(e) == 1
     return ghosts, single
 
 
@@ -249,13 +253,9 @@ def test_ghosts_around_a_salvo_area_are_rejected() -> None:
     assert strict[1] >= loose[1] - 2
 
 
-def test_an_event_that_lost_a_pick_to_a_refit_is_fitted_on_the_rest(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Explaining away refits the events that gained picks, best first; one whose pick a
-    better refit took was dropped whole, and, explaining away coming after every pass,
-    never found again (a salvo round heard by 14 sensors on hard seed 3). It is fitted
-    again on its picks still free."""
+def _found_event(monkeypatch: pytest.MonkeyPatch) -> tuple[associate._Ctx, associate.Located]:
+    """One blast heard by every sensor: its block's context (as the weak stage left it)
+    and its event."""
     from truceline.fusion import engine as engine_mod
 
     rng = np.random.default_rng(1)
@@ -273,8 +273,19 @@ def test_an_event_that_lost_a_pick_to_a_refit_is_fitted_on_the_rest(
     engine = FusionEngine(sensors, WEATHER)
     engine.add(dets)
     assert len(engine.finish()) == 1
-    ctx = next(s.ctx for s in seen if s.found)
-    ev = next(s.found[0] for s in seen if s.found)
+    found = next(s for s in seen if s.found)
+    monkeypatch.undo()
+    return found.ctx, found.found[0]
+
+
+def test_an_event_that_lost_a_pick_to_a_refit_is_fitted_on_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Explaining away refits the events that gained picks, best first; one whose pick a
+    better refit took was dropped whole, and, explaining away coming after every pass,
+    never found again (a salvo round heard by 14 sensors on hard seed 3). It is fitted
+    again on its picks still free."""
+    ctx, ev = _found_event(monkeypatch)
     ctx.free[ev.picks] = True
     ctx.free[ev.picks[0]] = False  # taken by another event's refit
     got = associate._refit_rest(ctx, [ev], [0])
@@ -282,6 +293,32 @@ def test_an_event_that_lost_a_pick_to_a_refit_is_fitted_on_the_rest(
     assert sorted(got[0].picks.tolist()) == sorted(ev.picks[1:].tolist())
     assert not ctx.free[ev.picks].any()
     assert abs(got[0].fix.lat - ev.fix.lat) < 1e-4 and abs(got[0].fix.lon - ev.fix.lon) < 1e-4
+
+
+def test_explaining_away_keeps_an_event_whose_pick_a_better_refit_took(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same through :func:`associate._refit`: the first refit (a stand-in that ranks
+    first and takes one of the event's picks) leaves the event without its full set; the
+    event comes back on the rest instead of being dropped."""
+    ctx, ev = _found_event(monkeypatch)
+    thief = associate.Located(ev.picks[:1], ev.uses_bearing[:1], ev.fix, ev.weather)
+    locate_all = associate._locate_all
+    calls = [0]
+
+    def first_refit_is_the_thief(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        if calls[0] == 1:  # the refit of both events: only the thief's is acceptable
+            return [((-float(len(ev.picks) + 1),), thief, 1)]
+        return locate_all(*args, **kwargs)
+
+    monkeypatch.setattr(associate, "_locate_all", first_refit_is_the_thief)
+    ctx.free[ev.picks] = False
+    out = associate._refit(ctx, [ev, thief], np.ones(2, dtype=bool), [0, 1])
+    assert calls[0] == 2
+    kept = [e for e in out if e is not thief]
+    assert len(kept) == 1
+    assert sorted(kept[0].picks.tolist()) == sorted(ev.picks[1:].tolist())
 
 
 def test_a_quiet_blast_heard_by_four_sensors_is_kept() -> None:

@@ -349,7 +349,8 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
     near_test_of = near_test & (chance >= cfg.sure_chance_p)
     ghost = near_test & (chance >= cfg.halo_chance_p) & (n_t <= cfg.small_event_sensors)
     if ghost.any():
-        ghost &= in_halo(ctx.areas, hear.src, ctx.pool.sensor[slot], b.t, b.mask)
+        g = np.flatnonzero(ghost)
+        ghost[g] = in_halo(ctx.areas, hear.src[g], ctx.pool.sensor[slot[g]], b.t[g], b.mask[g])
     out: list[tuple[tuple[float, ...], Located, int]] = []
     for c in range(len(x)):
         enough = n_t[c] >= cfg.min_sensors or (
@@ -696,16 +697,22 @@ def search_weak(
 
 
 def _salvo_areas(ctx: _Ctx, events: list[Located]) -> Areas:
-    """The salvo areas among ``events`` (see :mod:`truceline.fusion.halo`)."""
+    """The salvo areas among ``events`` (see :mod:`truceline.fusion.halo`); only the
+    events that can be members get their predicted arrivals (one prediction each)."""
     events = [e for e in events if len(e.picks) >= AREA_PICKS]
     if not events:
         return Areas.none()
-    fixes = [e.fix for e in events]
-    ecef = geodetic_to_ecef([f.lat for f in fixes], [f.lon for f in fixes],
-                            [f.height for f in fixes])  # fmt: skip
-    origin = np.array([f.origin for f in fixes])
+    origin = np.array([e.fix.origin for e in events])
     arrival = np.array([_master(ctx, e).tt for e in events]) + origin[:, None]
-    return salvo_areas(ecef, origin, np.array([len(e.picks) for e in events]), arrival)
+    return salvo_areas(_ecef(events), origin, np.array([len(e.picks) for e in events]),
+                       arrival)  # fmt: skip
+
+
+def _ecef(events: list[Located]) -> F64:
+    """The events' fixes in ECEF, ``(N, 3)``."""
+    fixes = [e.fix for e in events]
+    return geodetic_to_ecef([f.lat for f in fixes], [f.lon for f in fixes],
+                            [f.height for f in fixes])  # fmt: skip
 
 
 def _explained(ctx: _Ctx, events: list[Located]) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -781,7 +788,7 @@ def _refit_rest(ctx: _Ctx, events: list[Located], lost: list[int]) -> dict[int, 
     refit and, with it, all 13 others.
     """
     out: dict[int, Located] = {}
-    for _ in range(2):
+    for _ in range(2):  # a second time for those that lost picks to each other's refits
         rest = [(i, events[i].picks[ctx.free[events[i].picks]]) for i in lost]
         rest = [(i, p) for i, p in rest
                 if len(np.unique(ctx.pool.sensor[p])) >= ctx.cfg.min_sensors]  # fmt: skip
@@ -921,10 +928,7 @@ def _spread(ctx: _Ctx, events: list[Located]) -> np.ndarray:
     if n < SPREAD_MIN + 1:
         return np.zeros(n, dtype=bool)
     net = ctx.net
-    fixes = [e.fix for e in events]
-    ecef = geodetic_to_ecef([f.lat for f in fixes], [f.lon for f in fixes],
-                            [f.height for f in fixes])  # fmt: skip
-    en = ecef_to_enu(ecef, net.lat0, net.lon0, net.h0)[:, :2]
+    en = ecef_to_enu(_ecef(events), net.lat0, net.lon0, net.h0)[:, :2]
     t = np.array([e.fix.origin for e in events])
     d = np.hypot(en[:, None, 0] - en[None, :, 0], en[:, None, 1] - en[None, :, 1])
     near_t = np.abs(t[:, None] - t[None, :]) <= LINK_S

@@ -5,9 +5,9 @@ sensor that hears it has a pick every half second. Picks of *different* rounds t
 up, four or five at a time, into "ghosts": well-fitting events away from the impact area,
 their origin time shifted by the travel time of the offset (a network on one side of a
 source tells range from time poorly), most of them 0.5–2.5 km away, some 3–11 km. On
-moderate seed 2 a salvo heard by 5–8 sensors per round left 11 ghosts, each holding one
-pick of the round the evaluator matched it to, and the rounds they robbed of picks were
-lost or paired with the wrong launch. Their chance probabilities (2e-6 to 8e-5, from
+moderate seed 2, 19 events held no majority of any one blast's picks, 17 of them made of
+picks of its one salvo (heard by 5–8 sensors a round), and the rounds they robbed of
+picks were lost or paired with the wrong launch. Their chance probabilities (2e-6 to 8e-5, from
 :func:`~truceline.fusion.associate._chance_p`) pass the usual ``max_chance_p``, because
 that test is local: it knows the pick rate around a candidate, not that a dense source
 nearby makes some such alignment certain.
@@ -15,13 +15,14 @@ nearby makes some such alignment certain.
 A *salvo area* is a cluster of at least ``AREA_MIN`` well-heard events (``AREA_PICKS``
 picks or more, which chance does not line up) chained within ``LINK_M`` and ``LINK_S``.
 Its *arrival window* at a sensor spans its members' predicted arrivals there, widened by
-``WINDOW_PAD_S`` (rounds before the first and after the last member found). A candidate of
-at most ``AREA_PICKS`` picks that lies farther than ``HALO_IN_M`` from every member of an
-area while *all* its picks fall in that area's windows is made only of picks the salvo
-could have made: it is taken as a ghost unless it is less likely than ``halo_chance_p``
-to be chance. Rounds of the salvo itself lie within ``HALO_IN_M`` of a member (they land
-150 m apart along the line of fire, 75 m across) and keep the usual test; so does fire
-elsewhere, whose picks fall outside the salvo's windows at some sensor.
+``WINDOW_PAD_S`` (rounds before the first and after the last member found). A small
+candidate (at most ``small_event_sensors``) that lies farther than ``HALO_IN_M`` from every
+member of an area while *all* its picks fall in that area's windows is made only of picks
+the salvo could have made: it is taken as a ghost unless it is less likely than
+``halo_chance_p`` to be chance (:func:`~truceline.fusion.associate._accept`). Rounds of
+the salvo itself lie within ``HALO_IN_M`` of a member (they land 150 m apart along the
+line of fire, 75 m across) and keep the usual test; so does fire elsewhere, whose picks
+fall outside the salvo's windows at some sensor.
 """
 
 from __future__ import annotations
