@@ -8,6 +8,7 @@ from truceline.fusion import _kernels
 from truceline.fusion.network import Network
 from truceline.fusion.partition import (
     Geometry,
+    Halo,
     Limits,
     PickSet,
     _consistent,
@@ -140,3 +141,50 @@ def test_a_walk_out_of_budget_is_resumed_not_cut(monkeypatch: pytest.MonkeyPatch
     assert len(rest) > 0
     assert _blasts_found(first, label) < set(range(n_blasts))
     assert _leaf_set(partition(root, ps, geo, tight, alive)) == _leaf_set(full)
+
+
+def _halo_walks(seed: int) -> tuple[PickSet, list[frozenset[int]], list[frozenset[int]],
+                                     list[frozenset[int]], list[frozenset[int]]]:  # fmt: skip
+    """Leaf pick sets of one scene walked at 4 sensors: without a halo; with a salvo
+    area whose windows hold every pick and whose one member lies 30 km away (halo test
+    at 5 sensors); the same with a blast's picks outside the windows; and the breadth-
+    first reference of the second."""
+    from dataclasses import replace
+
+    ps, geo, lim, label = _setup_labelled(seed, 3, 30)
+    lim = replace(lim, min_sensors=4)
+    root = np.array([-12_000.0, 12_000.0, -12_000.0, 12_000.0, 0.0, 30.0])
+    alive = np.ones(len(geo.east), dtype=bool)
+    halo = Halo(np.array([30_000.0]), np.array([0.0]), np.array([0]), 400.0)
+    inside = replace(ps, in_areas=np.ones(len(ps.t), dtype=np.int64))
+    outside = replace(ps, in_areas=np.where(label == 0, 0, 1).astype(np.int64))
+    small = replace(lim, halo_sensors=5)
+
+    def sets(leaves) -> list[frozenset[int]]:  # type: ignore[no-untyped-def]
+        return sorted((frozenset(p) for _, p in _leaf_set(leaves)), key=sorted)
+
+    return (ps, sets(partition(root, ps, geo, lim, alive)),
+            sets(partition(root, inside, geo, small, alive, halo)),
+            sets(partition(root, outside, geo, small, alive, halo)),
+            sets(partition_bfs(root, inside, geo, small, alive, halo)))  # fmt: skip
+
+
+@needs_numba
+def test_the_walk_drops_small_boxes_in_a_salvo_halo(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Boxes of at most ``halo_sensors`` sensors whose picks all lie in a salvo area's
+    windows, away from its members, die with their subtrees: no leaf of 5 sensors or fewer
+    is left, every leaf of more is, a leaf holding a pick outside the windows stays, and
+    the breadth-first reference drops the same boxes."""
+    from truceline.fusion import partition as part
+
+    monkeypatch.setattr(part, "DEDUPE", False)
+    ps, plain, halo, partly, ref = _halo_walks(5)
+
+    def sensors(picks: frozenset[int]) -> int:
+        return len({int(ps.sensor[p]) for p in picks})
+
+    assert sum(sensors(s) <= 5 for s in plain) > 10
+    assert all(sensors(s) > 5 for s in halo)
+    assert [s for s in plain if sensors(s) > 5] == halo
+    assert len(halo) < len(partly) < len(plain)
+    assert halo == ref

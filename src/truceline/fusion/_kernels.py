@@ -231,6 +231,36 @@ def _missed_count(
 
 
 @jit
+def _same(pool: np.ndarray, start: int, prev: np.ndarray, m: int) -> bool:
+    """Whether ``pool[start:start + m]`` equals ``prev[:m]`` (a loop: no slices to
+    allocate, once per leaf)."""
+    for q in range(m):  # noqa: SIM110 - a generator in all() does not compile lean
+        if pool[start + q] != prev[q]:
+            return False
+    return True
+
+
+@jit
+def _in_halo(
+    x0: float, x1: float, y0: float, y1: float, common: np.int64, member_e: np.ndarray,
+    member_n: np.ndarray, member_area: np.ndarray, halo_in_m: float,
+) -> bool:  # fmt: skip
+    """Whether the box lies farther than ``halo_in_m`` from every member of some salvo
+    area in ``common`` (a bit set): its small events would be made only of picks the
+    salvo could have made, off its area (:mod:`truceline.fusion.halo`)."""
+    near = np.int64(0)  # areas with a member within reach of the box
+    for i in range(len(member_e)):
+        bit = np.int64(1) << member_area[i]
+        if not (common & bit) or (near & bit):
+            continue
+        dx = max(max(x0 - member_e[i], member_e[i] - x1), 0.0)
+        dy = max(max(y0 - member_n[i], member_n[i] - y1), 0.0)
+        if dx * dx + dy * dy <= halo_in_m * halo_in_m:
+            near |= bit
+    return bool((common & ~near) != 0)
+
+
+@jit
 def partition_dfs(
     root: np.ndarray, t: np.ndarray, sensor: np.ndarray, bearing: np.ndarray,
     sigma_b: np.ndarray, east: np.ndarray, north: np.ndarray, up: np.ndarray,
@@ -238,6 +268,8 @@ def partition_dfs(
     wind_v: float, wind_slack: float, assoc_sigmas: float, model_tol: float,
     max_range: float, min_sensors: int, leaf_s: float, near_box_m: float,
     max_missed: int, max_visits: int, max_leaf_picks: int, dedupe: bool,
+    in_areas: np.ndarray, member_e: np.ndarray, member_n: np.ndarray, member_area: np.ndarray,
+    halo_sensors: int, halo_in_m: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Depth-first form of :func:`truceline.fusion.partition.partition` (same tests).
 
@@ -250,7 +282,10 @@ def partition_dfs(
     metres / c). ``max_visits`` bounds the boxes visited and ``max_leaf_picks`` the picks
     the leaves hold (pathological density: a salvo heard by every sensor). With
     ``dedupe``, a leaf holding exactly the picks of the leaf before it is not kept:
-    neighbouring leaves of one blast mostly do, and they are one candidate.
+    neighbouring leaves of one blast mostly do, and they are one candidate. A box of at
+    most ``halo_sensors`` sensors dies in a salvo's halo (:func:`_in_halo`): ``in_areas``
+    is each pick's bit set of the salvo areas whose arrival windows hold it, ``member_*``
+    the areas' members (centre frame) and their area.
     Returns (leaf boxes, leaf start offsets, leaf picks, leaf sensor counts, rest):
     ``rest`` are the boxes still on the stack when the bound stopped the walk (none when
     it finished), for the caller to walk in turn.
@@ -279,6 +314,8 @@ def partition_dfs(
     lpicks = np.empty(64, dtype=np.int64)
     lcount = np.empty(16, dtype=np.int64)
     nleaf = 0
+    prev = np.empty(64, dtype=np.int64)  # the last leaf's picks, in pool order
+    prev_len = -1
     stamp = np.full(nsens, -1, dtype=np.int64)
     visited = 0
     while depth > 0 and visited < max_visits and lstart[nleaf] < max_leaf_picks:
@@ -293,6 +330,7 @@ def partition_dfs(
         count = 0
         cur = -1
         dead = False
+        common = np.int64(-1)  # areas whose windows hold every pick kept
         reach, tt_min, tt_max, tol = False, 0.0, 0.0, 0.0
         az, width, cone = 0.0, 0.0, False
         for k in range(seg, seg + ln):
@@ -321,6 +359,7 @@ def partition_dfs(
                 if not _bearing_in(br, sigma_b[p], az, width, assoc_sigmas):
                     continue
             pool[top] = p
+            common &= in_areas[p]
             top += 1
             if stamp[s] != visited:
                 stamp[s] = visited
@@ -328,22 +367,31 @@ def partition_dfs(
                 count += 1
         if dead or count < min_sensors:
             continue
+        if (count <= halo_sensors and common != 0
+                and _in_halo(x0, x1, y0, y1, common, member_e, member_n, member_area,
+                             halo_in_m)):  # fmt: skip
+            continue
         sx_ = (x1 - x0) / c_hi
         sy_ = (y1 - y0) / c_hi
         st_ = t1 - t0
         leafy = max(sx_, max(sy_, st_)) <= leaf_s
         span = max(sx_, sy_) * c_hi
+        m = top - start
+        if leafy and dedupe and m == prev_len and _same(pool, start, prev, m):
+            # The same picks as the previous leaf kept: one candidate. Pick lists are
+            # subsequences of one order (the root's, by sensor), so equal sets are equal
+            # lists; tested before the near-miss test, which those picks passed there.
+            continue
         if span <= near_box_m or leafy:  # a child misses at least what its parent did
             missed = _missed_count(x0, x1, y0, y1, heard, count, east, north, by_east,
                                    east_sorted, stamp, visited, alive, max_missed)  # fmt: skip
             if missed >= max_missed:
                 continue
         if leafy:
-            m = top - start
+            prev = _grow_i(prev, m)
+            prev[:m] = pool[start:top]
+            prev_len = m
             picks = np.sort(pool[start:top])
-            prev = lpicks[lstart[nleaf - 1] : lstart[nleaf]] if nleaf > 0 else lpicks[:0]
-            if dedupe and nleaf > 0 and len(prev) == m and np.array_equal(prev, picks):
-                continue  # the same picks as the previous leaf: one candidate
             lbox = _grow_f(lbox, nleaf + 1)
             lcount = _grow_i(lcount, nleaf + 1)
             lstart = _grow_i(lstart, nleaf + 2)

@@ -34,10 +34,18 @@ from scipy.special import chdtrc, pdtrc
 from truceline.fusion import _kernels, batch
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.ellipse import error_ellipse
-from truceline.fusion.halo import AREA_PICKS, LINK_M, LINK_S, Areas, in_halo, salvo_areas
+from truceline.fusion.halo import (
+    AREA_PICKS,
+    HALO_IN_M,
+    LINK_M,
+    LINK_S,
+    Areas,
+    in_halo,
+    salvo_areas,
+)
 from truceline.fusion.locate import Fix, travel_model
 from truceline.fusion.network import Network, WeatherAt, WeatherTable
-from truceline.fusion.partition import Geometry, Leaves, Limits, PickSet, walk
+from truceline.fusion.partition import Geometry, Halo, Leaves, Limits, PickSet, walk
 from truceline.fusion.propagation import sound_speed
 from truceline.geo import F64, ecef_to_enu, ecef_to_geodetic, enu_to_ecef, geodetic_to_ecef
 
@@ -56,9 +64,11 @@ RUN_GAP_S = 1.2
 RUN_MIN = 5
 ONSET_THRESHOLD = 4
 ONSET_REPEAT_MIN = 8
-STRONG_MIN = 8
+STRONG_MIN = 12
+MIDDLE_MIN = 8
 REPEAT_SPOT_M = 20.0
 SPREAD_MIN = 2
+MAX_AREAS = 62  # salvo areas the walk's halo test knows (bits of an int64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,14 +296,23 @@ def _reject(ctx: _Ctx, sel: _Sel, b: batch.Batch, slot: I64, x: F64) -> tuple[_S
     if not (drop_b.any() or drop_t.any()):
         return sel, False
     # Pool indices repeat across candidates: drop only from the candidate that asked.
-    owner_t = {int(slot[r_, c_]): int(r_) for r_, c_ in zip(rows[drop_t], wt[drop_t], strict=True)}
-    owner_b = {int(slot[r_, c_]): int(r_) for r_, c_ in zip(rows[drop_b], wbi[drop_b], strict=True)}
-    ci, pi = sel.ci.tolist(), sel.pi.tolist()
-    keep = np.array(
-        [owner_t.get(p) != c and owner_b.get(p) != c for c, p in zip(ci, pi, strict=True)],
-        dtype=bool,
-    )
+    n = len(ctx.pool.t)
+    gone = np.concatenate([_owners(rows[drop_t], slot[rows[drop_t], wt[drop_t]], n),
+                           _owners(rows[drop_b], slot[rows[drop_b], wbi[drop_b]], n)])  # fmt: skip
+    keep = ~np.isin(sel.ci * n + sel.pi, gone)
     return _Sel(sel.ci[keep], sel.pi[keep], sel.wb[keep]), True
+
+
+def _owners(rows: I64, picks: I64, n: int) -> I64:
+    """Keys ``row · n + pick`` of the (candidate, pick) pairs to drop. A pick that several
+    candidates asked to drop in one round goes from the last of them only, as it did when
+    this was a dict from pick to candidate (the others drop it in the next round if it
+    is still their worst)."""
+    if not len(picks):
+        return np.zeros(0, dtype=np.int64)
+    _, last = np.unique(picks[::-1], return_index=True)
+    at = len(picks) - 1 - last
+    return np.asarray(rows[at] * n + picks[at], dtype=np.int64)
 
 
 def _fit(ctx: _Ctx, sel: _Sel, frames: batch.Frames, weather: list[WeatherAt], x: F64,
@@ -627,7 +646,7 @@ def search_strong(
 ) -> BlockSearch:
     """The block's strong stage: its salvos' onsets and the passes of at least
     ``STRONG_MIN`` sensors, for the events whose origin time lies in ``window`` (seconds
-    relative to ``ref``). :func:`search_weak` finishes the block.
+    relative to ``ref``). :func:`search_middle` and :func:`search_weak` finish the block.
 
     ``pool`` holds the block's picks (times relative to ``ref``, sorted; bearings in each
     sensor's own frame, radians); ``used`` marks picks already taken and is updated in
@@ -638,9 +657,10 @@ def search_strong(
     the next block's events too (on a 4-hour moderate input, 77 % of the picks its
     threshold-4 walks held). None of them can be this block's, but they line up by chance with one
     another and with its own: the weak passes, where chance alignments abound, spent most
-    of their time on them. The engine therefore runs the next block's strong stage before
-    this block's weak one, so the next block's well-heard events have taken their picks
-    first, as within a block strong events take theirs before the weak passes.
+    of their time on them. The engine therefore runs each stage of a block after the stage
+    before it of the next block (strong, middle, weak), so the next block's better-heard
+    events have taken their picks first, as within a block strong events take theirs
+    before the weak passes.
     """
     if alive is None:
         alive = np.zeros(len(net), dtype=bool)
@@ -665,10 +685,41 @@ def search_strong(
     return search
 
 
+def _resume(search: BlockSearch, used: np.ndarray) -> _Ctx:
+    """The block's context for its next stage: free are the picks ``used`` leaves free
+    (the stages of other blocks in between took some, and may have freed some)."""
+    ctx = search.ctx
+    if (~used & ~ctx.free).any():  # freed since the last stage: clusters may be back
+        ctx.barren.clear()
+    ctx.free = ~used
+    return ctx
+
+
+def search_middle(search: BlockSearch, used: np.ndarray) -> None:
+    """The block's middle stage: the passes of at least ``MIDDLE_MIN`` and fewer than
+    ``STRONG_MIN`` sensors, on the picks still free in ``used`` (updated).
+
+    It runs after the next block's strong stage, as the weak stage runs after the next
+    block's middle one (see :func:`search_strong`): the 8-sensor pass of a block whose
+    next block held a salvo spent most of its walk on phantom boxes near the end of its
+    window, made of the salvo's picks (61–74 % of the leaf picks of the four costliest
+    such walks of hard seed 3 arrived more than 30 s after the block's end).
+    """
+    if len(search.ctx.pool.t) == 0:
+        return
+    ctx = _resume(search, used)
+    for threshold in _thresholds(ctx.cfg.min_sensors):
+        if MIDDLE_MIN <= threshold < STRONG_MIN:
+            search.found += _pass(ctx, search.geo, search.window, search.bounds, threshold,
+                                  search.found)  # fmt: skip
+            search.found += _repeat_sources(ctx, search.found, search.window)
+    used[:] = ~ctx.free
+
+
 def search_weak(
     search: BlockSearch, used: np.ndarray, stats: dict[str, int] | None = None
 ) -> list[Located]:
-    """The block's weak stage: the passes below ``STRONG_MIN`` sensors and the explaining
+    """The block's weak stage: the passes below ``MIDDLE_MIN`` sensors and the explaining
     away, on the picks still free in ``used`` (updated); returns every event of the block.
     ``stats["unsearched"]`` (when given) counts partition boxes left unsearched for lack
     of budget (see :func:`_pass`).
@@ -676,12 +727,10 @@ def search_weak(
     ctx, geo, window, bounds = search.ctx, search.geo, search.window, search.bounds
     if len(ctx.pool.t) == 0:
         return []
-    if (~used & ~ctx.free).any():  # freed since the strong stage: clusters may be back
-        ctx.barren.clear()
-    ctx.free = ~used
+    ctx = _resume(search, used)
     out = search.found
     for threshold in _thresholds(ctx.cfg.min_sensors):
-        if threshold < STRONG_MIN:
+        if threshold < MIDDLE_MIN:
             ctx.areas = _salvo_areas(ctx, out)
             out += _pass(ctx, geo, window, bounds, threshold, out)
             out += _repeat_sources(ctx, out, window)
@@ -1059,9 +1108,11 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
     not silently dropped).
     """
     cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
+    halo = _walk_halo(ctx)
     lim = Limits(
         cfg.leaf_s, cfg.assoc_sigmas, cfg.model_tol_s, cfg.max_range_m, threshold,
         cfg.min_sensors_bearings, cfg.min_bearings,
+        halo_sensors=cfg.small_event_sensors if len(halo.area) and cfg.halo_chance_p < 1 else 0,
     )  # fmt: skip
     out: list[Located] = []
     roots = [np.array([*bounds, window[0], window[1]])]
@@ -1076,8 +1127,10 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
             pool.sensor[sub],
             pool.bearing[sub] + net.convergence[pool.sensor[sub]],
             pool.sigma_b[sub],
+            _in_areas(ctx.areas, pool.sensor[sub], pool.t[sub]) if len(halo.area) else None,
         )
-        leaves, rest = walk(roots.pop(0 if WIDEST_FIRST else -1), glob, geo, lim, ctx.alive)
+        root = roots.pop(0 if WIDEST_FIRST else -1)
+        leaves, rest = walk(root, glob, geo, lim, ctx.alive, halo)
         tried: set[int] = set()
         lp = _leaf_picks(leaves, sub)
         for _ in range(MAX_ROUNDS):
@@ -1089,6 +1142,36 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
             out += _repeat_sources(ctx, known + out, window)
             roots.extend(rest)  # the stack's bottom (its first row) is its widest box
     ctx.unsearched += len(roots)
+    return out
+
+
+def _walk_halo(ctx: _Ctx) -> Halo:
+    """The block's salvo areas (weak stage) for the walk: their members in the network's
+    centre frame (the first ``MAX_AREAS`` areas).
+
+    Small candidates off an area made only of its window picks face the halo test's
+    ``halo_chance_p`` (:func:`_accept`), which those ghosts fail; in a salvo's block the
+    walk's leaves there were most of its leaves and its fits. The walk drops such boxes
+    (at most ``small_event_sensors`` sensors, farther than ``HALO_IN_M`` from every member,
+    every pick in the area's windows) and their subtrees: fewer sensors, farther away
+    and a subset of the picks hold below them.
+    """
+    areas = ctx.areas
+    keep = areas.area < MAX_AREAS
+    if not keep.any():
+        return Halo.none()
+    net = ctx.net
+    enu = ecef_to_enu(areas.ecef[keep], net.lat0, net.lon0, net.h0)
+    return Halo(enu[:, 0], enu[:, 1], areas.area[keep].astype(np.int64), HALO_IN_M)
+
+
+def _in_areas(areas: Areas, sensor: I64, t: F64) -> I64:
+    """Each pick's bit set of the salvo areas (the first ``MAX_AREAS``) whose arrival
+    window at its sensor holds it."""
+    out = np.zeros(len(t), dtype=np.int64)
+    for a in range(min(len(areas.lo), MAX_AREAS)):
+        inside = (areas.lo[a, sensor] <= t) & (t <= areas.hi[a, sensor])
+        out |= inside.astype(np.int64) << a
     return out
 
 

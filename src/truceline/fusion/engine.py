@@ -6,12 +6,13 @@ the same events, because every decision is made on a window of *detection time*,
 a batch:
 
 1. association runs on origin-time blocks ``[k B, (k+1) B)`` anchored at the Unix epoch,
-   in two stages (:func:`~truceline.fusion.associate.search_strong`, ``search_weak``):
-   block ``k``'s strong stage runs once the watermark has passed the last arrival any of
-   its events could have, ``(k+1) B + max_travel + 2 s``, and its weak stage after block
-   ``k + 1``'s strong one (``LOOKAHEAD``: the next block's well-heard events take their
-   picks, which fill block ``k``'s pool, before block ``k``'s weak passes); each stage
-   sees exactly the picks of its time span that the stages before it left free;
+   in three stages (:func:`~truceline.fusion.associate.search_strong`, ``search_middle``,
+   ``search_weak``): block ``k``'s strong stage runs once the watermark has passed the
+   last arrival any of its events could have, ``(k+1) B + max_travel + 2 s``, its middle
+   stage after block ``k + 1``'s strong one and its weak stage after block ``k + 1``'s
+   middle one (``LOOKAHEAD``: the next block's better-heard events take their picks,
+   which fill block ``k``'s pool, before block ``k``'s passes of fewer sensors); each
+   stage sees exactly the picks of its time span that the stages before it left free;
 2. pairing commits launches in blocks ``[j P, (j+1) P)``, each solved together with every
    event up to two maximum times of flight later (so a pair across a block boundary is
    judged with all its competitors; a salvo that starts in block ``j`` is committed whole);
@@ -33,7 +34,13 @@ from datetime import datetime
 import numpy as np
 
 from truceline.formats.records import Detection, Sensor, Weather
-from truceline.fusion.associate import BlockSearch, Located, search_strong, search_weak
+from truceline.fusion.associate import (
+    BlockSearch,
+    Located,
+    search_middle,
+    search_strong,
+    search_weak,
+)
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.ellipse import error_ellipse
 from truceline.fusion.event import Event, event_id
@@ -54,7 +61,7 @@ from truceline.timefmt import from_micros, to_micros
 
 SideOf = Callable[[np.ndarray, np.ndarray], list[str | None]]
 POOL_MARGIN_S = 2.0
-LOOKAHEAD = True  # the next block's strong stage before this block's weak one
+LOOKAHEAD = True  # each stage of the next block before the following stage of this one
 ORIGIN_SLACK_S = 1.0
 
 
@@ -132,8 +139,9 @@ class FusionEngine:
         self._buf = _Buffer()
         self._pending: list[_Buffer] = []
         self._seen: set[str] = set()
-        self._block: int | None = None
+        self._step: int | None = None  # the next step of association (_run_step)
         self._searches: dict[int, BlockSearch | None] = {}
+        self._stages: dict[int, int] = {}  # stages run (strong: 1, middle: 2) per block
         self._floor_us = np.iinfo(np.int64).min
         self._last_pick_us = np.full(len(self.net), np.iinfo(np.int64).min, dtype=np.int64)
         self._cands: list[_Candidate] = []
@@ -212,53 +220,65 @@ class FusionEngine:
         if self._pending:
             self._buf.extend(self._pending)
             self._pending = []
-        cfg = self.config
-        b, lag = cfg.block_s, cfg.max_travel_s + POOL_MARGIN_S
-        while len(self._buf) or self._searches:
-            k = self._next_block()
-            # Block k's weak stage runs after block k + 1's strong one (search_strong).
-            ahead = 1 if LOOKAHEAD else 0
-            if not final and (k + 1 + ahead) * b + lag > watermark:
-                if k not in self._searches and (k + 1) * b + lag <= watermark:
-                    self._search_strong(k)
-                self._block = k
-                break
-            for j in range(k, k + 1 + ahead):
-                if j not in self._searches:
-                    self._search_strong(j)
-            self._search_weak(k)
-            if self._searches.get(k + 1, 0) is None:
-                del self._searches[k + 1]  # nothing there: skip ahead to the next picks
-            self._block = k + 1
-            floor = round(((k + 1) * b - POOL_MARGIN_S) * 1e6)
-            cut = int(np.searchsorted(self._buf.t_us, floor))
-            np.maximum.at(self._last_pick_us, self._buf.sensor[:cut], self._buf.t_us[:cut])
-            for gone in self._buf.drop_before(floor):
-                self._seen.discard(gone)
-        if final:
-            assoc_done = math.inf
-        else:
-            # Blocks before the first one with picks, and every block whose inputs (and
-            # the next block's) are all in by the watermark, are done (empty blocks have
-            # no events).
-            ready_upto = math.floor((watermark - lag) / b) - (1 if LOOKAHEAD else 0)
-            pending = math.inf
-            if len(self._buf):
-                pending = math.ceil((self._buf.t_us[0] / 1e6 - lag) / b) - 1
-            done = min(ready_upto, pending)
-            if self._block is not None:
-                done = max(done, self._block) if not len(self._buf) else min(done, self._block)
-            assoc_done = done * b - ORIGIN_SLACK_S
-        return self._pair_until(assoc_done)
-
-    def _next_block(self) -> int:
-        """The block whose weak stage is next: the earliest searched one, else the first
-        that can hold an event of the earliest pick left."""
-        if self._searches:
-            return min(self._searches)
         b, lag = self.config.block_s, self.config.max_travel_s + POOL_MARGIN_S
-        earliest = math.ceil((int(self._buf.t_us[0]) / 1e6 - lag) / b) - 1
-        return earliest if self._block is None else max(self._block, earliest)
+        while (j := self._next_step()) is not None:
+            if not final and (j + 1) * b + lag > watermark:
+                break  # block j's pool is not complete yet
+            self._run_step(j)
+        return self._pair_until(math.inf if final else self._assoc_done(watermark))
+
+    def _next_step(self) -> int | None:
+        """The next step (see :meth:`_run_step`), or ``None`` when nothing is left. Empty
+        stretches of time are skipped: with no block holding picks in progress, the next
+        step is the first block whose pool holds the earliest pick left."""
+        if any(s is not None for s in self._searches.values()):
+            return self._step
+        self._searches.clear()
+        if not len(self._buf):
+            return None
+        first = self._first_block(int(self._buf.t_us[0]))
+        return first if self._step is None else max(self._step, first)
+
+    def _first_block(self, t_us: int) -> int:
+        """The first block whose pool holds a detection at ``t_us``."""
+        b, lag = self.config.block_s, self.config.max_travel_s + POOL_MARGIN_S
+        return math.ceil((t_us / 1e6 - lag) / b) - 1
+
+    def _run_step(self, j: int) -> None:
+        """Step ``j``: block ``j``'s strong stage, then block ``j − 1``'s middle stage, then
+        block ``j − 2``'s weak one (all three on block ``j`` without ``LOOKAHEAD``). Each
+        stage of a block thus runs after the stage before it of the next block, so the
+        next block's better-heard events have taken their picks, which fill this block's
+        pool, first. The order is fixed by the step, never by the batches: the same events
+        however the input is chunked."""
+        d = 1 if LOOKAHEAD else 0
+        self._search_strong(j)
+        self._search_middle(j - d)
+        k = j - 2 * d
+        self._search_weak(k)
+        self._step = j + 1
+        b = self.config.block_s
+        floor = round(((k + 1) * b - POOL_MARGIN_S) * 1e6)
+        cut = int(np.searchsorted(self._buf.t_us, floor))
+        np.maximum.at(self._last_pick_us, self._buf.sensor[:cut], self._buf.t_us[:cut])
+        for gone in self._buf.drop_before(floor):
+            self._seen.discard(gone)
+
+    def _assoc_done(self, watermark: float) -> float:
+        """Origin time before which every event is known: blocks before the first whose
+        weak stage has not run are done, and so are empty blocks up to the first that
+        the buffer's earliest pick, or a detection still to come (at the watermark or
+        later), could reach."""
+        if self._step is None:
+            return -math.inf
+        b = self.config.block_s
+        first = self._step - (2 if LOOKAHEAD else 0)
+        if not any(s is not None for s in self._searches.values()):
+            reach = self._first_block(round(watermark * 1e6))
+            if len(self._buf):
+                reach = min(reach, self._first_block(int(self._buf.t_us[0])))
+            first = max(first, reach)
+        return first * b - ORIGIN_SLACK_S
 
     def _pool_rows(self, k: int) -> tuple[int, int, int]:
         """Buffer rows ``[lo, hi)`` of block k's pool and the end of its span (µs)."""
@@ -271,6 +291,8 @@ class FusionEngine:
 
     def _search_strong(self, k: int) -> None:
         """Block k's strong stage; from now on a detection in its span would be late."""
+        if k in self._searches:
+            return
         cfg, buf = self.config, self._buf
         ref = k * cfg.block_s
         lo, hi, hi_us = self._pool_rows(k)
@@ -295,8 +317,21 @@ class FusionEngine:
         )  # fmt: skip
         buf.used[lo:hi] = used
 
+    def _search_middle(self, k: int) -> None:
+        """Block k's middle stage (after block k + 1's strong one)."""
+        search = self._searches.get(k)
+        if search is None or self._stages.get(k, 1) >= 2:
+            return
+        lo, hi, _ = self._pool_rows(k)
+        used = self._buf.used[lo:hi].copy()
+        search_middle(search, used)
+        self._buf.used[lo:hi] = used
+        self._stages[k] = 2
+
     def _search_weak(self, k: int) -> None:
-        """Block k's weak stage; its events become pairing candidates."""
+        """Block k's weak stage (after block k + 1's middle one); its events become
+        pairing candidates."""
+        self._stages.pop(k, None)
         search = self._searches.pop(k, None)
         if search is None:
             return

@@ -251,7 +251,7 @@ def _salvo_fit(
     cols = np.flatnonzero((usable & (np.abs(dt - guess * shape) <= 6.0)).any(axis=0))
     d, sh, ok, ex = dt[:, cols], shape[:, cols], usable[:, cols], extra[:, cols]
 
-    def scan(times: F64, sigma: float) -> tuple[float, float]:
+    def scan(times: F64, sigma: float, beat: float) -> tuple[float, float]:
         stay = 2.0 * unpaired  # its own and its partner's
         share = math.log(sigma / SALVO_SIGMA_S)  # σ's share of −log p, per matched pair
         r = d[None] - times[:, None, None] * sh[None]
@@ -266,23 +266,30 @@ def _salvo_fit(
         # costed need one (the same scan, a fraction of the assignments).
         cheapest = cost.min(axis=2) if cost.shape[2] else np.full(cost.shape[:2], BIG)
         bound = np.minimum(cheapest + share, stay).sum(axis=1)
-        first = int(np.argmin(bound))
-        known = {first: total(first)}
-        ceiling = known[first] + 1e-9 * (1.0 + abs(known[first]))
         best = (np.inf, float(times[0]))
+        first = int(np.argmin(bound))
+        if bound[first] > _ceiling(beat):  # no time here can beat another σ's best
+            return best[1], best[0]
+        known = {first: total(first)}
+        ceiling = min(_ceiling(known[first]), _ceiling(beat))
         for i in np.flatnonzero(bound <= ceiling).tolist():
             value = known[i] if i in known else total(i)
             if value < best[0]:
                 best = (value, float(times[i]))
         return best[1], best[0]
 
-    fits = []
+    fits = [(np.inf, guess, SALVO_SIGMAS_S[0])]
     for sigma in SALVO_SIGMAS_S:
         step = min(0.05, sigma / 3.0)
-        tof, cost = scan(guess + np.arange(-2.0, 2.0 + step / 2, step), sigma)
+        tof, cost = scan(guess + np.arange(-2.0, 2.0 + step / 2, step), sigma, min(fits)[0])
         fits.append((cost, tof, sigma))
     cost, tof, sigma = min(fits)
     return _SalvoFit(float(tof), ref, sigma, cost)
+
+
+def _ceiling(cost: float) -> float:
+    """The highest bound that may still match ``cost`` (float slack)."""
+    return cost + 1e-9 * (1.0 + abs(cost)) if math.isfinite(cost) else math.inf
 
 
 def _salvo_rows(

@@ -37,12 +37,15 @@ class PickSet:
 
     ``t`` is seconds relative to the block's reference time; ``bearing`` is the azimuth in
     the centre frame (the sensor's bearing plus its meridian convergence), NaN if none.
+    ``in_areas`` (optional) is each pick's bit set of the salvo areas whose arrival windows
+    hold it (see :class:`Halo`).
     """
 
     t: F64
     sensor: I64
     bearing: F64
     sigma_b: F64
+    in_areas: I64 | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,24 @@ class Limits:
     max_boxes: int = 20_000
     max_visits: int = 2_000_000
     max_leaf_picks: int = 1_000_000
+    halo_sensors: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Halo:
+    """Salvo areas' members in the centre frame and their area index (bit of
+    ``PickSet.in_areas``): boxes of at most ``Limits.halo_sensors`` sensors farther than
+    ``in_m`` from every member of an area whose windows hold all their picks die
+    (:mod:`truceline.fusion.halo`)."""
+
+    east: F64
+    north: F64
+    area: I64
+    in_m: float
+
+    @classmethod
+    def none(cls) -> Halo:
+        return cls(np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64), 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +198,12 @@ def _missed(box: F64, occ: np.ndarray, geo: Geometry, alive: np.ndarray) -> I64:
 
 
 def partition(
-    root: F64, ps: PickSet, geo: Geometry, lim: Limits, alive: np.ndarray | None = None
+    root: F64,
+    ps: PickSet,
+    geo: Geometry,
+    lim: Limits,
+    alive: np.ndarray | None = None,
+    halo: Halo | None = None,
 ) -> Leaves:
     """Split ``root`` (x0, x1, y0, y1, t0, t1) down to candidate leaves.
 
@@ -190,15 +216,20 @@ def partition(
         alive = np.zeros(nsens, dtype=bool)
         alive[ps.sensor] = True
     if _kernels.HAVE_NUMBA:
-        leaves, rest = walk(np.asarray(root, dtype=np.float64), ps, geo, lim, alive)
+        leaves, rest = walk(np.asarray(root, dtype=np.float64), ps, geo, lim, alive, halo)
         for sub in rest[::-1]:  # the stack's top, next in depth-first order, is its last row
-            leaves = _concat(leaves, partition(sub, ps, geo, lim, alive))
+            leaves = _concat(leaves, partition(sub, ps, geo, lim, alive, halo))
         return leaves
-    return partition_bfs(root, ps, geo, lim, alive)
+    return partition_bfs(root, ps, geo, lim, alive, halo)
 
 
 def walk(
-    root: F64, ps: PickSet, geo: Geometry, lim: Limits, alive: np.ndarray
+    root: F64,
+    ps: PickSet,
+    geo: Geometry,
+    lim: Limits,
+    alive: np.ndarray,
+    halo: Halo | None = None,
 ) -> tuple[Leaves, F64]:
     """One depth-first walk within ``lim.max_visits`` boxes and ``lim.max_leaf_picks``
     leaf picks: its leaves and the boxes it left.
@@ -210,15 +241,39 @@ def walk(
     form runs (whose budget, ``max_boxes`` per level, keeps the best-supported boxes).
     """
     if not _kernels.HAVE_NUMBA:
-        return partition_bfs(root, ps, geo, lim, alive), np.zeros((0, 6))
+        return partition_bfs(root, ps, geo, lim, alive, halo), np.zeros((0, 6))
+    halo = Halo.none() if halo is None else halo
     box, start, picks, count, rest = _kernels.partition_dfs(
         np.asarray(root, dtype=np.float64), ps.t, ps.sensor, ps.bearing, ps.sigma_b,
         geo.east, geo.north, geo.up, geo.sigma_t, alive, geo.c_lo, geo.c_hi, geo.wind_u,
         geo.wind_v, geo.wind_slack, lim.assoc_sigmas, lim.model_tol_s, lim.max_range_m,
         lim.min_sensors, lim.leaf_s, lim.near_box_m, lim.max_missed, lim.max_visits,
-        lim.max_leaf_picks, DEDUPE,
+        lim.max_leaf_picks, DEDUPE, _in_areas(ps), halo.east, halo.north, halo.area,
+        lim.halo_sensors, halo.in_m,
     )  # fmt: skip
     return Leaves(box, start, picks, count), rest
+
+
+def _in_areas(ps: PickSet) -> I64:
+    return np.zeros(len(ps.t), dtype=np.int64) if ps.in_areas is None else ps.in_areas
+
+
+def _halo_boxes(box: F64, pv: I64, pp: I64, count: I64, ps: PickSet, lim: Limits,
+                halo: Halo) -> np.ndarray:  # fmt: skip
+    """Numpy form of the walk's halo test (:func:`truceline.fusion._kernels._in_halo`)
+    for every box: at most ``lim.halo_sensors`` sensors, and off some area whose windows
+    hold all its picks."""
+    common = np.full(len(box), -1, dtype=np.int64)
+    np.bitwise_and.at(common, pv, _in_areas(ps)[pp])
+    out = np.zeros(len(box), dtype=bool)
+    small = (count <= lim.halo_sensors) & (common != 0)
+    for a in np.unique(halo.area).tolist():
+        e, n = halo.east[halo.area == a], halo.north[halo.area == a]
+        dx = np.maximum(np.maximum(box[:, 0:1] - e, e - box[:, 1:2]), 0.0)
+        dy = np.maximum(np.maximum(box[:, 2:3] - n, n - box[:, 3:4]), 0.0)
+        near = (dx * dx + dy * dy <= halo.in_m**2).any(axis=1)
+        out |= small & ((common >> a) & 1).astype(bool) & ~near
+    return out
 
 
 def _concat(a: Leaves, b: Leaves) -> Leaves:
@@ -230,7 +285,8 @@ def _concat(a: Leaves, b: Leaves) -> Leaves:
     )
 
 
-def partition_bfs(root: F64, ps: PickSet, geo: Geometry, lim: Limits, alive: np.ndarray) -> Leaves:
+def partition_bfs(root: F64, ps: PickSet, geo: Geometry, lim: Limits, alive: np.ndarray,
+                  halo: Halo | None = None) -> Leaves:  # fmt: skip
     """Breadth-first numpy form of :func:`partition` (reference and numba-less fallback)."""
     nsens = len(geo.east)
     box = np.asarray(root, dtype=np.float64).reshape(1, 6)
@@ -249,6 +305,8 @@ def partition_bfs(root: F64, ps: PickSet, geo: Geometry, lim: Limits, alive: np.
         count = occ.sum(axis=1)
         size = (box[:, 1::2] - box[:, 0::2]) * scale
         live = count >= lim.min_sensors
+        if halo is not None and lim.halo_sensors and len(halo.area):
+            live &= ~_halo_boxes(box, pv, pp, count, ps, lim, halo)
         span = np.maximum(size[:, 0], size[:, 1]) * geo.c_hi
         leafy = size.max(axis=1) <= lim.leaf_s
         small = live & ((span <= lim.near_box_m) | leafy)
