@@ -307,7 +307,9 @@ def _owners(rows: I64, picks: I64, n: int) -> I64:
     """Keys ``row · n + pick`` of the (candidate, pick) pairs to drop. A pick that several
     candidates asked to drop in one round goes from the last of them only, as it did when
     this was a dict from pick to candidate (the others drop it in the next round if it
-    is still their worst)."""
+    is still their worst). Dropping it from every candidate that asked was measured over
+    seeds 1–13: precision +0.005 and pairing −0.028 summed, recall the same (moderate 4
+    pairing 0.927 → 0.911, hard 7 0.863 → 0.852), so it was not changed."""
     if not len(picks):
         return np.zeros(0, dtype=np.int64)
     _, last = np.unique(picks[::-1], return_index=True)
