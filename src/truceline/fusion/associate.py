@@ -704,7 +704,7 @@ def search_middle(search: BlockSearch, used: np.ndarray) -> None:
     It runs after the next block's strong stage, as the weak stage runs after the next
     block's middle one (see :func:`search_strong`): the 8-sensor pass of a block whose
     next block held a salvo spent most of its walk on phantom boxes near the end of its
-    window, made of the salvo's picks (61–74 % of the leaf picks of the four costliest
+    window, made of the salvo's picks (58–74 % of the leaf picks of the three costliest
     such walks of hard seed 3 arrived more than 30 s after the block's end).
     """
     if len(search.ctx.pool.t) == 0:
