@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from truceline.fusion.halo import HALO_IN_M, WINDOW_PAD_S, in_halo, salvo_areas
+from truceline.fusion.halo import HALO_IN_M, WINDOW_PAD_S, in_halo, salvo_areas, window_bits
 
 
 def _line(n: int, step_m: float, step_s: float, x0: float = 0.0) -> tuple[np.ndarray, ...]:
@@ -54,3 +54,18 @@ def test_the_halo_holds_candidates_off_the_area_made_only_of_its_picks() -> None
     none = salvo_areas(ecef[:2], origin[:2], np.full(2, 8), arrival[:2])
     assert not in_halo(none, cand, sensor, t, mask).any()
     assert HALO_IN_M < 1_500.0
+
+
+def test_each_pick_carries_the_bits_of_the_areas_whose_windows_hold_it() -> None:
+    """Two areas 100 s apart: a pick inside the first's window at its sensor has bit 0,
+    inside the second's bit 1, outside both none; the same time at the other sensor,
+    whose windows lie 10 s later, can fall outside."""
+    a = _line(4, 100.0, 1.0)
+    b = _line(4, 100.0, 1.0, x0=50_000.0)
+    areas = salvo_areas(np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1] + 100.0]),
+                        np.full(8, 7), np.concatenate([a[2], b[2] + 100.0]))  # fmt: skip
+    first = int(np.argmin(areas.lo[:, 0]))
+    sensor = np.array([0, 0, 0, 1])
+    t = np.array([5.0, 115.0, 60.0, 5.0])  # sensor 1's first window starts at 20 − 10 s
+    bits = window_bits(areas, sensor, t)
+    assert bits.tolist() == [1 << first, 1 << (1 - first), 0, 0]

@@ -39,9 +39,11 @@ from truceline.fusion.halo import (
     HALO_IN_M,
     LINK_M,
     LINK_S,
+    MAX_AREAS,
     Areas,
     in_halo,
     salvo_areas,
+    window_bits,
 )
 from truceline.fusion.locate import Fix, travel_model
 from truceline.fusion.network import Network, WeatherAt, WeatherTable
@@ -68,7 +70,6 @@ STRONG_MIN = 12
 MIDDLE_MIN = 8
 REPEAT_SPOT_M = 20.0
 SPREAD_MIN = 2
-MAX_AREAS = 62  # salvo areas the walk's halo test knows (bits of an int64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -679,12 +680,24 @@ def search_strong(
         out += _pass(ctx, geo, window, bounds, max(cfg.min_sensors, ONSET_THRESHOLD), out,
                      only=onset)  # fmt: skip
         out += _repeat_sources(ctx, out, window, ONSET_REPEAT_MIN)
-    for threshold in _thresholds(cfg.min_sensors):
-        if threshold >= STRONG_MIN:
-            out += _pass(ctx, geo, window, bounds, threshold, out)
-            out += _repeat_sources(ctx, out, window)
+    _passes(search, STRONG_MIN, None)
     used[:] = ~ctx.free
     return search
+
+
+def _passes(search: BlockSearch, lo: int, hi: int | None, *, areas: bool = False) -> None:
+    """The block's passes of ``lo`` to fewer than ``hi`` sensors (``None``: no upper
+    bound), strongest first, each followed by the repeat-source search; with ``areas``,
+    the salvo areas of the events so far are found before each pass
+    (the weak stage's halo test)."""
+    ctx, out = search.ctx, search.found
+    for threshold in _thresholds(ctx.cfg.min_sensors):
+        if threshold < lo or (hi is not None and threshold >= hi):
+            continue
+        if areas:
+            ctx.areas = _salvo_areas(ctx, out)
+        out += _pass(ctx, search.geo, search.window, search.bounds, threshold, out)
+        out += _repeat_sources(ctx, out, search.window)
 
 
 def _resume(search: BlockSearch, used: np.ndarray) -> _Ctx:
@@ -710,11 +723,7 @@ def search_middle(search: BlockSearch, used: np.ndarray) -> None:
     if len(search.ctx.pool.t) == 0:
         return
     ctx = _resume(search, used)
-    for threshold in _thresholds(ctx.cfg.min_sensors):
-        if MIDDLE_MIN <= threshold < STRONG_MIN:
-            search.found += _pass(ctx, search.geo, search.window, search.bounds, threshold,
-                                  search.found)  # fmt: skip
-            search.found += _repeat_sources(ctx, search.found, search.window)
+    _passes(search, MIDDLE_MIN, STRONG_MIN)
     used[:] = ~ctx.free
 
 
@@ -726,16 +735,11 @@ def search_weak(
     ``stats["unsearched"]`` (when given) counts partition boxes left unsearched for lack
     of budget (see :func:`_pass`).
     """
-    ctx, geo, window, bounds = search.ctx, search.geo, search.window, search.bounds
-    if len(ctx.pool.t) == 0:
+    if len(search.ctx.pool.t) == 0:
         return []
     ctx = _resume(search, used)
+    _passes(search, 0, MIDDLE_MIN, areas=True)
     out = search.found
-    for threshold in _thresholds(ctx.cfg.min_sensors):
-        if threshold < MIDDLE_MIN:
-            ctx.areas = _salvo_areas(ctx, out)
-            out += _pass(ctx, geo, window, bounds, threshold, out)
-            out += _repeat_sources(ctx, out, window)
     for _ in range(EXPLAIN_ROUNDS):
         n_before = len(out)
         out = _explain_away(ctx, out)
@@ -1114,7 +1118,7 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
     lim = Limits(
         cfg.leaf_s, cfg.assoc_sigmas, cfg.model_tol_s, cfg.max_range_m, threshold,
         cfg.min_sensors_bearings, cfg.min_bearings,
-        halo_sensors=cfg.small_event_sensors if len(halo.area) and cfg.halo_chance_p < 1 else 0,
+        halo_sensors=cfg.small_event_sensors if len(halo.area) else 0,
     )  # fmt: skip
     out: list[Located] = []
     roots = [np.array([*bounds, window[0], window[1]])]
@@ -1129,7 +1133,7 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
             pool.sensor[sub],
             pool.bearing[sub] + net.convergence[pool.sensor[sub]],
             pool.sigma_b[sub],
-            _in_areas(ctx.areas, pool.sensor[sub], pool.t[sub]) if len(halo.area) else None,
+            window_bits(ctx.areas, pool.sensor[sub], pool.t[sub]) if len(halo.area) else None,
         )
         root = roots.pop(0 if WIDEST_FIRST else -1)
         leaves, rest = walk(root, glob, geo, lim, ctx.alive, halo)
@@ -1149,7 +1153,8 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
 
 def _walk_halo(ctx: _Ctx) -> Halo:
     """The block's salvo areas (weak stage) for the walk: their members in the network's
-    centre frame (the first ``MAX_AREAS`` areas).
+    centre frame (the first ``MAX_AREAS`` areas); none while the halo test is off
+    (``halo_chance_p`` ≥ 1).
 
     Small candidates off an area made only of its window picks face the halo test's
     ``halo_chance_p`` (:func:`_accept`), which those ghosts fail; in a salvo's block the
@@ -1160,21 +1165,11 @@ def _walk_halo(ctx: _Ctx) -> Halo:
     """
     areas = ctx.areas
     keep = areas.area < MAX_AREAS
-    if not keep.any():
+    if not keep.any() or ctx.cfg.halo_chance_p >= 1.0:
         return Halo.none()
     net = ctx.net
     enu = ecef_to_enu(areas.ecef[keep], net.lat0, net.lon0, net.h0)
     return Halo(enu[:, 0], enu[:, 1], areas.area[keep].astype(np.int64), HALO_IN_M)
-
-
-def _in_areas(areas: Areas, sensor: I64, t: F64) -> I64:
-    """Each pick's bit set of the salvo areas (the first ``MAX_AREAS``) whose arrival
-    window at its sensor holds it."""
-    out = np.zeros(len(t), dtype=np.int64)
-    for a in range(min(len(areas.lo), MAX_AREAS)):
-        inside = (areas.lo[a, sensor] <= t) & (t <= areas.hi[a, sensor])
-        out |= inside.astype(np.int64) << a
-    return out
 
 
 def _geometry(net: Network, table: WeatherTable, t0: float, t1: float) -> Geometry:

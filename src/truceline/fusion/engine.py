@@ -141,7 +141,6 @@ class FusionEngine:
         self._seen: set[str] = set()
         self._step: int | None = None  # the next step of association (_run_step)
         self._searches: dict[int, BlockSearch | None] = {}
-        self._stages: dict[int, int] = {}  # stages run (strong: 1, middle: 2) per block
         self._floor_us = np.iinfo(np.int64).min
         self._last_pick_us = np.full(len(self.net), np.iinfo(np.int64).min, dtype=np.int64)
         self._cands: list[_Candidate] = []
@@ -291,8 +290,6 @@ class FusionEngine:
 
     def _search_strong(self, k: int) -> None:
         """Block k's strong stage; from now on a detection in its span would be late."""
-        if k in self._searches:
-            return
         cfg, buf = self.config, self._buf
         ref = k * cfg.block_s
         lo, hi, hi_us = self._pool_rows(k)
@@ -320,18 +317,16 @@ class FusionEngine:
     def _search_middle(self, k: int) -> None:
         """Block k's middle stage (after block k + 1's strong one)."""
         search = self._searches.get(k)
-        if search is None or self._stages.get(k, 1) >= 2:
+        if search is None:
             return
         lo, hi, _ = self._pool_rows(k)
         used = self._buf.used[lo:hi].copy()
         search_middle(search, used)
         self._buf.used[lo:hi] = used
-        self._stages[k] = 2
 
     def _search_weak(self, k: int) -> None:
         """Block k's weak stage (after block k + 1's middle one); its events become
         pairing candidates."""
-        self._stages.pop(k, None)
         search = self._searches.pop(k, None)
         if search is None:
             return

@@ -41,6 +41,7 @@ LINK_M = 600.0
 LINK_S = 10.0
 HALO_IN_M = 400.0
 WINDOW_PAD_S = 10.0
+MAX_AREAS = 62  # areas :func:`window_bits` can tell apart (bits of an int64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,3 +99,14 @@ def in_halo(areas: Areas, ecef: F64, sensor: np.ndarray, t: F64, mask: np.ndarra
     covered = np.all(inside | ~mask[None], axis=2).T  # (C, A)
     held: np.ndarray = np.any(covered & (near > HALO_IN_M), axis=1)
     return held
+
+
+def window_bits(areas: Areas, sensor: np.ndarray, t: F64) -> np.ndarray:
+    """Each pick's bit set (int64) of the areas (the first ``MAX_AREAS``) whose arrival
+    window at its sensor holds it: the partition walk drops boxes whose picks share a
+    bit (:class:`truceline.fusion.partition.Halo`)."""
+    out = np.zeros(len(t), dtype=np.int64)
+    for a in range(min(len(areas.lo), MAX_AREAS)):
+        inside = (areas.lo[a, sensor] <= t) & (t <= areas.hi[a, sensor])
+        out |= inside.astype(np.int64) << a
+    return out

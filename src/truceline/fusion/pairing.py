@@ -278,10 +278,11 @@ def _salvo_fit(
                 best = (value, float(times[i]))
         return best[1], best[0]
 
-    fits = [(np.inf, guess, SALVO_SIGMAS_S[0])]
+    fits: list[tuple[float, float, float]] = []
     for sigma in SALVO_SIGMAS_S:
         step = min(0.05, sigma / 3.0)
-        tof, cost = scan(guess + np.arange(-2.0, 2.0 + step / 2, step), sigma, min(fits)[0])
+        beat = min((f[0] for f in fits), default=math.inf)
+        tof, cost = scan(guess + np.arange(-2.0, 2.0 + step / 2, step), sigma, beat)
         fits.append((cost, tof, sigma))
     cost, tof, sigma = min(fits)
     return _SalvoFit(float(tof), ref, sigma, cost)
