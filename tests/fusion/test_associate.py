@@ -725,3 +725,42 @@ def test_a_pick_several_candidates_drop_goes_from_the_last_of_them() -> None:
     keys = associate._owners(np.array([0, 1, 2]), np.array([7, 9, 7]), 100)
     assert sorted(keys.tolist()) == [1 * 100 + 9, 2 * 100 + 7]
     assert len(associate._owners(np.zeros(0, int), np.zeros(0, int), 100)) == 0
+
+
+SPOT_SEEDS = associate.SPOT_SEEDS
+
+
+def _edge_salvo(monkeypatch: pytest.MonkeyPatch, spots: bool) -> list[Event]:
+    """40 launches 0.5 s apart (plus up to 0.125 s) from 10 km west of the network, heard
+    only by the five nearest sensors, each pick with probability 0.9."""
+    monkeypatch.setattr(associate, "SPOT_SEEDS", SPOT_SEEDS if spots else 10**9)
+    rng = np.random.default_rng(0)
+    sensors = grid_network()
+    lat, lon = enu_to_latlon(-10_000.0, 2_000.0)
+    src = geodetic_to_ecef(lat, lon, 0.0)
+    ecef = geodetic_to_ecef([s.lat for s in sensors], [s.lon for s in sensors], 0.0)
+    near = {sensors[k].id for k in np.argsort(np.linalg.norm(ecef - src, axis=1))[:5]}
+    rounds = [Blast(f"R{i:02d}", lat, lon, 5.0 + 0.5 * i + rng.uniform(0.0, 0.125), "launch",
+                    "mlrs") for i in range(40)]  # fmt: skip
+    dets = [d for d in picks(sensors, rounds, rng, weather=WEATHER[0])
+            if d.sensor in near and rng.random() < 0.9]  # fmt: skip
+    engine = FusionEngine(sensors, WEATHER)
+    engine.add(dets)
+    return engine.finish()
+
+
+def test_a_salvo_heard_by_five_sensors_on_one_side_is_found_from_its_launch_spot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Five sensors on one side of a launcher: the free search finds mixtures of
+    neighbouring rounds, placed off the launcher, and no round has the picks to be a
+    master. The lags of the five sensors' picks over the whole salvo place the launch
+    spot, and its rounds are taken from there, one event each."""
+    before = _edge_salvo(monkeypatch, spots=False)
+    assert sum(_rounds_in(e) == 1 for e in before) < 10
+    after = _edge_salvo(monkeypatch, spots=True)
+    single = [e for e in after if _rounds_in(e) == 1]
+    assert len(single) >= 30 and len(single) >= len(after) - 4
+    lat, lon = enu_to_latlon(-10_000.0, 2_000.0)
+    for e in single:
+        assert abs(e.lat - lat) < 2e-4 and abs(e.lon - lon) < 3e-4  # within ~20 m

@@ -29,9 +29,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.special import chdtrc, pdtrc
 
-from truceline.fusion import _kernels, batch
+from truceline.fusion import _kernels, batch, spot
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.ellipse import error_ellipse
 from truceline.fusion.halo import (
@@ -70,6 +72,10 @@ STRONG_MIN = 12
 MIDDLE_MIN = 8
 REPEAT_SPOT_M = 20.0
 SPREAD_MIN = 2
+SPOT_SEEDS = 5
+SPOT_LINK_S = 3.0
+SPOT_ROUNDS = 8
+SPOT_SHIFT_M = 5_000.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -730,8 +736,9 @@ def search_middle(search: BlockSearch, used: np.ndarray) -> None:
 def search_weak(
     search: BlockSearch, used: np.ndarray, stats: dict[str, int] | None = None
 ) -> list[Located]:
-    """The block's weak stage: the passes below ``MIDDLE_MIN`` sensors and the explaining
-    away, on the picks still free in ``used`` (updated); returns every event of the block.
+    """The block's weak stage: the passes below ``MIDDLE_MIN`` sensors, the launch spots
+    of weakly heard salvos (:func:`_launch_spots`) and the explaining away, on the picks
+    still free in ``used`` (updated); returns every event of the block.
     ``stats["unsearched"]`` (when given) counts partition boxes left unsearched for lack
     of budget (see :func:`_pass`).
     """
@@ -739,6 +746,7 @@ def search_weak(
         return []
     ctx = _resume(search, used)
     _passes(search, 0, MIDDLE_MIN, areas=True)
+    search.found = _launch_spots(ctx, search.found, search.window)
     out = search.found
     for _ in range(EXPLAIN_ROUNDS):
         n_before = len(out)
@@ -749,6 +757,108 @@ def search_weak(
     if stats is not None:
         stats["unsearched"] = stats.get("unsearched", 0) + ctx.unsearched
     return out
+
+
+def _launch_spots(ctx: _Ctx, events: list[Located], window: tuple[float, float]
+                  ) -> list[Located]:  # fmt: skip
+    """Rounds of a weakly heard salvo, from its launch spot (:mod:`truceline.fusion.spot`).
+
+    Where a salvo's launches are heard by a few sensors on one side of the launcher, the
+    free search finds mixtures of neighbouring rounds: small events close in time at the
+    same sensors, placed kilometres off (hard seed 11's third salvo, heard by the same
+    five sensors: 29 of 40 launches missed, mixtures 2.3 km off taking their picks), and
+    no round has the picks to be a master for :func:`_repeat_sources`. Such a group of
+    small events (``SPOT_SEEDS`` or more, linked within ``SPOT_LINK_S`` when they share
+    all but one of ``min_sensors`` sensors) is a seed: if the picks of its sensors hold
+    sharp lags (``SPOT_ROUNDS`` rounds) that place one spot within ``SPOT_SHIFT_M``, the
+    group's events are dissolved and the rounds are taken from the spot like repeat
+    sources (see :func:`_retake`).
+    """
+    cfg = ctx.cfg
+    small = [e for e in events if len(e.picks) <= cfg.small_event_sensors]
+    if len(small) < SPOT_SEEDS:
+        return events
+    for members in _seed_groups(ctx, small):
+        view = _spot_view(ctx, members)
+        if view is None:
+            continue
+        events = _retake(ctx, events, members, view, window)
+    return events
+
+
+def _seed_groups(ctx: _Ctx, small: list[Located]) -> list[list[Located]]:
+    """Groups of small events linked within ``SPOT_LINK_S`` that share at least
+    ``min_sensors − 1`` sensors, ``SPOT_SEEDS`` or more."""
+    n = len(small)
+    bits = np.zeros((n, len(ctx.net)), dtype=bool)
+    for k, e in enumerate(small):
+        bits[k, ctx.pool.sensor[e.picks]] = True
+    shared = bits.astype(np.int64) @ bits.T.astype(np.int64)
+    t = np.array([e.fix.origin for e in small])
+    link = (np.abs(t[:, None] - t[None, :]) <= SPOT_LINK_S) & (shared >= ctx.cfg.min_sensors - 1)
+    _, lab = connected_components(csr_matrix(link), directed=False)
+    return [[small[k] for k in np.flatnonzero(lab == g)] for g in np.unique(lab)
+            if (lab == g).sum() >= SPOT_SEEDS]  # fmt: skip
+
+
+def _spot_view(ctx: _Ctx, members: list[Located]) -> _Master | None:
+    """The master view of the launch spot of a seed group's sensors (those in at least two
+    of its events), from the lags of their picks over the group's time span (free picks
+    and the group's own); ``None`` if they place no spot."""
+    cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
+    own = np.concatenate([e.picks for e in members])
+    count = np.bincount(pool.sensor[own], minlength=len(net))
+    sensors = np.flatnonzero(count >= 2)
+    if len(sensors) < cfg.min_sensors:
+        return None
+    lo, hi = pool.t[own].min() - 2.0, pool.t[own].max() + 2.0
+    mine = np.zeros(len(pool.t), dtype=bool)
+    mine[own] = True
+    near = (ctx.free | mine) & (pool.t >= lo) & (pool.t <= hi)
+    times = [pool.t[near & (pool.sensor == s)] for s in sensors]
+    ecef = net.ecef[sensors]
+    # No lag exceeds the sensors' distance at the slowest sound (300 m/s, wind against).
+    max_lags = np.linalg.norm(ecef[:, None, :] - ecef[None, :, :], axis=2) / 300.0 + 0.1
+    width = _cluster_width(cfg, float(net.sigma_t[sensors].max()))
+    lags = spot.sensor_lags(times, max_lags, width, SPOT_ROUNDS)
+    weather = members[0].weather
+    start = (
+        float(np.median([e.fix.lat for e in members])),
+        float(np.median([e.fix.lon for e in members])),
+        float(np.median([e.fix.height for e in members])),
+    )
+    place = spot.locate_spot(lags, ecef, start, weather, max_rms_s=width,
+                             max_shift_m=SPOT_SHIFT_M)  # fmt: skip
+    if place is None:
+        return None
+    e, n, _ = ecef_to_enu(geodetic_to_ecef(*place), net.lat0, net.lon0, net.h0)
+    return _Master(spot.travel_times(net.ecef, place, weather), float(e), float(n))
+
+
+def _retake(ctx: _Ctx, events: list[Located], members: list[Located], view: _Master,
+            window: tuple[float, float]) -> list[Located]:  # fmt: skip
+    """Dissolve ``members`` and take the rounds at ``view``'s spot like repeat sources
+    (untested while their fit stays at the spot, see :func:`_repeat_sources`): the lags
+    that placed it are the evidence a master's picks are for those. Members whose picks
+    stay free are kept. Unless ``SPOT_ROUNDS`` rounds are taken, everything is undone."""
+    gone = {id(e) for e in members}
+    held = np.concatenate([e.picks for e in members])
+    ctx.free[held] = True
+    found = _repeat_groups(ctx, view, np.flatnonzero(ctx.free), window)
+    taken = []
+    if found:
+        boxes = np.array([box for _, box in found])
+        sets = [st for st, _ in found]
+        taken = _take_best(ctx, boxes, sets, near_test=False, spot_m=REPEAT_SPOT_M)
+    if len(taken) < SPOT_ROUNDS:
+        for e in taken:
+            ctx.free[e.picks] = True
+        ctx.free[held] = False
+        return events
+    kept = [e for e in members if ctx.free[e.picks].all()]
+    for e in kept:
+        ctx.free[e.picks] = False
+    return [e for e in events if id(e) not in gone] + kept + taken
 
 
 def _salvo_areas(ctx: _Ctx, events: list[Located]) -> Areas:
@@ -999,7 +1109,7 @@ def _repeat_groups(ctx: _Ctx, view: _Master, free: I64, window: tuple[float, flo
     master's spot: (one pick per sensor, start box), one per window of picks that spans
     enough sensors."""
     cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
-    width = 2.0 * (cfg.assoc_sigmas * float(net.sigma_t.max()) + 0.005)
+    width = _cluster_width(cfg, float(net.sigma_t.max()))
     implied = pool.t[free] - view.tt[pool.sensor[free]]
     inside = (implied >= window[0] - 1.0) & (implied < window[1] + 1.0)
     free, implied = free[inside], implied[inside]
@@ -1016,6 +1126,12 @@ def _repeat_groups(ctx: _Ctx, view: _Master, free: I64, window: tuple[float, flo
         pos = _first_per((sensors,), np.abs(implied[i : ends[i]] - mid))
         out.append((group[pos], _box_at(view.east, view.north, mid)))
     return out
+
+
+def _cluster_width(cfg: FusionConfig, sigma_t: float) -> float:
+    """How close the implied origin times (or lags) of one source's picks lie: twice
+    ``assoc_sigmas`` timing sigmas and 5 ms of model error."""
+    return 2.0 * (cfg.assoc_sigmas * sigma_t + 0.005)
 
 
 def _master(ctx: _Ctx, m: Located) -> _Master:

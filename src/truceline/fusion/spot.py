@@ -1,0 +1,119 @@
+"""A salvo's launch spot from its sensors' pick-time differences (pure, numpy/scipy).
+
+A launcher fires every round of a salvo from one spot, so at every pair of sensors that
+hears it the difference of arrival times is the same for every round, to the timing
+errors (milliseconds). A free search locates one round at a time, and where few sensors
+hear the salvo (five, all on one side of the launcher) it mostly finds mixtures of
+neighbouring rounds, which fit a place kilometres off as well as the true rounds fit the
+spot: rounds half a second apart line up one round shifted at every sensor to within the
+launch cadence's jitter. The differences of all the picks at two sensors, taken over the
+whole salvo, hold one sharp peak at the true lag, one count per round heard at both,
+while a shifted pairing of rounds spreads over that jitter (tens of milliseconds). The
+peaks of the sensor pairs then place the spot by least squares on the exact geometry
+and the propagation model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from truceline.fusion.locate import Fix, predict
+from truceline.fusion.network import WeatherAt
+from truceline.geo import F64, ecef_to_geodetic, enu_to_ecef
+
+
+@dataclass(frozen=True, slots=True)
+class Lag:
+    """The arrival-time difference ``t_i − t_j`` of one source at sensors ``i`` and ``j``
+    and how many pick pairs agree on it."""
+
+    i: int
+    j: int
+    lag: float
+    count: int
+
+
+def pair_lag(a: F64, b: F64, max_lag: float, width: float, min_count: int) -> float | None:
+    """The lag on which at least ``min_count`` pairs of picks ``a − b`` agree to within
+    ``width`` (the median of that window), when it is sharp: no other window of the same
+    width, apart from it, holds more than half as many. ``None`` otherwise."""
+    d = (a[:, None] - b[None, :]).ravel()
+    d = np.sort(d[np.abs(d) <= max_lag])
+    if len(d) < min_count:
+        return None
+    ends = np.searchsorted(d, d + width, side="right")
+    counts = ends - np.arange(len(d))
+    best = int(np.argmax(counts))
+    if counts[best] < min_count:
+        return None
+    lag = float(np.median(d[best : ends[best]]))
+    apart = np.abs(d + 0.5 * width - lag) > 1.5 * width
+    if apart.any() and counts[apart].max() * 2 > counts[best]:
+        return None
+    return lag
+
+
+def sensor_lags(times: Sequence[F64], max_lags: F64, width: float, min_count: int) -> list[Lag]:
+    """The sharp lags of every pair of sensors (``times[k]``: the picks at sensor ``k``;
+    ``max_lags[i, j]``: the largest lag the geometry allows)."""
+    out = []
+    for i in range(len(times)):
+        for j in range(i + 1, len(times)):
+            lag = pair_lag(times[i], times[j], float(max_lags[i, j]), width, min_count)
+            if lag is not None:
+                n = int(np.sum(np.abs(times[i][:, None] - times[j][None, :] - lag) <= width))
+                out.append(Lag(i, j, lag, n))
+    return out
+
+
+def locate_spot(
+    lags: Sequence[Lag],
+    sensors_ecef: F64,
+    start: tuple[float, float, float],
+    weather: WeatherAt,
+    *,
+    max_rms_s: float,
+    max_shift_m: float,
+) -> tuple[float, float, float] | None:
+    """The spot (lat, lon, height) whose predicted lags fit ``lags`` by least squares,
+    starting at ``start`` and moving within its horizontal plane (the height is kept).
+    ``None`` unless the lags join at least three sensors with three pairs, the fit's RMS
+    residual is at most ``max_rms_s`` and the spot lies within ``max_shift_m`` of
+    ``start``."""
+    used = {k for lag in lags for k in (lag.i, lag.j)}
+    if len(lags) < 3 or len(used) < 3:
+        return None
+    lat0, lon0, h0 = start
+    ii = np.array([lag.i for lag in lags])
+    jj = np.array([lag.j for lag in lags])
+    want = np.array([lag.lag for lag in lags])
+
+    def place(x: F64) -> tuple[float, float, float]:
+        lat, lon, _ = ecef_to_geodetic(enu_to_ecef(np.array([x[0], x[1], 0.0]), lat0, lon0, h0))
+        return float(lat), float(lon), h0
+
+    def residual(x: F64) -> F64:
+        arrival, _ = predict(sensors_ecef, _fix(*place(x)), weather)
+        return np.asarray(arrival[ii] - arrival[jj] - want, dtype=np.float64)
+
+    fit = least_squares(residual, np.zeros(2), x_scale=1000.0)
+    rms = float(np.sqrt(np.mean(fit.fun**2)))
+    if not fit.success or rms > max_rms_s or float(np.hypot(*fit.x)) > max_shift_m:
+        return None
+    return place(fit.x)
+
+
+def travel_times(sensors_ecef: F64, spot: tuple[float, float, float], weather: WeatherAt) -> F64:
+    """Travel time from the spot to every sensor."""
+    arrival, _ = predict(sensors_ecef, _fix(*spot), weather)
+    return arrival
+
+
+def _fix(lat: float, lon: float, height: float) -> Fix:
+    """A point source at origin time 0 with no uncertainty (for predictions)."""
+    empty = np.zeros(0)
+    return Fix(lat, lon, height, 0.0, np.zeros((3, 3)), empty, empty, 0.0, 0, True)

@@ -1,0 +1,64 @@
+import numpy as np
+from fusion_synth import LAT0, LON0, enu_to_latlon, grid_network
+
+from truceline.fusion.network import WeatherAt
+from truceline.fusion.spot import Lag, locate_spot, pair_lag, sensor_lags, travel_times
+from truceline.geo import geodetic_to_ecef
+
+WEATHER = WeatherAt(temperature_c=3.0, wind_u_ms=5.0, wind_v_ms=-2.0)
+
+
+def _trains(rng: np.random.Generator, lags: list[float], n: int = 30) -> list[np.ndarray]:
+    """Picks of ``n`` rounds 0.5 s apart (plus up to 0.125 s of jitter) at sensors whose
+    arrivals lag the first by ``lags``, each pick timed to 2 ms."""
+    launch = 0.5 * np.arange(n) + rng.uniform(0.0, 0.125, n)
+    return [launch + lag + rng.normal(0.0, 0.002, n) for lag in lags]
+
+
+def test_the_lag_of_a_salvo_at_two_sensors_is_its_sharp_peak() -> None:
+    # Shifted by a round the differences spread over the launch cadence's jitter; at the
+    # true lag every round agrees to the timing errors.
+    rng = np.random.default_rng(1)
+    a, b = _trains(rng, [3.2, 1.1])
+    assert abs(pair_lag(a, b, 10.0, 0.026, 8) - 2.1) < 0.005
+    assert pair_lag(a, b, 1.0, 0.026, 8) is None  # the true lag is out of reach
+
+
+def test_sources_spread_in_place_have_no_sharp_lag() -> None:
+    # A salvo's impacts land some 150 m apart: their lags at two sensors spread over
+    # ±0.4 s, and no window of 26 ms holds 8 of 30.
+    rng = np.random.default_rng(2)
+    t = 0.5 * np.arange(30) + rng.uniform(0.0, 0.125, 30)
+    a = t + 3.2 + rng.normal(0.0, 0.4, 30)
+    b = t + 1.1 + rng.normal(0.0, 0.4, 30)
+    assert pair_lag(a, b, 10.0, 0.026, 8) is None
+
+
+def test_lags_place_a_launcher_outside_the_network() -> None:
+    sensors = grid_network()[:6]
+    ecef = geodetic_to_ecef([s.lat for s in sensors], [s.lon for s in sensors],
+                            [s.alt_m for s in sensors])  # fmt: skip
+    lat, lon = enu_to_latlon(-9_000.0, 1_500.0)
+    spot = (lat, lon, 175.0)
+    arrival = travel_times(ecef, spot, WEATHER)
+    rng = np.random.default_rng(3)
+    lags = sensor_lags(_trains(rng, list(arrival)), np.full((6, 6), 30.0), 0.026, 8)
+    assert len(lags) == 15 and min(lag.count for lag in lags) >= 28
+    start = enu_to_latlon(-7_000.0, 0.0)
+    got = locate_spot(lags, ecef, (*start, 175.0), WEATHER, max_rms_s=0.026,
+                      max_shift_m=5_000.0)  # fmt: skip
+    assert got is not None
+    err = np.linalg.norm(geodetic_to_ecef(*got) - geodetic_to_ecef(*spot))
+    assert err < 15.0
+    assert locate_spot(lags, ecef, (*start, 175.0), WEATHER, max_rms_s=0.026,
+                       max_shift_m=1_000.0) is None  # fmt: skip
+
+
+def test_lags_that_disagree_place_no_spot() -> None:
+    sensors = grid_network()[:4]
+    ecef = geodetic_to_ecef([s.lat for s in sensors], [s.lon for s in sensors],
+                            [s.alt_m for s in sensors])  # fmt: skip
+    # t1 − t0 = 1, t2 − t1 = 1, yet t2 − t0 = 5: no source has those lags.
+    lags = [Lag(0, 1, -1.0, 20), Lag(1, 2, -1.0, 20), Lag(0, 2, -5.0, 20)]
+    assert locate_spot(lags, ecef, (LAT0, LON0, 175.0), WEATHER, max_rms_s=0.026,
+                       max_shift_m=5_000.0) is None  # fmt: skip
