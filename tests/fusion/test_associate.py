@@ -731,8 +731,8 @@ SPOT_SEEDS = associate.SPOT_SEEDS
 
 
 def _edge_salvo(monkeypatch: pytest.MonkeyPatch, spots: bool) -> list[Event]:
-    """40 launches 0.5 s apart (plus up to 0.125 s) from 10 km west of the network, heard
-    only by the five nearest sensors, each pick with probability 0.9."""
+    """40 launches 0.5 s apart (plus up to 0.125 s) from 4 km west of the network's edge,
+    heard only by the five nearest sensors, each pick with probability 0.9."""
     monkeypatch.setattr(associate, "SPOT_SEEDS", SPOT_SEEDS if spots else 10**9)
     rng = np.random.default_rng(0)
     sensors = grid_network()
