@@ -21,15 +21,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import least_squares
 
-from truceline.fusion.locate import Fix, predict
+from truceline.fusion.locate import Fix, Frame, predict
 from truceline.fusion.network import WeatherAt
-from truceline.geo import F64, ecef_to_geodetic, enu_to_ecef
+from truceline.geo import F64
 
 
 @dataclass(frozen=True, slots=True)
 class Lag:
     """The arrival-time difference ``t_i − t_j`` of one source at sensors ``i`` and ``j``
-    and how many pick pairs agree on it."""
+    and how many pick pairs agree on it (within the window of :func:`pair_lag`)."""
 
     i: int
     j: int
@@ -37,10 +37,13 @@ class Lag:
     count: int
 
 
-def pair_lag(a: F64, b: F64, max_lag: float, width: float, min_count: int) -> float | None:
+def pair_lag(
+    a: F64, b: F64, max_lag: float, width: float, min_count: int
+) -> tuple[float, int] | None:
     """The lag on which at least ``min_count`` pairs of picks ``a − b`` agree to within
-    ``width`` (the median of that window), when it is sharp: no other window of the same
-    width, apart from it, holds more than half as many. ``None`` otherwise."""
+    ``width`` (the median of that window) and how many do, when it is sharp: no other
+    window of the same width, apart from it, holds more than half as many. ``None``
+    otherwise."""
     d = (a[:, None] - b[None, :]).ravel()
     d = np.sort(d[np.abs(d) <= max_lag])
     if len(d) < min_count:
@@ -54,7 +57,7 @@ def pair_lag(a: F64, b: F64, max_lag: float, width: float, min_count: int) -> fl
     apart = np.abs(d + 0.5 * width - lag) > 1.5 * width
     if apart.any() and counts[apart].max() * 2 > counts[best]:
         return None
-    return lag
+    return lag, int(counts[best])
 
 
 def sensor_lags(times: Sequence[F64], max_lags: F64, width: float, min_count: int) -> list[Lag]:
@@ -63,10 +66,9 @@ def sensor_lags(times: Sequence[F64], max_lags: F64, width: float, min_count: in
     out = []
     for i in range(len(times)):
         for j in range(i + 1, len(times)):
-            lag = pair_lag(times[i], times[j], float(max_lags[i, j]), width, min_count)
-            if lag is not None:
-                n = int(np.sum(np.abs(times[i][:, None] - times[j][None, :] - lag) <= width))
-                out.append(Lag(i, j, lag, n))
+            peak = pair_lag(times[i], times[j], float(max_lags[i, j]), width, min_count)
+            if peak is not None:
+                out.append(Lag(i, j, *peak))
     return out
 
 
@@ -80,7 +82,7 @@ def locate_spot(
     max_shift_m: float,
 ) -> tuple[float, float, float] | None:
     """The spot (lat, lon, height) whose predicted lags fit ``lags`` by least squares,
-    starting at ``start`` and moving within its horizontal plane (the height is kept).
+    starting at ``start`` and moving over the surface of its height (``Frame``).
     ``None`` unless the lags join at least three sensors with three pairs, the fit's RMS
     residual is at most ``max_rms_s`` and the spot lies within ``max_shift_m`` of
     ``start``."""
@@ -92,9 +94,10 @@ def locate_spot(
     jj = np.array([lag.j for lag in lags])
     want = np.array([lag.lag for lag in lags])
 
+    frame = Frame(lat0, lon0, h0)
+
     def place(x: F64) -> tuple[float, float, float]:
-        lat, lon, _ = ecef_to_geodetic(enu_to_ecef(np.array([x[0], x[1], 0.0]), lat0, lon0, h0))
-        return float(lat), float(lon), h0
+        return (*frame.geodetic(float(x[0]), float(x[1])), h0)
 
     def residual(x: F64) -> F64:
         arrival, _ = predict(sensors_ecef, _fix(*place(x)), weather)
