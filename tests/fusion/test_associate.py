@@ -11,7 +11,7 @@ from truceline.fusion import associate
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.engine import FusionEngine
 from truceline.fusion.event import Event
-from truceline.geo import geodetic_to_ecef
+from truceline.geo import ecef_to_enu, geodetic_to_ecef
 
 WEATHER = [Weather(time=T0, temperature_c=3.0, wind_u_ms=5.0, wind_v_ms=-2.0)]
 
@@ -764,3 +764,68 @@ def test_a_salvo_heard_by_five_sensors_on_one_side_is_found_from_its_launch_spot
     lat, lon = enu_to_latlon(-10_000.0, 2_000.0)
     for e in single:
         assert abs(e.lat - lat) < 2e-4 and abs(e.lon - lon) < 3e-4  # within ~20 m
+
+
+def test_small_events_holding_a_seed_groups_picks_are_its_bystanders() -> None:
+    """A small event outside a seed group with two picks at the group's sensors over its
+    time span holds rounds the launch spot would take, and is dissolved with the group; one
+    pick there, a big event, or picks after the salvo are not."""
+    from types import SimpleNamespace
+
+    sensors = grid_network()
+    net = FusionEngine(sensors, WEATHER).net
+    t, s = [], []
+
+    def event(at: list[tuple[int, float]]) -> associate.Located:
+        first = len(t)
+        for sensor, time in at:
+            s.append(sensor)
+            t.append(time)
+        picks = np.arange(first, len(t))
+        return associate.Located(picks, np.zeros(len(picks), dtype=bool), None, None)  # type: ignore[arg-type]
+
+    group = [event([(k, 10.0 + 0.5 * i + 0.1 * k) for k in range(4)]) for i in range(5)]
+    bystander = event([(0, 11.2), (2, 12.9), (9, 11.0)])
+    one_pick = event([(1, 11.7), (8, 11.0), (9, 11.3), (10, 11.1)])
+    big = event([(k, 11.4 + 0.01 * k) for k in range(6)])
+    later = event([(0, 30.0), (1, 30.1), (2, 30.2), (3, 30.3)])
+    pool = SimpleNamespace(t=np.array(t), sensor=np.array(s))
+    ctx = SimpleNamespace(net=net, pool=pool, cfg=FusionConfig())
+    events = [*group, bystander, one_pick, big, later]
+    got = associate._bystanders(ctx, events, group)  # type: ignore[arg-type]
+    assert [id(e) for e in got] == [id(bystander)]
+
+
+def test_a_launch_spot_is_placed_from_rounds_whose_picks_other_events_hold() -> None:
+    """A seed group of five rounds over two seconds, heard by five sensors on one side of
+    the launcher; the salvo's other rounds' picks are all taken (by mixtures outside the
+    group). The lags count every pick, so the rounds around the group line up and place
+    the launcher (counting only free picks and the group's own, five rounds line up: too
+    few)."""
+    from types import SimpleNamespace
+
+    from truceline.fusion.network import WeatherAt
+
+    rng = np.random.default_rng(1)
+    sensors = grid_network()
+    net = FusionEngine(sensors, WEATHER).net
+    lat, lon = enu_to_latlon(-10_000.0, 2_000.0)
+    src = geodetic_to_ecef(lat, lon, 0.0)
+    near = np.argsort(np.linalg.norm(net.ecef - src, axis=1))[:5]
+    rounds = [Blast(f"R{i:02d}", lat, lon, 5.0 + 0.5 * i + rng.uniform(0.0, 0.125), "launch",
+                    "mlrs") for i in range(40)]  # fmt: skip
+    dets = [d for d in picks(sensors, rounds, rng, weather=WEATHER[0])
+            if net.index[d.sensor] in near]  # fmt: skip
+    t = np.array([(d.time - T0).total_seconds() for d in dets])
+    pool = SimpleNamespace(t=t, sensor=np.array([net.index[d.sensor] for d in dets]))
+    at = WeatherAt(WEATHER[0].temperature_c, WEATHER[0].wind_u_ms, WEATHER[0].wind_v_ms)
+    fix = SimpleNamespace(lat=lat + 0.01, lon=lon + 0.01, height=0.0)
+    members = []
+    for i in range(20, 25):
+        mine = np.array([k for k, d in enumerate(dets) if d.id.startswith(f"R{i:02d}-")])
+        members.append(associate.Located(mine, np.zeros(len(mine), dtype=bool), fix, at))  # type: ignore[arg-type]
+    ctx = SimpleNamespace(cfg=FusionConfig(), net=net, pool=pool, free=np.zeros(len(t), bool))
+    view = associate._spot_view(ctx, members)  # type: ignore[arg-type]
+    assert view is not None
+    e, n, _ = ecef_to_enu(src, net.lat0, net.lon0, net.h0)
+    assert np.hypot(view.east - e, view.north - n) < 20.0

@@ -654,3 +654,165 @@ def leaf_votes(
         keep[j] = j == 0 or digest[by_hash[j]] != digest[by_hash[j - 1]]
     boxes = np.sort(by_hash[keep])
     return boxes, digest[boxes]
+
+
+@jit
+def _quick_fit(
+    cp: np.ndarray, act: np.ndarray, k: int, t: np.ndarray, sensor: np.ndarray,
+    east: np.ndarray, north: np.ndarray, up: np.ndarray, sd: np.ndarray, zsrc_rel: float,
+    c: float, wu: float, wv: float, x: float, y: float, t0: float, iters: int,
+    res: np.ndarray,
+) -> tuple[float, float, float]:  # fmt: skip
+    """Gauss–Newton on (east, north, origin) from the active picks ``cp[act]``: times
+    only, in the network's centre frame, the source at height ``zsrc_rel`` (relative to
+    the frame's origin) on the curved Earth, the wind along each path in the speed.
+    Fills ``res`` with every pick's normalised residual (``sd``) at the result.
+
+    An approximation of :func:`truceline.fusion.batch.solve` (no bearings, a fixed speed
+    of sound), good to a few milliseconds: enough to tell which picks one source explains,
+    not to place it. The exact fit follows for the leaves that pass.
+    """
+    for _ in range(iters):
+        a00 = a01 = a02 = a11 = a12 = a22 = 0.0
+        g0 = g1 = g2 = 0.0
+        zs = zsrc_rel - (x * x + y * y) / (2.0 * EARTH_R)
+        for j in range(k):
+            if not act[j]:
+                continue
+            p = cp[j]
+            s = sensor[p]
+            dx, dy, dz = east[s] - x, north[s] - y, up[s] - zs
+            h = max(math.sqrt(dx * dx + dy * dy), 1e-6)
+            d = math.sqrt(h * h + dz * dz)
+            ceff = c + (wu * dx + wv * dy) / h
+            w = 1.0 / sd[j]
+            r = (t[p] - t0 - d / ceff) * w
+            j0 = -dx / d / ceff * w
+            j1 = -dy / d / ceff * w
+            j2 = w
+            a00 += j0 * j0
+            a01 += j0 * j1
+            a02 += j0 * j2
+            a11 += j1 * j1
+            a12 += j1 * j2
+            a22 += j2 * j2
+            g0 += j0 * r
+            g1 += j1 * r
+            g2 += j2 * r
+        # Solve the 3×3 normal equations (Cramer's rule; a tiny ridge keeps it defined).
+        a00 += 1e-9
+        a11 += 1e-9
+        a22 += 1e-9
+        det = (a00 * (a11 * a22 - a12 * a12) - a01 * (a01 * a22 - a12 * a02)
+               + a02 * (a01 * a12 - a11 * a02))  # fmt: skip
+        if not abs(det) > 0.0:
+            break
+        d0 = (g0 * (a11 * a22 - a12 * a12) - a01 * (g1 * a22 - a12 * g2)
+              + a02 * (g1 * a12 - a11 * g2)) / det  # fmt: skip
+        d1 = (a00 * (g1 * a22 - a12 * g2) - g0 * (a01 * a22 - a12 * a02)
+              + a02 * (a01 * g2 - g1 * a02)) / det  # fmt: skip
+        d2 = (a00 * (a11 * g2 - g1 * a12) - a01 * (a01 * g2 - g1 * a02)
+              + g0 * (a01 * a12 - a11 * a02)) / det  # fmt: skip
+        x += d0
+        y += d1
+        t0 += d2
+    zs = zsrc_rel - (x * x + y * y) / (2.0 * EARTH_R)
+    for j in range(k):
+        p = cp[j]
+        s = sensor[p]
+        dx, dy, dz = east[s] - x, north[s] - y, up[s] - zs
+        h = max(math.sqrt(dx * dx + dy * dy), 1e-6)
+        d = math.sqrt(h * h + dz * dz)
+        ceff = c + (wu * dx + wv * dy) / h
+        res[j] = (t[p] - t0 - d / ceff) / sd[j]
+    return x, y, t0
+
+
+@jit
+def purify_leaves(
+    start: np.ndarray, picks: np.ndarray, t: np.ndarray, sensor: np.ndarray,
+    box: np.ndarray, east: np.ndarray, north: np.ndarray, up: np.ndarray,
+    sigma_t: np.ndarray, c: float, wu: float, wv: float, floor: float, gate: float,
+    min_sensors: int,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Each leaf's picks reduced to those one source explains; a leaf left with fewer
+    than ``min_sensors`` sensors keeps none.
+
+    A leaf (a box of 0.15 s, about 50 m) holds every pick consistent with *some* point of
+    it, and inside a salvo that is picks of two or three neighbouring rounds at most
+    sensors. Its pick at each sensor is the one whose implied origin time (at the box's
+    centre) is nearest the box's; :func:`_quick_fit` fits those from the box's centre and
+    the worst pick beyond ``gate`` normalised residuals (timing sigma and ``floor``
+    combined) is dropped, one at a time, refitting each time. The exact fit of the
+    candidates (:func:`truceline.fusion.associate._locate_all`) then starts from a round's
+    own picks instead of a mixture, which it had often settled on (a mixture of rounds
+    can fit a point kilometres off). Returns the new leaf offsets and picks, each leaf's
+    picks sorted.
+    """
+    n = len(start) - 1
+    nsens = len(east)
+    out_start = np.zeros(n + 1, dtype=np.int64)
+    out = np.empty(len(picks), dtype=np.int64)
+    best = np.full(nsens, -1, dtype=np.int64)
+    bestd = np.zeros(nsens)
+    height = up + (east * east + north * north) / (2.0 * EARTH_R)
+    m = 0
+    for i in range(n):
+        a, b = start[i], start[i + 1]
+        x = 0.5 * (box[i, 0] + box[i, 1])
+        y = 0.5 * (box[i, 2] + box[i, 3])
+        t0 = 0.5 * (box[i, 4] + box[i, 5])
+        zc = -(x * x + y * y) / (2.0 * EARTH_R)
+        k = 0
+        sens = np.empty(b - a, dtype=np.int64)
+        for q in range(a, b):
+            p = picks[q]
+            s = sensor[p]
+            dx, dy, dz = east[s] - x, north[s] - y, up[s] - zc
+            dev = abs(t[p] - math.sqrt(dx * dx + dy * dy + dz * dz) / c - t0)
+            if best[s] < 0:
+                best[s] = p
+                bestd[s] = dev
+                sens[k] = s
+                k += 1
+            elif dev < bestd[s]:
+                best[s] = p
+                bestd[s] = dev
+        cp = np.empty(k, dtype=np.int64)
+        sd = np.empty(k)
+        hs = np.empty(k)
+        for j in range(k):
+            s = sens[j]
+            cp[j] = best[s]
+            best[s] = -1
+            sd[j] = math.sqrt(sigma_t[s] ** 2 + floor * floor)
+            hs[j] = height[s]
+        out_start[i + 1] = m
+        if k < min_sensors:
+            continue
+        zrel = np.median(hs)
+        act = np.ones(k, dtype=np.bool_)
+        res = np.zeros(k)
+        nact = k
+        x, y, t0 = _quick_fit(cp, act, k, t, sensor, east, north, up, sd, zrel, c, wu, wv,
+                              x, y, t0, 4, res)  # fmt: skip
+        while True:
+            worst, wj = 0.0, -1
+            for j in range(k):
+                if act[j] and not abs(res[j]) <= worst:
+                    worst, wj = abs(res[j]), j
+            if not worst > gate:
+                break
+            act[wj] = False
+            nact -= 1
+            if nact < min_sensors:
+                break
+            x, y, t0 = _quick_fit(cp, act, k, t, sensor, east, north, up, sd, zrel, c, wu, wv,
+                                  x, y, t0, 3, res)  # fmt: skip
+        if nact < min_sensors:
+            continue
+        kept = np.sort(cp[act])
+        out[m : m + nact] = kept
+        m += nact
+        out_start[i + 1] = m
+    return out_start, out[:m]

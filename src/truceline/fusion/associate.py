@@ -803,8 +803,16 @@ def _seed_groups(ctx: _Ctx, small: list[Located]) -> list[list[Located]]:
 
 def _spot_view(ctx: _Ctx, members: list[Located]) -> _Master | None:
     """The master view of the launch spot of a seed group's sensors (those in at least two
-    of its events), from the lags of their picks over the group's time span (free picks
-    and the group's own); ``None`` if they place no spot."""
+    of its events), from the lags of their picks over the group's time span; ``None`` if
+    they place no spot.
+
+    Every pick counts, free or taken: the lags are evidence of one repeated source, and
+    a round's picks held by a mixture outside the group line up at them as well as free
+    ones. Counting only the free picks and the group's own, hard seed 11's third salvo
+    (once the leaves were purified, see :func:`_purify`) had a group of five events over
+    two seconds whose sensors lined up one lag; with every pick they line up four, at
+    29–34 rounds each, and place the launcher.
+    """
     cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
     own = np.concatenate([e.picks for e in members])
     count = np.bincount(pool.sensor[own], minlength=len(net))
@@ -812,9 +820,7 @@ def _spot_view(ctx: _Ctx, members: list[Located]) -> _Master | None:
     if len(sensors) < cfg.min_sensors:
         return None
     lo, hi = pool.t[own].min() - 2.0, pool.t[own].max() + 2.0
-    mine = np.zeros(len(pool.t), dtype=bool)
-    mine[own] = True
-    near = (ctx.free | mine) & (pool.t >= lo) & (pool.t <= hi)
+    near = (pool.t >= lo) & (pool.t <= hi)
     times = [pool.t[near & (pool.sensor == s)] for s in sensors]
     ecef = net.ecef[sensors]
     # No lag exceeds the sensors' distance at the slowest sound (300 m/s, wind against).
@@ -837,10 +843,12 @@ def _spot_view(ctx: _Ctx, members: list[Located]) -> _Master | None:
 
 def _retake(ctx: _Ctx, events: list[Located], members: list[Located], view: _Master,
             window: tuple[float, float]) -> list[Located]:  # fmt: skip
-    """Dissolve ``members`` and take the rounds at ``view``'s spot like repeat sources
-    (untested while their fit stays at the spot, see :func:`_repeat_sources`): the lags
-    that placed it are the evidence a master's picks are for those. Members whose picks
-    stay free are kept. Unless ``SPOT_ROUNDS`` rounds are taken, everything is undone."""
+    """Dissolve ``members`` and their bystanders (:func:`_bystanders`) and take the rounds
+    at ``view``'s spot like repeat sources (untested while their fit stays at the spot,
+    see :func:`_repeat_sources`): the lags that placed it are the evidence a master's
+    picks are for those. Dissolved events whose picks stay free are kept. Unless
+    ``SPOT_ROUNDS`` rounds are taken, everything is undone."""
+    members = members + _bystanders(ctx, events, members)
     gone = {id(e) for e in members}
     held = np.concatenate([e.picks for e in members])
     ctx.free[held] = True
@@ -859,6 +867,29 @@ def _retake(ctx: _Ctx, events: list[Located], members: list[Located], view: _Mas
     for e in kept:
         ctx.free[e.picks] = False
     return [e for e in events if id(e) not in gone] + kept + taken
+
+
+def _bystanders(ctx: _Ctx, events: list[Located], members: list[Located]) -> list[Located]:
+    """Small events outside a seed group with two or more picks at its sensors (those in
+    two of its events) over its time span: mixtures that hold picks of the salvo's rounds
+    without sharing enough sensors to be linked to the group. Left standing, each kept a
+    pick of a round the spot would have taken (hard seed 11's third salvo: 16 of its 40
+    launches found within 10 m, as single rounds, at the spot; 32 with them dissolved
+    too, as many as before the leaves were purified)."""
+    pool = ctx.pool
+    own = np.concatenate([e.picks for e in members])
+    sensors = np.flatnonzero(np.bincount(pool.sensor[own], minlength=len(ctx.net)) >= 2)
+    lo, hi = pool.t[own].min() - 2.0, pool.t[own].max() + 2.0
+    inside = {id(e) for e in members}
+    out = []
+    for e in events:
+        if id(e) in inside or len(e.picks) > ctx.cfg.small_event_sensors:
+            continue
+        t = pool.t[e.picks]
+        at = np.isin(pool.sensor[e.picks], sensors) & (t >= lo) & (t <= hi)
+        if at.sum() >= 2:
+            out.append(e)
+    return out
 
 
 def _salvo_areas(ctx: _Ctx, events: list[Located]) -> Areas:
@@ -1254,17 +1285,50 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
         root = roots.pop(0 if WIDEST_FIRST else -1)
         leaves, rest = walk(root, glob, geo, lim, ctx.alive, halo)
         tried: set[int] = set()
-        lp = _leaf_picks(leaves, sub)
-        for _ in range(MAX_ROUNDS):
-            idx, sets = _candidates(lp, ctx.free, pool.sensor, threshold, tried)
-            if not idx:
-                break
-            out += _take_best(ctx, leaves.box[idx], sets, threshold)
+        pure, loose = _purify(ctx, geo, leaves, sub, threshold)
+        for lp in (pure, loose):
+            for _ in range(MAX_ROUNDS):
+                idx, sets = _candidates(lp, ctx.free, pool.sensor, threshold, tried)
+                if not idx:
+                    break
+                out += _take_best(ctx, leaves.box[idx], sets, threshold)
         if len(rest):
             out += _repeat_sources(ctx, known + out, window)
             roots.extend(rest)  # the stack's bottom (its first row) is its widest box
     ctx.unsearched += len(roots)
     return out
+
+
+def _purify(ctx: _Ctx, geo: Geometry, leaves: Leaves, sub: I64, threshold: int
+            ) -> tuple[_LeafPicks, _LeafPicks]:  # fmt: skip
+    """The walk's leaves reduced to the picks one source explains
+    (:func:`_kernels.purify_leaves`), and, whole, the leaves where that left fewer than
+    ``threshold`` sensors.
+
+    Each pick votes for the leaves with the most sensors (:func:`_candidates`), and inside
+    a salvo those are mixtures of neighbouring rounds: on moderate seed 11 a round heard
+    by six sensors, all its picks free, lay in a leaf with one pick of another round, but
+    the leaves of seven and eight sensors won every vote, and their fits settled on
+    mixtures (or failed), so the round was never found. Its purified leaf holds its six
+    picks and nothing else. The purified leaves are searched first; the others after
+    them, as before (a weak blast whose leaves hold an outlier pick, or miss one of its
+    picks that the exact fit's gate adds, is found from them).
+    Without numba the leaves stay as they are (no purified search).
+    """
+    lp = _leaf_picks(leaves, sub)
+    if not _kernels.HAVE_NUMBA or not lp.n:
+        return lp, _LeafPicks(np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
+    pool = ctx.pool
+    start, pick = _kernels.purify_leaves(
+        lp.start, lp.pick, pool.t, pool.sensor, leaves.box, geo.east, geo.north, geo.up,
+        geo.sigma_t, 0.5 * (geo.c_lo + geo.c_hi), geo.wind_u, geo.wind_v,
+        ctx.cfg.model_tol_s, ctx.cfg.reject_sigmas, threshold,
+    )  # fmt: skip
+    failed = np.diff(start) == 0
+    size = np.diff(lp.start) * failed
+    loose = _LeafPicks(lp.pick[np.repeat(failed, np.diff(lp.start))],
+                       np.concatenate([[0], np.cumsum(size)]).astype(np.int64))  # fmt: skip
+    return _LeafPicks(pick, start), loose
 
 
 def _walk_halo(ctx: _Ctx) -> Halo:
