@@ -3,8 +3,12 @@
 Association tests every (candidate box, pick) pair many times per block; in numpy that
 costs ~160 ns a pair in temporaries, compiled it costs a few ns. Each kernel here is the
 exact loop form of a numpy function elsewhere, which remains the reference (and the
-fallback when numba is missing: ``HAVE_NUMBA``). Kernels are cached on disk
-(``cache=True``) so only the first run after an install pays the compilation.
+fallback when numba is missing: ``HAVE_NUMBA``), except :func:`purify_leaves`, which has
+no numpy form: it loops over hundreds of thousands of leaves of a few picks each, and
+without numba the leaves are searched as the walk left them
+(:func:`truceline.fusion.associate._purify`); its tests check it against exact
+propagation instead. Kernels are cached on disk (``cache=True``) so only the first run
+after an install pays the compilation.
 """
 
 from __future__ import annotations
