@@ -683,14 +683,10 @@ def _quick_fit(
         for j in range(k):
             if not act[j]:
                 continue
-            p = cp[j]
-            s = sensor[p]
-            dx, dy, dz = east[s] - x, north[s] - y, up[s] - zs
-            h = max(math.sqrt(dx * dx + dy * dy), 1e-6)
-            d = math.sqrt(h * h + dz * dz)
-            ceff = c + (wu * dx + wv * dy) / h
+            s = sensor[cp[j]]
+            dx, dy, d, ceff = _path(east[s] - x, north[s] - y, up[s] - zs, c, wu, wv)
             w = 1.0 / sd[j]
-            r = (t[p] - t0 - d / ceff) * w
+            r = (t[cp[j]] - t0 - d / ceff) * w
             j0 = -dx / d / ceff * w
             j1 = -dy / d / ceff * w
             j2 = w
@@ -722,14 +718,20 @@ def _quick_fit(
         t0 += d2
     zs = zsrc_rel - (x * x + y * y) / (2.0 * EARTH_R)
     for j in range(k):
-        p = cp[j]
-        s = sensor[p]
-        dx, dy, dz = east[s] - x, north[s] - y, up[s] - zs
-        h = max(math.sqrt(dx * dx + dy * dy), 1e-6)
-        d = math.sqrt(h * h + dz * dz)
-        ceff = c + (wu * dx + wv * dy) / h
-        res[j] = (t[p] - t0 - d / ceff) / sd[j]
+        s = sensor[cp[j]]
+        _, _, d, ceff = _path(east[s] - x, north[s] - y, up[s] - zs, c, wu, wv)
+        res[j] = (t[cp[j]] - t0 - d / ceff) / sd[j]
     return x, y, t0
+
+
+@jit
+def _path(dx: float, dy: float, dz: float, c: float, wu: float, wv: float
+          ) -> tuple[float, float, float, float]:  # fmt: skip
+    """A source-to-sensor path (sensor minus source, centre frame): its horizontal
+    offsets, its length and the speed along it (the wind's component along the path
+    added to ``c``, as :func:`_residuals` has it)."""
+    h = max(math.sqrt(dx * dx + dy * dy), 1e-6)
+    return dx, dy, math.sqrt(h * h + dz * dz), c + (wu * dx + wv * dy) / h
 
 
 @jit

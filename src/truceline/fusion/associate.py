@@ -814,12 +814,9 @@ def _spot_view(ctx: _Ctx, members: list[Located]) -> _Master | None:
     29–34 rounds each, and place the launcher.
     """
     cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
-    own = np.concatenate([e.picks for e in members])
-    count = np.bincount(pool.sensor[own], minlength=len(net))
-    sensors = np.flatnonzero(count >= 2)
+    sensors, lo, hi = _seed_span(ctx, members)
     if len(sensors) < cfg.min_sensors:
         return None
-    lo, hi = pool.t[own].min() - 2.0, pool.t[own].max() + 2.0
     near = (pool.t >= lo) & (pool.t <= hi)
     times = [pool.t[near & (pool.sensor == s)] for s in sensors]
     ecef = net.ecef[sensors]
@@ -839,6 +836,15 @@ def _spot_view(ctx: _Ctx, members: list[Located]) -> _Master | None:
         return None
     e, n, _ = ecef_to_enu(geodetic_to_ecef(*place), net.lat0, net.lon0, net.h0)
     return _Master(spot.travel_times(net.ecef, place, weather), float(e), float(n))
+
+
+def _seed_span(ctx: _Ctx, members: list[Located]) -> tuple[I64, float, float]:
+    """A seed group's sensors (those in at least two of its events) and the time span
+    of its picks, widened by 2 s each side: where its launch spot's lags are sought."""
+    pool = ctx.pool
+    own = np.concatenate([e.picks for e in members])
+    sensors = np.flatnonzero(np.bincount(pool.sensor[own], minlength=len(ctx.net)) >= 2)
+    return sensors, float(pool.t[own].min()) - 2.0, float(pool.t[own].max()) + 2.0
 
 
 def _retake(ctx: _Ctx, events: list[Located], members: list[Located], view: _Master,
@@ -877,9 +883,7 @@ def _bystanders(ctx: _Ctx, events: list[Located], members: list[Located]) -> lis
     launches found within 10 m, as single rounds, at the spot; 32 with them dissolved
     too, as many as before the leaves were purified)."""
     pool = ctx.pool
-    own = np.concatenate([e.picks for e in members])
-    sensors = np.flatnonzero(np.bincount(pool.sensor[own], minlength=len(ctx.net)) >= 2)
-    lo, hi = pool.t[own].min() - 2.0, pool.t[own].max() + 2.0
+    sensors, lo, hi = _seed_span(ctx, members)
     inside = {id(e) for e in members}
     out = []
     for e in events:
