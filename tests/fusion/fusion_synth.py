@@ -64,8 +64,11 @@ def picks(
     *,
     weather: Weather | None = None,
     noise: bool = True,
+    loud_db: float | None = None,
 ) -> list[Detection]:
-    """Every sensor hears every blast (time noise at its sigma, bearings at 3°)."""
+    """Every sensor hears every blast (time noise at its sigma, bearings at 3°); with
+    ``loud_db``, each pick has an SNR: that at 1 km, less spherical spreading, plus 3 dB
+    of site noise."""
     ecef = geodetic_to_ecef(
         [s.lat for s in sensors], [s.lon for s in sensors], [s.alt_m for s in sensors]
     )
@@ -88,6 +91,9 @@ def picks(
                 "phase": b.phase,
                 "weapon": b.weapon,
             }
+            if loud_db is not None:
+                dist_km = float(np.linalg.norm(ecef[k] - src)) / 1e3
+                row["snr_db"] = loud_db - 20.0 * np.log10(dist_km) + rng.normal(0.0, 3.0)
             if s.kind == "acoustic_array":
                 enu = (src - ecef[k]) @ _rot(s.lat, s.lon).T
                 az = np.degrees(np.arctan2(enu[0], enu[1]))

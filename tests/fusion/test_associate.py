@@ -123,9 +123,11 @@ def test_salvo_rounds_missed_by_near_sensors_are_found_from_their_launcher() -> 
 def _impact_events(seed: int, n: int, spread_m: tuple[float, float], heard: float,
                    jitter: Callable[[np.random.Generator], float],
                    config: FusionConfig | None = None,
-                   at: tuple[float, float] = (-1_000.0, 2_000.0)) -> list[Event]:  # fmt: skip
+                   at: tuple[float, float] = (-1_000.0, 2_000.0),
+                   loud_db: float | None = None) -> list[Event]:  # fmt: skip
     """The events of ``n`` impacts 0.5 s apart (plus ``jitter``), spread over ``spread_m``
-    (east, north sigma) around ``at``, each picked by a share ``heard`` of the sensors."""
+    (east, north sigma) around ``at``, each picked by a share ``heard`` of the sensors
+    (with SNRs when ``loud_db`` is given: see :func:`fusion_synth.picks`)."""
     rng = np.random.default_rng(seed)
     sensors = grid_network()
     rounds = []
@@ -133,7 +135,8 @@ def _impact_events(seed: int, n: int, spread_m: tuple[float, float], heard: floa
         e, nn = rng.normal(0, spread_m[0]), rng.normal(0, spread_m[1])
         lat, lon = enu_to_latlon(at[0] + e, at[1] + nn)
         rounds.append(Blast(f"R{i:02d}", lat, lon, 5.0 + 0.5 * i + jitter(rng), "impact", "mlrs"))
-    dets = [d for d in picks(sensors, rounds, rng, weather=WEATHER[0]) if rng.random() < heard]
+    dets = [d for d in picks(sensors, rounds, rng, weather=WEATHER[0], loud_db=loud_db)
+            if rng.random() < heard]  # fmt: skip
     engine = FusionEngine(sensors, WEATHER, config=config or FusionConfig())
     engine.add(dets)
     return engine.finish()
@@ -225,14 +228,15 @@ def test_the_spread_of_a_launch_spot_and_of_an_impact_area() -> None:
     assert got.tolist() == [False] * 4 + [True] * 4 + [False]
 
 
-def _off_network_impacts(seed: int, config: FusionConfig) -> tuple[int, int]:
+def _off_network_impacts(seed: int, config: FusionConfig,
+                         loud_db: float | None = None) -> tuple[int, int]:  # fmt: skip
     """(mixed events 600 m or more from the area, single-round events) of 40 impacts over
     some 150 m × 75 m, 6 km beyond the network's edge, each picked by 45 % of its sensors:
     a network on one side of the area tells range from time poorly, and picks of several
     rounds line up into ghosts off the area."""
     at = (-12_000.0, 1_000.0)
     events = _impact_events(seed, 40, (150.0, 75.0), 0.45, lambda rng: rng.uniform(0.0, 0.125),
-                            config, at)  # fmt: skip
+                            config, at, loud_db)  # fmt: skip
     centre = np.array(geodetic_to_ecef(*enu_to_latlon(*at), 200.0))
     ghosts = single = 0
     for e in events:
@@ -251,6 +255,22 @@ def test_ghosts_around_a_salvo_area_are_rejected() -> None:
                    axis=0)  # fmt: skip
     assert strict[0] <= 1 and loose[0] >= 6
     assert strict[1] >= loose[1] - 2
+
+
+def test_ghosts_whose_picks_are_loud_at_the_wrong_sensors_are_rejected() -> None:
+    """The amplitude test on its own (the halo test off): ghosts off a salvo's area hold
+    picks whose SNRs, corrected for their distances from the ghost's fix, scatter more
+    than the block's well-heard rounds do. Over four salvos it rejects 7 of the 25 ghosts
+    (those that lie off the line of fire: along it the distances change in proportion)
+    and no round."""
+    with_snr = [_off_network_impacts(s, FusionConfig(halo_chance_p=1.0), 70.0) for s in range(4)]
+    without = [
+        _off_network_impacts(s, FusionConfig(halo_chance_p=1.0, min_amplitude_p=0.0), 70.0)
+        for s in range(4)
+    ]
+    strict, loose = np.sum(with_snr, axis=0), np.sum(without, axis=0)
+    assert strict[0] <= 0.8 * loose[0]
+    assert strict[1] >= loose[1]
 
 
 def _found_event(monkeypatch: pytest.MonkeyPatch) -> tuple[associate._Ctx, associate.Located]:

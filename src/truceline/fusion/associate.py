@@ -17,8 +17,9 @@ A candidate is acceptable when it has enough sensors (``min_sensors``, or fewer 
 bearings), its chi-square passes the goodness-of-fit test at ``min_fit_p`` (picks of
 different blasts that happen to line up rarely fit to the millisecond), and its ellipse is
 bounded, and it passes the tests against chance alignments (:func:`_chance_p` on the
-local pick rate, :func:`_missed_near` on near sensors that missed it and, off a salvo's
-area, the stricter test of :mod:`truceline.fusion.halo`). Acceptable candidates are taken
+local pick rate, :func:`_missed_near` on near sensors that missed it, off a salvo's
+area the stricter test of :mod:`truceline.fusion.halo` and, where chance is in doubt, the
+amplitude test of :mod:`truceline.fusion.amplitude`). Acceptable candidates are taken
 best first (most sensors, then best fit), each only if none of its picks is taken yet;
 candidates that lost picks are rebuilt from their boxes' remaining picks and the round
 repeats. A detection is therefore in at most one event.
@@ -33,7 +34,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.special import chdtrc, pdtrc
 
-from truceline.fusion import _kernels, batch, spot
+from truceline.fusion import _kernels, amplitude, batch, spot
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.ellipse import error_ellipse
 from truceline.fusion.halo import (
@@ -106,6 +107,7 @@ class _Ctx:
     masters: dict[int, tuple[Located, _Master]] = field(default_factory=dict)
     barren: set[int] = field(default_factory=set)  # ids of masters with no repeat left
     areas: Areas = field(default_factory=Areas.none)  # salvo areas (weak stage: ghosts)
+    amp_var: float | None = None  # the block's amplitude scatter, dB² (amplitude.scatter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,6 +377,7 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
     if near_test.any():
         chance = np.where(near_test, _chance_p(ctx, b, x, cov, frames, hear), 0.0)
     near_test_of = near_test & (chance >= cfg.sure_chance_p)
+    loud = _loudness_p(ctx, b, slot, hear)
     ghost = near_test & (chance >= cfg.halo_chance_p) & (n_t <= cfg.small_event_sensors)
     if ghost.any():
         g = np.flatnonzero(ghost)
@@ -397,6 +400,8 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
             continue
         if chance[c] > cfg.max_chance_p or ghost[c]:
             continue
+        if near_test_of[c] and loud[c] < cfg.min_amplitude_p:
+            continue
         if np.hypot(x[c, 0], x[c, 1]) > MAX_SHIFT_M:
             continue
         scale = max(1.0, chi2[c] / dof[c]) if dof[c] > 0 else 1.0
@@ -416,6 +421,18 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
         key = (-float(n_t[c]), -float(n_b[c]), float(chi2[c] / max(dof[c], 1)))
         out.append((key, located, c))
     return out
+
+
+def _loudness_p(ctx: _Ctx, b: batch.Batch, slot: I64, hear: _Hearing) -> F64:
+    """Each candidate's amplitude consistency (:func:`amplitude.consistency_p`) against
+    the block's scatter (1 where the test cannot run)."""
+    snr = ctx.pool.snr
+    if snr is None or ctx.amp_var is None:
+        return np.ones(len(slot))
+    rows = np.arange(len(slot))[:, None]
+    dist = hear.dist[rows, ctx.pool.sensor[slot]]
+    level = np.where(b.mask, amplitude.levels(snr[slot], dist), np.nan)
+    return amplitude.consistency_p(level, ctx.amp_var)
 
 
 @dataclass
@@ -702,6 +719,7 @@ def _passes(search: BlockSearch, lo: int, hi: int | None, *, areas: bool = False
             continue
         if areas:
             ctx.areas = _salvo_areas(ctx, out)
+        ctx.amp_var = _amplitude_scatter(ctx, out)
         out += _pass(ctx, search.geo, search.window, search.bounds, threshold, out)
         out += _repeat_sources(ctx, out, search.window)
 
@@ -906,6 +924,21 @@ def _salvo_areas(ctx: _Ctx, events: list[Located]) -> Areas:
     arrival = np.array([_master(ctx, e).tt for e in events]) + origin[:, None]
     return salvo_areas(_ecef(events), origin, np.array([len(e.picks) for e in events]),
                        arrival)  # fmt: skip
+
+
+def _amplitude_scatter(ctx: _Ctx, events: list[Located]) -> float | None:
+    """The network's amplitude scatter on ``events`` (:func:`amplitude.scatter`), or
+    ``None`` when the picks carry no SNR or too few events are well heard."""
+    snr = ctx.pool.snr
+    events = [e for e in events if len(e.picks) >= amplitude.CAL_PICKS]
+    if snr is None or not events or not np.isfinite(snr).any():
+        return None
+    width = max(len(e.picks) for e in events)
+    level = np.full((len(events), width), np.nan)
+    for i, (e, pos) in enumerate(zip(events, _ecef(events), strict=True)):
+        dist = np.linalg.norm(ctx.net.ecef[ctx.pool.sensor[e.picks]] - pos, axis=1)
+        level[i, : len(e.picks)] = amplitude.levels(snr[e.picks], dist)
+    return amplitude.scatter(level)
 
 
 def _ecef(events: list[Located]) -> F64:

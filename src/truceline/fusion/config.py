@@ -62,6 +62,11 @@ class FusionConfig:
       less likely than this to be chance (:mod:`truceline.fusion.halo`): picks of
       different rounds line up into "ghosts" there, at chance probabilities of 2e-6 to
       8e-5, and steal the rounds' own picks.
+    - ``min_amplitude_p``: an event whose chance probability is at least ``sure_chance_p``
+      is rejected when its picks' levels, corrected for spherical spreading, scatter more
+      than the block's well-heard events' do with less than this upper-tail probability
+      (:mod:`truceline.fusion.amplitude`; only where picks carry an SNR): ghosts assemble
+      the picks of sources elsewhere, loud at the wrong sensors.
     - ``alive_window_s``: a sensor counts as working when it picked anything in this many
       seconds before the block (or in the block itself).
     - ``repeat_min_master``: events with at least this many picks serve as masters for
@@ -104,6 +109,7 @@ class FusionConfig:
     sure_chance_p: float = 1e-10
     single_miss_chance_p: float = 1e-7
     halo_chance_p: float = 1e-6
+    min_amplitude_p: float = 1e-3
     max_iterations: int = 30
     pair_block_s: float = 60.0
     unpaired_cost: float = 3.0

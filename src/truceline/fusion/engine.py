@@ -77,8 +77,9 @@ class _Buffer:
     weapon: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U64"))
     used: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    snr: np.ndarray = field(default_factory=lambda: np.zeros(0))  # dB; NaN: not given
 
-    NAMES = ("t_us", "sensor", "bearing", "sigma_b", "phase", "weapon", "ids", "used")
+    NAMES = ("t_us", "sensor", "bearing", "sigma_b", "phase", "weapon", "ids", "used", "snr")
 
     def __len__(self) -> int:
         return len(self.t_us)
@@ -159,7 +160,7 @@ class FusionEngine:
         Raises ``ValueError`` for a detection from a sensor that is not in the registry.
         """
         net = self.net
-        rows: list[tuple[int, int, float, float, int, int, str]] = []
+        rows: list[tuple[int, int, float, float, int, int, str, float]] = []
         for d in detections:
             if d.id in self._seen:
                 self.duplicates += 1
@@ -179,7 +180,9 @@ class FusionEngine:
             if d.bearing_deg is not None and net.is_array[s]:
                 bearing = math.radians(d.bearing_deg)
             sb = math.radians(d.bearing_sigma_deg) if d.bearing_sigma_deg else net.sigma_b[s]
-            rows.append((t_us, s, bearing, sb, PHASE_CODE[d.phase], WEAPON_CODE[d.weapon], d.id))
+            snr = math.nan if d.snr_db is None else d.snr_db
+            rows.append((t_us, s, bearing, sb, PHASE_CODE[d.phase], WEAPON_CODE[d.weapon], d.id,
+                         snr))  # fmt: skip
         if rows:
             cols = list(zip(*rows, strict=True))
             self._pending.append(
@@ -192,6 +195,7 @@ class FusionEngine:
                     np.array(cols[5], dtype=np.int64),
                     np.array(cols[6], dtype="<U64"),
                     np.zeros(len(rows), dtype=bool),
+                    np.array(cols[7], dtype=np.float64),
                 )
             )
 
@@ -302,6 +306,7 @@ class FusionEngine:
             buf.sensor[lo:hi],
             buf.bearing[lo:hi],
             buf.sigma_b[lo:hi],
+            snr=buf.snr[lo:hi],
         )
         last = self._last_pick_us.copy()  # with the picks of blocks not yet dropped
         np.maximum.at(last, buf.sensor[:lo], buf.t_us[:lo])

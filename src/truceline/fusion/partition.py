@@ -38,7 +38,8 @@ class PickSet:
     ``t`` is seconds relative to the block's reference time; ``bearing`` is the azimuth in
     the centre frame (the sensor's bearing plus its meridian convergence), NaN if none.
     ``in_areas`` (optional) is each pick's bit set of the salvo areas whose arrival windows
-    hold it (see :class:`Halo`).
+    hold it (see :class:`Halo`); ``snr`` (optional) each pick's signal-to-noise ratio, dB
+    (NaN where not given; see :mod:`truceline.fusion.amplitude`).
     """
 
     t: F64
@@ -46,6 +47,7 @@ class PickSet:
     bearing: F64
     sigma_b: F64
     in_areas: I64 | None = None
+    snr: F64 | None = None
 
 
 @dataclass(frozen=True, slots=True)
