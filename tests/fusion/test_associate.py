@@ -257,12 +257,15 @@ def test_ghosts_around_a_salvo_area_are_rejected() -> None:
     assert strict[1] >= loose[1] - 2
 
 
-def test_ghosts_whose_picks_are_loud_at_the_wrong_sensors_are_rejected() -> None:
-    """The amplitude test on its own (the halo test off): ghosts off a salvo's area hold
-    picks whose SNRs, corrected for their distances from the ghost's fix, scatter more
-    than the block's well-heard rounds do. Over four salvos it rejects 7 of the 25 ghosts
-    (those that lie off the line of fire: along it the distances change in proportion)
-    and no round."""
+def test_ghosts_whose_picks_are_loud_at_the_wrong_sensors_are_rejected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The amplitude test on its own (the halo test and the area's rounds off): ghosts
+    off a salvo's area hold picks whose SNRs, corrected for their distances from the
+    ghost's fix, scatter more than the block's well-heard rounds do. Over four salvos it
+    rejects 7 of the 25 ghosts (those that lie off the line of fire: along it the
+    distances change in proportion) and no round."""
+    monkeypatch.setattr(associate, "AREA_ROUNDS", False)
     with_snr = [_off_network_impacts(s, FusionConfig(halo_chance_p=1.0), 70.0) for s in range(4)]
     without = [
         _off_network_impacts(s, FusionConfig(halo_chance_p=1.0, min_amplitude_p=0.0), 70.0)

@@ -34,7 +34,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.special import chdtrc, pdtrc
 
-from truceline.fusion import _kernels, amplitude, batch, spot
+from truceline.fusion import _kernels, amplitude, batch, packing, spot
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.ellipse import error_ellipse
 from truceline.fusion.halo import (
@@ -77,6 +77,10 @@ SPOT_SEEDS = 5
 SPOT_LINK_S = 3.0
 SPOT_ROUNDS = 8
 SPOT_SHIFT_M = 5_000.0
+AREA_ROUNDS = True
+AREA_CHANCE_P = 1e-2
+AREA_NEAR_M = 200.0
+AREA_FIT_WEIGHT = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,13 +340,14 @@ Found = list[tuple[tuple[float, ...], Located, int]]
 
 
 def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64, *, near_test: bool | np.ndarray = True,
-                spot_m: float = np.inf) -> Found:  # fmt: skip
+                spot_m: float = np.inf, max_chance: float | None = None) -> Found:  # fmt: skip
     """Fit every candidate; return the acceptable ones: (ranking key, event, candidate).
 
     ``near_test`` applies the near-miss test (:func:`_missed_near`) and the chance test
     (:func:`_chance_p`) to acceptance; a candidate whose fit lands more than ``spot_m``
     from its start box faces them whatever ``near_test`` says (a repeat-source candidate
     that left its master's spot is no repeat: see :func:`_repeat_sources`).
+    ``max_chance`` replaces ``max_chance_p`` (see :func:`_area_rounds`).
     """
     sel, frames, x, weather = _initial(ctx, boxes, ci, pi)
     x, _, _ = _fit(ctx, sel, frames, weather, x, robust=True, iterations=10)
@@ -359,12 +364,15 @@ def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64, *, near_test: bool | np
     cov, chi2, r = batch.covariance(b, x)
     lat, lon = frames.geodetic(x[:, 0], x[:, 1])
     tested = near_test | (np.hypot(x[:, 0], x[:, 1]) > spot_m)
-    return _accept(ctx, sel, slot, b, x, cov, chi2, r, lat, lon, frames, weather, tested)
+    limit = ctx.cfg.max_chance_p if max_chance is None else max_chance
+    return _accept(ctx, sel, slot, b, x, cov, chi2, r, lat, lon, frames, weather, tested,
+                   limit)  # fmt: skip
 
 
 def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, chi2: F64,
             r: F64, lat: F64, lon: F64, frames: batch.Frames,
-            weather: list[WeatherAt], near_test: np.ndarray) -> Found:  # fmt: skip
+            weather: list[WeatherAt], near_test: np.ndarray,
+            max_chance: float) -> Found:  # fmt: skip
     cfg = ctx.cfg
     k = slot.shape[1]
     n_t = b.mask.sum(axis=1)
@@ -398,7 +406,7 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
             )
         ):
             continue
-        if chance[c] > cfg.max_chance_p or ghost[c]:
+        if chance[c] > max_chance or ghost[c]:
             continue
         if near_test_of[c] and loud[c] < cfg.min_amplitude_p:
             continue
@@ -764,6 +772,8 @@ def search_weak(
         return []
     ctx = _resume(search, used)
     _passes(search, 0, MIDDLE_MIN, areas=True)
+    if AREA_ROUNDS:
+        search.found += _area_rounds(ctx, search.geo, search.window, search.found)
     search.found = _launch_spots(ctx, search.found, search.window)
     out = search.found
     for _ in range(EXPLAIN_ROUNDS):
@@ -775,6 +785,84 @@ def search_weak(
     if stats is not None:
         stats["unsearched"] = stats.get("unsearched", 0) + ctx.unsearched
     return out
+
+
+def _area_rounds(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
+                 events: list[Located]) -> list[Located]:  # fmt: skip
+    """Rounds of each salvo area that the passes left, chosen as a whole.
+
+    Inside an impact area every sensor that hears the salvo has a pick every half second,
+    so the chance test (:func:`_chance_p`) rejects rounds heard by 4–7 sensors as readily
+    as the mixtures of neighbouring rounds' picks: both have chance probabilities of
+    1e-4–1e-2 there, and both fit. Here the area's free picks (those in its arrival
+    windows) are walked again within ``HALO_IN_M`` of its members, every distinct
+    purified leaf is fitted, the candidates that land within ``HALO_IN_M`` of a member
+    pass with a chance probability up to ``AREA_CHANCE_P`` (every other test as before),
+    and of those the disjoint set explaining the most picks is taken
+    (:func:`truceline.fusion.packing.pack`): rounds partition the picks between them, a
+    mixture leaves several rounds short of sensors.
+    """
+    areas = _salvo_areas(ctx, events)
+    if not len(areas.area):
+        return []
+    bits = window_bits(areas, ctx.pool.sensor, ctx.pool.t)
+    out: list[Located] = []
+    for a in range(min(len(areas.lo), MAX_AREAS)):
+        sub = np.flatnonzero(ctx.free & (((bits >> a) & 1) == 1))
+        if len(np.unique(ctx.pool.sensor[sub])) < ctx.cfg.min_sensors:
+            continue
+        evs = _area_candidates(ctx, geo, window, areas.ecef[areas.area == a], sub)
+        weight = np.array([len(ev.picks) - AREA_FIT_WEIGHT * ev.fix.chi2 / max(ev.fix.dof, 1)
+                           for ev in evs])  # fmt: skip
+        for i in packing.pack([ev.picks for ev in evs], weight):
+            ev = evs[i]
+            if ctx.free[ev.picks].all():
+                ctx.free[ev.picks] = False
+                out.append(ev)
+    return out
+
+
+def _area_candidates(ctx: _Ctx, geo: Geometry, window: tuple[float, float], members: F64,
+                     sub: I64) -> list[Located]:  # fmt: skip
+    """The acceptable candidates (chance up to ``AREA_CHANCE_P``) within ``AREA_NEAR_M``
+    of an area's ``members`` (ECEF), from its free window picks ``sub``."""
+    net = ctx.net
+    enu = ecef_to_enu(members, net.lat0, net.lon0, net.h0)
+    root = np.array([enu[:, 0].min() - HALO_IN_M, enu[:, 0].max() + HALO_IN_M,
+                     enu[:, 1].min() - HALO_IN_M, enu[:, 1].max() + HALO_IN_M,
+                     window[0], window[1]])  # fmt: skip
+    boxes, sets = _area_sets(ctx, geo, root, sub)
+    if not sets:
+        return []
+    ci = np.repeat(np.arange(len(sets)), [len(st) for st in sets])
+    found = _locate_all(ctx, boxes, ci, np.concatenate(sets), max_chance=AREA_CHANCE_P)
+    evs = [ev for _, ev, _ in found]
+    if not evs:
+        return []
+    dist = np.linalg.norm(_ecef(evs)[:, None, :] - members[None], axis=2).min(axis=1)
+    return [ev for ev, d in zip(evs, dist, strict=True) if d <= AREA_NEAR_M]
+
+
+def _area_sets(ctx: _Ctx, geo: Geometry, root: F64, sub: I64) -> tuple[F64, list[I64]]:
+    """The distinct purified leaves (start boxes, pool picks) of a walk of ``sub`` from
+    ``root`` with ``min_sensors``."""
+    cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
+    glob = PickSet(pool.t[sub], pool.sensor[sub],
+                   pool.bearing[sub] + net.convergence[pool.sensor[sub]],
+                   pool.sigma_b[sub])  # fmt: skip
+    lim = Limits(cfg.leaf_s, cfg.assoc_sigmas, cfg.model_tol_s, cfg.max_range_m,
+                 cfg.min_sensors, cfg.min_sensors_bearings, cfg.min_bearings)  # fmt: skip
+    leaves, _ = walk(root, glob, geo, lim, ctx.alive)
+    pure, _ = _purify(ctx, geo, leaves, sub, cfg.min_sensors)
+    if not pure.n:
+        return np.zeros((0, 6)), []
+    size = np.diff(pure.start)
+    leaf_of = np.repeat(np.arange(pure.n), size)
+    digest = _set_hashes(leaf_of, pure.pick, pure.n)
+    live = np.flatnonzero(size >= cfg.min_sensors)
+    _, first = np.unique(digest[live], return_index=True)
+    keep = live[np.sort(first)]
+    return leaves.box[keep], [pure.pick[pure.start[i] : pure.start[i + 1]] for i in keep]
 
 
 def _launch_spots(ctx: _Ctx, events: list[Located], window: tuple[float, float]
