@@ -762,6 +762,13 @@ def purify_leaves(
     best = np.full(nsens, -1, dtype=np.int64)
     bestd = np.zeros(nsens)
     height = up + (east * east + north * north) / (2.0 * EARTH_R)
+    # One pick per sensor at most: per-leaf work arrays of the network's size, reused.
+    sens = np.empty(nsens, dtype=np.int64)
+    cp = np.empty(nsens, dtype=np.int64)
+    sd = np.empty(nsens)
+    hs = np.empty(nsens)
+    act = np.empty(nsens, dtype=np.bool_)
+    res = np.empty(nsens)
     m = 0
     for i in range(n):
         a, b = start[i], start[i + 1]
@@ -770,7 +777,6 @@ def purify_leaves(
         t0 = 0.5 * (box[i, 4] + box[i, 5])
         zc = -(x * x + y * y) / (2.0 * EARTH_R)
         k = 0
-        sens = np.empty(b - a, dtype=np.int64)
         for q in range(a, b):
             p = picks[q]
             s = sensor[p]
@@ -784,9 +790,6 @@ def purify_leaves(
             elif dev < bestd[s]:
                 best[s] = p
                 bestd[s] = dev
-        cp = np.empty(k, dtype=np.int64)
-        sd = np.empty(k)
-        hs = np.empty(k)
         for j in range(k):
             s = sens[j]
             cp[j] = best[s]
@@ -796,9 +799,9 @@ def purify_leaves(
         out_start[i + 1] = m
         if k < min_sensors:
             continue
-        zrel = np.median(hs)
-        act = np.ones(k, dtype=np.bool_)
-        res = np.zeros(k)
+        zrel = np.median(hs[:k])
+        act[:k] = True
+        res[:k] = 0.0
         nact = k
         x, y, t0 = _quick_fit(cp, act, k, t, sensor, east, north, up, sd, zrel, c, wu, wv,
                               x, y, t0, 4, res)  # fmt: skip
@@ -817,7 +820,7 @@ def purify_leaves(
                                   x, y, t0, 3, res)  # fmt: skip
         if nact < min_sensors:
             continue
-        kept = np.sort(cp[act])
+        kept = np.sort(cp[:k][act[:k]])
         out[m : m + nact] = kept
         m += nact
         out_start[i + 1] = m

@@ -385,7 +385,7 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
     if near_test.any():
         chance = np.where(near_test, _chance_p(ctx, b, x, cov, frames, hear), 0.0)
     near_test_of = near_test & (chance >= cfg.sure_chance_p)
-    loud = _loudness_p(ctx, b, slot, hear)
+    loud = _loudness_p(ctx, b, slot, hear) if near_test_of.any() else np.ones(len(x))
     ghost = near_test & (chance >= cfg.halo_chance_p) & (n_t <= cfg.small_event_sensors)
     if ghost.any():
         g = np.flatnonzero(ghost)
@@ -795,9 +795,10 @@ def _area_rounds(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
     so the chance test (:func:`_chance_p`) rejects rounds heard by 4–7 sensors as readily
     as the mixtures of neighbouring rounds' picks: both have chance probabilities of
     1e-4–1e-2 there, and both fit. Here the area's free picks (those in its arrival
-    windows) are walked again within ``HALO_IN_M`` of its members, every distinct
-    purified leaf is fitted, the candidates that land within ``HALO_IN_M`` of a member
-    pass with a chance probability up to ``AREA_CHANCE_P`` (every other test as before),
+    windows) are walked again over its members' extent widened by ``HALO_IN_M``, every
+    distinct purified leaf is fitted, the candidates that land within ``AREA_NEAR_M`` of
+    a member pass with a chance probability up to ``AREA_CHANCE_P`` (every other test as
+    before),
     and of those the disjoint set explaining the most picks is taken
     (:func:`truceline.fusion.packing.pack`): rounds partition the picks between them, a
     mixture leaves several rounds short of sensors.
@@ -846,13 +847,8 @@ def _area_candidates(ctx: _Ctx, geo: Geometry, window: tuple[float, float], memb
 def _area_sets(ctx: _Ctx, geo: Geometry, root: F64, sub: I64) -> tuple[F64, list[I64]]:
     """The distinct purified leaves (start boxes, pool picks) of a walk of ``sub`` from
     ``root`` with ``min_sensors``."""
-    cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
-    glob = PickSet(pool.t[sub], pool.sensor[sub],
-                   pool.bearing[sub] + net.convergence[pool.sensor[sub]],
-                   pool.sigma_b[sub])  # fmt: skip
-    lim = Limits(cfg.leaf_s, cfg.assoc_sigmas, cfg.model_tol_s, cfg.max_range_m,
-                 cfg.min_sensors, cfg.min_sensors_bearings, cfg.min_bearings)  # fmt: skip
-    leaves, _ = walk(root, glob, geo, lim, ctx.alive)
+    cfg = ctx.cfg
+    leaves, _ = walk(root, _walk_picks(ctx, sub), geo, _limits(cfg, cfg.min_sensors), ctx.alive)
     pure, _ = _purify(ctx, geo, leaves, sub, cfg.min_sensors)
     if not pure.n:
         return np.zeros((0, 6)), []
@@ -1385,13 +1381,9 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
     ``MAX_WALKS`` walks the boxes still left are counted in ``ctx.unsearched`` (reported,
     not silently dropped).
     """
-    cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
+    cfg, pool = ctx.cfg, ctx.pool
     halo = _walk_halo(ctx)
-    lim = Limits(
-        cfg.leaf_s, cfg.assoc_sigmas, cfg.model_tol_s, cfg.max_range_m, threshold,
-        cfg.min_sensors_bearings, cfg.min_bearings,
-        halo_sensors=cfg.small_event_sensors if len(halo.area) else 0,
-    )  # fmt: skip
+    lim = _limits(cfg, threshold, cfg.small_event_sensors if len(halo.area) else 0)
     out: list[Located] = []
     roots = [np.array([*bounds, window[0], window[1]])]
     for _ in range(MAX_WALKS):
@@ -1400,13 +1392,8 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
         sub = np.flatnonzero(ctx.free if only is None else ctx.free & only)
         if len(np.unique(pool.sensor[sub])) < threshold:
             break
-        glob = PickSet(
-            pool.t[sub],
-            pool.sensor[sub],
-            pool.bearing[sub] + net.convergence[pool.sensor[sub]],
-            pool.sigma_b[sub],
-            window_bits(ctx.areas, pool.sensor[sub], pool.t[sub]) if len(halo.area) else None,
-        )
+        bits = window_bits(ctx.areas, pool.sensor[sub], pool.t[sub]) if len(halo.area) else None
+        glob = _walk_picks(ctx, sub, bits)
         root = roots.pop(0 if WIDEST_FIRST else -1)
         leaves, rest = walk(root, glob, geo, lim, ctx.alive, halo)
         tried: set[int] = set()
@@ -1422,6 +1409,22 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
             roots.extend(rest)  # the stack's bottom (its first row) is its widest box
     ctx.unsearched += len(roots)
     return out
+
+
+def _limits(cfg: FusionConfig, threshold: int, halo_sensors: int = 0) -> Limits:
+    """The walk's settings for a pass of ``threshold`` sensors."""
+    return Limits(cfg.leaf_s, cfg.assoc_sigmas, cfg.model_tol_s, cfg.max_range_m, threshold,
+                  cfg.min_sensors_bearings, cfg.min_bearings,
+                  halo_sensors=halo_sensors)  # fmt: skip
+
+
+def _walk_picks(ctx: _Ctx, sub: I64, in_areas: I64 | None = None) -> PickSet:
+    """The pool picks ``sub`` as the walk takes them: bearings turned into the network's
+    centre frame (each sensor's meridian convergence added)."""
+    pool, net = ctx.pool, ctx.net
+    sensor = pool.sensor[sub]
+    return PickSet(pool.t[sub], sensor, pool.bearing[sub] + net.convergence[sensor],
+                   pool.sigma_b[sub], in_areas)  # fmt: skip
 
 
 def _purify(ctx: _Ctx, geo: Geometry, leaves: Leaves, sub: I64, threshold: int
