@@ -54,7 +54,29 @@ def test_perfect_events_score_perfectly(scenario: Scenario) -> None:
     assert r.median_error_m == r.p90_error_m == r.median_error_to_crb == 0.0
     assert r.pairing_accuracy == r.side_accuracy == r.side_accuracy_far == r.phase_accuracy == 1.0
     assert r.detections_in_several_events == r.false_alarms_absorbed == 0
+    assert r.purity == r.pure_recall == r.majority_recall == 1.0
     assert 0.05 < r.median_crb_rms_m < 20.0
+
+
+def test_mixtures_and_fragments_count_for_recall_but_not_for_purity(
+    scenario: Scenario,
+) -> None:
+    """Two fragments (3 of their blast's 7+ detections, nothing else: pure, not a
+    majority) and one mixture (all of its blast's detections and more of another's: a
+    majority, not pure) are all matched, so recall and precision stay 1."""
+    events = perfect(scenario)
+    big = sorted((len(e.detections), i) for i, e in enumerate(events) if len(e.detections) >= 7)
+    (_, f1), (_, f2), (n_mix, mix), (n_other, other) = big[0], big[1], big[2], big[-1]
+    assert n_other > n_mix
+    for i in (f1, f2):
+        events[i] = replace(events[i], detections=events[i].detections[:3])
+    events[mix] = replace(events[mix], detections=(*events[mix].detections,
+                                                   *events[other].detections))  # fmt: skip
+    r = evaluate(scenario.truth, events, scenario.sensors)
+    assert r.recall == r.precision == 1.0
+    assert r.purity == pytest.approx(1.0 - 1.0 / r.matched_eligible)
+    assert r.pure_recall == pytest.approx(1.0 - 1.0 / r.eligible_blasts)
+    assert r.majority_recall == pytest.approx(1.0 - 2.0 / r.eligible_blasts)
 
 
 def test_shifted_events_give_the_known_error(scenario: Scenario) -> None:

@@ -10,6 +10,13 @@ group of candidates). An event matched to no blast is a false event.
 Recall is over blasts heard by at least ``min_sensors`` distinct sensors; precision is
 matched-to-such-a-blast events over those plus false events (an event matched to a blast
 heard by fewer sensors counts neither way). Errors are geodesic on the WGS84 ellipsoid.
+
+One shared detection is enough for a match, so an event that mixes the picks of two or
+three rounds of a salvo is credited with one of them. Three figures say how often:
+``purity``, the share of those matches whose event draws more than half its detections
+from its blast; ``pure_recall``, the recall counting only such matches; and
+``majority_recall``, the recall counting only matches whose event holds more than half of
+its blast's detections (a fragment of a blast holds fewer).
 """
 
 from __future__ import annotations
@@ -72,6 +79,9 @@ class Report:
     false_events: int
     recall: float
     precision: float
+    purity: float
+    pure_recall: float
+    majority_recall: float
     median_error_m: float
     p90_error_m: float
     median_crb_rms_m: float
@@ -324,6 +334,8 @@ def evaluate(
     far = [m for m in sided if blasts[m.blast].line_distance_m > far_m]
     use_count = Counter(d for e in events for d in e.detections)
     in_events = set(use_count)
+    pure = [2 * m.shared > len(ev_by_id[m.event].detections) for m in good]
+    whole = sum(2 * m.shared > len(blasts[m.blast].detections) for m in good)
     return Report(
         blasts=len(truth.blasts),
         eligible_blasts=len(eligible),
@@ -332,6 +344,9 @@ def evaluate(
         false_events=false_events,
         recall=len(good) / len(eligible) if eligible else math.nan,
         precision=(len(good) / (len(good) + false_events)) if good or false_events else math.nan,
+        purity=_share(pure),
+        pure_recall=sum(pure) / len(eligible) if eligible else math.nan,
+        majority_recall=whole / len(eligible) if eligible else math.nan,
         median_error_m=_median(errors),
         p90_error_m=float(np.percentile(errors, 90)) if len(errors) else math.nan,
         median_crb_rms_m=_median(crbs),
