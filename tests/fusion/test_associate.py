@@ -662,6 +662,27 @@ def test_compiled_votes_pick_the_numpy_forms_candidates(seed: int) -> None:
     assert rounds >= 3
 
 
+@pytest.mark.skipif(not associate._kernels.HAVE_NUMBA, reason="numba is not installed")
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_compiled_repeat_windows_are_the_numpy_forms_groups(seed: int) -> None:
+    """On implied origin times with ties (rounded to 10 ms), odd and even windows and
+    sensors heard twice in a window, the compiled windows give the numpy form's groups,
+    picks and medians exactly, and some windows are short of sensors."""
+    rng = np.random.default_rng(seed)
+    groups = windows = 0
+    for _ in range(100):
+        n = int(rng.integers(0, 150))
+        implied = np.sort(np.round(rng.uniform(0.0, 5.0, n), 2))
+        sensors = rng.integers(0, 12, n)
+        ends = np.searchsorted(implied, implied + rng.uniform(0.05, 0.5), side="right")
+        a = associate._kernels.repeat_windows(implied, sensors, ends, 12, 4)
+        b = associate._repeat_windows_numpy(implied, sensors, ends, 4)
+        assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+        groups += len(a[2])
+        windows += int(((ends - np.arange(n)) >= 4).sum())
+    assert 500 < groups < windows
+
+
 def test_a_master_is_searched_again_only_while_it_yields_repeats(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

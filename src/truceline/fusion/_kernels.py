@@ -825,3 +825,64 @@ def purify_leaves(
         m += nact
         out_start[i + 1] = m
     return out_start, out[:m]
+
+
+@jit
+def repeat_windows(
+    implied: np.ndarray, sensor: np.ndarray, ends: np.ndarray, nsens: int, min_sensors: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Loop form of the windows of :func:`truceline.fusion.associate._repeat_groups_numpy`
+    (same groups): for each window ``[i, ends[i])`` of the sorted implied origin times
+    that spans ``min_sensors`` distinct sensors, its median and, per sensor, the pick
+    nearest it (the first of equals). Returns the groups' offsets, their picks (window
+    positions, ascending within a group) and their medians.
+
+    The repeat-source search runs it for every found event after every pass: in numpy,
+    a median, a unique and a lexsort per window cost a fifth of hard seed 5's fusion.
+    """
+    n = len(implied)
+    best = np.full(nsens, -1, dtype=np.int64)
+    bestd = np.zeros(nsens)
+    seen = np.full(nsens, -1, dtype=np.int64)
+    chosen = np.empty(nsens, dtype=np.int64)
+    starts = [0]
+    pos: list[int] = []
+    mids: list[float] = []
+    for i in range(n):
+        e = ends[i]
+        if e - i < min_sensors:
+            continue
+        k = 0
+        for j in range(i, e):
+            s = sensor[j]
+            if seen[s] != i:
+                seen[s] = i
+                k += 1
+        if k < min_sensors:
+            continue
+        m = e - i
+        mid = (
+            implied[i + m // 2] if m % 2 else (implied[i + m // 2 - 1] + implied[i + m // 2]) / 2.0
+        )
+        c = 0
+        for j in range(i, e):
+            s = sensor[j]
+            d = abs(implied[j] - mid)
+            if best[s] < 0:
+                best[s] = j
+                bestd[s] = d
+                chosen[c] = s
+                c += 1
+            elif d < bestd[s]:
+                best[s] = j
+                bestd[s] = d
+        group = np.empty(c, dtype=np.int64)
+        for q in range(c):
+            group[q] = best[chosen[q]]
+            best[chosen[q]] = -1
+        group.sort()
+        for q in range(c):
+            pos.append(group[q])
+        starts.append(len(pos))
+        mids.append(mid)
+    return np.array(starts, dtype=np.int64), np.array(pos, dtype=np.int64), np.array(mids)

@@ -81,6 +81,7 @@ AREA_ROUNDS = True
 AREA_CHANCE_P = 1e-2
 AREA_NEAR_M = 200.0
 AREA_FIT_WEIGHT = 0.05
+REPACK = True  # an area's small events are chosen again with its rounds
 
 
 @dataclass(frozen=True, slots=True)
@@ -773,7 +774,7 @@ def search_weak(
     ctx = _resume(search, used)
     _passes(search, 0, MIDDLE_MIN, areas=True)
     if AREA_ROUNDS:
-        search.found += _area_rounds(ctx, search.geo, search.window, search.found)
+        search.found = _area_rounds(ctx, search.geo, search.window, search.found)
     search.found = _launch_spots(ctx, search.found, search.window)
     out = search.found
     for _ in range(EXPLAIN_ROUNDS):
@@ -789,7 +790,7 @@ def search_weak(
 
 def _area_rounds(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
                  events: list[Located]) -> list[Located]:  # fmt: skip
-    """Rounds of each salvo area that the passes left, chosen as a whole.
+    """``events`` with the rounds of each salvo area chosen as a whole.
 
     Inside an impact area every sensor that hears the salvo has a pick every half second,
     so the chance test (:func:`_chance_p`) rejects rounds heard by 4–7 sensors as readily
@@ -798,29 +799,54 @@ def _area_rounds(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
     windows) are walked again over its members' extent widened by ``HALO_IN_M``, every
     distinct purified leaf is fitted, the candidates that land within ``AREA_NEAR_M`` of
     a member pass with a chance probability up to ``AREA_CHANCE_P`` (every other test as
-    before),
-    and of those the disjoint set explaining the most picks is taken
+    before), and of those the disjoint set explaining the most picks is taken
     (:func:`truceline.fusion.packing.pack`): rounds partition the picks between them, a
     mixture leaves several rounds short of sensors.
+
+    The area's small events (:func:`_area_small`) are chosen again with them (``REPACK``):
+    their picks are free to the walk and the fits, and they stand as candidates as they
+    are. The passes had taken them best first, so a mixture that fitted best had kept the
+    picks of the rounds it mixed: on moderate seed 11, 0.972 of the blasts have an event
+    drawing most of its picks from them with this, 0.954 without.
     """
     areas = _salvo_areas(ctx, events)
     if not len(areas.area):
-        return []
+        return events
     bits = window_bits(areas, ctx.pool.sensor, ctx.pool.t)
-    out: list[Located] = []
     for a in range(min(len(areas.lo), MAX_AREAS)):
-        sub = np.flatnonzero(ctx.free & (((bits >> a) & 1) == 1))
-        if len(np.unique(ctx.pool.sensor[sub])) < ctx.cfg.min_sensors:
-            continue
-        evs = _area_candidates(ctx, geo, window, areas.ecef[areas.area == a], sub)
+        members = areas.ecef[areas.area == a]
+        inside = ((bits >> a) & 1) == 1
+        small = _area_small(ctx, events, inside, members)
+        for ev in small:
+            ctx.free[ev.picks] = True
+        sub = np.flatnonzero(ctx.free & inside)
+        found = []
+        if len(np.unique(ctx.pool.sensor[sub])) >= ctx.cfg.min_sensors:
+            found = _area_candidates(ctx, geo, window, members, sub)
+        cands = small + found
         weight = np.array([len(ev.picks) - AREA_FIT_WEIGHT * ev.fix.chi2 / max(ev.fix.dof, 1)
-                           for ev in evs])  # fmt: skip
-        for i in packing.pack([ev.picks for ev in evs], weight):
-            ev = evs[i]
-            if ctx.free[ev.picks].all():
-                ctx.free[ev.picks] = False
-                out.append(ev)
-    return out
+                           for ev in cands])  # fmt: skip
+        chosen = packing.pack([ev.picks for ev in cands], weight) if found else []
+        keep = [cands[i] for i in chosen] if found else small
+        for ev in keep:
+            ctx.free[ev.picks] = False
+        gone = {id(ev) for ev in small} - {id(ev) for ev in keep}
+        events = [ev for ev in events if id(ev) not in gone]  # the small ones kept stay put
+        events += [cands[i] for i in chosen if i >= len(small)]
+    return events
+
+
+def _area_small(ctx: _Ctx, events: list[Located], inside: np.ndarray, members: F64
+                ) -> list[Located]:  # fmt: skip
+    """The events of an area chosen again with its rounds: at most ``small_event_sensors``
+    picks, all in its arrival windows (``inside``), within ``AREA_NEAR_M`` of one of its
+    ``members`` (ECEF); none without ``REPACK``."""
+    cap = ctx.cfg.small_event_sensors
+    near = [ev for ev in events if len(ev.picks) <= cap and inside[ev.picks].all()]
+    if not REPACK or not near:
+        return []
+    dist = np.linalg.norm(_ecef(near)[:, None, :] - members[None], axis=2).min(axis=1)
+    return [ev for ev, d in zip(near, dist, strict=True) if d <= AREA_NEAR_M]
 
 
 def _area_candidates(ctx: _Ctx, geo: Geometry, window: tuple[float, float], members: F64,
@@ -1259,7 +1285,8 @@ def _repeat_groups(ctx: _Ctx, view: _Master, free: I64, window: tuple[float, flo
                    ) -> list[tuple[I64, F64]]:  # fmt: skip
     """Clusters of implied origin times among the ``free`` picks for a source at the
     master's spot: (one pick per sensor, start box), one per window of picks that spans
-    enough sensors."""
+    enough sensors. Compiled (:func:`_kernels.repeat_windows`) when numba is there;
+    :func:`_repeat_windows_numpy` is the same in numpy."""
     cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
     width = _cluster_width(cfg, float(net.sigma_t.max()))
     implied = pool.t[free] - view.tt[pool.sensor[free]]
@@ -1268,16 +1295,30 @@ def _repeat_groups(ctx: _Ctx, view: _Master, free: I64, window: tuple[float, flo
     order = np.argsort(implied, kind="stable")
     free, implied = free[order], implied[order]
     ends = np.searchsorted(implied, implied + width, side="right")
-    out = []
-    for i in np.flatnonzero(ends - np.arange(len(free)) >= cfg.min_sensors).tolist():
-        group = free[i : ends[i]]
-        sensors = pool.sensor[group]
-        if len(np.unique(sensors)) < cfg.min_sensors:
+    sensors = pool.sensor[free]
+    if _kernels.HAVE_NUMBA:
+        start, pos, mids = _kernels.repeat_windows(implied, sensors, ends, len(net),
+                                                   cfg.min_sensors)  # fmt: skip
+    else:
+        start, pos, mids = _repeat_windows_numpy(implied, sensors, ends, cfg.min_sensors)
+    return [(free[pos[start[g] : start[g + 1]]], _box_at(view.east, view.north, float(mid)))
+            for g, mid in enumerate(mids.tolist())]  # fmt: skip
+
+
+def _repeat_windows_numpy(implied: F64, sensors: I64, ends: I64, min_sensors: int
+                          ) -> tuple[I64, I64, F64]:  # fmt: skip
+    """Reference (numpy) form of :func:`_kernels.repeat_windows`."""
+    starts, pos, mids = [0], [], []
+    for i in np.flatnonzero(ends - np.arange(len(implied)) >= min_sensors).tolist():
+        s = sensors[i : ends[i]]
+        if len(np.unique(s)) < min_sensors:
             continue
         mid = float(np.median(implied[i : ends[i]]))
-        pos = _first_per((sensors,), np.abs(implied[i : ends[i]] - mid))
-        out.append((group[pos], _box_at(view.east, view.north, mid)))
-    return out
+        pos.append(i + _first_per((s,), np.abs(implied[i : ends[i]] - mid)))
+        starts.append(starts[-1] + len(pos[-1]))
+        mids.append(mid)
+    flat = np.concatenate(pos) if pos else np.zeros(0, dtype=np.int64)
+    return np.array(starts, dtype=np.int64), flat, np.array(mids, dtype=np.float64)
 
 
 def _cluster_width(cfg: FusionConfig, sigma_t: float) -> float:
