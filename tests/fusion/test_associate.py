@@ -92,7 +92,11 @@ def test_near_sensor_with_a_taken_pick_heard_the_blast_in_wind() -> None:
 def test_a_pass_takes_only_events_of_its_size(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """A pass for blasts heard by N sensors takes no candidate that kept fewer picks: in a
     salvo those are mostly picks of several rounds that happen to line up, and taken
-    early they hold the picks the repeat-source search would give to the rounds."""
+    early they hold the picks the repeat-source search would give to the rounds. (The
+    passes alone: choosing the area's small events again, ``REPACK``, adds one mixture
+    on seed 1, where every sensor hears each round with the same chance whatever its
+    distance; docs/fusion.md, known weaknesses.)"""
+    monkeypatch.setattr(associate, "REPACK", False)
     strict = _mixed_events(seed)
     _any_size(monkeypatch)
     loose = _mixed_events(seed)
@@ -159,12 +163,15 @@ def _impact_area(seed: int, config: FusionConfig) -> tuple[int, int]:
     return _impacts(seed, 30, (300.0, 150.0), 0.4, lambda rng: rng.normal(0.0, 0.3), config)
 
 
-def test_chance_alignments_in_an_impact_area_are_rejected() -> None:
+def test_chance_alignments_in_an_impact_area_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     """In a salvo's impact area every hearing sensor has a pick every half second, so a
     free search lines up a few of them somewhere; an event that no more sensors heard
     than such chance would give is rejected (the pick-rate test), at the cost of two rounds
     at most (of some 40 found as single-round events; one before repeat candidates from
-    the spot of an impact among a spread of them faced the test too)."""
+    the spot of an impact among a spread of them faced the test too). The test on its
+    own: choosing the area's small events again (``REPACK``) finds one round more here
+    and adds two mixtures, as hearing here does not fall off with distance."""
+    monkeypatch.setattr(associate, "REPACK", False)
     strict = np.sum([_impact_area(seed, FusionConfig()) for seed in range(4)], axis=0)
     loose = np.sum([_impact_area(seed, FusionConfig(max_chance_p=1.0)) for seed in range(4)],
                    axis=0)  # fmt: skip
