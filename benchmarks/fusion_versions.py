@@ -4,10 +4,12 @@ Each evaluator scenario (``truceline simulate --preset P --seed S --hours H``, w
 by this checkout's simulator) is fused and scored by both versions, one Python process per
 (scenario, version) with ``PYTHONPATH`` pointing at that version's sources, ``--jobs`` of
 them at once. Fusion time is ``run_fuse`` alone (start-up excluded; each version's numba
-kernels are compiled once by a warm-up run first). The table gives both versions'
-figures, the time ratio and whether every accuracy figure is the same. With ``--repeat
+kernels are compiled once by a warm-up run first). With ``--repeat
 N`` each (scenario, version) runs N times, the versions alternating, and the fastest run
-counts (single runs on a shared machine move by ±15 %). Usage::
+counts (single runs on a shared machine move by ±15 %). The table gives each version's
+recall, precision, pairing and pure recall (``truceline evaluate``; computed for both by
+this checkout's evaluator), as in docs/benchmarks.md; ``--report`` prints it again from
+the last run's results without fusing. Usage::
 
     .venv/bin/python benchmarks/fusion_versions.py --base 85c6b2b --seeds 1-9 --repeat 2
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -29,7 +32,6 @@ from rich.console import Console
 from rich.progress import Progress
 
 ROOT = Path(__file__).resolve().parents[1]
-FIGURES = ("recall", "precision", "median_error_m", "pairing_accuracy", "side_accuracy_far")
 
 
 def _worker(scen: Path, out: Path) -> None:
@@ -50,6 +52,15 @@ def _worker(scen: Path, out: Path) -> None:
     report["fusion_s"] = wall
     report["detections"] = sum(1 for _ in (scen / "detections.ndjson").open())
     (out / "eval.json").write_text(json.dumps(report, default=str))
+
+
+def _report(args: argparse.Namespace, work: Path) -> None:
+    """The table of the results a run left in ``work`` (its scenarios and events)."""
+    saved = json.loads((work / "results.json").read_text())
+    results = {tuple(k.split("/")): v for k, v in saved.items()}
+    scenarios = [work / "scen" / f"{p}-{s}-{args.hours}" for p in args.presets.split(",")
+                 for s in _seeds(args.seeds)]  # fmt: skip
+    _print(args.base, scenarios, results, work / "runs")  # type: ignore[arg-type]
 
 
 def _seeds(text: str) -> list[int]:
@@ -78,6 +89,8 @@ def main() -> None:
         help="runs per scenario and version, alternating; the fastest counts",
     )
     ap.add_argument("--workdir", type=Path, default=ROOT / ".bench" / "fusion_versions")
+    ap.add_argument("--report", action="store_true",
+                    help="print the table of the last run's results, fusing nothing")  # fmt: skip
     ap.add_argument("--worker", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -85,6 +98,9 @@ def main() -> None:
         return
     console = Console()
     work = args.workdir
+    if args.report:
+        _report(args, work)
+        return
     base_tree = work / "base"
     if base_tree.exists():
         subprocess.run(["git", "worktree", "remove", "--force", str(base_tree)], cwd=ROOT,
@@ -117,32 +133,46 @@ def main() -> None:
                 got["fusion_s"] = min(got["fusion_s"], results[key]["fusion_s"])
             results[key] = got
             bar.advance(task)
-    _print(args.base, scenarios, results)
+    _print(args.base, scenarios, results, work / "runs")
     (work / "results.json").write_text(json.dumps({f"{k[0]}/{k[1]}": v for k, v in results.items()},
                                                   default=str, indent=1))  # fmt: skip
 
 
-def _print(base: str, scenarios: list[Path],
-           results: dict[tuple[str, str], dict[str, float]]) -> None:  # fmt: skip
+def _pure_recall(scen: Path, events: Path) -> float:
+    """The share of blasts whose event draws most of its detections from them, by this
+    checkout's evaluator (an earlier version's may not report it)."""
+    from truceline.cli.fuse_cmd import read_sensors
+    from truceline.fusion.evaluate import evaluate, read_events
+    from truceline.fusion.truth import read_truth
+
+    report = evaluate(read_truth(scen / "truth.ndjson"), read_events(events),
+                      read_sensors(scen / "sensors.csv"))  # fmt: skip
+    return report.pure_recall
+
+
+def _print(base: str, scenarios: list[Path], results: dict[tuple[str, str], dict[str, float]],
+           runs: Path) -> None:  # fmt: skip
+    """The markdown table of docs/benchmarks.md and each load's totals."""
     print(f"| scenario | detections | `{base}` s | this s | ratio | detections/s (this) "
-                  "| recall | precision | pairing | same figures |")  # fmt: skip
+          f"| recall `{base}` → this | precision | pairing | pure recall |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|---|---|")
     totals: dict[str, list[float]] = {}
     for scen in scenarios:
         a, b = results[(scen.name, "base")], results[(scen.name, "this")]
-        same = all(a.get(f) == b.get(f) for f in FIGURES)
+        pure = [_pure_recall(scen, runs / v / f"{scen.name}.0" / "events.geojson")
+                for v in ("base", "this")]  # fmt: skip
         n = b["detections"]
-        print(
-            f"| {scen.name} | {n:.0f} | {a['fusion_s']:.1f} | {b['fusion_s']:.1f} | "
-            f"{a['fusion_s'] / b['fusion_s']:.2f}× | {n / b['fusion_s']:.0f} | "
-            f"{b['recall']:.3f} | {b['precision']:.3f} | {b['pairing_accuracy']:.3f} | "
-            f"{'yes' if same else 'no'} |"
-        )
-        t = totals.setdefault(scen.name.split("-")[0], [0.0, 0.0])
+        cells = [f"{a[k]:.3f} → {b[k]:.3f}" for k in ("recall", "precision", "pairing_accuracy")]
+        print(f"| {scen.name} | {n:.0f} | {a['fusion_s']:.1f} | {b['fusion_s']:.1f} | "
+              f"{a['fusion_s'] / b['fusion_s']:.2f}× | {n / b['fusion_s']:.0f} | "
+              f"{' | '.join(cells)} | {pure[0]:.3f} → {pure[1]:.3f} |")  # fmt: skip
+        t = totals.setdefault(scen.name.split("-")[0], [0.0, 0.0, math.inf, 0.0])
         t[0] += a["fusion_s"]
         t[1] += b["fusion_s"]
-    for load, (x, y) in totals.items():
-        print(f"{load}: {x:.1f} s → {y:.1f} s ({x / y:.2f}×)")
+        t[2] = min(t[2], n / b["fusion_s"])
+        t[3] = max(t[3], n / b["fusion_s"])
+    for load, (x, y, lo, hi) in totals.items():
+        print(f"{load}: {x:.1f} s → {y:.1f} s ({x / y:.2f}×), {lo:.0f}–{hi:.0f} detections/s")
 
 
 if __name__ == "__main__":
