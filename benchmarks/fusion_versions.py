@@ -57,10 +57,10 @@ def _worker(scen: Path, out: Path) -> None:
 def _report(args: argparse.Namespace, work: Path) -> None:
     """The table of the results a run left in ``work`` (its scenarios and events)."""
     saved = json.loads((work / "results.json").read_text())
-    results = {tuple(k.split("/")): v for k, v in saved.items()}
+    results = {(k.partition("/")[0], k.partition("/")[2]): v for k, v in saved.items()}
     scenarios = [work / "scen" / f"{p}-{s}-{args.hours}" for p in args.presets.split(",")
                  for s in _seeds(args.seeds)]  # fmt: skip
-    _print(args.base, scenarios, results, work / "runs")  # type: ignore[arg-type]
+    _print(args.base, scenarios, results, work / "runs")
 
 
 def _seeds(text: str) -> list[int]:

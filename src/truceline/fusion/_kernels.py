@@ -735,6 +735,24 @@ def _path(dx: float, dy: float, dz: float, c: float, wu: float, wv: float
 
 
 @jit
+def _keep_nearest(s: int, item: int, d: float, best: np.ndarray, bestd: np.ndarray,
+                  order: np.ndarray, k: int) -> int:  # fmt: skip
+    """Make ``item`` (at distance ``d``) sensor ``s``'s nearest when it is its first or
+    nearer than its nearest so far (the first of equals stays). ``best[s]`` is −1 for a
+    sensor not seen yet; ``order[:k]`` lists the sensors seen, in order. Returns ``k``
+    counting ``s``."""
+    if best[s] < 0:
+        best[s] = item
+        bestd[s] = d
+        order[k] = s
+        return k + 1
+    if d < bestd[s]:
+        best[s] = item
+        bestd[s] = d
+    return k
+
+
+@jit
 def purify_leaves(
     start: np.ndarray, picks: np.ndarray, t: np.ndarray, sensor: np.ndarray,
     box: np.ndarray, east: np.ndarray, north: np.ndarray, up: np.ndarray,
@@ -782,14 +800,7 @@ def purify_leaves(
             s = sensor[p]
             dx, dy, dz = east[s] - x, north[s] - y, up[s] - zc
             dev = abs(t[p] - math.sqrt(dx * dx + dy * dy + dz * dz) / c - t0)
-            if best[s] < 0:
-                best[s] = p
-                bestd[s] = dev
-                sens[k] = s
-                k += 1
-            elif dev < bestd[s]:
-                best[s] = p
-                bestd[s] = dev
+            k = _keep_nearest(s, p, dev, best, bestd, sens, k)
         for j in range(k):
             s = sens[j]
             cp[j] = best[s]
@@ -831,14 +842,15 @@ def purify_leaves(
 def repeat_windows(
     implied: np.ndarray, sensor: np.ndarray, ends: np.ndarray, nsens: int, min_sensors: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """Loop form of the windows of :func:`truceline.fusion.associate._repeat_groups_numpy`
-    (same groups): for each window ``[i, ends[i])`` of the sorted implied origin times
-    that spans ``min_sensors`` distinct sensors, its median and, per sensor, the pick
-    nearest it (the first of equals). Returns the groups' offsets, their picks (window
-    positions, ascending within a group) and their medians.
+    """Loop form of :func:`truceline.fusion.associate._repeat_windows_numpy` (same
+    groups): for each window ``[i, ends[i])`` of the sorted implied origin times that
+    spans ``min_sensors`` distinct sensors, its median and, per sensor, the pick nearest
+    it (the first of equals). Returns the groups' offsets, their picks (window positions,
+    ascending within a group) and their medians.
 
     The repeat-source search runs it for every found event after every pass: in numpy,
-    a median, a unique and a lexsort per window cost a fifth of hard seed 5's fusion.
+    a median, a unique and a lexsort per window cost 7 % of hard seed 5's fusion under
+    the profiler (0.93 of 13.5 s).
     """
     n = len(implied)
     best = np.full(nsens, -1, dtype=np.int64)
@@ -867,15 +879,7 @@ def repeat_windows(
         c = 0
         for j in range(i, e):
             s = sensor[j]
-            d = abs(implied[j] - mid)
-            if best[s] < 0:
-                best[s] = j
-                bestd[s] = d
-                chosen[c] = s
-                c += 1
-            elif d < bestd[s]:
-                best[s] = j
-                bestd[s] = d
+            c = _keep_nearest(s, j, abs(implied[j] - mid), best, bestd, chosen, c)
         group = np.empty(c, dtype=np.int64)
         for q in range(c):
             group[q] = best[chosen[q]]

@@ -843,14 +843,12 @@ def _area_choice(ctx: _Ctx, geo: Geometry, window: tuple[float, float], members:
     found = []
     if len(np.unique(ctx.pool.sensor[sub])) >= ctx.cfg.min_sensors:
         found = _area_candidates(ctx, geo, window, members, sub)
-    if small and len(small) + len(found) > REPACK_MAX_CANDIDATES:
+    too_many = bool(small) and len(small) + len(found) > REPACK_MAX_CANDIDATES
+    if too_many or not found:
         for ev in small:
             ctx.free[ev.picks] = False
-        return small, _area_choice(ctx, geo, window, members, inside, [])[1]
-    if not found:
-        for ev in small:
-            ctx.free[ev.picks] = False
-        return small, []
+        rest = _area_choice(ctx, geo, window, members, inside, [])[1] if too_many else []
+        return small, rest
     cands = small + found
     weight = np.array([len(ev.picks) - AREA_FIT_WEIGHT * ev.fix.chi2 / max(ev.fix.dof, 1)
                        for ev in cands])  # fmt: skip
@@ -866,12 +864,19 @@ def _area_small(ctx: _Ctx, events: list[Located], inside: np.ndarray, members: F
     """The events of an area chosen again with its rounds: at most ``small_event_sensors``
     picks, all in its arrival windows (``inside``), within ``AREA_NEAR_M`` of one of its
     ``members`` (ECEF); none without ``REPACK``."""
-    cap = ctx.cfg.small_event_sensors
-    near = [ev for ev in events if len(ev.picks) <= cap and inside[ev.picks].all()]
-    if not REPACK or not near:
+    if not REPACK:
         return []
-    dist = np.linalg.norm(_ecef(near)[:, None, :] - members[None], axis=2).min(axis=1)
-    return [ev for ev, d in zip(near, dist, strict=True) if d <= AREA_NEAR_M]
+    cap = ctx.cfg.small_event_sensors
+    return _near_members([ev for ev in events if len(ev.picks) <= cap
+                          and inside[ev.picks].all()], members)  # fmt: skip
+
+
+def _near_members(events: list[Located], members: F64) -> list[Located]:
+    """The ``events`` within ``AREA_NEAR_M`` of one of an area's ``members`` (ECEF)."""
+    if not events:
+        return []
+    dist = np.linalg.norm(_ecef(events)[:, None, :] - members[None], axis=2).min(axis=1)
+    return [ev for ev, d in zip(events, dist, strict=True) if d <= AREA_NEAR_M]
 
 
 def _area_candidates(ctx: _Ctx, geo: Geometry, window: tuple[float, float], members: F64,
@@ -888,11 +893,7 @@ def _area_candidates(ctx: _Ctx, geo: Geometry, window: tuple[float, float], memb
         return []
     ci = np.repeat(np.arange(len(sets)), [len(st) for st in sets])
     found = _locate_all(ctx, boxes, ci, np.concatenate(sets), max_chance=AREA_CHANCE_P)
-    evs = [ev for _, ev, _ in found]
-    if not evs:
-        return []
-    dist = np.linalg.norm(_ecef(evs)[:, None, :] - members[None], axis=2).min(axis=1)
-    return [ev for ev, d in zip(evs, dist, strict=True) if d <= AREA_NEAR_M]
+    return _near_members([ev for _, ev, _ in found], members)
 
 
 def _area_sets(ctx: _Ctx, geo: Geometry, root: F64, sub: I64) -> tuple[F64, list[I64]]:
