@@ -115,6 +115,30 @@ def _sensor_times(
     """(in range, shortest and longest travel time, time tolerance) from a box to a
     sensor. Computed once per sensor for all its picks: in dense fire a sensor has dozens
     of picks in a box."""
+    cx, cy, zc, half = _box_centre(x0, x1, y0, y1)
+    return _sensor_times_at(x0, x1, y0, y1, cx, cy, zc, half, sx, sy, sz, sig, c_lo, c_hi,
+                            wind_u, wind_v, wabs, wind_slack, assoc_sigmas, model_tol,
+                            max_r2)  # fmt: skip
+
+
+@jit
+def _box_centre(x0: float, x1: float, y0: float, y1: float) -> tuple[float, float, float, float]:
+    """The box's centre (east, north, the surface's drop there) and half its diagonal:
+    the parts of :func:`_sensor_times` that do not depend on the sensor, computed once a
+    box by the walk."""
+    cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+    zc = -(cx * cx + cy * cy) / (2.0 * EARTH_R)
+    return cx, cy, zc, 0.5 * math.sqrt((x1 - x0) ** 2 + (y1 - y0) ** 2)
+
+
+@jit
+def _sensor_times_at(
+    x0: float, x1: float, y0: float, y1: float, cx: float, cy: float, zc: float,
+    half: float, sx: float, sy: float, sz: float, sig: float, c_lo: float, c_hi: float,
+    wind_u: float, wind_v: float, wabs: float, wind_slack: float, assoc_sigmas: float,
+    model_tol: float, max_r2: float,
+) -> tuple[bool, float, float, float]:  # fmt: skip
+    """:func:`_sensor_times` given the box's :func:`_box_centre`."""
     dxn = max(max(x0 - sx, sx - x1), 0.0)
     dyn = max(max(y0 - sy, sy - y1), 0.0)
     hmin2 = dxn * dxn + dyn * dyn
@@ -122,14 +146,12 @@ def _sensor_times(
         return False, 0.0, 0.0, 0.0
     dxf = max(abs(sx - x0), abs(sx - x1))
     dyf = max(abs(sy - y0), abs(sy - y1))
-    cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
-    dz = -(cx * cx + cy * cy) / (2.0 * EARTH_R) - sz
+    dz = zc - sz
     dz2 = dz * dz
     dmin = math.sqrt(hmin2 + dz2)
     dmax = math.sqrt(dxf * dxf + dyf * dyf + dz2)
     ex, ey = sx - cx, sy - cy
     safe = max(math.sqrt(ex * ex + ey * ey), 1e-3)
-    half = 0.5 * math.sqrt((x1 - x0) ** 2 + (y1 - y0) ** 2)
     ratio = min(half / safe, 1.0)
     wproj = (wind_u * ex + wind_v * ey) / safe
     slack = wabs * min(2.0 * ratio, 1.0) + wind_slack
@@ -198,15 +220,18 @@ def _bearing_cone(
 @jit
 def _missed_count(
     x0: float, x1: float, y0: float, y1: float, heard: np.ndarray, n_heard: int,
-    east: np.ndarray, north: np.ndarray, by_east: np.ndarray, east_sorted: np.ndarray,
-    stamp: np.ndarray, mark: int, alive: np.ndarray, max_missed: int,
+    east: np.ndarray, north: np.ndarray, along_north: bool, by_axis: np.ndarray,
+    axis_sorted: np.ndarray, stamp: np.ndarray, mark: int, alive: np.ndarray,
+    max_missed: int,
 ) -> int:  # fmt: skip
     """Working sensors certainly nearer to the box than every sensor that heard it
     (:func:`truceline.fusion.partition._missed`), counted up to ``max_missed``.
 
     Only sensors within the nearest hearing sensor's distance of the box can count, so
-    only the strip of sensors (sorted by east) that close is looked at: the test runs on
-    most boxes of a walk, and looping over every sensor twice cost more than the picks.
+    only the strip of sensors that close along the network's longer axis (north with
+    ``along_north``, else east; the sensors sorted by it in ``by_axis``) is looked at:
+    the test runs on most boxes of a walk, and looping over every sensor twice cost more
+    than the picks. The count is the same whichever axis the strip is taken along.
     """
     closest = np.inf
     for i in range(n_heard):
@@ -214,16 +239,21 @@ def _missed_count(
         dxn = max(max(x0 - east[s], east[s] - x1), 0.0)
         dyn = max(max(y0 - north[s], north[s] - y1), 0.0)
         closest = min(closest, dxn * dxn + dyn * dyn)
-    # dmax² < closest needs |east − centre| + half the box's width < sqrt(closest).
-    reach = math.sqrt(closest) - 0.5 * (x1 - x0)
-    if not reach > 0.0:
+    # dmax² < closest needs |east − centre| + half the box's width < sqrt(closest), and
+    # the same along north.
+    root = math.sqrt(closest)
+    reach_e, reach_n = root - 0.5 * (x1 - x0), root - 0.5 * (y1 - y0)
+    if not (reach_e > 0.0 and reach_n > 0.0):
         return 0
-    cx = 0.5 * (x0 + x1)
-    lo = np.searchsorted(east_sorted, cx - reach)
-    hi = np.searchsorted(east_sorted, cx + reach, side="right")
+    if along_north:
+        centre, reach = 0.5 * (y0 + y1), reach_n
+    else:
+        centre, reach = 0.5 * (x0 + x1), reach_e
+    lo = np.searchsorted(axis_sorted, centre - reach)
+    hi = np.searchsorted(axis_sorted, centre + reach, side="right")
     missed = 0
     for j in range(lo, hi):
-        s = by_east[j]
+        s = by_axis[j]
         if alive[s] and stamp[s] != mark:
             dxf = max(abs(east[s] - x0), abs(east[s] - x1))
             dyf = max(abs(north[s] - y0), abs(north[s] - y1))
@@ -301,8 +331,10 @@ def partition_dfs(
     pool = np.empty(max(4 * n, 16), dtype=np.int64)
     pool[:n] = np.argsort(sensor, kind="mergesort")  # grouped by sensor, kept in children
     top = n
-    by_east = np.argsort(east, kind="mergesort")
-    east_sorted = east[by_east]
+    along_north = np.ptp(north) > np.ptp(east)  # the near-miss test's strips
+    axis = north if along_north else east
+    by_axis = np.argsort(axis, kind="mergesort")
+    axis_sorted = axis[by_axis]
     heard = np.empty(nsens, dtype=np.int64)
     sbox = np.empty((64, 6))
     sseg = np.empty(64, dtype=np.int64)
@@ -328,6 +360,7 @@ def partition_dfs(
         x0, x1, y0, y1, t0, t1 = (sbox[depth, 0], sbox[depth, 1], sbox[depth, 2],
                                   sbox[depth, 3], sbox[depth, 4], sbox[depth, 5])  # fmt: skip
         seg, ln, left = sseg[depth], slen[depth], ssens[depth]
+        cx, cy, zc, half = _box_centre(x0, x1, y0, y1)
         top = seg + ln
         pool = _grow_i(pool, top + ln)
         start = top
@@ -346,9 +379,10 @@ def partition_dfs(
                     break
                 left -= 1
                 cur = s
-                reach, tt_min, tt_max, tol = _sensor_times(
-                    x0, x1, y0, y1, east[s], north[s], up[s], sigma_t[s], c_lo, c_hi,
-                    wind_u, wind_v, wabs, wind_slack, assoc_sigmas, model_tol, max_r2,
+                reach, tt_min, tt_max, tol = _sensor_times_at(
+                    x0, x1, y0, y1, cx, cy, zc, half, east[s], north[s], up[s], sigma_t[s],
+                    c_lo, c_hi, wind_u, wind_v, wabs, wind_slack, assoc_sigmas, model_tol,
+                    max_r2,
                 )  # fmt: skip
                 cone = False
             if not reach:
@@ -387,8 +421,9 @@ def partition_dfs(
             # lists; tested before the near-miss test, which those picks passed there.
             continue
         if span <= near_box_m or leafy:  # a child misses at least what its parent did
-            missed = _missed_count(x0, x1, y0, y1, heard, count, east, north, by_east,
-                                   east_sorted, stamp, visited, alive, max_missed)  # fmt: skip
+            missed = _missed_count(x0, x1, y0, y1, heard, count, east, north, along_north,
+                                   by_axis, axis_sorted, stamp, visited, alive,
+                                   max_missed)  # fmt: skip
             if missed >= max_missed:
                 continue
         if leafy:
@@ -550,48 +585,65 @@ def lm_solve(
     """Loop form of :func:`truceline.fusion.batch.solve` (same steps, same damping)."""
     n_c, k_max = t.shape
     x = x0.copy()
-    r = np.empty(2 * k_max)
-    jac = np.empty((2 * k_max, 3))
-    r_new = np.empty(2 * k_max)
-    j_new = np.empty((2 * k_max, 3))
-    a = np.empty((3, 3))
-    damped = np.empty((3, 3))
-    g = np.empty(3)
-    step = np.empty(3)
+    vec, mat, small = lm_scratch(k_max)
     for c in range(n_c):
-        sp, wu, wv, i2n, i2m = speed[c], wind[c, 0], wind[c, 1], inv2n[c], inv2m[c]
-        _residuals(c, sens, t, sig, bear, sigb, brot, mask, sp, wu, wv, i2n, i2m,
-                   x[c, 0], x[c, 1], x[c, 2], r, jac)  # fmt: skip
-        cost = _cost(r, robust, cauchy)
-        lam = 1e-3
-        for _ in range(iterations):
-            a[:] = 0.0
-            g[:] = 0.0
-            for k in range(2 * k_max):
-                w = 1.0 / (1.0 + (r[k] / cauchy) ** 2) if robust else 1.0
-                for i in range(3):
-                    wi = jac[k, i] * w
-                    g[i] += wi * r[k]
-                    for j in range(3):
-                        a[i, j] += wi * jac[k, j]
-            for i in range(3):
-                for j in range(3):
-                    damped[i, j] = a[i, j]
-                damped[i, i] += lam * (a[i, i] + 1e-12)
-            _solve3(damped, g, step)
-            xe, xn, xo = x[c, 0] + step[0], x[c, 1] + step[1], x[c, 2] + step[2]
-            _residuals(c, sens, t, sig, bear, sigb, brot, mask, sp, wu, wv, i2n, i2m,
-                       xe, xn, xo, r_new, j_new)  # fmt: skip
-            c_new = _cost(r_new, robust, cauchy)
-            if c_new <= cost:
-                x[c, 0], x[c, 1], x[c, 2] = xe, xn, xo
-                r[:] = r_new
-                jac[:] = j_new
-                cost = c_new
-                lam = max(lam / 10.0, 1e-9)
-            else:
-                lam = min(lam * 10.0, 1e9)
+        lm_candidate(c, sens, t, sig, bear, sigb, brot, mask, speed[c], wind[c, 0], wind[c, 1],
+                     inv2n[c], inv2m[c], x[c], robust, iterations, cauchy, vec, mat,
+                     small)  # fmt: skip
     return x
+
+
+@jit
+def lm_scratch(k_max: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scratch arrays of :func:`lm_candidate` for up to ``k_max`` slots, allocated once
+    for many candidates."""
+    return np.empty((2, 2 * k_max)), np.empty((2, 2 * k_max, 3)), np.empty((3, 3, 3))
+
+
+@jit
+def lm_candidate(
+    c: int, sens: np.ndarray, t: np.ndarray, sig: np.ndarray, bear: np.ndarray,
+    sigb: np.ndarray, brot: np.ndarray, mask: np.ndarray, sp: float, wu: float, wv: float,
+    i2n: float, i2m: float, x: np.ndarray, robust: bool, iterations: int, cauchy: float,
+    vec: np.ndarray, mat: np.ndarray, small: np.ndarray,
+) -> None:  # fmt: skip
+    """Candidate ``c``'s steps of :func:`lm_solve`, updating its ``x`` (e, n, origin) in
+    place; ``vec``, ``mat`` and ``small`` are scratch (:func:`lm_scratch`) for at least
+    the batch's ``k_max`` slots."""
+    k2 = 2 * t.shape[1]
+    r, r_new, jac, j_new = vec[0, :k2], vec[1, :k2], mat[0, :k2], mat[1, :k2]
+    a, damped, g, step = small[0], small[1], small[2, 0], small[2, 1]
+    _residuals(c, sens, t, sig, bear, sigb, brot, mask, sp, wu, wv, i2n, i2m,
+               x[0], x[1], x[2], r, jac)  # fmt: skip
+    cost = _cost(r, robust, cauchy)
+    lam = 1e-3
+    for _ in range(iterations):
+        a[:] = 0.0
+        g[:] = 0.0
+        for k in range(k2):
+            w = 1.0 / (1.0 + (r[k] / cauchy) ** 2) if robust else 1.0
+            for i in range(3):
+                wi = jac[k, i] * w
+                g[i] += wi * r[k]
+                for j in range(3):
+                    a[i, j] += wi * jac[k, j]
+        for i in range(3):
+            for j in range(3):
+                damped[i, j] = a[i, j]
+            damped[i, i] += lam * (a[i, i] + 1e-12)
+        _solve3(damped, g, step)
+        xe, xn, xo = x[0] + step[0], x[1] + step[1], x[2] + step[2]
+        _residuals(c, sens, t, sig, bear, sigb, brot, mask, sp, wu, wv, i2n, i2m,
+                   xe, xn, xo, r_new, j_new)  # fmt: skip
+        c_new = _cost(r_new, robust, cauchy)
+        if c_new <= cost:
+            x[0], x[1], x[2] = xe, xn, xo
+            r[:] = r_new
+            jac[:] = j_new
+            cost = c_new
+            lam = max(lam / 10.0, 1e-9)
+        else:
+            lam = min(lam * 10.0, 1e9)
 
 
 @jit

@@ -34,9 +34,9 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.special import chdtrc, pdtrc
 
-from truceline.fusion import _kernels, amplitude, batch, packing, spot
+from truceline.fusion import _fit_kernels, _kernels, amplitude, batch, packing, spot
 from truceline.fusion.config import FusionConfig
-from truceline.fusion.ellipse import error_ellipse
+from truceline.fusion.ellipse import CHI2_2DOF_95
 from truceline.fusion.halo import (
     AREA_PICKS,
     HALO_IN_M,
@@ -48,7 +48,7 @@ from truceline.fusion.halo import (
     salvo_areas,
     window_bits,
 )
-from truceline.fusion.locate import Fix, travel_model
+from truceline.fusion.locate import CAUCHY_C, Fix, travel_model
 from truceline.fusion.network import Network, WeatherAt, WeatherTable
 from truceline.fusion.partition import Geometry, Halo, Leaves, Limits, PickSet, walk
 from truceline.fusion.propagation import sound_speed
@@ -135,6 +135,23 @@ class _Sel:
     wb: np.ndarray
 
 
+@dataclass(frozen=True, slots=True)
+class _Air:
+    """The weather of each candidate (at its start box's time): the records, for the
+    events, and the speed of sound and wind (east, north) the fits take, computed once
+    a fitting round instead of at every step."""
+
+    records: list[WeatherAt]
+    speed: F64
+    wind: F64
+
+    @classmethod
+    def of(cls, records: list[WeatherAt]) -> _Air:
+        speed = sound_speed(np.array([w.temperature_c for w in records]))
+        wind = np.array([[w.wind_u_ms, w.wind_v_ms] for w in records]).reshape(len(records), 2)
+        return cls(records, speed, wind)
+
+
 def _first_per(keys: tuple[I64, ...], score: F64) -> I64:
     """Indices of the smallest ``score`` in each group of equal ``keys``."""
     if not len(score):
@@ -156,10 +173,28 @@ def _pad(sel: _Sel, n_cand: int) -> tuple[I64, I64, int]:
     return sel.ci, col, int(max(counts.max(), 1))
 
 
-def _build(
-    ctx: _Ctx, sel: _Sel, frames: batch.Frames, weather: list[WeatherAt]
-) -> tuple[batch.Batch, I64]:
-    """Padded batch of the selected picks; also the pool index of each slot (−1 padding)."""
+def _build(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air) -> tuple[batch.Batch, I64]:
+    """Padded batch of the selected picks; also the pool index of each slot (−1 padding).
+
+    Compiled (:func:`_fit_kernels.build`) when numba is installed; :func:`_build_numpy`
+    is the reference and the fallback.
+    """
+    if not _kernels.HAVE_NUMBA:
+        return _build_numpy(ctx, sel, frames, air)
+    net, pool = ctx.net, ctx.pool
+    n = len(frames.lat)
+    k = int(max(np.bincount(sel.ci, minlength=n).max(initial=0), 1)) if n else 1
+    sens, t, sig, bear, sigb, brot, mask, slot = _fit_kernels.build(
+        sel.ci, sel.pi, sel.wb, n, k, pool.t, pool.sensor, pool.bearing, pool.sigma_b,
+        net.ecef, net.sigma_t, net.rot, frames.rot, frames.origin,
+    )  # fmt: skip
+    b = batch.Batch(sens, t, sig, bear, sigb, brot, mask, air.speed, air.wind, frames.inv2n,
+                    frames.inv2m)  # fmt: skip
+    return b, slot
+
+
+def _build_numpy(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air) -> tuple[batch.Batch, I64]:
+    """Reference (numpy) form of :func:`_build`."""
     net, pool = ctx.net, ctx.pool
     n = len(frames.lat)
     row, col, k = _pad(sel, n)
@@ -179,10 +214,8 @@ def _build(
     sigb[row, col] = pool.sigma_b[sel.pi]
     brot = np.zeros((n, k, 3, 3))  # padding slots are masked out: never read
     brot[row, col] = np.matmul(net.rot[s], frames.rot[row].transpose(0, 2, 1))
-    speed = sound_speed(np.array([w.temperature_c for w in weather]))
-    wind = np.array([[w.wind_u_ms, w.wind_v_ms] for w in weather]).reshape(n, 2)
     b = batch.Batch(
-        frames.local(sens_ecef), t, sig, bear, sigb, brot, mask, speed, wind,
+        frames.local(sens_ecef), t, sig, bear, sigb, brot, mask, air.speed, air.wind,
         frames.inv2n, frames.inv2m,
     )  # fmt: skip
     return b, slot
@@ -202,17 +235,15 @@ def _heights(ctx: _Ctx, sel: _Sel, n: int) -> F64:
     return np.where(c > 0, 0.5 * (lo + hi), np.nan)
 
 
-def _initial(
-    ctx: _Ctx, boxes: F64, ci: I64, pi: I64
-) -> tuple[_Sel, batch.Frames, F64, list[WeatherAt]]:
+def _initial(ctx: _Ctx, boxes: F64, ci: I64, pi: I64) -> tuple[_Sel, batch.Frames, F64, _Air]:
     """One pick per sensor per candidate, the frames at the boxes' centres, start values."""
     net, pool = ctx.net, ctx.pool
     n = len(boxes)
     cx, cy = 0.5 * (boxes[:, 0] + boxes[:, 1]), 0.5 * (boxes[:, 2] + boxes[:, 3])
     tmid = 0.5 * (boxes[:, 4] + boxes[:, 5])
     up = -(cx * cx + cy * cy) / (2.0 * 6_371_000.0)
-    weather = [ctx.table.at(ctx.ref + float(t)) for t in tmid]
-    speed = sound_speed(np.array([w.temperature_c for w in weather]))
+    air = _Air.of(ctx.table.at_many(ctx.ref + tmid))
+    speed = air.speed
     centre = np.stack([cx, cy, up], axis=1)
     s = pool.sensor[pi]
     d = np.linalg.norm(net.enu[s] - centre[ci], axis=1)
@@ -224,23 +255,50 @@ def _initial(
     sums = np.bincount(sel.ci, weights=implied[keep], minlength=n)
     origin0 = sums / np.maximum(np.bincount(sel.ci, minlength=n), 1)
     x0 = np.stack([np.zeros(n), np.zeros(n), origin0], axis=1)
-    return sel, frames, x0, weather
+    return sel, frames, x0, air
 
 
-def _gate(ctx: _Ctx, frames: batch.Frames, weather: list[WeatherAt], x: F64, cov: F64) -> _Sel:
+def _gate(ctx: _Ctx, frames: batch.Frames, air: _Air, x: F64, cov: F64) -> _Sel:
     """Free picks that fit each candidate: the best per sensor, bearings checked."""
     cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
     n = len(x)
     free = np.flatnonzero(ctx.free)
     if not len(free) or not n:
         return _Sel(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool))
-    speed = sound_speed(np.array([w.temperature_c for w in weather]))
-    wind = np.array([[w.wind_u_ms, w.wind_v_ms] for w in weather]).reshape(n, 2)
+    if _kernels.HAVE_NUMBA:
+        key, idx, lo, hi = _free_index(pool, free, len(net))
+        ci, pi = _fit_kernels.gate(
+            frames.rot, frames.origin, frames.inv2n, frames.inv2m, air.speed, air.wind,
+            np.ascontiguousarray(x, dtype=np.float64), cov, net.ecef, net.sigma_t, key, idx,
+            pool.t, lo, hi, KEY_SPAN_S, cfg.gate_sigmas, cfg.max_range_m,
+        )  # fmt: skip
+    else:
+        ci, pi = _gate_numpy(ctx, free, frames, air, x, cov)
+    wb = np.isfinite(pool.bearing[pi])
+    if wb.any():
+        # A pick whose bearing points elsewhere came from another source: drop it whole.
+        src = np.einsum("ci,cij->cj", frames.surface(x[:, 0], x[:, 1]), frames.rot)
+        src = src + frames.origin
+        sp = pool.sensor[pi]
+        q = np.einsum("kij,kj->ki", net.rot[sp], src[ci] - net.ecef[sp])
+        az = np.arctan2(q[:, 0], q[:, 1])
+        off = np.abs((pool.bearing[pi] - az + np.pi) % (2 * np.pi) - np.pi)
+        bad = wb & (off > cfg.bearing_gate_sigmas * pool.sigma_b[pi])
+        ci, pi, wb = ci[~bad], pi[~bad], wb[~bad]
+    return _Sel(ci, pi, wb)
+
+
+def _gate_numpy(ctx: _Ctx, free: I64, frames: batch.Frames, air: _Air, x: F64, cov: F64
+                ) -> tuple[I64, I64]:  # fmt: skip
+    """Reference (numpy) form of the time part of :func:`_gate`
+    (:func:`_fit_kernels.gate`): (candidate, pick) pairs sorted by candidate, then pick."""
+    cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
+    n = len(x)
     sens = frames.local(np.broadcast_to(net.ecef, (n, *net.ecef.shape)))
     b = batch.Batch(
         sens, np.zeros(sens.shape[:2]), np.ones(sens.shape[:2]), np.full(sens.shape[:2], np.nan),
         np.ones(sens.shape[:2]), np.zeros((*sens.shape[:2], 3, 3)), np.ones(sens.shape[:2], bool),
-        speed, wind, frames.inv2n, frames.inv2m,
+        air.speed, air.wind, frames.inv2n, frames.inv2m,
     )  # fmt: skip
     r, jac = batch.evaluate(b, x)
     ns = len(net)
@@ -257,19 +315,19 @@ def _gate(ctx: _Ctx, frames: batch.Frames, weather: list[WeatherAt], x: F64, cov
     ci, si = np.nonzero(ok)
     pi = pick[ci, si]
     order = np.lexsort((pi, ci))
-    ci, pi = ci[order], pi[order]
-    wb = np.isfinite(pool.bearing[pi])
-    if wb.any():
-        # A pick whose bearing points elsewhere came from another source: drop it whole.
-        src = np.einsum("ci,cij->cj", frames.surface(x[:, 0], x[:, 1]), frames.rot)
-        src = src + frames.origin
-        sp = pool.sensor[pi]
-        q = np.einsum("kij,kj->ki", net.rot[sp], src[ci] - net.ecef[sp])
-        az = np.arctan2(q[:, 0], q[:, 1])
-        off = np.abs((pool.bearing[pi] - az + np.pi) % (2 * np.pi) - np.pi)
-        bad = wb & (off > cfg.bearing_gate_sigmas * pool.sigma_b[pi])
-        ci, pi, wb = ci[~bad], pi[~bad], wb[~bad]
-    return _Sel(ci, pi, wb)
+    return ci[order], pi[order]
+
+
+def _free_index(pool: PickSet, free: I64, ns: int) -> tuple[F64, I64, I64, I64]:
+    """The free picks sorted by ``sensor · KEY_SPAN_S + t`` (keys and pool indices) and
+    each sensor's range ``[lo, hi)`` in them."""
+    key = pool.sensor[free] * KEY_SPAN_S + pool.t[free]
+    order = np.argsort(key, kind="stable")
+    key, idx = key[order], free[order]
+    base = np.arange(ns) * KEY_SPAN_S
+    lo = np.searchsorted(key, base - 0.5 * KEY_SPAN_S)
+    hi = np.searchsorted(key, base + 0.5 * KEY_SPAN_S)
+    return key, idx, lo, hi
 
 
 def _nearest_free(pool: PickSet, free: I64, arrival: F64) -> tuple[I64, F64]:
@@ -277,12 +335,8 @@ def _nearest_free(pool: PickSet, free: I64, arrival: F64) -> tuple[I64, F64]:
     ``arrival[c, s]`` (pool index, −1 for none) and its distance in time (the earlier
     pick on a tie)."""
     n, ns = arrival.shape
-    key = pool.sensor[free] * KEY_SPAN_S + pool.t[free]
-    order = np.argsort(key, kind="stable")
-    key, idx = key[order], free[order]
+    key, idx, lo, hi = _free_index(pool, free, ns)
     base = np.arange(ns) * KEY_SPAN_S
-    lo = np.searchsorted(key, base - 0.5 * KEY_SPAN_S)
-    hi = np.searchsorted(key, base + 0.5 * KEY_SPAN_S)
     target = base[None, :] + np.clip(arrival, -0.49 * KEY_SPAN_S, 0.49 * KEY_SPAN_S)
     at = np.searchsorted(key, np.nan_to_num(target, nan=0.0).ravel()).reshape(n, ns)
     at = np.clip(at, lo[None, :], hi[None, :])
@@ -300,7 +354,7 @@ def _nearest_free(pool: PickSet, free: I64, arrival: F64) -> tuple[I64, F64]:
 def _reject(ctx: _Ctx, sel: _Sel, b: batch.Batch, slot: I64, x: F64) -> tuple[_Sel, bool]:
     """Drop each candidate's worst pick (or bearing) beyond its gate; report a change."""
     cfg = ctx.cfg
-    _, _, r = batch.covariance(b, x)
+    r, _ = batch.evaluate(b, x)
     k = slot.shape[1]
     zt, zb = np.abs(r[:, :k]), np.abs(r[:, k:])
     wt, wbi = np.argmax(zt, axis=1), np.argmax(zb, axis=1)
@@ -332,9 +386,9 @@ def _owners(rows: I64, picks: I64, n: int) -> I64:
     return np.asarray(rows[at] * n + picks[at], dtype=np.int64)
 
 
-def _fit(ctx: _Ctx, sel: _Sel, frames: batch.Frames, weather: list[WeatherAt], x: F64,
+def _fit(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air, x: F64,
          *, robust: bool, iterations: int) -> tuple[F64, batch.Batch, I64]:  # fmt: skip
-    b, slot = _build(ctx, sel, frames, weather)
+    b, slot = _build(ctx, sel, frames, air)
     return batch.solve(b, x, robust=robust, iterations=iterations), b, slot
 
 
@@ -351,29 +405,64 @@ def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64, *, near_test: bool | np
     that left its master's spot is no repeat: see :func:`_repeat_sources`).
     ``max_chance`` replaces ``max_chance_p`` (see :func:`_area_rounds`).
     """
-    sel, frames, x, weather = _initial(ctx, boxes, ci, pi)
-    x, _, _ = _fit(ctx, sel, frames, weather, x, robust=True, iterations=10)
-    b, slot = _build(ctx, sel, frames, weather)
-    for _ in range(2):
-        cov, _, _ = batch.covariance(b, x)
-        sel = _gate(ctx, frames, weather, x, cov)
-        x, b, slot = _fit(ctx, sel, frames, weather, x, robust=False, iterations=6)
-        for _ in range(3):
-            sel, changed = _reject(ctx, sel, b, slot, x)
-            if not changed:
-                break
-            x, b, slot = _fit(ctx, sel, frames, weather, x, robust=False, iterations=4)
+    sel, frames, x, air = _initial(ctx, boxes, ci, pi)
+    x, sel = _fit_rounds(ctx, sel, frames, air, x)
+    b, slot = _build(ctx, sel, frames, air)
     cov, chi2, r = batch.covariance(b, x)
     lat, lon = frames.geodetic(x[:, 0], x[:, 1])
     tested = near_test | (np.hypot(x[:, 0], x[:, 1]) > spot_m)
     limit = ctx.cfg.max_chance_p if max_chance is None else max_chance
-    return _accept(ctx, sel, slot, b, x, cov, chi2, r, lat, lon, frames, weather, tested,
+    return _accept(ctx, sel, slot, b, x, cov, chi2, r, lat, lon, frames, air, tested,
                    limit)  # fmt: skip
+
+
+def _fit_rounds(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air, x: F64
+                ) -> tuple[F64, _Sel]:  # fmt: skip
+    """Each candidate's fit from its first picks and the picks it ends with: a robust fit,
+    then twice the gate (:func:`_gate`), a fit and up to three rounds of rejecting its
+    worst pick (:func:`_reject`). The gate's rounds are compiled
+    (:func:`_fit_kernels.gate_rounds`) when numba is installed: between the fits, the
+    numpy form's gates and batches cost more than the fits (hard seed 16: 5.8 of the
+    12.2 s candidates took). :func:`_fit_rounds_numpy` is the reference and the fallback."""
+    if not _kernels.HAVE_NUMBA:
+        return _fit_rounds_numpy(ctx, sel, frames, air, x)
+    cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
+    key, idx, lo, hi = _free_index(pool, np.flatnonzero(ctx.free), len(net))
+    x, _, _ = _fit(ctx, sel, frames, air, x, robust=True, iterations=10)
+    for _ in range(2):
+        b, _ = _build(ctx, sel, frames, air)
+        cov, _, _ = batch.covariance(b, x)
+        x, ci, pi, wb = _fit_kernels.gate_rounds(
+            np.ascontiguousarray(x, dtype=np.float64), cov, frames.rot, frames.origin,
+            frames.inv2n, frames.inv2m, air.speed, air.wind, pool.t, pool.sensor, pool.bearing,
+            pool.sigma_b, net.ecef, net.sigma_t, net.rot, key, idx, lo, hi, KEY_SPAN_S,
+            cfg.gate_sigmas, cfg.max_range_m, cfg.reject_sigmas, cfg.bearing_gate_sigmas,
+            CAUCHY_C,
+        )  # fmt: skip
+        sel = _Sel(ci, pi, wb)
+    return x, sel
+
+
+def _fit_rounds_numpy(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air, x: F64
+                      ) -> tuple[F64, _Sel]:  # fmt: skip
+    """Reference (numpy) form of :func:`_fit_rounds`."""
+    x, _, _ = _fit(ctx, sel, frames, air, x, robust=True, iterations=10)
+    b, slot = _build(ctx, sel, frames, air)
+    for _ in range(2):
+        cov, _, _ = batch.covariance(b, x)
+        sel = _gate(ctx, frames, air, x, cov)
+        x, b, slot = _fit(ctx, sel, frames, air, x, robust=False, iterations=6)
+        for _ in range(3):
+            sel, changed = _reject(ctx, sel, b, slot, x)
+            if not changed:
+                break
+            x, b, slot = _fit(ctx, sel, frames, air, x, robust=False, iterations=4)
+    return x, sel
 
 
 def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, chi2: F64,
             r: F64, lat: F64, lon: F64, frames: batch.Frames,
-            weather: list[WeatherAt], near_test: np.ndarray,
+            air: _Air, near_test: np.ndarray,
             max_chance: float) -> Found:  # fmt: skip
     cfg = ctx.cfg
     k = slot.shape[1]
@@ -392,6 +481,7 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
     if ghost.any():
         g = np.flatnonzero(ghost)
         ghost[g] = in_halo(ctx.areas, hear.src[g], ctx.pool.sensor[slot[g]], b.t[g], b.mask[g])
+    semi = _semi_major(cov, chi2, dof)
     out: list[tuple[tuple[float, ...], Located, int]] = []
     for c in range(len(x)):
         enough = n_t[c] >= cfg.min_sensors or (
@@ -414,8 +504,7 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
             continue
         if np.hypot(x[c, 0], x[c, 1]) > MAX_SHIFT_M:
             continue
-        scale = max(1.0, chi2[c] / dof[c]) if dof[c] > 0 else 1.0
-        if error_ellipse(cov[c, :2, :2] * scale).semi_major_m > cfg.max_semi_major_m:
+        if semi[c] > cfg.max_semi_major_m:
             continue
         m = b.mask[c]
         picks = slot[c][m]
@@ -427,9 +516,24 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
             origin=float(x[c, 2]), cov=cov[c], res_t=res_t[order], res_b=res_b[order],
             chi2=float(chi2[c]), dof=int(dof[c]), converged=True,
         )  # fmt: skip
-        located = Located(picks[order], np.isfinite(b.bear[c][m])[order], fix, weather[c])
+        located = Located(picks[order], np.isfinite(b.bear[c][m])[order], fix, air.records[c])
         key = (-float(n_t[c]), -float(n_b[c]), float(chi2[c] / max(dof[c], 1)))
         out.append((key, located, c))
+    return out
+
+
+def _semi_major(cov: F64, chi2: F64, dof: I64) -> F64:
+    """Each candidate's 95 % semi-major axis (:func:`.ellipse.error_ellipse` of the
+    covariance scaled by the reduced chi-square where it exceeds 1), NaN where the
+    covariance is not finite: one stacked eigen-decomposition, not one a candidate."""
+    out = np.full(len(cov), np.nan)
+    ok = np.all(np.isfinite(cov.reshape(len(cov), -1)), axis=1)
+    if not ok.any():
+        return out
+    scale = np.where(dof > 0, np.maximum(1.0, chi2 / np.maximum(dof, 1)), 1.0)[ok]
+    c = cov[ok, :2, :2] * scale[:, None, None]
+    vals = np.linalg.eigh(0.5 * (c + c.transpose(0, 2, 1)))[0]
+    out[ok] = np.sqrt(CHI2_2DOF_95 * np.maximum(vals[:, 1], 0.0))
     return out
 
 

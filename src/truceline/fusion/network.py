@@ -93,6 +93,13 @@ class WeatherTable:
             return WeatherAt()
         return WeatherAt(float(self.temp[i]), float(self.u[i]), float(self.v[i]))
 
+    def at_many(self, t: np.ndarray) -> list[WeatherAt]:
+        """:meth:`at` for each of the Unix times ``t``, in one search: association asks
+        it for every candidate it fits."""
+        idx = np.searchsorted(self.times, np.asarray(t, dtype=np.float64), side="right") - 1
+        temp, u, v = self.temp.tolist(), self.u.tolist(), self.v.tolist()
+        return [WeatherAt(temp[i], u[i], v[i]) if i >= 0 else WeatherAt() for i in idx.tolist()]
+
     def during(self, t0: float, t1: float) -> list[WeatherAt]:
         """Every record in force at some moment of ``[t0, t1]``."""
         i0, i1 = self._index(t0), self._index(t1)
