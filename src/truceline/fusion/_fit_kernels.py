@@ -21,8 +21,8 @@ from truceline.fusion._kernels import _residuals, jit, lm_candidate, lm_scratch
 def _local(rot: np.ndarray, origin: np.ndarray, c: int, p: np.ndarray, out: np.ndarray) -> None:
     """ECEF point ``p`` into candidate ``c``'s frame (:meth:`batch.Frames.local`)."""
     d0, d1, d2 = p[0] - origin[c, 0], p[1] - origin[c, 1], p[2] - origin[c, 2]
-    for i in range(3):
-        out[i] = rot[c, i, 0] * d0 + rot[c, i, 1] * d1 + rot[c, i, 2] * d2
+    for i in range(3):  # numpy's einsum adds the terms in this order
+        out[i] = (rot[c, i, 0] * d0 + rot[c, i, 2] * d2) + rot[c, i, 1] * d1
 
 
 @jit
@@ -132,7 +132,7 @@ def _gate_one(
 def build(
     ci: np.ndarray, pi: np.ndarray, wb: np.ndarray, n: int, k: int, pool_t: np.ndarray,
     pool_sensor: np.ndarray, pool_bearing: np.ndarray, pool_sigma_b: np.ndarray,
-    ecef: np.ndarray, sigma_t: np.ndarray, sens_rot: np.ndarray, rot: np.ndarray,
+    ecef: np.ndarray, sigma_t: np.ndarray, to_sensors: np.ndarray, rot: np.ndarray,
     origin: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
            np.ndarray, np.ndarray]:  # fmt: skip
@@ -164,11 +164,7 @@ def build(
         if wb[q]:
             bear[c, col] = pool_bearing[p]
         sigb[c, col] = pool_sigma_b[p]
-        for i in range(3):
-            for j in range(3):
-                brot[c, col, i, j] = (sens_rot[s, i, 0] * rot[c, j, 0]
-                                      + sens_rot[s, i, 1] * rot[c, j, 1]
-                                      + sens_rot[s, i, 2] * rot[c, j, 2])  # fmt: skip
+        brot[c, col] = to_sensors[c, s]
     return sens, tt, sig, bear, sigb, brot, mask, slot
 
 
@@ -176,7 +172,7 @@ def build(
 def _fill(
     c: int, cp: np.ndarray, cw: np.ndarray, k: int, pool_t: np.ndarray,
     pool_sensor: np.ndarray, pool_bearing: np.ndarray, pool_sigma_b: np.ndarray,
-    ecef: np.ndarray, sigma_t: np.ndarray, sens_rot: np.ndarray, rot: np.ndarray,
+    ecef: np.ndarray, sigma_t: np.ndarray, to_sensors: np.ndarray, rot: np.ndarray,
     origin: np.ndarray, sens: np.ndarray, tt: np.ndarray, sig: np.ndarray, bear: np.ndarray,
     sigb: np.ndarray, brot: np.ndarray,
 ) -> None:  # fmt: skip
@@ -189,11 +185,7 @@ def _fill(
         sig[c, col] = sigma_t[s]
         bear[c, col] = pool_bearing[p] if cw[c, col] else np.nan
         sigb[c, col] = pool_sigma_b[p]
-        for i in range(3):
-            for j in range(3):
-                brot[c, col, i, j] = (sens_rot[s, i, 0] * rot[c, j, 0]
-                                      + sens_rot[s, i, 1] * rot[c, j, 1]
-                                      + sens_rot[s, i, 2] * rot[c, j, 2])  # fmt: skip
+        brot[c, col] = to_sensors[c, s]
 
 
 @jit
@@ -208,8 +200,8 @@ def _bearing_off(
     for j in range(3):
         src = surf[0] * rot[c, 0, j] + surf[1] * rot[c, 1, j] + surf[2] * rot[c, 2, j]
         d[j] = src + origin[c, j] - ecef[s, j]
-    q0 = sens_rot[s, 0, 0] * d[0] + sens_rot[s, 0, 1] * d[1] + sens_rot[s, 0, 2] * d[2]
-    q1 = sens_rot[s, 1, 0] * d[0] + sens_rot[s, 1, 1] * d[1] + sens_rot[s, 1, 2] * d[2]
+    q0 = (sens_rot[s, 0, 0] * d[0] + sens_rot[s, 0, 2] * d[2]) + sens_rot[s, 0, 1] * d[1]
+    q1 = (sens_rot[s, 1, 0] * d[0] + sens_rot[s, 1, 2] * d[2]) + sens_rot[s, 1, 1] * d[1]
     az = math.atan2(q0, q1)
     return abs((float(pool_bearing[p]) - az + math.pi) % (2.0 * math.pi) - math.pi)
 
@@ -233,7 +225,8 @@ def gate_rounds(
     x0: np.ndarray, cov: np.ndarray, rot: np.ndarray, origin: np.ndarray, inv2n: np.ndarray,
     inv2m: np.ndarray, speed: np.ndarray, wind: np.ndarray, pool_t: np.ndarray,
     pool_sensor: np.ndarray, pool_bearing: np.ndarray, pool_sigma_b: np.ndarray,
-    ecef: np.ndarray, sigma_t: np.ndarray, sens_rot: np.ndarray, key: np.ndarray,
+    ecef: np.ndarray, sigma_t: np.ndarray, sens_rot: np.ndarray, to_sensors: np.ndarray,
+    key: np.ndarray,
     idx: np.ndarray, lo: np.ndarray, hi: np.ndarray, span: float, gate_sigmas: float,
     max_range: float, reject_sigmas: float, bearing_gate_sigmas: float, cauchy: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
@@ -283,7 +276,7 @@ def gate_rounds(
             k += 1
         cnt[c] = k
         _fill(c, cp, cw, k, pool_t, pool_sensor, pool_bearing, pool_sigma_b, ecef, sigma_t,
-              sens_rot, rot, origin, sens, tt, sig, bear, sigb, brot)  # fmt: skip
+              to_sensors, rot, origin, sens, tt, sig, bear, sigb, brot)  # fmt: skip
     _lm_all(cnt, sens, tt, sig, bear, sigb, brot, mask, speed, wind, inv2n, inv2m, x, False, 6,
             cauchy, vec, mat, small)  # fmt: skip
     for _ in range(3):
@@ -319,7 +312,8 @@ def gate_rounds(
                     cp[c, j], cw[c, j] = cp[c, j + 1], cw[c, j + 1]
                 cnt[c] = k
                 _fill(c, cp, cw, k, pool_t, pool_sensor, pool_bearing, pool_sigma_b, ecef,
-                      sigma_t, sens_rot, rot, origin, sens, tt, sig, bear, sigb, brot)  # fmt: skip
+                      sigma_t, to_sensors, rot, origin, sens, tt, sig, bear, sigb,
+                      brot)  # fmt: skip
         for c in range(n):
             if ask[c] >= 0:
                 owner[kind[c], asked[c]] = -1

@@ -186,7 +186,7 @@ def _build(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air) -> tuple[batch
     k = int(max(np.bincount(sel.ci, minlength=n).max(initial=0), 1)) if n else 1
     sens, t, sig, bear, sigb, brot, mask, slot = _fit_kernels.build(
         sel.ci, sel.pi, sel.wb, n, k, pool.t, pool.sensor, pool.bearing, pool.sigma_b,
-        net.ecef, net.sigma_t, net.rot, frames.rot, frames.origin,
+        net.ecef, net.sigma_t, frames.to_sensors(net.rot), frames.rot, frames.origin,
     )  # fmt: skip
     b = batch.Batch(sens, t, sig, bear, sigb, brot, mask, air.speed, air.wind, frames.inv2n,
                     frames.inv2m)  # fmt: skip
@@ -435,9 +435,9 @@ def _fit_rounds(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air, x: F64
         x, ci, pi, wb = _fit_kernels.gate_rounds(
             np.ascontiguousarray(x, dtype=np.float64), cov, frames.rot, frames.origin,
             frames.inv2n, frames.inv2m, air.speed, air.wind, pool.t, pool.sensor, pool.bearing,
-            pool.sigma_b, net.ecef, net.sigma_t, net.rot, key, idx, lo, hi, KEY_SPAN_S,
-            cfg.gate_sigmas, cfg.max_range_m, cfg.reject_sigmas, cfg.bearing_gate_sigmas,
-            CAUCHY_C,
+            pool.sigma_b, net.ecef, net.sigma_t, net.rot, frames.to_sensors(net.rot), key, idx,
+            lo, hi, KEY_SPAN_S, cfg.gate_sigmas, cfg.max_range_m, cfg.reject_sigmas,
+            cfg.bearing_gate_sigmas, CAUCHY_C,
         )  # fmt: skip
         sel = _Sel(ci, pi, wb)
     return x, sel

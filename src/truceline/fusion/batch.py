@@ -11,7 +11,7 @@ and one vectorised pass over all of them costs about what a handful of single fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,6 +27,7 @@ class Frames:
     lat: F64
     lon: F64
     height: F64
+    _to_sensors: F64 | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         lat, lon = np.radians(self.lat), np.radians(self.lon)
@@ -53,6 +54,16 @@ class Frames:
         # events the demo day's association ends with (one 4-sensor impact lost), and
         # this product is only ~3 % of the hard load's time.
         return np.asarray(np.einsum("cij,ckj->cki", self.rot, d), dtype=np.float64)
+
+    def to_sensors(self, sensor_rot: F64) -> F64:
+        """``(C, S, 3, 3)``: each candidate's frame turned into each sensor's own ENU frame
+        (``sensor_rot`` ``(S, 3, 3)``, the network's), for bearings; computed once and kept.
+        numpy's ``matmul``, whose rounding the compiled batches reuse rather than
+        reproduce (a loop of the same products differs in the last bits, and one
+        4-sensor impact of the demo day turns on them)."""
+        if self._to_sensors is None:
+            self._to_sensors = np.matmul(sensor_rot[None], self.rot.transpose(0, 2, 1)[:, None])
+        return self._to_sensors
 
     def surface(self, e: F64, n: F64) -> F64:
         return np.stack([e, n, -(e * e * self.inv2n + n * n * self.inv2m)], axis=-1)
