@@ -132,13 +132,15 @@ def test_compiled_gate_keeps_the_numpy_forms_picks(calls: list[Call]) -> None:
         free = np.flatnonzero(ctx.free)
         want = associate._gate_numpy(ctx, free, frames, air, x, cov)
         key, idx, lo, hi = associate._free_index(ctx.pool, free, len(ctx.net))
-        got = _fit_kernels.gate(
-            frames.rot, frames.origin, frames.inv2n, frames.inv2m, air.speed, air.wind, x, cov,
-            ctx.net.ecef, ctx.net.sigma_t, key, idx, ctx.pool.t, lo, hi, associate.KEY_SPAN_S,
-            ctx.cfg.gate_sigmas, ctx.cfg.max_range_m,
-        )  # fmt: skip
-        np.testing.assert_array_equal(got[0], want[0])
-        np.testing.assert_array_equal(got[1], want[1])
+        out, sl = np.empty(len(ctx.net), dtype=np.int64), np.empty(3)
+        for c in range(len(x)):
+            m = _fit_kernels._gate_one(
+                c, frames.rot, frames.origin, frames.inv2n[c], frames.inv2m[c], air.speed[c],
+                air.wind[c, 0], air.wind[c, 1], x[c], cov[c], ctx.net.ecef, ctx.net.sigma_t,
+                key, idx, ctx.pool.t, lo, hi, associate.KEY_SPAN_S, ctx.cfg.gate_sigmas,
+                ctx.cfg.max_range_m, sl, out,
+            )  # fmt: skip
+            np.testing.assert_array_equal(out[:m], want[1][want[0] == c])
 
 
 def test_compiled_batch_is_the_numpy_forms(calls: list[Call]) -> None:

@@ -69,35 +69,6 @@ def _nearest(key: np.ndarray, idx: np.ndarray, t: np.ndarray, lo: int, hi: int,
 
 
 @jit
-def gate(
-    rot: np.ndarray, origin: np.ndarray, inv2n: np.ndarray, inv2m: np.ndarray,
-    speed: np.ndarray, wind: np.ndarray, x: np.ndarray, cov: np.ndarray, ecef: np.ndarray,
-    sigma_t: np.ndarray, key: np.ndarray, idx: np.ndarray, t: np.ndarray, lo: np.ndarray,
-    hi: np.ndarray, span: float, gate_sigmas: float, max_range: float,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Loop form of the time part of :func:`truceline.fusion.associate._gate`.
-
-    For each candidate and sensor, the free pick nearest the predicted arrival, kept when
-    within ``gate_sigmas`` of its sd (timing sigma and the fit's covariance along the
-    arrival's gradient) and the sensor within ``max_range`` of the source. ``key``/``idx``
-    are the free picks sorted by ``sensor · span + t`` and ``lo``/``hi`` each sensor's
-    range in them. Returns (candidate, pick) pairs sorted by candidate, then pick.
-    """
-    n, ns = len(x), len(ecef)
-    ci = np.empty(n * ns, dtype=np.int64)
-    pi = np.empty(n * ns, dtype=np.int64)
-    sl = np.empty(3)
-    m = 0
-    for c in range(n):
-        k = _gate_one(c, rot, origin, inv2n[c], inv2m[c], speed[c], wind[c, 0], wind[c, 1],
-                      x[c], cov[c], ecef, sigma_t, key, idx, t, lo, hi, span, gate_sigmas,
-                      max_range, sl, pi[m:])  # fmt: skip
-        ci[m : m + k] = c
-        m += k
-    return ci[:m], pi[:m]
-
-
-@jit
 def _gate_one(
     c: int, rot: np.ndarray, origin: np.ndarray, inv2n: float, inv2m: float, speed: float,
     wu: float, wv: float, x: np.ndarray, cov: np.ndarray, ecef: np.ndarray,
@@ -105,7 +76,16 @@ def _gate_one(
     hi: np.ndarray, span: float, gate_sigmas: float, max_range: float, sl: np.ndarray,
     out: np.ndarray,
 ) -> int:  # fmt: skip
-    """Candidate ``c``'s gated picks (:func:`gate`) into ``out``, sorted; their count."""
+    """Candidate ``c``'s gated picks into ``out``, sorted; their count: the loop form of
+    the time part of :func:`truceline.fusion.associate._gate`
+    (:func:`truceline.fusion.associate._gate_numpy`).
+
+    For each sensor, the free pick nearest the predicted arrival, kept when within
+    ``gate_sigmas`` of its sd (timing sigma and the fit's covariance ``cov`` along the
+    arrival's gradient; non-finite entries taken as 10⁶) and the sensor within
+    ``max_range`` of the source. ``key``/``idx`` are the free picks sorted by
+    ``sensor · span + t`` and ``lo``/``hi`` each sensor's range in them.
+    """
     m = 0
     for s in range(len(ecef)):
         _local(rot, origin, c, ecef[s], sl)

@@ -331,7 +331,7 @@ def partition_dfs(
     pool = np.empty(max(4 * n, 16), dtype=np.int64)
     pool[:n] = np.argsort(sensor, kind="mergesort")  # grouped by sensor, kept in children
     top = n
-    along_north = np.ptp(north) > np.ptp(east)  # the near-miss test's strips
+    along_north = nsens > 0 and np.ptp(north) > np.ptp(east)  # the near-miss strips
     axis = north if along_north else east
     by_axis = np.argsort(axis, kind="mergesort")
     axis_sorted = axis[by_axis]

@@ -259,21 +259,14 @@ def _initial(ctx: _Ctx, boxes: F64, ci: I64, pi: I64) -> tuple[_Sel, batch.Frame
 
 
 def _gate(ctx: _Ctx, frames: batch.Frames, air: _Air, x: F64, cov: F64) -> _Sel:
-    """Free picks that fit each candidate: the best per sensor, bearings checked."""
+    """Free picks that fit each candidate: the best per sensor, bearings checked (the
+    numpy form of the gate :func:`_fit_kernels.gate_rounds` runs)."""
     cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
     n = len(x)
     free = np.flatnonzero(ctx.free)
     if not len(free) or not n:
         return _Sel(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool))
-    if _kernels.HAVE_NUMBA:
-        key, idx, lo, hi = _free_index(pool, free, len(net))
-        ci, pi = _fit_kernels.gate(
-            frames.rot, frames.origin, frames.inv2n, frames.inv2m, air.speed, air.wind,
-            np.ascontiguousarray(x, dtype=np.float64), cov, net.ecef, net.sigma_t, key, idx,
-            pool.t, lo, hi, KEY_SPAN_S, cfg.gate_sigmas, cfg.max_range_m,
-        )  # fmt: skip
-    else:
-        ci, pi = _gate_numpy(ctx, free, frames, air, x, cov)
+    ci, pi = _gate_numpy(ctx, free, frames, air, x, cov)
     wb = np.isfinite(pool.bearing[pi])
     if wb.any():
         # A pick whose bearing points elsewhere came from another source: drop it whole.
@@ -290,8 +283,8 @@ def _gate(ctx: _Ctx, frames: batch.Frames, air: _Air, x: F64, cov: F64) -> _Sel:
 
 def _gate_numpy(ctx: _Ctx, free: I64, frames: batch.Frames, air: _Air, x: F64, cov: F64
                 ) -> tuple[I64, I64]:  # fmt: skip
-    """Reference (numpy) form of the time part of :func:`_gate`
-    (:func:`_fit_kernels.gate`): (candidate, pick) pairs sorted by candidate, then pick."""
+    """The time part of :func:`_gate`: (candidate, pick) pairs sorted by candidate, then
+    pick. Compiled, :func:`_fit_kernels._gate_one` does it one candidate at a time."""
     cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
     n = len(x)
     sens = frames.local(np.broadcast_to(net.ecef, (n, *net.ecef.shape)))
