@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from truceline.fusion._kernels import _residuals, jit, lm_candidate, lm_scratch
+from truceline.fusion._kernels import _residuals, jit, lm_candidate, lm_scratch, travel
 
 
 @jit
@@ -34,16 +34,7 @@ def _arrival(
     and its gradient in ``e`` and ``n``: :func:`truceline.fusion._kernels._residuals`
     with a pick at time 0 of unit sigma."""
     pu = -(e * e * inv2n + n * n * inv2m)
-    ve, vn, vu = sl[0] - e, sl[1] - n, sl[2] - pu
-    h2 = ve * ve + vn * vn
-    dist = math.sqrt(h2 + vu * vu)
-    hs = max(math.sqrt(h2), 1e-6)
-    f = (wu * ve + wv * vn) / hs
-    ceff = speed + f
-    ds = max(dist, 1e-6)
-    inv = 1.0 / (ceff * ceff)
-    de = (-ve / ds * ceff - dist * (-wu + f * ve / hs) / hs) * inv
-    dn = (-vn / ds * ceff - dist * (-wv + f * vn / hs) / hs) * inv
+    dist, ceff, de, dn = travel(sl[0] - e, sl[1] - n, sl[2] - pu, speed, wu, wv)
     return origin + dist / ceff, de, dn
 
 
@@ -120,32 +111,28 @@ def build(
     the (candidate, pick) pairs ``ci``/``pi`` (sorted by candidate), ``k`` slots a
     candidate. Returns (sensor positions in each candidate's frame, times, sigmas,
     bearings, bearing sigmas, rotations into the sensors' frames, mask, pool slot)."""
-    sens = np.zeros((n, k, 3))
-    tt = np.zeros((n, k))
-    sig = np.ones((n, k))
-    bear = np.full((n, k), np.nan)
-    sigb = np.ones((n, k))
-    brot = np.zeros((n, k, 3, 3))
-    mask = np.zeros((n, k), dtype=np.bool_)
+    sens, tt, sig, bear, sigb, brot = _padded(n, k)
     slot = np.full((n, k), -1, dtype=np.int64)
-    col = 0
+    cw = np.zeros((n, k), dtype=np.bool_)
+    cnt = np.zeros(n, dtype=np.int64)
     for q in range(len(ci)):
-        c, p = ci[q], pi[q]
-        if q > 0 and ci[q - 1] == c:
-            col += 1
-        else:
-            col = 0
-        s = pool_sensor[p]
-        slot[c, col] = p
-        mask[c, col] = True
-        _local(rot, origin, c, ecef[s], sens[c, col])
-        tt[c, col] = pool_t[p]
-        sig[c, col] = sigma_t[s]
-        if wb[q]:
-            bear[c, col] = pool_bearing[p]
-        sigb[c, col] = pool_sigma_b[p]
-        brot[c, col] = to_sensors[c, s]
-    return sens, tt, sig, bear, sigb, brot, mask, slot
+        c = ci[q]
+        slot[c, cnt[c]], cw[c, cnt[c]] = pi[q], wb[q]
+        cnt[c] += 1
+    for c in range(n):
+        _fill(c, slot, cw, cnt[c], pool_t, pool_sensor, pool_bearing, pool_sigma_b, ecef,
+              sigma_t, to_sensors, rot, origin, sens, tt, sig, bear, sigb, brot)  # fmt: skip
+    return sens, tt, sig, bear, sigb, brot, slot >= 0, slot
+
+
+@jit
+def _padded(n: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                     np.ndarray, np.ndarray]:  # fmt: skip
+    """Padded arrays of ``n`` candidates with ``k`` slots (sensor positions, times,
+    sigmas, bearings, bearing sigmas, rotations), their padding as the numpy batch has
+    it; :func:`_fill` writes a candidate's row."""
+    return (np.zeros((n, k, 3)), np.zeros((n, k)), np.ones((n, k)), np.full((n, k), np.nan),
+            np.ones((n, k)), np.zeros((n, k, 3, 3)))  # fmt: skip
 
 
 @jit
@@ -225,12 +212,7 @@ def gate_rounds(
     cnt = np.zeros(n, dtype=np.int64)
     cp = np.empty((n, ns), dtype=np.int64)
     cw = np.zeros((n, ns), dtype=np.bool_)
-    sens = np.zeros((n, ns, 3))
-    tt = np.zeros((n, ns))
-    sig = np.ones((n, ns))
-    bear = np.full((n, ns), np.nan)
-    sigb = np.ones((n, ns))
-    brot = np.zeros((n, ns, 3, 3))
+    sens, tt, sig, bear, sigb, brot = _padded(n, ns)
     mask = np.ones((n, ns), dtype=np.bool_)  # only the first cnt[c] slots are read
     x = x0.copy()
     vec, mat, small = lm_scratch(ns)

@@ -472,6 +472,26 @@ def partition_dfs(
 
 
 @jit
+def travel(
+    ve: float, vn: float, vu: float, speed: float, wu: float, wv: float
+) -> tuple[float, float, float, float]:
+    """The path from a source to a sensor ``(ve, vn, vu)`` away (the spec's model: the
+    wind's component along the horizontal path added to the speed of sound): its length,
+    its effective speed, and the travel time's derivatives in the source's east and
+    north."""
+    h2 = ve * ve + vn * vn
+    dist = math.sqrt(h2 + vu * vu)
+    hs = max(math.sqrt(h2), 1e-6)
+    f = (wu * ve + wv * vn) / hs
+    ceff = speed + f
+    ds = max(dist, 1e-6)
+    inv = 1.0 / (ceff * ceff)
+    de = (-ve / ds * ceff - dist * (-wu + f * ve / hs) / hs) * inv
+    dn = (-vn / ds * ceff - dist * (-wv + f * vn / hs) / hs) * inv
+    return dist, ceff, de, dn
+
+
+@jit
 def _residuals(
     c: int, sens: np.ndarray, t: np.ndarray, sig: np.ndarray, bear: np.ndarray,
     sigb: np.ndarray, brot: np.ndarray, mask: np.ndarray, speed: float, wu: float,
@@ -491,17 +511,11 @@ def _residuals(
         if not mask[c, k]:
             continue
         ve, vn, vu = sens[c, k, 0] - e, sens[c, k, 1] - n, sens[c, k, 2] - pu
-        h2 = ve * ve + vn * vn
-        dist = math.sqrt(h2 + vu * vu)
-        hs = max(math.sqrt(h2), 1e-6)
-        f = (wu * ve + wv * vn) / hs
-        ceff = speed + f
-        ds = max(dist, 1e-6)
-        inv = 1.0 / (ceff * ceff)
+        dist, ceff, de, dn = travel(ve, vn, vu, speed, wu, wv)
         w = 1.0 / sig[c, k]
         r[k] = (t[c, k] - origin - dist / ceff) * w
-        jac[k, 0] = (-ve / ds * ceff - dist * (-wu + f * ve / hs) / hs) * inv * w
-        jac[k, 1] = (-vn / ds * ceff - dist * (-wv + f * vn / hs) / hs) * inv * w
+        jac[k, 0] = de * w
+        jac[k, 1] = dn * w
         jac[k, 2] = w
         if math.isnan(bear[c, k]):
             continue

@@ -399,8 +399,7 @@ def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64, *, near_test: bool | np
     ``max_chance`` replaces ``max_chance_p`` (see :func:`_area_rounds`).
     """
     sel, frames, x, air = _initial(ctx, boxes, ci, pi)
-    x, sel = _fit_rounds(ctx, sel, frames, air, x)
-    b, slot = _build(ctx, sel, frames, air)
+    x, sel, b, slot = _fit_rounds(ctx, sel, frames, air, x)
     cov, chi2, r = batch.covariance(b, x)
     lat, lon = frames.geodetic(x[:, 0], x[:, 1])
     tested = near_test | (np.hypot(x[:, 0], x[:, 1]) > spot_m)
@@ -410,20 +409,20 @@ def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64, *, near_test: bool | np
 
 
 def _fit_rounds(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air, x: F64
-                ) -> tuple[F64, _Sel]:  # fmt: skip
+                ) -> tuple[F64, _Sel, batch.Batch, I64]:  # fmt: skip
     """Each candidate's fit from its first picks and the picks it ends with: a robust fit,
     then twice the gate (:func:`_gate`), a fit and up to three rounds of rejecting its
     worst pick (:func:`_reject`). The gate's rounds are compiled
     (:func:`_fit_kernels.gate_rounds`) when numba is installed: between the fits, the
     numpy form's gates and batches cost more than the fits (hard seed 16: 5.8 of the
-    12.2 s candidates took). :func:`_fit_rounds_numpy` is the reference and the fallback."""
+    12.2 s candidates took). :func:`_fit_rounds_numpy` is the reference and the fallback.
+    Returns the fits, their picks, and the padded batch of those picks with its slots."""
     if not _kernels.HAVE_NUMBA:
         return _fit_rounds_numpy(ctx, sel, frames, air, x)
     cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
     key, idx, lo, hi = _free_index(pool, np.flatnonzero(ctx.free), len(net))
-    x, _, _ = _fit(ctx, sel, frames, air, x, robust=True, iterations=10)
+    x, b, slot = _fit(ctx, sel, frames, air, x, robust=True, iterations=10)
     for _ in range(2):
-        b, _ = _build(ctx, sel, frames, air)
         cov, _, _ = batch.covariance(b, x)
         x, ci, pi, wb = _fit_kernels.gate_rounds(
             np.ascontiguousarray(x, dtype=np.float64), cov, frames.rot, frames.origin,
@@ -433,14 +432,14 @@ def _fit_rounds(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air, x: F64
             cfg.bearing_gate_sigmas, CAUCHY_C,
         )  # fmt: skip
         sel = _Sel(ci, pi, wb)
-    return x, sel
+        b, slot = _build(ctx, sel, frames, air)
+    return x, sel, b, slot
 
 
 def _fit_rounds_numpy(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air, x: F64
-                      ) -> tuple[F64, _Sel]:  # fmt: skip
+                      ) -> tuple[F64, _Sel, batch.Batch, I64]:  # fmt: skip
     """Reference (numpy) form of :func:`_fit_rounds`."""
-    x, _, _ = _fit(ctx, sel, frames, air, x, robust=True, iterations=10)
-    b, slot = _build(ctx, sel, frames, air)
+    x, b, slot = _fit(ctx, sel, frames, air, x, robust=True, iterations=10)
     for _ in range(2):
         cov, _, _ = batch.covariance(b, x)
         sel = _gate(ctx, frames, air, x, cov)
@@ -450,7 +449,7 @@ def _fit_rounds_numpy(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air, x: 
             if not changed:
                 break
             x, b, slot = _fit(ctx, sel, frames, air, x, robust=False, iterations=4)
-    return x, sel
+    return x, sel, b, slot
 
 
 def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, chi2: F64,
