@@ -1,6 +1,7 @@
 """Association in a dense salvo: chance alignments of neighbouring rounds."""
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -880,3 +881,49 @@ def test_a_launch_spot_is_placed_from_rounds_whose_picks_other_events_hold() -> 
     assert view is not None
     e, n, _ = ecef_to_enu(src, net.lat0, net.lon0, net.h0)
     assert np.hypot(view.east - e, view.north - n) < 20.0
+
+
+def _tests(n: int, **change: np.ndarray) -> associate._Tests:
+    """Acceptance inputs of ``n`` candidates that pass every test, with ``change``."""
+    base = dict(n_t=np.full(n, 6), n_b=np.zeros(n, dtype=np.int64), fit_p=np.full(n, 0.5),
+                finite=np.ones(n, dtype=bool), missed=np.zeros(n, dtype=np.int64),
+                chance=np.full(n, 1e-12), near_test=np.ones(n, dtype=bool),
+                ghost=np.zeros(n, dtype=bool), loud=np.full(n, 0.5), shift=np.full(n, 10.0),
+                semi=np.full(n, 30.0))  # fmt: skip
+    return associate._Tests(**{**base, **change})
+
+
+def test_each_acceptance_test_rejects_on_its_own() -> None:
+    """Candidate 0 passes every acceptance test and each of the next ten fails exactly
+    one (a NaN fit probability, the last, fails none): dropping any test from
+    :func:`associate._acceptable` fails here. The near-miss and loudness tests apply only
+    where asked."""
+    cfg = FusionConfig()
+    small = cfg.small_event_sensors
+    v = _tests(12)
+    v.n_t[1] = cfg.min_sensors - 1  # too few sensors
+    v.fit_p[2] = cfg.min_fit_p / 10.0  # a fit that is rejected
+    v.finite[3] = False  # no covariance
+    v.missed[4] = 2  # two silent sensors nearer than all that heard it
+    v.n_t[5], v.missed[5], v.chance[5] = small, 1, cfg.single_miss_chance_p  # small, one miss
+    v.chance[6] = cfg.max_chance_p * 2.0  # too likely to be chance
+    v.ghost[7] = True  # a salvo's ghost
+    v.loud[8] = cfg.min_amplitude_p / 2.0  # inconsistent loudness
+    v.shift[9] = associate.MAX_SHIFT_M + 1.0  # left its start box
+    v.semi[10] = cfg.max_semi_major_m + 1.0  # an ellipse too long
+    v.fit_p[11] = np.nan
+    assert associate._acceptable(cfg, v, cfg.max_chance_p).tolist() == [True] + [False] * 10 + [
+        True
+    ]
+    v.near_test[[4, 5, 8]] = False
+    assert associate._acceptable(cfg, v, cfg.max_chance_p)[[4, 5, 8]].all()
+    v.chance[5] = cfg.single_miss_chance_p / 2.0  # one miss, but chance very unlikely
+    v.near_test[5] = True
+    assert associate._acceptable(cfg, v, cfg.max_chance_p)[5]
+
+
+def test_bearings_make_up_for_sensors() -> None:
+    """With fewer sensors than ``min_sensors``, enough bearings still make an event."""
+    cfg = replace(FusionConfig(), min_sensors=5, min_sensors_bearings=4, min_bearings=2)
+    v = _tests(3, n_t=np.array([4, 4, 3]), n_b=np.array([2, 1, 3]))
+    assert associate._acceptable(cfg, v, cfg.max_chance_p).tolist() == [True, False, False]

@@ -70,3 +70,15 @@ def test_a_leaf_short_of_sensors_after_the_fit_keeps_nothing() -> None:
     assert kept == []
     (kept,) = _purify(net, t, sensor, [leaf], [_box(net, rounds[2])], min_sensors=5)
     assert kept == sorted(leaf[:5])
+
+
+def test_the_leaf_median_is_numpys() -> None:
+    """The purifier's in-place median of a leaf's sensor heights is ``np.median``'s value,
+    bit for bit, for odd and even counts, ties and unsorted input (the quick fit starts
+    from it, and the leaves it keeps decide which candidates are fitted)."""
+    rng = np.random.default_rng(5)
+    for k in range(1, 40):
+        for values in (rng.normal(150.0, 40.0, k), rng.integers(0, 4, k).astype(float)):
+            scratch = np.concatenate([values, rng.normal(size=3)])  # only a[:k] counts
+            assert _kernels._median_of(scratch, k) == np.median(values)
+            assert np.array_equal(scratch[:k], np.sort(values))

@@ -819,6 +819,21 @@ def _keep_nearest(s: int, item: int, d: float, best: np.ndarray, bestd: np.ndarr
 
 
 @jit
+def _median_of(a: np.ndarray, k: int) -> float:
+    """``np.median(a[:k])`` (the same value), sorting ``a[:k]`` in place: an insertion
+    sort of the few values of one leaf, where the copy ``np.median`` makes cost more."""
+    for i in range(1, k):
+        v = a[i]
+        j = i - 1
+        while j >= 0 and a[j] > v:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = v
+    h = k // 2
+    return float(a[h]) if k % 2 else 0.5 * float(a[h - 1] + a[h])
+
+
+@jit
 def purify_leaves(
     start: np.ndarray, picks: np.ndarray, t: np.ndarray, sensor: np.ndarray,
     box: np.ndarray, east: np.ndarray, north: np.ndarray, up: np.ndarray,
@@ -876,7 +891,7 @@ def purify_leaves(
         out_start[i + 1] = m
         if k < min_sensors:
             continue
-        zrel = np.median(hs[:k])
+        zrel = _median_of(hs, k)
         act[:k] = True
         res[:k] = 0.0
         nact = k
@@ -897,8 +912,12 @@ def purify_leaves(
                                   x, y, t0, 3, res)  # fmt: skip
         if nact < min_sensors:
             continue
-        kept = np.sort(cp[:k][act[:k]])
-        out[m : m + nact] = kept
+        q = m
+        for j in range(k):
+            if act[j]:
+                out[q] = cp[j]
+                q += 1
+        out[m:q].sort()
         m += nact
         out_start[i + 1] = m
     return out_start, out[:m]
