@@ -156,19 +156,25 @@ def _fill(
 
 
 @jit
-def _bearing_off(
-    c: int, x: np.ndarray, rot: np.ndarray, origin: np.ndarray, inv2n: float, inv2m: float,
-    p: int, s: int, pool_bearing: np.ndarray, ecef: np.ndarray, sens_rot: np.ndarray,
-) -> float:  # fmt: skip
-    """How far pick ``p``'s bearing points from candidate ``c``'s source, radians."""
+def _source(c: int, x: np.ndarray, rot: np.ndarray, origin: np.ndarray, inv2n: float,
+            inv2m: float, out: np.ndarray) -> None:  # fmt: skip
+    """Candidate ``c``'s source at its fit ``x``, ECEF, into ``out`` (the numpy gate's
+    ``surface · rot + origin``, its terms added in einsum's order)."""
     e, n = x[0], x[1]
     surf = (e, n, -(e * e * inv2n + n * n * inv2m))
-    d = np.empty(3)
     for j in range(3):
         src = surf[0] * rot[c, 0, j] + surf[1] * rot[c, 1, j] + surf[2] * rot[c, 2, j]
-        d[j] = src + origin[c, j] - ecef[s, j]
-    q0 = (sens_rot[s, 0, 0] * d[0] + sens_rot[s, 0, 2] * d[2]) + sens_rot[s, 0, 1] * d[1]
-    q1 = (sens_rot[s, 1, 0] * d[0] + sens_rot[s, 1, 2] * d[2]) + sens_rot[s, 1, 1] * d[1]
+        out[j] = src + origin[c, j]
+
+
+@jit
+def _bearing_off(src: np.ndarray, p: int, s: int, pool_bearing: np.ndarray,
+                 ecef: np.ndarray, sens_rot: np.ndarray) -> float:  # fmt: skip
+    """How far pick ``p``'s bearing (at sensor ``s``) points from the source ``src``
+    (ECEF, :func:`_source`), radians."""
+    d0, d1, d2 = src[0] - ecef[s, 0], src[1] - ecef[s, 1], src[2] - ecef[s, 2]
+    q0 = (sens_rot[s, 0, 0] * d0 + sens_rot[s, 0, 2] * d2) + sens_rot[s, 0, 1] * d1
+    q1 = (sens_rot[s, 1, 0] * d0 + sens_rot[s, 1, 2] * d2) + sens_rot[s, 1, 1] * d1
     az = math.atan2(q0, q1)
     return abs((float(pool_bearing[p]) - az + math.pi) % (2.0 * math.pi) - math.pi)
 
@@ -217,6 +223,7 @@ def gate_rounds(
     x = x0.copy()
     vec, mat, small = lm_scratch(ns)
     sl = np.empty(3)
+    src = np.empty(3)
     gated = np.empty(ns, dtype=np.int64)
     owner = np.full((2, len(pool_t)), -1, dtype=np.int64)
     ask = np.empty(n, dtype=np.int64)  # the slot each candidate asks to drop (−1: none)
@@ -226,12 +233,12 @@ def gate_rounds(
         m = _gate_one(c, rot, origin, inv2n[c], inv2m[c], speed[c], wind[c, 0], wind[c, 1],
                       x[c], cov[c], ecef, sigma_t, key, idx, pool_t, lo, hi, span, gate_sigmas,
                       max_range, sl, gated)  # fmt: skip
+        _source(c, x[c], rot, origin, inv2n[c], inv2m[c], src)
         k = 0
         for j in range(m):
             p = gated[j]
             has = not math.isnan(pool_bearing[p])
-            if has and (_bearing_off(c, x[c], rot, origin, inv2n[c], inv2m[c], p, pool_sensor[p],
-                                     pool_bearing, ecef, sens_rot)
+            if has and (_bearing_off(src, p, pool_sensor[p], pool_bearing, ecef, sens_rot)
                         > bearing_gate_sigmas * pool_sigma_b[p]):  # fmt: skip
                 continue  # its bearing points elsewhere: another source's pick
             cp[c, k], cw[c, k] = p, has

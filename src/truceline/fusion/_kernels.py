@@ -435,9 +435,8 @@ def partition_dfs(
             prev[:m] = pool[start:top]
             prev_len = m
             picks = np.sort(pool[start:top])
-            if nleaf + 1 > lbox.shape[0]:
+            if nleaf + 1 > len(lcount):  # with lbox: both grow together
                 lbox = _grow_f(lbox, nleaf + 1)
-            if nleaf + 1 > len(lcount):
                 lcount = _grow_i(lcount, nleaf + 1)
             if nleaf + 2 > len(lstart):
                 lstart = _grow_i(lstart, nleaf + 2)

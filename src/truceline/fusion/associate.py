@@ -36,7 +36,7 @@ from scipy.special import chdtrc, pdtrc
 
 from truceline.fusion import _fit_kernels, _kernels, amplitude, batch, packing, spot
 from truceline.fusion.config import FusionConfig
-from truceline.fusion.ellipse import CHI2_2DOF_95
+from truceline.fusion.ellipse import semi_major_axes
 from truceline.fusion.halo import (
     AREA_PICKS,
     HALO_IN_M,
@@ -477,8 +477,8 @@ def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, c
     if ghost.any():
         g = np.flatnonzero(ghost)
         ghost[g] = in_halo(ctx.areas, hear.src[g], ctx.pool.sensor[slot[g]], b.t[g], b.mask[g])
-    semi = _semi_major(cov, chi2, dof)
     finite = np.asarray(np.isfinite(cov).all(axis=(1, 2)))
+    semi = _semi_major(cov, chi2, dof, finite)
     tests = _Tests(n_t, n_b, p, finite, missed, chance, near_test_of, ghost, loud,
                    np.hypot(x[:, 0], x[:, 1]), semi)  # fmt: skip
     ok = _acceptable(cfg, tests, max_chance)
@@ -536,18 +536,15 @@ def _acceptable(cfg: FusionConfig, c: _Tests, max_chance: float) -> np.ndarray:
     )  # fmt: skip
 
 
-def _semi_major(cov: F64, chi2: F64, dof: I64) -> F64:
-    """Each candidate's 95 % semi-major axis (:func:`.ellipse.error_ellipse` of the
+def _semi_major(cov: F64, chi2: F64, dof: I64, finite: np.ndarray) -> F64:
+    """Each candidate's 95 % semi-major axis (:func:`.ellipse.semi_major_axes` of the
     covariance scaled by the reduced chi-square where it exceeds 1), NaN where the
-    covariance is not finite: one stacked eigen-decomposition, not one a candidate."""
+    covariance is not ``finite``."""
     out = np.full(len(cov), np.nan)
-    ok = np.all(np.isfinite(cov.reshape(len(cov), -1)), axis=1)
-    if not ok.any():
+    if not finite.any():
         return out
-    scale = np.where(dof > 0, np.maximum(1.0, chi2 / np.maximum(dof, 1)), 1.0)[ok]
-    c = cov[ok, :2, :2] * scale[:, None, None]
-    vals = np.linalg.eigh(0.5 * (c + c.transpose(0, 2, 1)))[0]
-    out[ok] = np.sqrt(CHI2_2DOF_95 * np.maximum(vals[:, 1], 0.0))
+    scale = np.where(dof > 0, np.maximum(1.0, chi2 / np.maximum(dof, 1)), 1.0)[finite]
+    out[finite] = semi_major_axes(cov[finite, :2, :2] * scale[:, None, None])
     return out
 
 

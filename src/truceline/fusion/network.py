@@ -84,7 +84,11 @@ class WeatherTable:
         self.v = np.array([w.wind_v_ms for w in ordered], dtype=np.float64)
 
     def _index(self, t: float) -> int:
-        return int(np.searchsorted(self.times, t, side="right")) - 1
+        return int(self._indices(np.asarray(t, dtype=np.float64)))
+
+    def _indices(self, t: np.ndarray) -> np.ndarray:
+        """The record in force at each Unix time ``t``: its index, −1 before the first."""
+        return np.searchsorted(self.times, t, side="right") - 1
 
     def at(self, t: float) -> WeatherAt:
         """The record in force at Unix time ``t`` (seconds)."""
@@ -96,7 +100,7 @@ class WeatherTable:
     def at_many(self, t: np.ndarray) -> list[WeatherAt]:
         """:meth:`at` for each of the Unix times ``t``, in one search: association asks
         it for every candidate it fits."""
-        idx = np.searchsorted(self.times, np.asarray(t, dtype=np.float64), side="right") - 1
+        idx = self._indices(np.asarray(t, dtype=np.float64))
         temp, u, v = self.temp.tolist(), self.u.tolist(), self.v.tolist()
         return [WeatherAt(temp[i], u[i], v[i]) if i >= 0 else WeatherAt() for i in idx.tolist()]
 
