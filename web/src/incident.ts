@@ -17,18 +17,29 @@ export function mountIncident(root: HTMLElement, id: string, me: Principal): () 
   let agreement: Agreement | null = null;
   let incident: Json | null = null;
   const alert = h("div", { class: "alert", role: "alert" });
+  const UPDATED = "This incident was just updated by someone else; the page shows the new version.";
+
+  // Loads can overlap (a live update and a refused action both reload): only the newest
+  // load started may render, so a slow older answer never hides a newer one or its message.
+  let generation = 0;
+  let loading = false;
+  let announced = 0; // the newest version the live stream has announced
 
   const load = async (message?: string): Promise<void> => {
+    const mine = ++generation;
+    loading = true;
     if (!has(`${API}/incidents/{incident_id}`)) {
       setChildren(root, h("div", { class: "page" }, h("h2", {}, "Incident"),
         h("p", {}, "This server does not offer the incidents service yet.")));
       return;
     }
     agreement ??= await loadAgreement().catch(() => null);
+    let fetched: Json;
     try {
-      incident = await getJson(`${API}/incidents/${encodeURIComponent(id)}`);
+      fetched = await getJson(`${API}/incidents/${encodeURIComponent(id)}`);
     } catch (err) {
-      if (disposed) return;
+      if (disposed || mine !== generation) return;
+      loading = false;
       const status = err instanceof ApiError ? err.status : 0;
       setChildren(root, h("div", { class: "page" }, h("h2", { tabindex: "-1" }, "Incident"),
         h("p", { role: "alert" }, status === 404
@@ -37,13 +48,19 @@ export function mountIncident(root: HTMLElement, id: string, me: Principal): () 
         h("p", {}, h("a", { href: "#/queue" }, "Back to the queue"))));
       return;
     }
-    if (disposed) return;
+    if (disposed || mine !== generation) return;
+    loading = false;
+    incident = fetched;
     render();
-    if (message) {
-      alert.textContent = message;
-      alert.className = "alert warn";
-    }
+    if (message) warn(message);
+    // The stream announced a version newer than the one read: read again, keeping the message.
+    if (announced > Number(fetched.version)) void load(message ?? UPDATED);
   };
+
+  function warn(message: string): void {
+    alert.textContent = message;
+    alert.className = "alert warn";
+  }
 
   function render(): void {
     const i = incident!;
@@ -88,7 +105,12 @@ export function mountIncident(root: HTMLElement, id: string, me: Principal): () 
     const { form, payload } = actionForm(action, incident!, agreement, me.name);
     const error = h("p", { class: "form-error", role: "alert" });
     const submit = h("button", { type: "submit", class: "primary" }, `${ACTION_LABELS[action] ?? action}: confirm`);
-    const cancel = h("button", { type: "button", onclick: () => { slot.replaceChildren(); button.setAttribute("aria-expanded", "false"); button.focus(); } }, "Cancel");
+    const cancel = h("button", { type: "button", onclick: () => {
+      slot.replaceChildren();
+      button.setAttribute("aria-expanded", "false");
+      button.focus();
+      if (announced > Number(incident!.version)) void load(UPDATED); // held back while the form was open
+    } }, "Cancel");
     form.append(error, h("div", { class: "buttons" }, submit, cancel));
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
@@ -99,8 +121,11 @@ export function mountIncident(root: HTMLElement, id: string, me: Principal): () 
       }
       submit.disabled = true;
       try {
-        incident = await postJson(`${API}/incidents/${encodeURIComponent(id)}/actions/${encodeURIComponent(action)}`,
+        const done = await postJson(`${API}/incidents/${encodeURIComponent(id)}/actions/${encodeURIComponent(action)}`,
           { version: incident!.version, ...body });
+        generation += 1; // this answer is newer than any load still under way
+        loading = false;
+        incident = done;
         render();
         toast(`${ACTION_LABELS[action] ?? action}: done. The incident is now ${stateLabel(incident!.state)}.`);
         (document.getElementById("incident-title") as HTMLElement | null)?.focus();
@@ -249,9 +274,16 @@ export function mountIncident(root: HTMLElement, id: string, me: Principal): () 
 
   setChildren(root, h("div", { class: "page" }, h("p", { class: "status", role: "status" }, "Loading the incident…")));
   const stop = subscribe("incident", (update: Json) => {
-    if (update?.id === id && incident && Number(update.version) > Number(incident.version)) {
-      void load("This incident was just updated by someone else; the page shows the new version.");
+    if (update?.id !== id || !incident || !(Number(update.version) > Number(incident.version))) return;
+    announced = Math.max(announced, Number(update.version));
+    if (loading) return; // the load under way reads again if what it gets is older
+    if (root.querySelector("form.action-form")) {
+      // Never wipe a form being filled in: say that it is now out of date, and why.
+      warn(`Someone else changed this incident while your form was open (it is now version ${announced}). ` +
+        "Submitting will not apply your action; cancel to see the new version.");
+      return;
     }
+    void load(UPDATED);
   });
   void load();
   return () => {
