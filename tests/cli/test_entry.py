@@ -19,7 +19,7 @@ def _run(*args: str, code: str = RUN) -> subprocess.CompletedProcess[str]:
                           timeout=120, check=False)  # fmt: skip
 
 
-@pytest.mark.parametrize("command", ["fuse", "simulate", "evaluate"])
+@pytest.mark.parametrize("command", ["fuse", "warm-up", "simulate", "evaluate"])
 def test_fusion_tools_start_without_the_service_stack(command: str) -> None:
     proc = _run(command, "--help", code=RUN_AND_LIST)
     assert f"Usage: truceline {command}" in proc.stdout, proc.stderr

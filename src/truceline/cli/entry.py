@@ -16,6 +16,7 @@ import typer
 
 STANDALONE = {
     "fuse": "truceline.cli.fuse_cmd",
+    "warm-up": "truceline.cli.fuse_cmd",
     "simulate": "truceline.cli.simulate_cmd",
     "evaluate": "truceline.cli.simulate_cmd",
 }

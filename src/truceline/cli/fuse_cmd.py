@@ -225,6 +225,27 @@ def fuse(
         )
 
 
+def warm_up_cmd() -> None:
+    """Compile the fusion kernels now, so the first fusion runs at full speed.
+
+    Once per install is enough (``make install`` runs it): numba caches them on disk.
+    """
+    from truceline.fusion.warmup import HOURS, warm_up
+
+    console = Console(stderr=True)
+    with console.status(
+        f"compiling the fusion kernels: fusing a {HOURS * 60:.0f}-minute simulated input "
+        "(about a minute on first use after an install, a second once cached)"
+    ):
+        done = warm_up()
+    console.print(
+        f"fusion kernels ready ({len(done.compiled)} compiled kernels): "
+        f"{done.events} events from {done.detections} simulated detections",
+        highlight=False,
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``fuse`` to the main command."""
+    """Add ``fuse`` and ``warm-up`` to the main command."""
     app.command("fuse")(fuse)
+    app.command("warm-up")(warm_up_cmd)

@@ -141,7 +141,8 @@ def demo(
             ),
             now_us=now_us(),
         )
-        lines += process_demo(store, now_us=now_us())
+        with console.status("fusing the demo day's detections, then judging them"):
+            lines += process_demo(store, now_us=now_us())
         from truceline.cli.ledger_cmds import seal_log  # a signed, witnessed demo log
 
         cfg = settings()

@@ -50,9 +50,18 @@ class PickSet:
     snr: F64 | None = None
 
 
+def _contiguous(a: np.ndarray) -> F64:
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
 @dataclass(frozen=True, slots=True)
 class Geometry:
-    """Sensor positions in the centre frame and the speed bounds during the block."""
+    """Sensor positions in the centre frame and the speed bounds during the block.
+
+    The positions are held contiguous (columns of the network's frame are strided views):
+    the compiled walk and purifier then index them with a unit stride, and are compiled
+    for one layout only, not once for each.
+    """
 
     east: F64
     north: F64
@@ -63,6 +72,10 @@ class Geometry:
     wind_u: float
     wind_v: float
     wind_slack: float
+
+    def __post_init__(self) -> None:
+        for name in ("east", "north", "up", "sigma_t"):
+            object.__setattr__(self, name, _contiguous(getattr(self, name)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +108,10 @@ class Halo:
     north: F64
     area: I64
     in_m: float
+
+    def __post_init__(self) -> None:  # one layout for the compiled walk (see Geometry)
+        object.__setattr__(self, "east", _contiguous(self.east))
+        object.__setattr__(self, "north", _contiguous(self.north))
 
     @classmethod
     def none(cls) -> Halo:
