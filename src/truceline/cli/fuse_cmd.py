@@ -235,12 +235,11 @@ def warm_up_cmd() -> None:
     console = Console(stderr=True)
     with console.status(
         f"compiling the fusion kernels: fusing a {HOURS * 60:.0f}-minute simulated input "
-        "(about a minute on first use after an install, a second once cached)"
+        "(about half a minute on a cold cache, two seconds once cached)"
     ):
         done = warm_up()
     console.print(
-        f"fusion kernels ready ({len(done.compiled)} compiled kernels): "
-        f"{done.events} events from {done.detections} simulated detections",
+        f"fusion kernels ready: {done.events} events from {done.detections:,} simulated detections",
         highlight=False,
     )
 

@@ -2,13 +2,13 @@
 
 numba compiles each kernel on its first call and caches the machine code on disk
 (``cache=True``, in the package's ``__pycache__``), so only the first fusion after an
-install pays for it, but that first fusion pays about a minute on this project's machine
-(a half-hour hard input: 84 s cold against 23 s warm). A live service's first block of
-fusion would stall that long, and ``truceline demo`` sat silent through it. Fusing a small
-simulated input of the hard preset (salvos, wind, outliers: the halo, repeat-source,
-purifier and pairing kernels all run) calls every kernel that fusion uses, with the
-argument types it uses, so ``make install`` runs it once (``truceline warm-up``) and the
-first real input runs at full speed.
+install pays for it, but that one pays about half a minute on this project's machine
+(``truceline fuse`` on a half-hour hard input: 51 s cold against 19 s warm). A live
+service's first block of fusion would stall that long, and ``truceline demo`` sat silent
+through it. Fusing a small simulated input of the hard preset (salvos, wind, outliers: the
+halo, repeat-source, purifier and pairing kernels all run) calls every kernel that fusion
+uses, with the argument types it uses, so ``make install`` runs it once
+(``truceline warm-up``) and the first real input runs at full speed.
 """
 
 from __future__ import annotations
@@ -29,13 +29,14 @@ class WarmUp:
 
     detections: int
     events: int
-    compiled: tuple[str, ...]  # kernels called from Python, with machine code loaded
+    compiled: tuple[str, ...]  # kernels with machine code in this process (see below)
 
 
 def kernel_signatures() -> dict[str, int]:
     """Every kernel by qualified name, with the number of signatures it has in this
-    process (compiled or loaded from the disk cache). A helper that is only called from
-    other kernels is compiled into them and keeps none of its own."""
+    process (compiled, or loaded from the disk cache). A helper called only from other
+    kernels has signatures of its own when it was compiled in this process, none when its
+    callers were loaded from the cache."""
     out: dict[str, int] = {}
     for module in (_kernels, _fit_kernels):
         for obj in vars(module).values():
