@@ -29,6 +29,7 @@ export function mountIncident(root: HTMLElement, id: string, me: Principal): () 
     const mine = ++generation;
     loading = true;
     if (!has(`${API}/incidents/{incident_id}`)) {
+      loading = false;
       setChildren(root, h("div", { class: "page" }, h("h2", {}, "Incident"),
         h("p", {}, "This server does not offer the incidents service yet.")));
       return;
@@ -129,6 +130,7 @@ export function mountIncident(root: HTMLElement, id: string, me: Principal): () 
         render();
         toast(`${ACTION_LABELS[action] ?? action}: done. The incident is now ${stateLabel(incident!.state)}.`);
         (document.getElementById("incident-title") as HTMLElement | null)?.focus();
+        if (announced > Number(done.version)) void load(UPDATED); // someone acted after us
       } catch (err) {
         submit.disabled = false;
         if (err instanceof ApiError && (err.status === 409 || err.status === 403)) {
