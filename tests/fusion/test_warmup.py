@@ -4,6 +4,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+from truceline.fusion import _kernels
+from truceline.fusion.warmup import WarmUp, warm_up
+
 # In a fresh process, so no kernel is loaded before the warm-up (signatures only grow).
 CODE = """
 import json
@@ -35,3 +40,8 @@ def test_after_the_warm_up_other_inputs_need_no_kernel_compiled() -> None:
         assert any(name.endswith(f".{kernel}") for name in out["compiled"]), kernel
     grown = {k: (n, out["after"][k]) for k, n in out["before"].items() if out["after"][k] != n}
     assert grown == {}, f"kernels the warm-up left for later: {grown}"
+
+
+def test_without_numba_nothing_is_fused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_kernels, "HAVE_NUMBA", False)
+    assert warm_up() == WarmUp(detections=0, events=0, compiled=())

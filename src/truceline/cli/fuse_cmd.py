@@ -238,6 +238,9 @@ def warm_up_cmd() -> None:
         "(about half a minute on a cold cache, two seconds once cached)"
     ):
         done = warm_up()
+    if not done.detections:
+        console.print("numba is not installed: fusion runs uncompiled, nothing to warm up")
+        return
     console.print(
         f"fusion kernels ready: {done.events} events from {done.detections:,} simulated detections",
         highlight=False,

@@ -47,7 +47,12 @@ def kernel_signatures() -> dict[str, int]:
 
 
 def warm_up(hours: float = HOURS, seed: int = SEED) -> WarmUp:
-    """Fuse a small simulated hard input, compiling (or loading) every kernel it calls."""
+    """Fuse a small simulated hard input, compiling (or loading) every kernel it calls.
+
+    Without numba there is nothing to compile (fusion runs the numpy forms): no input is
+    fused, and the result says so with zero detections."""
+    if not _kernels.HAVE_NUMBA:
+        return WarmUp(detections=0, events=0, compiled=())
     scenario = simulate(SimulationConfig.from_preset("hard", seed=seed, hours=hours))
     engine = FusionEngine(scenario.sensors, scenario.weather)
     engine.add(scenario.detections)
