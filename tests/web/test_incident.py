@@ -103,23 +103,34 @@ def test_a_stale_version_409_is_explained_and_reloaded(
     page.wait_for_selector(f".badge:text-is('version {incident['version'] + 3}')")
 
 
-def test_a_live_update_keeps_an_open_form_and_says_it_is_out_of_date(
-    page: Any, sign_in: SignIn, live: Live
-) -> None:
-    """Someone else acts while a form is being filled in: the text typed stays, a warning
-    says why the form is out of date, and cancelling shows the new version."""
+def _received_and_live(page: Any, sign_in: SignIn, live: Live) -> dict[str, Any]:
+    """A received incident open in the analyst's page, with the live stream connected."""
     incident = live.claim_incident("analyst", "received")
     sign_in("analyst")
     open_incident(page, incident["id"])
     page.wait_for_selector("#live[data-state=live]")
-    page.click("button.action[data-action=triage]")
-    note = page.locator("form[data-action=triage] textarea[name=note]")
-    note.fill("Half written.")
+    return incident
+
+
+def _triaged_elsewhere(live: Live, incident: dict[str, Any]) -> None:
+    """Someone else triages the incident through the API."""
     with live.api("analyst") as c:
         c.post(
             f"/api/v1/incidents/{incident['id']}/actions/triage",
             json={"version": incident["version"], "note": "first"},
         ).raise_for_status()
+
+
+def test_a_live_update_keeps_an_open_form_and_says_it_is_out_of_date(
+    page: Any, sign_in: SignIn, live: Live
+) -> None:
+    """Someone else acts while a form is being filled in: the text typed stays, a warning
+    says why the form is out of date, and cancelling shows the new version."""
+    incident = _received_and_live(page, sign_in, live)
+    page.click("button.action[data-action=triage]")
+    note = page.locator("form[data-action=triage] textarea[name=note]")
+    note.fill("Half written.")
+    _triaged_elsewhere(live, incident)
     page.locator(".alert.warn:has-text('while your form was open')").wait_for()
     assert note.input_value() == "Half written."
     assert page.locator(".badge.state").inner_text() == "received"
@@ -132,15 +143,8 @@ def test_a_live_update_keeps_an_open_form_and_says_it_is_out_of_date(
 def test_a_live_update_reloads_a_page_without_an_open_form(
     page: Any, sign_in: SignIn, live: Live
 ) -> None:
-    incident = live.claim_incident("analyst", "received")
-    sign_in("analyst")
-    open_incident(page, incident["id"])
-    page.wait_for_selector("#live[data-state=live]")
-    with live.api("analyst") as c:
-        c.post(
-            f"/api/v1/incidents/{incident['id']}/actions/triage",
-            json={"version": incident["version"]},
-        ).raise_for_status()
+    incident = _received_and_live(page, sign_in, live)
+    _triaged_elsewhere(live, incident)
     page.wait_for_selector(f".badge:text-is('version {incident['version'] + 1}')")
     page.locator(".alert.warn:has-text('just updated by someone else')").wait_for()
 

@@ -238,7 +238,7 @@ def warm_up_cmd() -> None:
         "(about half a minute on a cold cache, two seconds once cached)"
     ):
         done = warm_up()
-    if not done.detections:
+    if done is None:
         console.print("numba is not installed: fusion runs uncompiled, nothing to warm up")
         return
     console.print(

@@ -25,11 +25,10 @@ SEED = 1
 
 @dataclass(frozen=True, slots=True)
 class WarmUp:
-    """What a warm-up did: the input it fused and the kernels it left compiled."""
+    """What a warm-up fused."""
 
     detections: int
     events: int
-    compiled: tuple[str, ...]  # kernels with machine code in this process (see below)
 
 
 def kernel_signatures() -> dict[str, int]:
@@ -46,19 +45,15 @@ def kernel_signatures() -> dict[str, int]:
     return out
 
 
-def warm_up(hours: float = HOURS, seed: int = SEED) -> WarmUp:
+def warm_up(hours: float = HOURS, seed: int = SEED) -> WarmUp | None:
     """Fuse a small simulated hard input, compiling (or loading) every kernel it calls.
 
-    Without numba there is nothing to compile (fusion runs the numpy forms): no input is
-    fused, and the result says so with zero detections."""
+    ``None`` without numba: there is nothing to compile (fusion runs the numpy forms), so
+    no input is fused."""
     if not _kernels.HAVE_NUMBA:
-        return WarmUp(detections=0, events=0, compiled=())
+        return None
     scenario = simulate(SimulationConfig.from_preset("hard", seed=seed, hours=hours))
     engine = FusionEngine(scenario.sensors, scenario.weather)
     engine.add(scenario.detections)
     events = engine.finish()
-    return WarmUp(
-        detections=len(scenario.detections),
-        events=len(events),
-        compiled=tuple(sorted(k for k, n in kernel_signatures().items() if n)),
-    )
+    return WarmUp(detections=len(scenario.detections), events=len(events))
