@@ -10,7 +10,7 @@ import pytest
 from fusion_synth import T0, Blast, enu_to_latlon, grid_network, picks
 
 from truceline.formats.records import Detection, Weather
-from truceline.fusion import _fit_kernels, _kernels, associate, batch
+from truceline.fusion import _fit_kernels, _kernels, associate, batch, partition
 from truceline.fusion.ellipse import error_ellipse
 from truceline.fusion.engine import FusionEngine
 from truceline.fusion.network import WeatherTable
@@ -155,17 +155,24 @@ def test_compiled_gate_keeps_the_numpy_forms_picks(calls: list[Call]) -> None:
 
 def test_compiled_batch_is_the_numpy_forms(calls: list[Call]) -> None:
     """The same padded arrays to the last bit in every slot a fit reads: sensor positions
-    add the terms of numpy's ``einsum`` in its order, and the rotations are numpy's."""
+    add the terms of numpy's ``einsum`` in its order, and the rotations are numpy's in
+    every slot with a bearing (the only ones a fit turns; the compiled batch computes
+    only the frames of sensors with bearings)."""
+    n_bearings = 0
     for ctx, sel, frames, air, _ in calls[::3]:
         got, slot = associate._build(ctx, sel, frames, air)
         want, want_slot = associate._build_numpy(ctx, sel, frames, air)
         np.testing.assert_array_equal(slot, want_slot)
         np.testing.assert_array_equal(got.mask, want.mask)
-        for name in ("sens", "t", "sig", "bear", "sigb", "brot"):
+        for name in ("sens", "t", "sig", "bear", "sigb"):
             np.testing.assert_array_equal(getattr(got, name)[want.mask],
                                           getattr(want, name)[want.mask], err_msg=name)  # fmt: skip
+        turned = want.mask & np.isfinite(want.bear)
+        np.testing.assert_array_equal(got.brot[turned], want.brot[turned], err_msg="brot")
+        n_bearings += int(turned.sum())
         for name in ("speed", "wind", "inv2n", "inv2m"):
             np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
+    assert n_bearings > 0
 
 
 def test_semi_major_axes_are_the_error_ellipses() -> None:
@@ -195,11 +202,13 @@ def test_weather_for_many_times_is_the_weather_at_each() -> None:
     assert table.at_many(times) == [table.at(float(t)) for t in times]
 
 
-def test_the_near_miss_count_is_the_same_along_either_axis() -> None:
-    """The near-miss test's strip of sensors, taken along north or along east, gives the
-    same count (the walk takes it along the network's longer axis)."""
+def test_the_near_miss_count_is_the_references_along_either_axis() -> None:
+    """The near-miss test's strip of working sensors, taken along north or along east,
+    gives the count of the numpy reference (:func:`partition._missed`); the walk takes it
+    along the network's longer axis."""
     rng = np.random.default_rng(6)
     east, north = rng.uniform(-30e3, 30e3, 90), rng.uniform(-60e3, 60e3, 90)
+    geo = partition.Geometry(east, north, np.zeros(90), np.ones(90), 330.0, 340.0, 0.0, 0.0, 0.0)
     alive = rng.random(90) < 0.9
     by_e, by_n = np.argsort(east, kind="mergesort"), np.argsort(north, kind="mergesort")
     stamp = np.full(90, -1, dtype=np.int64)
@@ -209,11 +218,16 @@ def test_the_near_miss_count_is_the_same_along_either_axis() -> None:
         w = rng.choice([50.0, 400.0, 3_000.0])
         heard = rng.choice(90, size=rng.integers(4, 9), replace=False)
         stamp[heard] = mark
+        closest = min(_kernels._gap2(x0, x0 + w, y0, y0 + w, east[s], north[s]) for s in heard)
         got = [
-            _kernels._missed_count(x0, x0 + w, y0, y0 + w, heard, len(heard), east, north, along,
-                                   order, axis[order], stamp, mark, alive, 90)
+            _kernels._missed_count(x0, x0 + w, y0, y0 + w, closest, east, north, along,
+                                   order[alive[order]], axis[order[alive[order]]], stamp,
+                                   mark, 90)
             for along, order, axis in ((True, by_n, north), (False, by_e, east))
         ]  # fmt: skip
-        assert got[0] == got[1]
+        occ = np.zeros((1, 90), dtype=bool)
+        occ[0, heard] = True
+        box = np.array([[x0, x0 + w, y0, y0 + w, 0.0, 1.0]])
+        assert got[0] == got[1] == partition._missed(box, occ, geo, alive)[0]
         counts.append(got[0])
     assert max(counts) >= 2

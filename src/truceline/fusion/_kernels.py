@@ -218,27 +218,33 @@ def _bearing_cone(
 
 
 @jit
+def _gap2(x0: float, x1: float, y0: float, y1: float, sx: float, sy: float) -> float:
+    """Squared horizontal distance from a sensor to the nearest point of a box (0 inside):
+    the walk keeps its smallest over the sensors that heard the box, for
+    :func:`_missed_count`, as it finds them."""
+    dxn = max(max(x0 - sx, sx - x1), 0.0)
+    dyn = max(max(y0 - sy, sy - y1), 0.0)
+    return dxn * dxn + dyn * dyn
+
+
+@jit
 def _missed_count(
-    x0: float, x1: float, y0: float, y1: float, heard: np.ndarray, n_heard: int,
-    east: np.ndarray, north: np.ndarray, along_north: bool, by_axis: np.ndarray,
-    axis_sorted: np.ndarray, stamp: np.ndarray, mark: int, alive: np.ndarray,
-    max_missed: int,
+    x0: float, x1: float, y0: float, y1: float, closest: float, east: np.ndarray,
+    north: np.ndarray, along_north: bool, by_axis: np.ndarray, axis_sorted: np.ndarray,
+    stamp: np.ndarray, mark: int, max_missed: int,
 ) -> int:  # fmt: skip
     """Working sensors certainly nearer to the box than every sensor that heard it
-    (:func:`truceline.fusion.partition._missed`), counted up to ``max_missed``.
+    (:func:`truceline.fusion.partition._missed`), counted up to ``max_missed``;
+    ``closest`` is the smallest :func:`_gap2` of the sensors that heard it (those stamped
+    ``mark``).
 
     Only sensors within the nearest hearing sensor's distance of the box can count, so
     only the strip of sensors that close along the network's longer axis (north with
-    ``along_north``, else east; the sensors sorted by it in ``by_axis``) is looked at:
-    the test runs on most boxes of a walk, and looping over every sensor twice cost more
-    than the picks. The count is the same whichever axis the strip is taken along.
+    ``along_north``, else east; the working sensors sorted by it in ``by_axis``, their
+    coordinate in ``axis_sorted``) is looked at: the test runs on most boxes of a walk,
+    and looping over every sensor twice cost more than the picks. The count is the same
+    whichever axis the strip is taken along.
     """
-    closest = np.inf
-    for i in range(n_heard):
-        s = heard[i]
-        dxn = max(max(x0 - east[s], east[s] - x1), 0.0)
-        dyn = max(max(y0 - north[s], north[s] - y1), 0.0)
-        closest = min(closest, dxn * dxn + dyn * dyn)
     # dmax² < closest needs |east − centre| + half the box's width < sqrt(closest), and
     # the same along north.
     root = math.sqrt(closest)
@@ -254,7 +260,7 @@ def _missed_count(
     missed = 0
     for j in range(lo, hi):
         s = by_axis[j]
-        if alive[s] and stamp[s] != mark:
+        if stamp[s] != mark:
             dxf = max(abs(east[s] - x0), abs(east[s] - x1))
             dyf = max(abs(north[s] - y0), abs(north[s] - y1))
             if dxf * dxf + dyf * dyf < closest:
@@ -334,8 +340,8 @@ def partition_dfs(
     along_north = nsens > 0 and np.ptp(north) > np.ptp(east)  # the near-miss strips
     axis = north if along_north else east
     by_axis = np.argsort(axis, kind="mergesort")
+    by_axis = by_axis[alive[by_axis]]  # only working sensors can miss a box
     axis_sorted = axis[by_axis]
-    heard = np.empty(nsens, dtype=np.int64)
     sbox = np.empty((64, 6))
     sseg = np.empty(64, dtype=np.int64)
     slen = np.empty(64, dtype=np.int64)
@@ -373,6 +379,7 @@ def partition_dfs(
         common = np.int64(-1)  # areas whose windows hold every pick kept
         reach, tt_min, tt_max, tol = False, 0.0, 0.0, 0.0
         az, width, cone = 0.0, 0.0, False
+        closest = np.inf  # the smallest _gap2 of the sensors heard so far
         for k in range(seg, seg + ln):
             p = pool[k]
             s = sensor[p]
@@ -404,8 +411,8 @@ def partition_dfs(
             top += 1
             if stamp[s] != visited:
                 stamp[s] = visited
-                heard[count] = s
                 count += 1
+                closest = min(closest, _gap2(x0, x1, y0, y1, east[s], north[s]))
         if dead or count < min_sensors:
             continue
         if (count <= halo_sensors and common != 0
@@ -424,8 +431,8 @@ def partition_dfs(
             # lists; tested before the near-miss test, which those picks passed there.
             continue
         if span <= near_box_m or leafy:  # a child misses at least what its parent did
-            missed = _missed_count(x0, x1, y0, y1, heard, count, east, north, along_north,
-                                   by_axis, axis_sorted, stamp, visited, alive,
+            missed = _missed_count(x0, x1, y0, y1, closest, east, north, along_north,
+                                   by_axis, axis_sorted, stamp, visited,
                                    max_missed)  # fmt: skip
             if missed >= max_missed:
                 continue
