@@ -437,10 +437,10 @@ def _fit_rounds(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air, x: F64
         x, ci, pi, wb = _fit_kernels.gate_rounds(
             np.ascontiguousarray(x, dtype=np.float64), cov, frames.rot, frames.origin,
             frames.inv2n, frames.inv2m, air.speed, air.wind, pool.t, pool.sensor, pool.bearing,
-            pool.sigma_b, net.ecef, net.sigma_t, net.rot, frames.to_sensors(net.rot, _bearers(ctx)),
-            key, idx,
-            lo, hi, KEY_SPAN_S, cfg.gate_sigmas, cfg.max_range_m, cfg.reject_sigmas,
-            cfg.bearing_gate_sigmas, CAUCHY_C,
+            pool.sigma_b, net.ecef, net.sigma_t, net.rot,
+            frames.to_sensors(net.rot, _bearers(ctx)), key, idx, lo, hi, KEY_SPAN_S,
+            cfg.gate_sigmas, cfg.max_range_m, cfg.reject_sigmas, cfg.bearing_gate_sigmas,
+            CAUCHY_C,
         )  # fmt: skip
         sel = _Sel(ci, pi, wb)
         b, slot = _build(ctx, sel, frames, air)
