@@ -107,6 +107,14 @@ def _sensor_bounds(
 
 
 @jit
+def _gap2(x0: float, x1: float, y0: float, y1: float, sx: float, sy: float) -> float:
+    """Squared horizontal distance from a sensor to the nearest point of a box (0 inside)."""
+    dxn = max(max(x0 - sx, sx - x1), 0.0)
+    dyn = max(max(y0 - sy, sy - y1), 0.0)
+    return dxn * dxn + dyn * dyn
+
+
+@jit
 def _sensor_times(
     x0: float, x1: float, y0: float, y1: float, sx: float, sy: float, sz: float,
     sig: float, c_lo: float, c_hi: float, wind_u: float, wind_v: float, wabs: float,
@@ -116,9 +124,9 @@ def _sensor_times(
     sensor. Computed once per sensor for all its picks: in dense fire a sensor has dozens
     of picks in a box."""
     cx, cy, zc, half = _box_centre(x0, x1, y0, y1)
-    return _sensor_times_at(x0, x1, y0, y1, cx, cy, zc, half, sx, sy, sz, sig, c_lo, c_hi,
-                            wind_u, wind_v, wabs, wind_slack, assoc_sigmas, model_tol,
-                            max_r2)  # fmt: skip
+    return _sensor_times_at(x0, x1, y0, y1, cx, cy, zc, half, _gap2(x0, x1, y0, y1, sx, sy),
+                            sx, sy, sz, sig, c_lo, c_hi, wind_u, wind_v, wabs, wind_slack,
+                            assoc_sigmas, model_tol, max_r2)  # fmt: skip
 
 
 @jit
@@ -134,14 +142,13 @@ def _box_centre(x0: float, x1: float, y0: float, y1: float) -> tuple[float, floa
 @jit
 def _sensor_times_at(
     x0: float, x1: float, y0: float, y1: float, cx: float, cy: float, zc: float,
-    half: float, sx: float, sy: float, sz: float, sig: float, c_lo: float, c_hi: float,
-    wind_u: float, wind_v: float, wabs: float, wind_slack: float, assoc_sigmas: float,
-    model_tol: float, max_r2: float,
+    half: float, hmin2: float, sx: float, sy: float, sz: float, sig: float, c_lo: float,
+    c_hi: float, wind_u: float, wind_v: float, wabs: float, wind_slack: float,
+    assoc_sigmas: float, model_tol: float, max_r2: float,
 ) -> tuple[bool, float, float, float]:  # fmt: skip
-    """:func:`_sensor_times` given the box's :func:`_box_centre`."""
-    dxn = max(max(x0 - sx, sx - x1), 0.0)
-    dyn = max(max(y0 - sy, sy - y1), 0.0)
-    hmin2 = dxn * dxn + dyn * dyn
+    """:func:`_sensor_times` given the box's :func:`_box_centre` and the sensor's
+    :func:`_gap2` to the box, ``hmin2`` (the walk keeps the smallest of the sensors that
+    heard the box for its near-miss test)."""
     if hmin2 > max_r2:
         return False, 0.0, 0.0, 0.0
     dxf = max(abs(sx - x0), abs(sx - x1))
@@ -215,16 +222,6 @@ def _bearing_cone(
     half = 0.5 * math.sqrt((x1 - x0) ** 2 + (y1 - y0) ** 2)
     width = math.pi if half >= safe else math.asin(min(half / safe, 1.0))
     return math.atan2(-ex, -ey), width
-
-
-@jit
-def _gap2(x0: float, x1: float, y0: float, y1: float, sx: float, sy: float) -> float:
-    """Squared horizontal distance from a sensor to the nearest point of a box (0 inside):
-    the walk keeps its smallest over the sensors that heard the box, for
-    :func:`_missed_count`, as it finds them."""
-    dxn = max(max(x0 - sx, sx - x1), 0.0)
-    dyn = max(max(y0 - sy, sy - y1), 0.0)
-    return dxn * dxn + dyn * dyn
 
 
 @jit
@@ -380,6 +377,7 @@ def partition_dfs(
         reach, tt_min, tt_max, tol = False, 0.0, 0.0, 0.0
         az, width, cone = 0.0, 0.0, False
         closest = np.inf  # the smallest _gap2 of the sensors heard so far
+        gap = 0.0  # the current sensor's _gap2
         for k in range(seg, seg + ln):
             p = pool[k]
             s = sensor[p]
@@ -389,10 +387,11 @@ def partition_dfs(
                     break
                 left -= 1
                 cur = s
+                gap = _gap2(x0, x1, y0, y1, east[s], north[s])
                 reach, tt_min, tt_max, tol = _sensor_times_at(
-                    x0, x1, y0, y1, cx, cy, zc, half, east[s], north[s], up[s], sigma_t[s],
-                    c_lo, c_hi, wind_u, wind_v, wabs, wind_slack, assoc_sigmas, model_tol,
-                    max_r2,
+                    x0, x1, y0, y1, cx, cy, zc, half, gap, east[s], north[s], up[s],
+                    sigma_t[s], c_lo, c_hi, wind_u, wind_v, wabs, wind_slack, assoc_sigmas,
+                    model_tol, max_r2,
                 )  # fmt: skip
                 cone = False
             if not reach:
@@ -412,7 +411,7 @@ def partition_dfs(
             if stamp[s] != visited:
                 stamp[s] = visited
                 count += 1
-                closest = min(closest, _gap2(x0, x1, y0, y1, east[s], north[s]))
+                closest = min(closest, gap)
         if dead or count < min_sensors:
             continue
         if (count <= halo_sensors and common != 0

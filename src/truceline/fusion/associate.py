@@ -114,7 +114,12 @@ class _Ctx:
     barren: set[int] = field(default_factory=set)  # ids of masters with no repeat left
     areas: Areas = field(default_factory=Areas.none)  # salvo areas (weak stage: ghosts)
     amp_var: float | None = None  # the block's amplitude scatter, dB² (amplitude.scatter)
-    bearers: I64 | None = None  # sensors with a bearing among the picks (see _bearers)
+    # The sensors with a bearing among the picks: the only ones whose frames the batches
+    # turn (batch.Frames.to_sensors).
+    bearers: I64 = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bearers = np.unique(self.pool.sensor[np.isfinite(self.pool.bearing)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,20 +192,12 @@ def _build(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air) -> tuple[batch
     k = int(max(np.bincount(sel.ci, minlength=n).max(initial=0), 1)) if n else 1
     sens, t, sig, bear, sigb, brot, mask, slot = _fit_kernels.build(
         sel.ci, sel.pi, sel.wb, n, k, pool.t, pool.sensor, pool.bearing, pool.sigma_b,
-        net.ecef, net.sigma_t, frames.to_sensors(net.rot, _bearers(ctx)), frames.rot,
+        net.ecef, net.sigma_t, frames.to_sensors(net.rot, ctx.bearers), frames.rot,
         frames.origin,
     )  # fmt: skip
     b = batch.Batch(sens, t, sig, bear, sigb, brot, mask, air.speed, air.wind, frames.inv2n,
                     frames.inv2m)  # fmt: skip
     return b, slot
-
-
-def _bearers(ctx: _Ctx) -> I64:
-    """The sensors with a bearing among the block's picks (found once): the only ones
-    whose frames the batches turn (:meth:`batch.Frames.to_sensors`)."""
-    if ctx.bearers is None:
-        ctx.bearers = np.unique(ctx.pool.sensor[np.isfinite(ctx.pool.bearing)])
-    return ctx.bearers
 
 
 def _build_numpy(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air) -> tuple[batch.Batch, I64]:
@@ -438,7 +435,7 @@ def _fit_rounds(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air, x: F64
             np.ascontiguousarray(x, dtype=np.float64), cov, frames.rot, frames.origin,
             frames.inv2n, frames.inv2m, air.speed, air.wind, pool.t, pool.sensor, pool.bearing,
             pool.sigma_b, net.ecef, net.sigma_t, net.rot,
-            frames.to_sensors(net.rot, _bearers(ctx)), key, idx, lo, hi, KEY_SPAN_S,
+            frames.to_sensors(net.rot, ctx.bearers), key, idx, lo, hi, KEY_SPAN_S,
             cfg.gate_sigmas, cfg.max_range_m, cfg.reject_sigmas, cfg.bearing_gate_sigmas,
             CAUCHY_C,
         )  # fmt: skip

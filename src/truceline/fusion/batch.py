@@ -55,22 +55,19 @@ class Frames:
         # this product is only ~3 % of the hard load's time.
         return np.asarray(np.einsum("cij,ckj->cki", self.rot, d), dtype=np.float64)
 
-    def to_sensors(self, sensor_rot: F64, rows: np.ndarray | None = None) -> F64:
-        """``(C, S, 3, 3)``: each candidate's frame turned into each sensor's own ENU frame
-        (``sensor_rot`` ``(S, 3, 3)``, the network's), for bearings; computed once and kept.
-        With ``rows``, only those sensors' (the ones with a bearing to turn) are computed
-        and the others are zero: most sensors have no bearing, and the full product was
-        3 % of the hard load's time. numpy's ``matmul``, whose rounding the compiled
-        batches reuse rather than reproduce (a loop of the same products differs in the
-        last bits, and one 4-sensor impact of the demo day turns on them); each product
-        is the same bits whichever others are computed with it."""
+    def to_sensors(self, sensor_rot: F64, rows: np.ndarray) -> F64:
+        """``(C, S, 3, 3)``: each candidate's frame turned into the own ENU frames of the
+        sensors ``rows`` (those with a bearing to turn; ``sensor_rot`` ``(S, 3, 3)``, the
+        network's), zero for the others, whose bearings no fit reads; computed once and
+        kept. Most sensors have no bearing, and the product for all of them was 3 % of the
+        hard load's time. numpy's ``matmul``, whose rounding the compiled batches reuse
+        rather than reproduce (a loop of the same products differs in the last bits, and
+        one 4-sensor impact of the demo day turns on them); each product is the same bits
+        whichever others are computed with it."""
         if self._to_sensors is None:
+            self._to_sensors = np.zeros((len(self.rot), len(sensor_rot), 3, 3))
             frame_t = self.rot.transpose(0, 2, 1)[:, None]
-            if rows is None:
-                self._to_sensors = np.matmul(sensor_rot[None], frame_t)
-            else:
-                self._to_sensors = np.zeros((len(self.rot), len(sensor_rot), 3, 3))
-                self._to_sensors[:, rows] = np.matmul(sensor_rot[rows][None], frame_t)
+            self._to_sensors[:, rows] = np.matmul(sensor_rot[rows][None], frame_t)
         return self._to_sensors
 
     def surface(self, e: F64, n: F64) -> F64:
