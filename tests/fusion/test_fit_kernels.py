@@ -231,3 +231,32 @@ def test_the_near_miss_count_is_the_references_along_either_axis() -> None:
         assert got[0] == got[1] == partition._missed(box, occ, geo, alive)[0]
         counts.append(got[0])
     assert max(counts) >= 2
+
+
+def test_the_tests_against_chance_of_the_plainly_acceptable_are_those_of_all(
+    calls: list[Call],
+) -> None:
+    """Acceptance runs the near-miss, chance, halo and loudness tests only on candidates
+    whose own fit passes (most fail there); run on every candidate instead, each row's
+    results and the candidates accepted are the same, to the last bit."""
+    rng = np.random.default_rng(1)
+    skipped = accepted = 0
+    for ctx, sel, frames, air, x in calls:
+        x, sel, b, slot = associate._fit_rounds(ctx, sel, frames, air, x)
+        cov, chi2, _ = batch.covariance(b, x)
+        plain = associate._plain_tests(ctx.cfg, b, x, cov, chi2)
+        rows = np.flatnonzero(associate._acceptable(ctx.cfg, plain, np.inf))
+        for near in (np.ones(len(x), dtype=bool), rng.random(len(x)) < 0.5):
+            part = associate._chance_tests(ctx, plain, rows, slot, b, x, cov, frames, near)
+            full = associate._chance_tests(ctx, plain, np.arange(len(x)), slot, b, x, cov,
+                                           frames, near)  # fmt: skip
+            for name in ("missed", "chance", "ghost", "loud"):
+                got, want = getattr(part, name)[rows], getattr(full, name)[rows]
+                assert got.tobytes() == want.tobytes(), name
+            ok = associate._acceptable(ctx.cfg, part, ctx.cfg.max_chance_p)
+            np.testing.assert_array_equal(
+                ok, associate._acceptable(ctx.cfg, full, ctx.cfg.max_chance_p)
+            )
+            accepted += int(ok.sum())
+        skipped += len(x) - len(rows)
+    assert skipped > 100 and accepted > 50

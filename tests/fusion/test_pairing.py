@@ -270,3 +270,64 @@ def test_salvo_time_scan_costs_only_times_that_can_win(monkeypatch) -> None:  # 
     assert (fit.tof, fit.sigma) == (tof, sigma)
     assert abs(fit.cost - cost) < 1e-9 * abs(cost)
     assert bounded < 0.7 * calls[0]
+
+
+def _full_match(cost: np.ndarray, stay: float | np.ndarray) -> tuple[float, set[tuple[int, int]]]:
+    """The assignment over every row and column, each row free to stay at ``stay``."""
+    from scipy.optimize import linear_sum_assignment
+
+    n, m = cost.shape
+    aug = np.full((n, m + n), 1e6)
+    aug[:, :m] = cost
+    aug[np.arange(n), m + np.arange(n)] = stay
+    r, k = linear_sum_assignment(aug)
+    real = (k < m) & (aug[r, k] < 1e6)
+    return float(aug[r, k].sum()), set(zip(r[real].tolist(), k[real].tolist(), strict=True))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_matching_left_without_unreachable_rows_and_columns_is_the_full_ones(seed: int) -> None:
+    """Rows with no pair below ``BIG`` and columns no row reaches are left out of the
+    assignment; the total (to the last bit) and the pairs are those of the whole one, with
+    one stay cost or one per row."""
+    from truceline.fusion import pairing
+
+    rng = np.random.default_rng(seed)
+    n, m = rng.integers(3, 25), rng.integers(3, 40)
+    cost = np.where(rng.random((n, m)) < 0.15, rng.uniform(0.0, 8.0, (n, m)), pairing.BIG)
+    cost[rng.random(n) < 0.3] = pairing.BIG
+    cost[:, rng.random(m) < 0.3] = pairing.BIG
+    for stay in (2.5, rng.uniform(0.0, 6.0, n)):
+        total, rows, cols = pairing._match_cost(cost, stay)
+        want_total, want_pairs = _full_match(cost, stay)
+        assert total == want_total
+        assert set(zip(rows.tolist(), cols.tolist(), strict=True)) == want_pairs
+        assert (cost[rows, cols] < pairing.BIG).all()
+
+
+def test_the_salvo_cube_holds_the_dense_cubes_costs() -> None:
+    """The scan's sparse cube gives each time's cheapest pairing per launch and each
+    time's matrix as the dense cube (``BIG`` wherever ``4σ`` is not met), bit for bit,
+    leaving out only impacts no scanned time brings within reach."""
+    from truceline.fusion import pairing
+
+    rng = np.random.default_rng(2)
+    n, m = 20, 35
+    dist = rng.uniform(14_000.0, 15_000.0, (n, m))
+    sh = np.sqrt(dist / 14_500.0)
+    d = 41.0 * sh + rng.normal(0.0, 0.1, (n, m)) + rng.integers(-12, 13, (n, m)) * 0.5
+    d[:, :4] += 20.0  # impacts of another salvo, out of every scanned time's reach
+    ok = rng.random((n, m)) < 0.7
+    ex = rng.uniform(0.0, 2.0, (n, m))
+    for sigma in pairing.SALVO_SIGMAS_S:
+        times = 41.3 + np.arange(-2.0, 2.0 + 0.025, 0.05)
+        r = d[None] - times[:, None, None] * sh[None]
+        dense = np.where(ok & (np.abs(r) <= 4.0 * sigma), 0.5 * (r / sigma) ** 2 + ex, pairing.BIG)
+        cube = pairing._SalvoCube.of(d, sh, ok, ex, times, sigma)
+        assert cube.cheapest().tobytes() == dense.min(axis=2).tobytes()
+        left = np.setdiff1d(np.arange(m), cube.cols)
+        assert (dense[:, :, left] == pairing.BIG).all()
+        for i in range(len(times)):
+            assert cube.matrix(i).tobytes() == dense[i][:, cube.cols].tobytes()
+        assert len(cube.cols) <= m - 4
+    assert len(cube.row) < 0.6 * ok.sum()  # σ = 0.06 s: most pairs never within 4σ

@@ -11,7 +11,7 @@ and one vectorised pass over all of them costs about what a handful of single fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -70,6 +70,15 @@ class Frames:
             self._to_sensors[:, rows] = np.matmul(sensor_rot[rows][None], frame_t)
         return self._to_sensors
 
+    def take(self, rows: np.ndarray) -> Frames:
+        """The frames of candidates ``rows`` (their arrays copied, nothing recomputed)."""
+        out = object.__new__(Frames)
+        out.lat, out.lon, out.height = self.lat[rows], self.lon[rows], self.height[rows]
+        out.rot, out.origin = self.rot[rows], self.origin[rows]
+        out.inv2n, out.inv2m = self.inv2n[rows], self.inv2m[rows]
+        out._to_sensors = None if self._to_sensors is None else self._to_sensors[rows]
+        return out
+
     def surface(self, e: F64, n: F64) -> F64:
         return np.stack([e, n, -(e * e * self.inv2n + n * n * self.inv2m)], axis=-1)
 
@@ -99,6 +108,10 @@ class Batch:
     wind: F64
     inv2n: F64
     inv2m: F64
+
+    def take(self, rows: np.ndarray) -> Batch:
+        """The observations of candidates ``rows``."""
+        return Batch(*(getattr(self, f.name)[rows] for f in fields(self)))
 
 
 def _surface(b: Batch, x: F64) -> F64:

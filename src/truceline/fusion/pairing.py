@@ -55,6 +55,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
@@ -62,6 +63,8 @@ from scipy.special import logsumexp
 
 from truceline.fusion.weapons import ENVELOPES, LABELS
 from truceline.geo import F64
+
+I64 = NDArray[np.int64]
 
 BIG = 1e6
 TOF_SCALE_S = 40.0
@@ -212,14 +215,26 @@ def _group_tof(dt: F64, sigma: float) -> float | None:
 
 def _match_cost(cost: F64, stay: float | F64) -> tuple[float, np.ndarray, np.ndarray]:
     """Cheapest matching of rows to columns when a row may stay unmatched at cost ``stay``
-    (one value, or one per row); returns (total, rows, columns) of the matched pairs."""
+    (one value, or one per row); returns (total, rows, columns) of the matched pairs.
+
+    A row with no pair below ``BIG`` stays unmatched in every cheapest matching, and a
+    column no row reaches is never matched: the assignment is solved without them (the
+    salvo scan's matchings are mostly such rows and columns). The total adds every row's
+    cost in row order, as the whole assignment's would."""
     n = cost.shape[0]
-    aug = np.full((n, cost.shape[1] + n), BIG)
-    aug[:, : cost.shape[1]] = cost
-    aug[np.arange(n), cost.shape[1] + np.arange(n)] = stay
+    reach = cost < BIG
+    rows, cols = np.flatnonzero(reach.any(axis=1)), np.flatnonzero(reach.any(axis=0))
+    sub = cost[np.ix_(rows, cols)]
+    m = len(rows)
+    aug = np.full((m, len(cols) + m), BIG)
+    aug[:, : len(cols)] = sub
+    each = np.broadcast_to(np.asarray(stay, dtype=np.float64), (n,))
+    aug[np.arange(m), len(cols) + np.arange(m)] = each[rows]
     r, k = linear_sum_assignment(aug)
-    real = (k < cost.shape[1]) & (aug[r, k] < BIG)
-    return float(aug[r, k].sum()), r[real], k[real]
+    value = each.copy()
+    value[rows[r]] = aug[r, k]
+    real = (k < len(cols)) & (aug[r, k] < BIG)
+    return float(value.sum()), rows[r[real]], cols[k[real]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,18 +318,16 @@ def _salvo_fit(
 
     def scan(times: F64, sigma: float, beat: float) -> tuple[float, float]:
         share = math.log(sigma / SALVO_SIGMA_S)  # σ's share of −log p, per matched pair
-        r = d[None] - times[:, None, None] * sh[None]
-        cost = np.where(ok & (np.abs(r) <= 4.0 * sigma), 0.5 * (r / sigma) ** 2 + ex, BIG)
+        cube = _SalvoCube.of(d, sh, ok, ex, times, sigma)
 
         def total(i: int) -> float:
-            value, mr, _ = _match_cost(cost[i], stay)
+            value, mr, _ = _match_cost(cube.matrix(i), stay)
             return value + len(mr) * share
 
         # Each round costs at least its cheapest pairing or staying unpaired: a bound
         # below every matching, so only times whose bound can beat a matching already
         # costed need one (the same scan, a fraction of the assignments).
-        cheapest = cost.min(axis=2) if cost.shape[2] else np.full(cost.shape[:2], BIG)
-        bound = np.minimum(cheapest + share, stay).sum(axis=1)
+        bound = np.minimum(cube.cheapest() + share, stay).sum(axis=1)
         best = (np.inf, float(times[0]))
         first = int(np.argmin(bound))
         if bound[first] > _ceiling(beat):  # no time here can beat another σ's best
@@ -335,6 +348,52 @@ def _salvo_fit(
         fits.append((cost, tof, sigma))
     cost, tof, sigma = min(fits)
     return _SalvoFit(float(tof), ref, sigma, cost, stay)
+
+
+@dataclass(frozen=True, slots=True)
+class _SalvoCube:
+    """The cost of each (launch, impact) pair of a salvo at each time of flight scanned,
+    held only for the pairs some scanned time brings within ``4σ``.
+
+    The dense cube (times × launches × impacts) was mostly ``BIG``: the impacts counted
+    spread over some 12 s of Δt and the scan reaches ±2 s and ``4σ`` around its guess.
+    Each held cost is computed by the same expression, element by element, as the dense
+    cube's, so the bound and the matchings see the same numbers.
+    """
+
+    n_rows: int
+    cols: I64  # the impacts some pair held reaches
+    row: I64  # the pairs held, sorted by launch
+    col: I64  # their impacts, as positions in ``cols``
+    cost: F64  # (times, pairs)
+
+    @classmethod
+    def of(cls, d: F64, sh: F64, ok: np.ndarray, ex: F64, times: F64, sigma: float
+           ) -> _SalvoCube:  # fmt: skip
+        lo, hi = float(times.min()), float(times.max())
+        reach = 4.0 * sigma * (1.0 + 1e-9) + 1e-9  # every pair the test may keep
+        row, col = np.nonzero(ok & (d - hi * sh <= reach) & (d - lo * sh >= -reach))
+        dp, shp = d[row, col], sh[row, col]
+        r = dp[None] - times[:, None] * shp[None]
+        cost = np.where(np.abs(r) <= 4.0 * sigma, 0.5 * (r / sigma) ** 2 + ex[row, col], BIG)
+        cols, at = np.unique(col, return_inverse=True)
+        return cls(d.shape[0], cols, row, at.astype(np.int64), cost)
+
+    def cheapest(self) -> F64:
+        """Each time's cheapest pairing of each launch (``BIG`` where it has none)."""
+        out = np.full((len(self.cost), self.n_rows), BIG)
+        if not len(self.row):
+            return out
+        rows, starts = np.unique(self.row, return_index=True)
+        out[:, rows] = np.minimum(np.minimum.reduceat(self.cost, starts, axis=1), BIG)
+        return out
+
+    def matrix(self, i: int) -> F64:
+        """The launches × impacts costs at time ``i``, impacts no pair reaches left out
+        (all ``BIG``: no cheapest matching takes one)."""
+        out = np.full((self.n_rows, len(self.cols)), BIG)
+        out[self.row, self.col] = self.cost[i]
+        return out
 
 
 def _ceiling(cost: float) -> float:
