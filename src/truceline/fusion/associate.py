@@ -396,8 +396,10 @@ Found = list[tuple[tuple[float, ...], Located, int]]
 
 
 def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64, *, near_test: bool | np.ndarray = True,
-                spot_m: float = np.inf, max_chance: float | None = None) -> Found:  # fmt: skip
-    """Fit every candidate; return the acceptable ones: (ranking key, event, candidate).
+                spot_m: float = np.inf, max_chance: float | None = None,
+                min_picks: int = 0) -> Found:  # fmt: skip
+    """Fit every candidate; return the acceptable ones with at least ``min_picks`` picks:
+    (ranking key, event, candidate).
 
     ``near_test`` applies the near-miss test (:func:`_missed_near`) and the chance test
     (:func:`_chance_p`) to acceptance; a candidate whose fit lands more than ``spot_m``
@@ -408,11 +410,9 @@ def _locate_all(ctx: _Ctx, boxes: F64, ci: I64, pi: I64, *, near_test: bool | np
     sel, frames, x, air = _initial(ctx, boxes, ci, pi)
     x, sel, b, slot = _fit_rounds(ctx, sel, frames, air, x)
     cov, chi2, r = batch.covariance(b, x)
-    lat, lon = frames.geodetic(x[:, 0], x[:, 1])
     tested = near_test | (np.hypot(x[:, 0], x[:, 1]) > spot_m)
     limit = ctx.cfg.max_chance_p if max_chance is None else max_chance
-    return _accept(ctx, sel, slot, b, x, cov, chi2, r, lat, lon, frames, air, tested,
-                   limit)  # fmt: skip
+    return _accept(ctx, slot, b, x, cov, chi2, r, frames, air, tested, limit, min_picks)
 
 
 def _fit_rounds(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air, x: F64
@@ -460,23 +460,27 @@ def _fit_rounds_numpy(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air, x: 
     return x, sel, b, slot
 
 
-def _accept(ctx: _Ctx, sel: _Sel, slot: I64, b: batch.Batch, x: F64, cov: F64, chi2: F64,
-            r: F64, lat: F64, lon: F64, frames: batch.Frames,
-            air: _Air, near_test: np.ndarray,
-            max_chance: float) -> Found:  # fmt: skip
-    """The candidates that pass every acceptance test, as (ranking key, event,
-    candidate). The tests run on all candidates at once and only those passing are built
-    into events: most fail (hard seed 16: 11,425 of 86,477 pass), and a loop testing
-    them one by one cost more than the tests."""
+def _accept(ctx: _Ctx, slot: I64, b: batch.Batch, x: F64, cov: F64, chi2: F64, r: F64,
+            frames: batch.Frames, air: _Air, near_test: np.ndarray, max_chance: float,
+            min_picks: int = 0) -> Found:  # fmt: skip
+    """The candidates with at least ``min_picks`` picks that pass every acceptance test,
+    as (ranking key, event, candidate). The tests run on all candidates at once and only
+    those passing are built into events: most fail (hard seed 16: 11,425 of 86,477
+    pass), and a loop testing them one by one cost more than the tests. A pass takes
+    only events of its own size (:func:`_take_best`), so smaller candidates are not
+    tested against chance nor placed."""
     cfg = ctx.cfg
     k = slot.shape[1]
     plain = _plain_tests(cfg, b, x, cov, chi2)
-    rows = np.flatnonzero(_acceptable(cfg, plain, np.inf))
+    big = plain.n_t >= min_picks
+    rows = np.flatnonzero(_acceptable(cfg, plain, np.inf) & big)
     tests = _chance_tests(ctx, plain, rows, slot, b, x, cov, frames, near_test)
     n_t, n_b, dof = tests.n_t, tests.n_b, tests.n_t + tests.n_b - 3
-    ok = _acceptable(cfg, tests, max_chance)
+    ok = np.flatnonzero(_acceptable(cfg, tests, max_chance) & big)
+    lat, lon = np.full(len(x), np.nan), np.full(len(x), np.nan)
+    lat[ok], lon[ok] = frames.take(ok).geodetic(x[ok, 0], x[ok, 1])
     out: list[tuple[tuple[float, ...], Located, int]] = []
-    for c in np.flatnonzero(ok).tolist():
+    for c in ok.tolist():
         m = b.mask[c]
         picks = slot[c][m]
         res_t = r[c, :k][m] * b.sig[c][m]
@@ -1531,11 +1535,11 @@ def _take_best(ctx: _Ctx, boxes: F64, sets: list[I64], min_picks: int = 0, *,
     while all its picks are free."""
     ci = np.repeat(np.arange(len(sets)), [len(st) for st in sets])
     found = _locate_all(ctx, boxes, ci, np.concatenate(sets), near_test=near_test,
-                        spot_m=spot_m)  # fmt: skip
+                        spot_m=spot_m, min_picks=min_picks)  # fmt: skip
     found.sort(key=lambda kv: kv[0])
     taken: list[Located] = []
     for _, ev, _c in found:
-        if len(ev.picks) >= min_picks and ctx.free[ev.picks].all():
+        if ctx.free[ev.picks].all():
             ctx.free[ev.picks] = False
             taken.append(ev)
     return taken
