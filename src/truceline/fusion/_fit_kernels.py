@@ -79,6 +79,8 @@ def _gate_one(
     """
     m = 0
     for s in range(len(ecef)):
+        if lo[s] == hi[s]:  # no free pick at this sensor: nothing to gate (weak passes:
+            continue  # most picks are taken, and many sensors have none left)
         _local(rot, origin, c, ecef[s], sl)
         if math.hypot(sl[0] - x[0], sl[1] - x[1]) > max_range:
             continue
@@ -214,17 +216,20 @@ def gate_rounds(
     place it, its inverse is rounding noise that the gate reads, so it is LAPACK's.
     Returns the fits and their (candidate, pick, uses bearing) triples by candidate.
     """
-    n, ns = len(x0), len(ecef)
+    n = len(x0)
+    # A candidate gates at most one pick per sensor with free picks: its slots (in the
+    # weak passes, where most picks are taken, about half the sensors have none).
+    width = max(int(np.sum(hi > lo)), 1)
     cnt = np.zeros(n, dtype=np.int64)
-    cp = np.empty((n, ns), dtype=np.int64)
-    cw = np.zeros((n, ns), dtype=np.bool_)
-    sens, tt, sig, bear, sigb, brot = _padded(n, ns)
-    mask = np.ones((n, ns), dtype=np.bool_)  # only the first cnt[c] slots are read
+    cp = np.empty((n, width), dtype=np.int64)
+    cw = np.zeros((n, width), dtype=np.bool_)
+    sens, tt, sig, bear, sigb, brot = _padded(n, width)
+    mask = np.ones((n, width), dtype=np.bool_)  # only the first cnt[c] slots are read
     x = x0.copy()
-    vec, mat, small = lm_scratch(ns)
+    vec, mat, small = lm_scratch(width)
     sl = np.empty(3)
     src = np.empty(3)
-    gated = np.empty(ns, dtype=np.int64)
+    gated = np.empty(width, dtype=np.int64)
     owner = np.full((2, len(pool_t)), -1, dtype=np.int64)
     ask = np.empty(n, dtype=np.int64)  # the slot each candidate asks to drop (−1: none)
     kind = np.empty(n, dtype=np.int64)  # 0: by its time, 1: by its bearing
