@@ -79,8 +79,10 @@ def _gate_one(
     """
     m = 0
     for s in range(len(ecef)):
-        if lo[s] == hi[s]:  # no free pick at this sensor: nothing to gate (weak passes:
-            continue  # most picks are taken, and many sensors have none left)
+        # A sensor with no free pick has nothing to gate; in the weak passes most picks
+        # are taken and many sensors have none left.
+        if lo[s] == hi[s]:
+            continue
         _local(rot, origin, c, ecef[s], sl)
         if math.hypot(sl[0] - x[0], sl[1] - x[1]) > max_range:
             continue
