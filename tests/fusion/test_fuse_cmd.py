@@ -72,3 +72,23 @@ def test_unknown_sensor_is_an_error(app: typer.Typer, tmp_path: Path) -> None:
                                    str(d_path), "--out", str(tmp_path / "e.geojson")])  # fmt: skip
     assert res.exit_code == 2
     assert "'sensor'" in res.output and "NOPE" in res.output
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_fuse_compiles_the_kernels_first_when_their_cache_is_cold(
+    app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached: bool
+) -> None:
+    """After a plain ``pip install`` (no ``truceline warm-up``), ``fuse`` says so and
+    warms up before the input, rather than stalling in its first block."""
+    from truceline.cli import fuse_cmd
+    from truceline.fusion import warmup
+
+    warmed: list[bool] = []
+    monkeypatch.setattr(warmup, "kernels_cached", lambda: cached)
+    monkeypatch.setattr(fuse_cmd, "_warm", lambda console: warmed.append(True))
+    s_path, d_path = _write_inputs(tmp_path)
+    res = CliRunner().invoke(app, ["fuse", "--sensors", str(s_path), "--detections",
+                                   str(d_path), "--out", str(tmp_path / "e.geojson")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert warmed == ([] if cached else [True])
+    assert ("not compiled yet" in res.output) is (not cached)

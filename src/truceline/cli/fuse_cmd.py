@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import orjson
 import typer
@@ -27,6 +27,9 @@ from truceline.formats.readers import Parsed, iter_ndjson, iter_sensor_csv, open
 from truceline.formats.records import Detection, Sensor, Weather
 from truceline.fusion.engine import FusionEngine, SideOf
 from truceline.fusion.event import Event, event_to_feature
+
+if TYPE_CHECKING:
+    from truceline.fusion.warmup import WarmUp
 
 BATCH = 2_000
 
@@ -201,7 +204,13 @@ def fuse(
     ] = 60.0,
 ) -> None:
     """Fuse detections into located, paired, side-attributed blasts (events.geojson)."""
+    from truceline.fusion.warmup import kernels_cached
+
     console = Console(stderr=True)
+    if not kernels_cached():  # a plain pip install: compile now, not stalled mid-input
+        console.print("the fusion kernels are not compiled yet (`truceline warm-up` does it "
+                      "once after an install): compiling them first", highlight=False)  # fmt: skip
+        _warm(console)
     try:
         counts = run_fuse(
             sensors, detections, out, weather=weather, agreement=agreement,
@@ -230,14 +239,8 @@ def warm_up_cmd() -> None:
 
     Once per install is enough (``make install`` runs it): numba caches them on disk.
     """
-    from truceline.fusion.warmup import HOURS, warm_up
-
     console = Console(stderr=True)
-    with console.status(
-        f"compiling the fusion kernels: fusing a {HOURS * 60:.0f}-minute simulated input "
-        "(about half a minute on a cold cache, two seconds once cached)"
-    ):
-        done = warm_up()
+    done = _warm(console)
     if done is None:
         console.print("numba is not installed: fusion runs uncompiled, nothing to warm up")
         return
@@ -245,6 +248,17 @@ def warm_up_cmd() -> None:
         f"fusion kernels ready: {done.events} events from {done.detections:,} simulated detections",
         highlight=False,
     )
+
+
+def _warm(console: Console) -> WarmUp | None:
+    """Run the warm-up behind a spinner."""
+    from truceline.fusion.warmup import HOURS, warm_up
+
+    with console.status(
+        f"compiling the fusion kernels: fusing a {HOURS * 60:.0f}-minute simulated input "
+        "(about half a minute on a cold cache, two seconds once cached)"
+    ):
+        return warm_up()
 
 
 def register(app: typer.Typer) -> None:

@@ -14,10 +14,9 @@ uses, with the argument types it uses, so ``make install`` runs it once
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from truceline.fusion import _fit_kernels, _kernels
-from truceline.fusion.engine import FusionEngine
-from truceline.fusion.simulate import SimulationConfig, simulate
 
 HOURS = 0.1  # 1,774 detections (hard, seed 1): every production signature, measured
 SEED = 1
@@ -45,6 +44,33 @@ def kernel_signatures() -> dict[str, int]:
     return out
 
 
+def fusion_kernels() -> tuple[Any, ...]:
+    """The kernels fusion calls from Python (the others are called from these, and
+    compiled into them, or serve the numpy forms' tests only)."""
+    return (_kernels.partition_dfs, _kernels.purify_leaves, _kernels.leaf_votes,
+            _kernels.repeat_windows, _kernels.lm_solve, _kernels.residuals,
+            _fit_kernels.gate_rounds, _fit_kernels.build)  # fmt: skip
+
+
+def kernels_cached() -> bool:
+    """Whether numba's disk cache holds every kernel fusion calls (:func:`fusion_kernels`),
+    compiled from these sources for this machine's processor; ``True`` without numba
+    (nothing to compile).
+
+    A plain ``pip install`` does not run ``truceline warm-up``; the first fusion then
+    compiles the kernels as it meets them, for about half a minute, and
+    ``truceline fuse`` warms up first when this says so. A cache whose index was written
+    for older sources, or for another processor, does not count (numba would compile
+    again)."""
+    if not _kernels.HAVE_NUMBA:
+        return True
+    for kernel in fusion_kernels():
+        magic = kernel.targetctx.codegen().magic_tuple()
+        if not any(key[1] == magic for key in kernel._cache._cache_file._load_index()):
+            return False
+    return True
+
+
 def warm_up(hours: float = HOURS, seed: int = SEED) -> WarmUp | None:
     """Fuse a small simulated hard input, compiling (or loading) every kernel it calls.
 
@@ -52,6 +78,11 @@ def warm_up(hours: float = HOURS, seed: int = SEED) -> WarmUp | None:
     no input is fused."""
     if not _kernels.HAVE_NUMBA:
         return None
+    # Here, not at the top: ``truceline fuse`` asks :func:`kernels_cached` on every run,
+    # and the simulator's imports (shapely) would add 0.14 s to its start.
+    from truceline.fusion.engine import FusionEngine
+    from truceline.fusion.simulate import SimulationConfig, simulate
+
     scenario = simulate(SimulationConfig.from_preset("hard", seed=seed, hours=hours))
     engine = FusionEngine(scenario.sensors, scenario.weather)
     engine.add(scenario.detections)
