@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import FIXED_NOW_US
 from truceline.services.leases import Lease
@@ -73,3 +76,19 @@ def test_no_checkpoints_worker_when_checkpoint_seconds_is_0(store: Store, tmp_pa
     workers = _workers(store, tmp_path, "0")
     assert "checkpoints" not in workers
     assert {"fusion", "judge"} <= workers.keys()
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_the_fusion_worker_warns_when_its_kernels_are_not_compiled(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture, cached: bool,
+) -> None:  # fmt: skip
+    """After a plain ``pip install`` the first fusion step compiles the kernels for about
+    half a minute: the service says so when it starts, not silently."""
+    from truceline.fusion import warmup
+
+    monkeypatch.setattr(warmup, "kernels_cached", lambda: cached)
+    with caplog.at_level(logging.WARNING, logger="truceline.workers"):
+        assert "fusion" in _workers(store, tmp_path, "0")
+    warned = [r for r in caplog.records if "not compiled yet" in r.getMessage()]
+    assert len(warned) == (0 if cached else 1)

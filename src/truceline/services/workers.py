@@ -60,8 +60,13 @@ def worker_factory(factory: WorkerFactory) -> WorkerFactory:
 
 @worker_factory
 def fusion_worker(store: Store, settings: Settings, clock: Callable[[], int]) -> Worker:
+    from truceline.fusion.warmup import kernels_cached
     from truceline.services.fusion_live import LiveFusion
 
+    if not kernels_cached():  # a plain pip install: say why the first step will be slow
+        log.warning("the fusion kernels are not compiled yet: the first fusion step compiles "
+                    "them (about half a minute); `truceline warm-up` does it once after an "
+                    "install")  # fmt: skip
     live = LiveFusion(store, clock_us=clock, lateness_s=settings.fusion_lateness_s)
     return Worker("fusion", live.step, 2.0)
 
