@@ -477,17 +477,16 @@ def _accept(ctx: _Ctx, slot: I64, b: batch.Batch, x: F64, cov: F64, chi2: F64, r
     tests = _chance_tests(ctx, plain, rows, slot, b, x, cov, frames, near_test)
     n_t, n_b, dof = tests.n_t, tests.n_b, tests.n_t + tests.n_b - 3
     ok = np.flatnonzero(_acceptable(cfg, tests, max_chance) & big)
-    lat, lon = np.full(len(x), np.nan), np.full(len(x), np.nan)
-    lat[ok], lon[ok] = frames.take(ok).geodetic(x[ok, 0], x[ok, 1])
+    lat, lon = frames.take(ok).geodetic(x[ok, 0], x[ok, 1])
     out: list[tuple[tuple[float, ...], Located, int]] = []
-    for c in ok.tolist():
+    for c, la, lo in zip(ok.tolist(), lat.tolist(), lon.tolist(), strict=True):
         m = b.mask[c]
         picks = slot[c][m]
         res_t = r[c, :k][m] * b.sig[c][m]
         res_b = np.where(np.isfinite(b.bear[c][m]), r[c, k:][m] * b.sigb[c][m], np.nan)
         order = np.argsort(picks)
         fix = Fix(
-            lat=float(lat[c]), lon=float(lon[c]), height=float(frames.height[c]),
+            lat=la, lon=lo, height=float(frames.height[c]),
             origin=float(x[c, 2]), cov=cov[c], res_t=res_t[order], res_b=res_b[order],
             chi2=float(chi2[c]), dof=int(dof[c]), converged=True,
         )  # fmt: skip

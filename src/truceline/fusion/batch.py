@@ -71,12 +71,13 @@ class Frames:
         return self._to_sensors
 
     def take(self, rows: np.ndarray) -> Frames:
-        """The frames of candidates ``rows`` (their arrays copied, nothing recomputed)."""
+        """The frames of candidates ``rows`` (their arrays copied, nothing recomputed; the
+        turns into the sensors' frames, a cache, are left for :meth:`to_sensors`)."""
         out = object.__new__(Frames)
         out.lat, out.lon, out.height = self.lat[rows], self.lon[rows], self.height[rows]
         out.rot, out.origin = self.rot[rows], self.origin[rows]
         out.inv2n, out.inv2m = self.inv2n[rows], self.inv2m[rows]
-        out._to_sensors = None if self._to_sensors is None else self._to_sensors[rows]
+        out._to_sensors = None
         return out
 
     def surface(self, e: F64, n: F64) -> F64:

@@ -361,10 +361,9 @@ class _SalvoCube:
     cube's, so the bound and the matchings see the same numbers.
     """
 
-    n_rows: int
-    cols: I64  # the impacts some pair held reaches
+    shape: tuple[int, int]  # launches, impacts
     row: I64  # the pairs held, sorted by launch
-    col: I64  # their impacts, as positions in ``cols``
+    col: I64
     cost: F64  # (times, pairs)
 
     @classmethod
@@ -376,22 +375,20 @@ class _SalvoCube:
         dp, shp = d[row, col], sh[row, col]
         r = dp[None] - times[:, None] * shp[None]
         cost = np.where(np.abs(r) <= 4.0 * sigma, 0.5 * (r / sigma) ** 2 + ex[row, col], BIG)
-        cols, at = np.unique(col, return_inverse=True)
-        return cls(d.shape[0], cols, row, at.astype(np.int64), cost)
+        return cls((d.shape[0], d.shape[1]), row, col, cost)
 
     def cheapest(self) -> F64:
         """Each time's cheapest pairing of each launch (``BIG`` where it has none)."""
-        out = np.full((len(self.cost), self.n_rows), BIG)
-        if not len(self.row):
-            return out
-        rows, starts = np.unique(self.row, return_index=True)
-        out[:, rows] = np.minimum(np.minimum.reduceat(self.cost, starts, axis=1), BIG)
+        out = np.full((len(self.cost), self.shape[0]), BIG)
+        if len(self.row):
+            rows, starts = np.unique(self.row, return_index=True)
+            out[:, rows] = np.minimum.reduceat(self.cost, starts, axis=1)
         return out
 
     def matrix(self, i: int) -> F64:
-        """The launches × impacts costs at time ``i``, impacts no pair reaches left out
-        (all ``BIG``: no cheapest matching takes one)."""
-        out = np.full((self.n_rows, len(self.cols)), BIG)
+        """The launches × impacts costs at time ``i`` (:func:`_match_cost` leaves out the
+        impacts no launch reaches)."""
+        out = np.full(self.shape, BIG)
         out[self.row, self.col] = self.cost[i]
         return out
 

@@ -64,10 +64,13 @@ def kernels_cached() -> bool:
     again)."""
     if not _kernels.HAVE_NUMBA:
         return True
-    for kernel in fusion_kernels():
-        magic = kernel.targetctx.codegen().magic_tuple()
-        if not any(key[1] == magic for key in kernel._cache._cache_file._load_index()):
-            return False
+    try:
+        for kernel in fusion_kernels():
+            magic = kernel.targetctx.codegen().magic_tuple()
+            if not any(key[1] == magic for key in kernel._cache._cache_file._load_index()):
+                return False
+    except AttributeError:  # numba's cache internals moved (another numba than pinned):
+        return True  # fusion compiles lazily, as before this check; the tests catch it
     return True
 
 
