@@ -120,13 +120,58 @@ def test_salvos_with_rounds_unheard_at_both_ends_pair_in_order() -> None:
     assert right >= 0.8 * total
 
 
+def test_salvos_with_a_few_mistimed_events_pair_in_order() -> None:
+    # 40 salvos of 40 rounds at 13 km (46 s of flight, 0.05 s of jitter), 5 % of events
+    # unheard and 5 of each salvo's 80 events located 0.15-0.3 s off in time, as events
+    # associated in dense fire can be (moderate seed 20: a salvo paired one round
+    # shifted, 36 of 38 pairs wrong). Under the Gaussian cost, feasible within 4σ, 90.7 %
+    # of the pairs came out right; under round_cost 95.5 %.
+    right = total = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        n, range_m, tof = 40, 13_000.0, 46.0
+        launches = [0.5 * i + float(rng.uniform(0.0, 0.125)) for i in range(n)]
+        east_l = [float(rng.normal(0.0, 3.0)) for _ in range(n)]
+        east_i = [range_m + float(rng.normal(0.0, 150.0)) for _ in range(n)]
+        impacts = [t + tof * np.sqrt((e - el) / range_m) + float(rng.normal(0.0, 0.05))
+                   for t, e, el in zip(launches, east_i, east_l, strict=True)]  # fmt: skip
+        origins, east = launches + impacts, east_l + east_i
+        for i in rng.choice(2 * n, 5, replace=False):
+            origins[i] += float(rng.choice([-1.0, 1.0]) * rng.uniform(0.15, 0.3))
+        keep = [i for i in range(2 * n) if rng.random() > 0.05]
+        inp = _inp([origins[i] for i in keep], [east[i] for i in keep],
+                   [5.0 if i < n else -5.0 for i in keep], "mlrs")  # fmt: skip
+        got = {keep[a]: keep[b] for a, b, _ in solve_pairs(inp, PairingCosts())}
+        both = [i for i in range(n) if i in keep and n + i in keep]
+        right += sum(got.get(i) == n + i for i in both)
+        total += len(both)
+    assert right >= 0.93 * total
+
+
+def test_a_rounds_cost_is_gaussian_in_its_core_and_linear_beyond() -> None:
+    from truceline.fusion import pairing
+
+    z = np.linspace(-6.0, 6.0, 241)
+    c = pairing.round_cost(z)
+    core = np.abs(z) <= pairing.SALVO_HUBER
+    assert np.allclose(c[core], 0.5 * z[core] ** 2)
+    assert (np.diff(c, 2) >= -1e-12).all()  # convex: the optimum keeps a salvo's order
+    assert np.allclose(np.diff(c[z > 2.0]), pairing.SALVO_HUBER * 0.05)
+    dz = 1e-3
+    grid = np.arange(-60.0, 60.0, dz)  # exp(−cost) integrates to exp(SALVO_CONST)
+    assert np.exp(-pairing.round_cost(grid)).sum() * dz == pytest.approx(
+        np.exp(pairing.SALVO_CONST), rel=1e-6
+    )
+
+
 def test_a_salvos_stay_cost_follows_how_many_of_its_rounds_were_heard() -> None:
+    from truceline.fusion import pairing
     from truceline.fusion.pairing import round_stay
 
     every = 0.5 * np.arange(40)
     most = np.delete(every, [3, 9, 15, 21, 27, 33])  # 34 of 40 launches
     half = every[::2]  # every other launch: the cadence is then 1 s, 20 rounds
-    whole = np.log(0.95**2 / 0.05**2) - 0.5 * np.log(2.0 * np.pi)  # shares capped at 0.95
+    whole = np.log(0.95**2 / 0.05**2) - pairing.SALVO_CONST  # shares capped at 0.95
     assert round_stay(every, 40, 3.0) == pytest.approx(whole)
     assert round_stay(every, 60, 3.0) < whole  # 60 impacts: a third of the launches unheard
     assert 0.0 < round_stay(most, 30, 3.0) < whole
@@ -245,7 +290,8 @@ def test_salvo_time_scan_costs_only_times_that_can_win(monkeypatch) -> None:  # 
         best = (np.inf, float(times[0]))
         for t in times:
             r = d - t * sh
-            cost = np.where(ok & (np.abs(r) <= 4 * sigma), 0.5 * (r / sigma) ** 2 + ex, 1e6)
+            feasible = ok & (np.abs(r) <= pairing.SALVO_ZMAX * sigma)
+            cost = np.where(feasible, pairing.round_cost(r / sigma) + ex, 1e6)
             total, mr, _ = pairing._match_cost(cost, stay)
             total += len(mr) * np.log(sigma / pairing.SALVO_SIGMA_S)
             if total < best[0]:
@@ -307,7 +353,7 @@ def test_a_matching_left_without_unreachable_rows_and_columns_is_the_full_ones(s
 
 def test_the_salvo_cube_holds_the_dense_cubes_costs() -> None:
     """The scan's sparse cube gives each time's cheapest pairing per launch and each
-    time's matrix as the dense cube (``BIG`` wherever ``4σ`` is not met), bit for bit,
+    time's matrix as the dense cube (``BIG`` beyond ``SALVO_ZMAX`` σ), bit for bit,
     holding only pairs some scanned time brings within reach."""
     from truceline.fusion import pairing
 
@@ -322,10 +368,11 @@ def test_the_salvo_cube_holds_the_dense_cubes_costs() -> None:
     for sigma in pairing.SALVO_SIGMAS_S:
         times = 41.3 + np.arange(-2.0, 2.0 + 0.025, 0.05)
         r = d[None] - times[:, None, None] * sh[None]
-        dense = np.where(ok & (np.abs(r) <= 4.0 * sigma), 0.5 * (r / sigma) ** 2 + ex, pairing.BIG)
+        near = ok & (np.abs(r) <= pairing.SALVO_ZMAX * sigma)
+        dense = np.where(near, pairing.round_cost(r / sigma) + ex, pairing.BIG)
         cube = pairing._SalvoCube.of(d, sh, ok, ex, times, sigma)
         assert cube.cheapest().tobytes() == dense.min(axis=2).tobytes()
         for i in range(len(times)):
             assert cube.matrix(i).tobytes() == dense[i].tobytes()
         assert not (cube.col < 4).any()  # no pair held with the other salvo's impacts
-    assert len(cube.row) < 0.6 * ok.sum()  # σ = 0.06 s: most pairs never within 4σ
+    assert len(cube.row) < 0.6 * ok.sum()  # σ = 0.06 s: most pairs never within reach
