@@ -281,21 +281,21 @@ def round_cost(z: F64) -> F64:
 def round_stay(launch_t: F64, n_impacts: int, unpaired: float) -> float:
     """What leaving one of a salvo's launches unpaired costs in its time-of-flight fit.
 
-    A pair is worth its time-of-flight density against the other way of explaining its
-    two events: the launch's impact and the impact's launch both went unheard. With
-    ``p_L`` and ``p_I`` the shares of the salvo's rounds heard at launch and at impact,
-    that is ``ln(p_L p_I / ((1 − p_L)(1 − p_I)))`` on top of the time-of-flight density
-    (whose normalising constant, ``SALVO_CONST``, the pair costs leave out, so it is taken
-    off here). Twice ``unpaired`` (the single shots' figure, used before) valued each
-    extra pair at about 8.5 nats at σ = 0.06 s, while what tells the true alignment from one shifted a round is how
-    tightly its pairs fit, about 0.36 nats a pair (0.05 s of time-of-flight jitter
-    against that plus the launch cadence's jitter); whenever the unheard rounds fell so
-    that a shifted alignment kept one pair more, it won (hard seed 13's second salvo: 29
-    pairs shifted against 28 true). The salvo's rounds are counted from the launches'
-    cadence (the lower quartile of the gaps between consecutive launches, which is one
-    round apart while most are heard): ``max(launches, impacts, span / cadence + 1)``.
-    Shares are capped at 0.95 and the result is kept within ``[0, 2 unpaired]``;
-    ``launch_t`` holds at least one time.
+    A pair is worth its time-of-flight density against the other way of explaining its two
+    events: the launch's impact and the impact's launch both went unheard. With ``p_L`` and
+    ``p_I`` the shares of the salvo's rounds heard at launch and at impact, that is
+    ``ln(p_L p_I / ((1 − p_L)(1 − p_I)))`` on top of the time-of-flight density (whose normalising
+    constant, ``SALVO_CONST``, the pair costs leave out, so it is taken off here). Twice
+    ``unpaired`` (the single shots' figure, used before) valued each extra pair at about 8.5
+    nats at σ = 0.06 s, while what tells the true alignment from one shifted a round is how
+    tightly its pairs fit, about 0.36 nats a pair (0.05 s of time-of-flight jitter against
+    that plus the launch cadence's jitter); whenever the unheard rounds fell so that a
+    shifted alignment kept one pair more, it won (hard seed 13's second salvo: 29 pairs
+    shifted against 28 true). The salvo's rounds are counted from the launches' cadence (the
+    lower quartile of the gaps between consecutive launches, which is one round apart while
+    most are heard): ``max(launches, impacts, span / cadence + 1)``. Shares are capped at
+    0.95 and the result is kept within ``[0, 2 unpaired]``; ``launch_t`` holds at least one
+    time.
     """
     if n_impacts == 0:
         return 2.0 * unpaired
