@@ -68,7 +68,9 @@ class FusionConfig:
       (:mod:`truceline.fusion.amplitude`; only where picks carry an SNR): ghosts assemble
       the picks of sources elsewhere, loud at the wrong sensors.
     - ``alive_window_s``: a sensor counts as working when it picked anything in this many
-      seconds before the block (or in the block itself).
+      seconds before the block (or in the block itself), and
+    - ``silence_p``: its silence since is not less likely than this for its own recent
+      rate of picks (:mod:`truceline.fusion.liveness`).
     - ``repeat_min_master``: events with at least this many picks serve as masters for
       the repeat-source search (more rounds from the same launcher).
     - ``max_semi_major_m``: an event whose 95 % ellipse is longer than this is rejected as
@@ -104,6 +106,7 @@ class FusionConfig:
     min_fit_p: float = 1e-4
     near_fraction: float = 0.6
     alive_window_s: float = 900.0
+    silence_p: float = 1e-2
     small_event_sensors: int = 5
     max_chance_p: float = 1e-4
     sure_chance_p: float = 1e-10

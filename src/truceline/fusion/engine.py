@@ -52,6 +52,7 @@ from truceline.fusion.labels import (
     phase_llr,
     weapon_loglik,
 )
+from truceline.fusion.liveness import working
 from truceline.fusion.network import Network, WeatherTable
 from truceline.fusion.pairing import PairingCosts, PairingInput, salvo_groups, solve_pairs
 from truceline.fusion.partition import PickSet
@@ -143,7 +144,10 @@ class FusionEngine:
         self._step: int | None = None  # the next step of association (_run_step)
         self._searches: dict[int, BlockSearch | None] = {}
         self._floor_us = np.iinfo(np.int64).min
-        self._last_pick_us = np.full(len(self.net), np.iinfo(np.int64).min, dtype=np.int64)
+        # The picks dropped from the buffer in the last ``alive_window_s`` or so: each
+        # block's working sensors are judged on them (liveness.working).
+        self._recent_t = np.zeros(0, dtype=np.int64)
+        self._recent_s = np.zeros(0, dtype=np.int64)
         self._cands: list[_Candidate] = []
         self._pair_block: int | None = None
         self._costs = PairingCosts(config.unpaired_cost, config.same_side_cost)
@@ -263,7 +267,11 @@ class FusionEngine:
         b = self.config.block_s
         floor = round(((k + 1) * b - POOL_MARGIN_S) * 1e6)
         cut = int(np.searchsorted(self._buf.t_us, floor))
-        np.maximum.at(self._last_pick_us, self._buf.sensor[:cut], self._buf.t_us[:cut])
+        keep = round(floor - (self.config.alive_window_s + 2 * b) * 1e6)
+        t = np.concatenate([self._recent_t, self._buf.t_us[:cut]])
+        s = np.concatenate([self._recent_s, self._buf.sensor[:cut]])
+        first = int(np.searchsorted(t, keep))
+        self._recent_t, self._recent_s = t[first:], s[first:]
         for gone in self._buf.drop_before(floor):
             self._seen.discard(gone)
 
@@ -308,10 +316,14 @@ class FusionEngine:
             buf.sigma_b[lo:hi],
             snr=buf.snr[lo:hi],
         )
-        last = self._last_pick_us.copy()  # with the picks of blocks not yet dropped
-        np.maximum.at(last, buf.sensor[:lo], buf.t_us[:lo])
-        alive = last >= round((ref - cfg.alive_window_s) * 1e6)
-        alive[buf.sensor[lo:hi]] = True
+        in_pool = np.zeros(len(self.net), dtype=bool)
+        in_pool[buf.sensor[lo:hi]] = True
+        alive = working(
+            np.concatenate([self._recent_t, buf.t_us[:lo]]),
+            np.concatenate([self._recent_s, buf.sensor[:lo]]), len(self.net), in_pool,
+            ref_us=round(ref * 1e6), lo_us=round((ref - POOL_MARGIN_S) * 1e6), hi_us=hi_us,
+            window_s=cfg.alive_window_s, silence_p=cfg.silence_p,
+        )  # fmt: skip
         used = buf.used[lo:hi].copy()
         self._searches[k] = search_strong(
             pool, used, self.net, self.weather, cfg, ref=ref, window=(0.0, cfg.block_s),
