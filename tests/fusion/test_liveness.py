@@ -88,3 +88,30 @@ def test_the_engine_searches_without_the_sensors_gone_down(monkeypatch) -> None:
 
     assert alive_at_x(FusionConfig()).tolist() == [False, False] + [True] * 14
     assert alive_at_x(replace(FusionConfig(), silence_p=1e-300)).all()  # the 15-minute rule
+
+
+def test_the_same_events_however_input_with_an_outage_is_chunked() -> None:
+    # The working sensors are judged on the picks the engine dropped and the ones it
+    # holds: feeding the same input in other batches must not change them, nor the events.
+    rng = np.random.default_rng(4)
+    sensors = grid_network()
+    dets = picks(sensors, _fire(rng, 24, 30.0), rng, weather=WEATHER[0])
+    down = {sensors[0].id, sensors[1].id}
+    lat, lon = enu_to_latlon(-6_000.0, -5_000.0)
+    late = Blast("X", lat, lon, 5.0 + 30.0 * 24 + 240.0)
+    dets += [d for d in picks(sensors, [late], rng, weather=WEATHER[0]) if d.sensor not in down]
+    dets.sort(key=lambda d: (d.time, d.id))
+
+    def run(size: int) -> list[tuple[str, ...]]:
+        eng = FusionEngine(sensors, WEATHER)
+        out = []
+        for i in range(0, len(dets), size):
+            batch = dets[i : i + size]
+            eng.add(batch)
+            out += eng.ready(batch[-1].time)
+        return sorted(e.detections for e in out + eng.finish())
+
+    whole = run(len(dets))
+    assert any(all(d.startswith("X-") for d in ev) for ev in whole)
+    assert run(7) == whole
+    assert run(50) == whole
