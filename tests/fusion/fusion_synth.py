@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from truceline.formats.records import Detection, Sensor, Weather
+from truceline.fusion.engine import FusionEngine
+from truceline.fusion.event import Event
 from truceline.fusion.propagation import travel_times
 from truceline.geo import ecef_to_geodetic, enu_to_ecef, geodetic_to_ecef
 
@@ -107,3 +109,16 @@ def _rot(lat: float, lon: float) -> np.ndarray:
     from truceline.geo import enu_rotation
 
     return enu_rotation(lat, lon)
+
+
+def run_chunked(sensors: list[Sensor], dets: list[Detection], weather: list[Weather],
+                size: int) -> list[Event]:  # fmt: skip
+    """The events of ``dets`` fed in batches of ``size``, each released as soon as the
+    engine can (the live path), then the rest at the end."""
+    eng = FusionEngine(sensors, weather)
+    out = []
+    for i in range(0, len(dets), size):
+        batch = dets[i : i + size]
+        eng.add(batch)
+        out += eng.ready(batch[-1].time)
+    return out + eng.finish()

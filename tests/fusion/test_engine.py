@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 import numpy as np
-from fusion_synth import T0, Blast, enu_to_latlon, grid_network, picks
+from fusion_synth import T0, Blast, enu_to_latlon, grid_network, picks, run_chunked
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,16 +25,6 @@ def _scenario(seed: int = 1) -> tuple[list, list[Blast], list]:
         ilat, ilon = enu_to_latlon(rng.uniform(3_000, 6_000), rng.uniform(-5_000, 5_000))
         blasts.append(Blast(f"I{k}", ilat, ilon, 40.0 * k + 35.0, "impact", "artillery"))
     return sensors, blasts, picks(sensors, blasts, rng, weather=WEATHER[0])
-
-
-def _run_chunked(sensors: list, dets: list, sizes: int) -> list:
-    eng = FusionEngine(sensors, WEATHER)
-    out = []
-    for i in range(0, len(dets), sizes):
-        batch = dets[i : i + sizes]
-        eng.add(batch)
-        out += eng.ready(batch[-1].time)
-    return out + eng.finish()
 
 
 def test_every_blast_is_found_and_located() -> None:
@@ -62,9 +52,9 @@ def test_every_blast_is_found_and_located() -> None:
 
 def test_same_events_however_the_input_is_chunked() -> None:
     sensors, _, dets = _scenario(2)
-    whole = _run_chunked(sensors, dets, len(dets))
+    whole = run_chunked(sensors, dets, WEATHER, len(dets))
     for size in (3, 40):
-        assert _run_chunked(sensors, dets, size) == whole
+        assert run_chunked(sensors, dets, WEATHER, size) == whole
 
 
 def test_redelivered_batch_makes_no_duplicate() -> None:

@@ -2,9 +2,9 @@ from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
-from fusion_synth import T0, Blast, enu_to_latlon, grid_network, picks
+from fusion_synth import T0, Blast, enu_to_latlon, grid_network, picks, run_chunked
 
-from truceline.formats.records import Weather
+from truceline.formats.records import Detection, Sensor, Weather
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.engine import FusionEngine
 from truceline.fusion.liveness import working
@@ -54,22 +54,29 @@ def _fire(rng: np.random.Generator, n: int, every_s: float) -> list[Blast]:
     return out
 
 
-def test_the_engine_searches_without_the_sensors_gone_down(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # Fire every 30 s for 12 minutes, heard by all 16 sensors; then the two sensors of
-    # the grid's west corner fall silent, and four minutes later a blast lands between
-    # them, heard by the other 14. Counted as working, the two would be near sensors
-    # that missed it (the near-miss tests); they picked every 30 s until they went down,
-    # so their silence says they are down, and the block's search is told so.
-    from truceline.fusion import engine
-
+def _outage() -> tuple[list[Sensor], list[Detection]]:
+    """Fire every 30 s for 12 minutes over the grid's east half, heard by all 16 sensors;
+    then the two sensors of its west corner (4 km apart) fall silent, and four minutes
+    later a blast ("X", in the block of 960-1020 s) lands between them, heard by the other
+    14."""
     rng = np.random.default_rng(4)
     sensors = grid_network()
     dets = picks(sensors, _fire(rng, 24, 30.0), rng, weather=WEATHER[0])
-    down = {sensors[0].id, sensors[1].id}  # the grid's west corner, 3 km apart
+    down = {sensors[0].id, sensors[1].id}
     lat, lon = enu_to_latlon(-6_000.0, -5_000.0)
-    late = Blast("X", lat, lon, 5.0 + 30.0 * 24 + 240.0)  # block 960-1020 s
+    late = Blast("X", lat, lon, 5.0 + 30.0 * 24 + 240.0)
     dets += [d for d in picks(sensors, [late], rng, weather=WEATHER[0]) if d.sensor not in down]
     dets.sort(key=lambda d: (d.time, d.id))
+    return sensors, dets
+
+
+def test_the_engine_searches_without_the_sensors_gone_down(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Counted as working, the two silent sensors would be near sensors that missed X (the
+    # near-miss tests); they picked every 30 s until they went down, so their silence
+    # says they are down, and the block's search is told so.
+    from truceline.fusion import engine
+
+    sensors, dets = _outage()
     seen: dict[float, np.ndarray] = {}
     search = engine.search_strong
 
@@ -93,25 +100,8 @@ def test_the_engine_searches_without_the_sensors_gone_down(monkeypatch) -> None:
 def test_the_same_events_however_input_with_an_outage_is_chunked() -> None:
     # The working sensors are judged on the picks the engine dropped and the ones it
     # holds: feeding the same input in other batches must not change them, nor the events.
-    rng = np.random.default_rng(4)
-    sensors = grid_network()
-    dets = picks(sensors, _fire(rng, 24, 30.0), rng, weather=WEATHER[0])
-    down = {sensors[0].id, sensors[1].id}
-    lat, lon = enu_to_latlon(-6_000.0, -5_000.0)
-    late = Blast("X", lat, lon, 5.0 + 30.0 * 24 + 240.0)
-    dets += [d for d in picks(sensors, [late], rng, weather=WEATHER[0]) if d.sensor not in down]
-    dets.sort(key=lambda d: (d.time, d.id))
-
-    def run(size: int) -> list[tuple[str, ...]]:
-        eng = FusionEngine(sensors, WEATHER)
-        out = []
-        for i in range(0, len(dets), size):
-            batch = dets[i : i + size]
-            eng.add(batch)
-            out += eng.ready(batch[-1].time)
-        return sorted(e.detections for e in out + eng.finish())
-
-    whole = run(len(dets))
-    assert any(all(d.startswith("X-") for d in ev) for ev in whole)
-    assert run(7) == whole
-    assert run(50) == whole
+    sensors, dets = _outage()
+    whole = run_chunked(sensors, dets, WEATHER, len(dets))
+    assert any(all(d.startswith("X-") for d in e.detections) for e in whole)
+    assert run_chunked(sensors, dets, WEATHER, 7) == whole
+    assert run_chunked(sensors, dets, WEATHER, 50) == whole

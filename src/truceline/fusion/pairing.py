@@ -382,9 +382,8 @@ class _SalvoCube:
 
     The dense cube (times × launches × impacts) was mostly ``BIG``: the impacts counted
     spread over some 12 s of Δt and the scan reaches ±2 s and ``SALVO_ZMAX`` σ around its
-    guess.
-    Each held cost is computed by the same expression, element by element, as the dense
-    cube's, so the bound and the matchings see the same numbers.
+    guess. Each held cost is computed by the same expression, element by element, as the
+    dense cube's, so the bound and the matchings see the same numbers.
     """
 
     shape: tuple[int, int]  # launches, impacts
