@@ -2,7 +2,19 @@
 
 import numpy as np
 
-from truceline.fusion.halo import HALO_IN_M, WINDOW_PAD_S, in_halo, salvo_areas, window_bits
+from truceline.fusion.halo import (
+    BURST_S,
+    HALO_IN_M,
+    NEAR_S,
+    SOUND_M,
+    TWIN_M,
+    WINDOW_PAD_S,
+    in_bursts,
+    in_halo,
+    salvo_areas,
+    strays,
+    window_bits,
+)
 
 
 def _line(n: int, step_m: float, step_s: float, x0: float = 0.0) -> tuple[np.ndarray, ...]:
@@ -69,3 +81,47 @@ def test_each_pick_carries_the_bits_of_the_areas_whose_windows_hold_it() -> None
     t = np.array([5.0, 115.0, 60.0, 5.0])  # sensor 1's first window starts at 20 − 10 s
     bits = window_bits(areas, sensor, t)
     assert bits.tolist() == [1 << first, 1 << (1 - first), 0, 0]
+
+
+def test_a_pick_is_in_a_burst_when_its_sensor_picks_often_around_it() -> None:
+    span = 1e4  # keys are sensor · span + t, as the association builds them
+    salvo = 0 * span + np.arange(0.0, 10.0, 0.5)  # sensor 0 hears a salvo
+    sparse = 1 * span + np.array([0.0, 40.0, 40.0 + BURST_S + 1.0])  # sensor 1: ordinary fire
+    keys = np.sort(np.concatenate([salvo, sparse]))
+    assert in_bursts(keys, salvo).all()
+    assert not in_bursts(keys, sparse).any()
+    # The window never reaches into another sensor's picks: sensor 1's first pick at 0 s
+    # has sensor 0's salvo on the same clock but not on the same sensor.
+    assert not in_bursts(keys, np.array([1 * span + 0.0]))[0]
+
+
+def _events(*xs: float, t: tuple[float, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    ecef = np.zeros((len(xs), 3))
+    ecef[:, 0] = xs
+    return ecef, np.zeros(len(xs)) if t is None else np.asarray(t)
+
+
+def test_a_suspect_alone_is_a_stray_and_company_spares_it() -> None:
+    none = np.zeros((0, 3))
+    # Alone: a stray; not a suspect: kept whatever its company.
+    ecef, origin = _events(0.0, 50_000.0)
+    assert strays(ecef, origin, np.array([True, False]), none).tolist() == [True, False]
+    # A sound event (not a suspect) within SOUND_M and NEAR_S spares it ...
+    ecef, origin = _events(0.0, SOUND_M - 10.0)
+    assert strays(ecef, origin, np.array([True, False]), none).tolist() == [False, False]
+    # ... but not one farther away, or later than NEAR_S.
+    ecef, origin = _events(0.0, SOUND_M + 10.0)
+    assert strays(ecef, origin, np.array([True, False]), none).tolist() == [True, False]
+    ecef, origin = _events(0.0, 10.0, t=(0.0, NEAR_S + 1.0))
+    assert strays(ecef, origin, np.array([True, False]), none).tolist() == [True, False]
+    # Two suspects spare each other only as twins (rounds at one spot), not as neighbours.
+    ecef, origin = _events(0.0, TWIN_M - 10.0)
+    assert strays(ecef, origin, np.array([True, True]), none).tolist() == [False, False]
+    ecef, origin = _events(0.0, TWIN_M + 10.0)
+    assert strays(ecef, origin, np.array([True, True]), none).tolist() == [True, True]
+
+
+def test_a_suspect_near_a_salvo_area_member_is_a_round_not_a_stray() -> None:
+    ecef, origin = _events(0.0, 30_000.0)
+    members = np.array([[HALO_IN_M - 10.0, 0.0, 0.0]])
+    assert strays(ecef, origin, np.array([True, True]), members).tolist() == [False, True]
