@@ -8,8 +8,8 @@ from truceline.agreement.parse import parse_agreement
 from truceline.agreement.spatial import AgreementIndex
 from truceline.fusion.engine import FusionEngine
 from truceline.fusion.evaluate import Report, evaluate, parse_events
-from truceline.fusion.event import event_to_feature
-from truceline.fusion.simulate import SimulationConfig, simulate
+from truceline.fusion.event import Event, event_to_feature
+from truceline.fusion.simulate import Scenario, SimulationConfig, simulate
 
 
 @pytest.mark.parametrize("seed", [11, 12])
@@ -87,17 +87,23 @@ def test_the_stray_ghosts_of_a_salvo_too_weakly_heard_for_an_area_are_dropped() 
     assert report.recall >= 0.965
 
 
+def _window(preset: str, seed: int, lo_min: float, hi_min: float) -> tuple[Scenario, list[Event]]:
+    """Half an hour of ``preset`` simulated with ``seed``, and the events the engine makes
+    of its detections from minute ``lo_min`` to ``hi_min`` only (a few seconds' run)."""
+    sc = simulate(SimulationConfig.from_preset(preset, seed=seed, hours=0.5))
+    t0 = min(d.time for d in sc.detections)
+    lo, hi = t0 + timedelta(minutes=lo_min), t0 + timedelta(minutes=hi_min)
+    engine = FusionEngine(sc.sensors, sc.weather)
+    engine.add([d for d in sc.detections if lo <= d.time < hi])
+    return sc, engine.finish()
+
+
 def test_two_seed_groups_of_one_salvo_never_take_the_same_round() -> None:
     """Hard seed 41 (unseen), minutes 14–17.5: two seed groups of one weakly heard salvo's
     launches (:func:`truceline.fusion.associate._launch_spots`). The first dissolved an
     event of the second as its bystander and gave its picks to a round; the second freed
     them again and took that round once more, so an 8-sensor launch was written twice."""
-    sc = simulate(SimulationConfig.from_preset("hard", seed=41, hours=0.5))
-    t0 = min(d.time for d in sc.detections)
-    lo, hi = t0 + timedelta(minutes=14), t0 + timedelta(minutes=17.5)
-    engine = FusionEngine(sc.sensors, sc.weather)
-    engine.add([d for d in sc.detections if lo <= d.time < hi])
-    events = engine.finish()
+    _, events = _window("hard", 41, 14.0, 17.5)
     assert len(events) > 100
     assert len({e.id for e in events}) == len(events)
     held = [d for e in events for d in e.detections]
@@ -110,12 +116,8 @@ def test_two_blasts_are_not_told_as_one_mixture_of_their_picks() -> None:
     (b-000199, b-000200), each blast heard by 4 sensors. In each pair a mixture of two
     picks of each blast fitted better than either blast, and taken best first it kept
     them both from being found (:func:`truceline.fusion.associate._split_swaps`)."""
-    sc = simulate(SimulationConfig.from_preset("moderate", seed=41, hours=0.5))
-    t0 = min(d.time for d in sc.detections)
-    lo, hi = t0 + timedelta(minutes=19), t0 + timedelta(minutes=23)
-    engine = FusionEngine(sc.sensors, sc.weather)
-    engine.add([d for d in sc.detections if lo <= d.time < hi])
-    found = {frozenset(e.detections) for e in engine.finish()}
+    sc, events = _window("moderate", 41, 19.0, 23.0)
+    found = {frozenset(e.detections) for e in events}
     ids = {"b-000183", "b-000184", "b-000199", "b-000200"}
     wanted = [b for b in sc.truth.blasts if b.id in ids]
     assert len(wanted) == 4

@@ -1608,7 +1608,7 @@ def _split_swaps(ctx: _Ctx, taken: list[Located], ranked: list[Located]) -> list
     41 (unseen) a tank's launch and its impact 1.1 km away, each heard by 4 sensors,
     were both acceptable (chance 2e-9, 4e-9), and a mixture of two picks of each fitted
     better (chi-square probability 0.53 against 0.38 and 0.17), so one event stood for
-    two blasts, 400 m off both. Two disjoint events explain twice the picks; the
+    two blasts, 0.4 and 0.7 km off them. Two disjoint events explain twice the picks; the
     mixture explains them only by leaving the rest short of sensors (as inside a salvo
     area, :func:`_area_rounds`, whose packing this is in miniature). The two must each be
     unlikely as chance (tested, below ``halo_chance_p``, the bar a small event in a
@@ -1619,6 +1619,8 @@ def _split_swaps(ctx: _Ctx, taken: list[Located], ranked: list[Located]) -> list
     picks of a 5-sensor blast had replaced it (moderate seed 32: two blasts lost, two
     false events).
     """
+    if all(len(ev.picks) > ctx.cfg.small_event_sensors for ev in taken):
+        return taken  # the strong passes': nothing to give way (no scan of ``ranked``)
     gone: set[int] = set()
     added: list[Located] = []
     for i, alts in _alternatives(ctx, taken, ranked).items():

@@ -36,8 +36,8 @@ outside the network, heard by 0–8 sensors a round, left 33 such ghosts 4–18 
   every half minute or so),
 - farther than ``HALO_IN_M`` from every area member,
 
-and it stands alone: no event that is not a suspect within ``SOUND_M``, nor any other
-event within ``TWIN_M``, in ``NEAR_S`` of its origin time. A weakly heard salvo's true
+and it stands alone: no event within ``SOUND_M`` but other suspects off every member,
+nor any other event within ``TWIN_M``, in ``NEAR_S`` of its origin time. A weakly heard salvo's true
 rounds are found at one spot, tens of metres apart (hard seed 15's launches); its ghosts
 scatter, although the ghosts of one salvo, made of the same picks, fall near one another
 more often than chance (within 300 m on moderate seeds 7 and 38).
