@@ -1,8 +1,17 @@
 import numpy as np
 from fusion_synth import LAT0, LON0, enu_to_latlon, grid_network
 
+from truceline.fusion.locate import Frame
 from truceline.fusion.network import WeatherAt
-from truceline.fusion.spot import Lag, locate_spot, pair_lag, sensor_lags, travel_times
+from truceline.fusion.spot import (
+    Lag,
+    fit_at_spot,
+    locate_spot,
+    pair_lag,
+    sensor_lags,
+    slowness,
+    travel_times,
+)
 from truceline.geo import geodetic_to_ecef
 
 WEATHER = WeatherAt(temperature_c=3.0, wind_u_ms=5.0, wind_v_ms=-2.0)
@@ -63,3 +72,51 @@ def test_lags_that_disagree_place_no_spot() -> None:
     lags = [Lag(0, 1, -1.0, 20), Lag(1, 2, -1.0, 20), Lag(0, 2, -5.0, 20)]
     assert locate_spot(lags, ecef, (LAT0, LON0, 175.0), WEATHER, max_rms_s=0.026,
                        max_shift_m=5_000.0) is None  # fmt: skip
+
+
+def _far_launcher() -> tuple[np.ndarray, tuple[float, float, float]]:
+    """Four sensors of the grid and a launch spot 15 km off the network's side."""
+    sensors = grid_network()[:4]
+    ecef = geodetic_to_ecef([s.lat for s in sensors], [s.lon for s in sensors],
+                            [s.alt_m for s in sensors])  # fmt: skip
+    lat, lon = enu_to_latlon(-15_000.0, 2_000.0)
+    return ecef, (lat, lon, 175.0)
+
+
+def test_slowness_is_the_travel_times_change_per_metre_away_from_each_sensor() -> None:
+    ecef, spot = _far_launcher()
+    grad = slowness(ecef, spot, WEATHER)
+    lat, lon = Frame(*spot).geodetic(7.0, -4.0)  # 7 m east, 4 m south, at the spot
+    moved = travel_times(ecef, (lat, lon, 175.0), WEATHER)
+    # Linear over metres to far below a timing error (2 ms): the wavefront's curvature
+    # adds some d²/(2·r·c), about 10 µs for 8 m at 10 km.
+    assert np.abs(moved - travel_times(ecef, spot, WEATHER) - grad @ [7.0, -4.0]).max() < 2e-5
+    # The sensors lie east of the spot: moving east shortens every travel time, by
+    # about 1/c a metre.
+    assert (grad[:, 0] < 0).all()
+    assert np.allclose(np.hypot(grad[:, 0], grad[:, 1]), 1 / 335.0, rtol=0.05)
+
+
+def test_a_round_at_a_known_spot_is_timed_from_four_picks() -> None:
+    ecef, spot = _far_launcher()
+    tt, grad = travel_times(ecef, spot, WEATHER), slowness(ecef, spot, WEATHER)
+    rng = np.random.default_rng(4)
+    sigma = np.full(4, 0.002)
+    # Launched 6 m east and 3 m north of the spot (another tube of the launcher).
+    t = 12.5 + tt + grad @ [6.0, 3.0] + rng.normal(0.0, 0.002, 4)
+    fit = fit_at_spot(t, tt, grad, sigma, 10.0)
+    assert abs(fit.origin - 12.5) < 3 * np.sqrt(fit.cov[2, 2])
+    assert fit.chi2 < 11.3  # chi-square, 3 degrees of freedom, p = 0.01
+    assert np.abs(fit.residuals).max() < 0.01
+    assert np.hypot(*fit.shift) < 15.0
+
+
+def test_a_mixture_of_two_rounds_does_not_fit_at_the_spot() -> None:
+    # Two picks of a round and two of the next, 0.5 s later: alone, four picks from 15 km
+    # away fit some place along the range about as well; at the spot they cannot agree on
+    # one origin time, even with the launch point free to move metres.
+    ecef, spot = _far_launcher()
+    tt, grad = travel_times(ecef, spot, WEATHER), slowness(ecef, spot, WEATHER)
+    t = 12.5 + tt + np.array([0.0, 0.0, 0.5, 0.5])
+    fit = fit_at_spot(t, tt, grad, np.full(4, 0.002), 10.0)
+    assert fit.chi2 > 1_000.0

@@ -120,3 +120,57 @@ def _fix(lat: float, lon: float, height: float) -> Fix:
     """A point source at origin time 0 with no uncertainty (for predictions)."""
     empty = np.zeros(0)
     return Fix(lat, lon, height, 0.0, np.zeros((3, 3)), empty, empty, 0.0, 0, True)
+
+
+def slowness(
+    sensors_ecef: F64, spot: tuple[float, float, float], weather: WeatherAt, step_m: float = 1.0
+) -> F64:
+    """How each sensor's travel time changes as the source moves east and north of
+    ``spot`` (s/m, one row per sensor): central differences of the exact model, over a
+    few metres where it is linear to far below the timing errors."""
+    frame = Frame(*spot)
+    out = np.empty((len(sensors_ecef), 2))
+    for k, (de, dn) in enumerate(((step_m, 0.0), (0.0, step_m))):
+        plus = travel_times(sensors_ecef, (*frame.geodetic(de, dn), spot[2]), weather)
+        minus = travel_times(sensors_ecef, (*frame.geodetic(-de, -dn), spot[2]), weather)
+        out[:, k] = (plus - minus) / (2.0 * step_m)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class SpotFit:
+    """One round fitted at a known launch spot: its shift from the spot (east, north, m),
+    origin time, covariance (east, north, origin), chi-square and timing residuals (s)."""
+
+    shift: F64
+    origin: float
+    cov: F64
+    chi2: float
+    residuals: F64
+
+
+def fit_at_spot(t: F64, tt: F64, grad: F64, sigma: F64, spread_m: float) -> SpotFit:
+    """A round's origin time from its picks ``t`` at a launcher's known spot (travel
+    times ``tt``, their gradient ``grad`` from :func:`slowness`, timing sigmas
+    ``sigma``), its launch point free to lie within about ``spread_m`` of the spot.
+
+    A launcher fires every round from within a few metres, so the spot (placed by the
+    salvo's well-heard rounds or its lags) is known far better than four picks from
+    15 km away could place one round: alone, their fit moves hundreds of metres along
+    the range, where mixtures of neighbouring rounds fit as well. With the spot as a
+    prior (two pseudo-observations of the shift, sigma ``spread_m``), the round has one
+    unknown that matters, its origin time, and its picks must agree on it to their
+    timing errors: the chi-square has ``n − 1`` degrees of freedom. The model is linear
+    in the shift over metres, so this is one weighted least-squares solve.
+    """
+    w = 1.0 / sigma
+    a = np.vstack([
+        np.column_stack([grad * w[:, None], w]),
+        [[1.0 / spread_m, 0.0, 0.0], [0.0, 1.0 / spread_m, 0.0]],
+    ])  # fmt: skip
+    y = np.concatenate([(t - tt) * w, [0.0, 0.0]])
+    x, *_ = np.linalg.lstsq(a, y, rcond=None)
+    r = y - a @ x
+    cov = np.linalg.inv(a.T @ a)
+    residuals = (t - tt) - (grad @ x[:2] + x[2])
+    return SpotFit(x[:2].copy(), float(x[2]), cov, float(r @ r), residuals)
