@@ -6,6 +6,7 @@ from truceline.fusion.network import WeatherAt
 from truceline.fusion.spot import (
     Lag,
     fit_at_spot,
+    lag_covariance,
     locate_spot,
     pair_lag,
     sensor_lags,
@@ -102,9 +103,9 @@ def test_a_round_at_a_known_spot_is_timed_from_four_picks() -> None:
     tt, grad = travel_times(ecef, spot, WEATHER), slowness(ecef, spot, WEATHER)
     rng = np.random.default_rng(4)
     sigma = np.full(4, 0.002)
-    # Launched 6 m east and 3 m north of the spot (another tube of the launcher).
-    t = 12.5 + tt + grad @ [6.0, 3.0] + rng.normal(0.0, 0.002, 4)
-    fit = fit_at_spot(t, tt, grad, sigma, 10.0)
+    # Launched 4 m east and 3 m north of the spot (another tube of the launcher).
+    t = 12.5 + tt + grad @ [4.0, 3.0] + rng.normal(0.0, 0.002, 4)
+    fit = fit_at_spot(t, tt, grad, sigma, np.diag([25.0, 25.0]))
     assert abs(fit.origin - 12.5) < 3 * np.sqrt(fit.cov[2, 2])
     assert fit.chi2 < 11.3  # chi-square, 3 degrees of freedom, p = 0.01
     assert np.abs(fit.residuals).max() < 0.01
@@ -118,5 +119,32 @@ def test_a_mixture_of_two_rounds_does_not_fit_at_the_spot() -> None:
     ecef, spot = _far_launcher()
     tt, grad = travel_times(ecef, spot, WEATHER), slowness(ecef, spot, WEATHER)
     t = 12.5 + tt + np.array([0.0, 0.0, 0.5, 0.5])
-    fit = fit_at_spot(t, tt, grad, np.full(4, 0.002), 10.0)
+    fit = fit_at_spot(t, tt, grad, np.full(4, 0.002), np.diag([25.0, 25.0]))
     assert fit.chi2 > 1_000.0
+
+
+def test_a_rounds_covariance_holds_the_spots_error_where_its_picks_cannot_tell() -> None:
+    # From 15 km west the four picks place a round north-south to about a metre, but
+    # east-west (along the range) only through the wavefront's curvature across the
+    # network, which the origin time mostly absorbs: there the spot's error carries over.
+    ecef, spot = _far_launcher()
+    tt, grad = travel_times(ecef, spot, WEATHER), slowness(ecef, spot, WEATHER)
+    t = 12.5 + tt
+    sharp = fit_at_spot(t, tt, grad, np.full(4, 0.002), np.diag([25.0, 25.0]))
+    loose = fit_at_spot(t, tt, grad, np.full(4, 0.002), np.diag([25.0 + 900.0, 25.0]))
+    assert sharp.cov[1, 1] < 1.5 and loose.cov[1, 1] < 1.5
+    assert loose.cov[0, 0] > 1.5 * sharp.cov[0, 0] > 15.0
+
+
+def test_a_spot_placed_by_more_rounds_is_known_better() -> None:
+    sensors = grid_network()[:6]
+    ecef = geodetic_to_ecef([s.lat for s in sensors], [s.lon for s in sensors],
+                            [s.alt_m for s in sensors])  # fmt: skip
+    lat, lon = enu_to_latlon(-9_000.0, 1_500.0)
+    grad = slowness(ecef, (lat, lon, 175.0), WEATHER)
+    sigma = np.full(6, 0.002)
+    few = [Lag(i, j, 0.0, 8) for i in range(6) for j in range(i + 1, 6)]
+    many = [Lag(i, j, 0.0, 32) for i in range(6) for j in range(i + 1, 6)]
+    c8, c32 = lag_covariance(few, grad, sigma), lag_covariance(many, grad, sigma)
+    assert np.allclose(c8, 4.0 * c32)  # four times the rounds: half the error
+    assert np.all(np.linalg.eigvalsh(c8) > 0)

@@ -143,6 +143,7 @@ class _Master:
     north: float
     place: tuple[float, float, float] | None = None  # lat, lon, height (the spot fits)
     weather: WeatherAt | None = None
+    cov: F64 | None = None  # the place's covariance, east and north, m²
 
 
 @dataclass
@@ -1166,8 +1167,9 @@ def _spot_view(ctx: _Ctx, members: list[Located]) -> _Master | None:
     if place is None:
         return None
     e, n, _ = ecef_to_enu(geodetic_to_ecef(*place), net.lat0, net.lon0, net.h0)
+    cov = spot.lag_covariance(lags, spot.slowness(ecef, place, weather), net.sigma_t[sensors])
     return _Master(spot.travel_times(net.ecef, place, weather), float(e), float(n), place,
-                   weather)  # fmt: skip
+                   weather, cov)  # fmt: skip
 
 
 def _seed_span(ctx: _Ctx, members: list[Located]) -> tuple[I64, float, float]:
@@ -1340,9 +1342,10 @@ def _fit_spot(ctx: _Ctx, view: _Master, grad: F64, picks: I64
     fitted at an impact's spot (its sensors in a narrow cone). Rounds truly fired from
     the spot fail it one time in twenty."""
     cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
+    prior = SPOT_SPREAD_M**2 * np.eye(2) + (view.cov if view.cov is not None else 0.0)
     while len(picks) >= cfg.min_sensors:
         s = pool.sensor[picks]
-        f = spot.fit_at_spot(pool.t[picks], view.tt[s], grad[s], net.sigma_t[s], SPOT_SPREAD_M)
+        f = spot.fit_at_spot(pool.t[picks], view.tt[s], grad[s], net.sigma_t[s], prior)
         if chdtrc(len(picks) - 1, f.chi2) >= SPOT_FIT_P:
             return picks, f
         picks = np.delete(picks, int(np.argmax(np.abs(f.residuals) / net.sigma_t[s])))
@@ -1734,7 +1737,7 @@ def _master(ctx: _Ctx, m: Located) -> _Master:
         return hit[1]
     arrival, _ = predict(ctx.net.ecef, m.fix, m.weather)
     view = _Master(arrival - m.fix.origin, *_east_north(ctx.net, m.fix),
-                   (m.fix.lat, m.fix.lon, m.fix.height), m.weather)  # fmt: skip
+                   (m.fix.lat, m.fix.lon, m.fix.height), m.weather, m.fix.cov[:2, :2])  # fmt: skip
     ctx.masters[id(m)] = (m, view)
     return view
 

@@ -149,24 +149,28 @@ class SpotFit:
     residuals: F64
 
 
-def fit_at_spot(t: F64, tt: F64, grad: F64, sigma: F64, spread_m: float) -> SpotFit:
+def fit_at_spot(t: F64, tt: F64, grad: F64, sigma: F64, prior: F64) -> SpotFit:
     """A round's origin time from its picks ``t`` at a launcher's known spot (travel
     times ``tt``, their gradient ``grad`` from :func:`slowness`, timing sigmas
-    ``sigma``), its launch point free to lie within about ``spread_m`` of the spot.
+    ``sigma``), its launch point free to lie off the spot as the 2 × 2 covariance
+    ``prior`` (east, north, m²) allows: the launcher's own spread and the spot's error.
 
     A launcher fires every round from within a few metres, so the spot (placed by the
     salvo's well-heard rounds or its lags) is known far better than four picks from
     15 km away could place one round: alone, their fit moves hundreds of metres along
     the range, where mixtures of neighbouring rounds fit as well. With the spot as a
-    prior (two pseudo-observations of the shift, sigma ``spread_m``), the round has one
-    unknown that matters, its origin time, and its picks must agree on it to their
-    timing errors: the chi-square has ``n − 1`` degrees of freedom. The model is linear
-    in the shift over metres, so this is one weighted least-squares solve.
+    prior (two pseudo-observations of the shift), the round has one unknown that
+    matters, its origin time, and its picks must agree on it to their timing errors:
+    the chi-square has ``n − 1`` degrees of freedom. The model is linear in the shift
+    over metres, so this is one weighted least-squares solve, and its covariance is the
+    round's: where the picks say nothing (along the range) it is the prior's, spot error
+    included.
     """
     w = 1.0 / sigma
+    root = np.linalg.cholesky(np.linalg.inv(prior))  # prior⁻¹ = root · rootᵀ
     a = np.vstack([
         np.column_stack([grad * w[:, None], w]),
-        [[1.0 / spread_m, 0.0, 0.0], [0.0, 1.0 / spread_m, 0.0]],
+        np.column_stack([root.T, np.zeros(2)]),
     ])  # fmt: skip
     y = np.concatenate([(t - tt) * w, [0.0, 0.0]])
     x, *_ = np.linalg.lstsq(a, y, rcond=None)
@@ -174,3 +178,16 @@ def fit_at_spot(t: F64, tt: F64, grad: F64, sigma: F64, spread_m: float) -> Spot
     cov = np.linalg.inv(a.T @ a)
     residuals = (t - tt) - (grad @ x[:2] + x[2])
     return SpotFit(x[:2].copy(), float(x[2]), cov, float(r @ r), residuals)
+
+
+def lag_covariance(lags: Sequence[Lag], grad: F64, sigma_t: F64) -> F64:
+    """The covariance (east, north, m²) of a spot placed by ``lags`` (:func:`locate_spot`):
+    each lag is the median of ``count`` pick differences at two sensors, each with
+    variance ``σi² + σj²``; ``grad`` is :func:`slowness` of the lags' sensors at the
+    spot, so a lag changes by ``grad[i] − grad[j]`` a metre."""
+    info = np.zeros((2, 2))
+    for lag in lags:
+        j = grad[lag.i] - grad[lag.j]
+        var = (sigma_t[lag.i] ** 2 + sigma_t[lag.j] ** 2) / lag.count
+        info += np.outer(j, j) / var
+    return np.asarray(np.linalg.inv(info), dtype=np.float64)
