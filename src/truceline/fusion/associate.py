@@ -50,7 +50,7 @@ from truceline.fusion.halo import (
     strays,
     window_bits,
 )
-from truceline.fusion.locate import CAUCHY_C, Fix, travel_model
+from truceline.fusion.locate import CAUCHY_C, Fix, Frame, travel_model
 from truceline.fusion.network import Network, WeatherAt, WeatherTable
 from truceline.fusion.partition import Geometry, Halo, Leaves, Limits, PickSet, walk
 from truceline.fusion.propagation import sound_speed
@@ -90,7 +90,7 @@ SPOT_FITS = True  # rounds at a launch spot fitted with the spot as a prior (spo
 SPOT_SPREAD_M = 5.0
 SPOT_FIT_P = 0.05
 SPOT_HEARD_P = 1e-3
-SLOW_SOUND_MS = 300.0
+SLOW_SOUND_MS = 300.0  # the slowest sound (cold air, wind against), m/s
 SPLIT_SWAPS = True  # a small event in the way of two disjoint ones gives way
 DROP_STRAYS = True  # a weakly heard salvo's stray ghosts are dropped (halo.strays)
 
@@ -141,9 +141,9 @@ class _Master:
     tt: F64
     east: float
     north: float
-    place: tuple[float, float, float] | None = None  # lat, lon, height (the spot fits)
-    weather: WeatherAt | None = None
-    cov: F64 | None = None  # the place's covariance, east and north, m²
+    place: tuple[float, float, float]  # lat, lon, height (the spot fits)
+    weather: WeatherAt
+    cov: F64  # the place's covariance, east and north, m²
 
 
 @dataclass
@@ -1153,7 +1153,7 @@ def _spot_view(ctx: _Ctx, members: list[Located]) -> _Master | None:
     times = [pool.t[near & (pool.sensor == s)] for s in sensors]
     ecef = net.ecef[sensors]
     # No lag exceeds the sensors' distance at the slowest sound (300 m/s, wind against).
-    max_lags = np.linalg.norm(ecef[:, None, :] - ecef[None, :, :], axis=2) / 300.0 + 0.1
+    max_lags = np.linalg.norm(ecef[:, None, :] - ecef[None, :, :], axis=2) / SLOW_SOUND_MS + 0.1
     width = _cluster_width(cfg, float(net.sigma_t[sensors].max()))
     lags = spot.sensor_lags(times, max_lags, width, SPOT_ROUNDS)
     weather = members[0].weather
@@ -1234,15 +1234,21 @@ def _member_view(ctx: _Ctx, members: list[Located], window: tuple[float, float]
     round in the group; 1–4 at each of its ten mixtures' spots, 0.5–2 km off). Every
     pick counts, free or taken, as in :func:`_spot_view`.
     """
-    every = np.arange(len(ctx.pool.t))
-    width = _spot_width(ctx)
     best, most = None, SPOT_ROUNDS - 1
     for m in members:
         view = _master(ctx, m)
-        n = len(_disjoint(_repeat_groups(ctx, view, every, window, width)))
+        n = len(_lineup(ctx, view, window))
         if n > most:
             best, most = view, n
     return best
+
+
+def _lineup(ctx: _Ctx, view: _Master, window: tuple[float, float]) -> list[I64]:
+    """The rounds that line up at ``view``'s spot: the disjoint clusters of implied origins
+    (:func:`_disjoint`) within the spot width, every pick counting, free or taken (the
+    evidence of one repeated source, as in :func:`_spot_view`)."""
+    every = np.arange(len(ctx.pool.t))
+    return _disjoint(_repeat_groups(ctx, view, every, window, _spot_width(ctx)))
 
 
 def _disjoint(groups: list[tuple[I64, F64]]) -> list[I64]:
@@ -1278,8 +1284,6 @@ def _spot_rounds(ctx: _Ctx, view: _Master, window: tuple[float, float]) -> list[
     sensors, none found). At the spot its picks must agree on one origin time.
     """
     net, pool = ctx.net, ctx.pool
-    if view.place is None or view.weather is None:
-        return []
     free = np.flatnonzero(ctx.free)
     free = free[_spot_hearers(ctx, view, window)[pool.sensor[free]]]
     found = _repeat_groups(ctx, view, free, window, _spot_width(ctx))
@@ -1303,8 +1307,8 @@ def _spot_rounds(ctx: _Ctx, view: _Master, window: tuple[float, float]) -> list[
 
 def _spot_hearers(ctx: _Ctx, view: _Master, window: tuple[float, float]) -> np.ndarray:
     """Which sensors hear the launcher: those whose picks fall in the disjoint rounds
-    lined up at its spot (:func:`_disjoint`, every pick counting, free or taken) more
-    often than their pick rate makes chance (Poisson, below ``SPOT_HEARD_P``).
+    lined up at its spot (:func:`_lineup`) more often than their pick rate makes chance
+    (Poisson, below ``SPOT_HEARD_P``).
 
     A launcher is heard by the sensors within its reach, round after round. A sensor
     busy with other fire has a pick in some of the rounds' windows all the same: on
@@ -1314,8 +1318,7 @@ def _spot_hearers(ctx: _Ctx, view: _Master, window: tuple[float, float]) -> np.n
     left with six, was lost into mixtures of its neighbours."""
     pool = ctx.pool
     width = _spot_width(ctx)
-    every = np.arange(len(pool.t))
-    rounds = _disjoint(_repeat_groups(ctx, view, every, window, width))
+    rounds = _lineup(ctx, view, window)
     ns = len(ctx.net)
     if not rounds:
         return np.zeros(ns, dtype=bool)
@@ -1336,13 +1339,14 @@ def _fit_spot(ctx: _Ctx, view: _Master, grad: F64, picks: I64
     than ``min_sensors`` remain; ``None`` if it never passes.
 
     The bar is ``SPOT_FIT_P``, not ``min_fit_p``: these rounds skip the tests against
-    chance, so their fit must be good, not merely not rejected. At ``min_fit_p`` (1e-4),
-    hard seed 54 took two false events at spots, both at chi-square probabilities of 1–3 %:
-    three picks of a launch with an impact's, and four neighbouring impacts' picks
-    fitted at an impact's spot (its sensors in a narrow cone). Rounds truly fired from
-    the spot fail it one time in twenty."""
+    chance, so their fit must be good, not merely not rejected. At ``min_fit_p`` (1e-4;
+    measured with a 10 m spread and before :func:`_spot_hearers`), hard seed 54 took two
+    false events at spots, at chi-square probabilities of 1–3 %: three picks of a launch
+    with one of an impact, and four neighbouring impacts' picks fitted at an impact's
+    spot. Where the model holds, a round truly fired from the spot fails it one time in
+    twenty."""
     cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
-    prior = SPOT_SPREAD_M**2 * np.eye(2) + (view.cov if view.cov is not None else 0.0)
+    prior = SPOT_SPREAD_M**2 * np.eye(2) + view.cov
     while len(picks) >= cfg.min_sensors:
         s = pool.sensor[picks]
         f = spot.fit_at_spot(pool.t[picks], view.tt[s], grad[s], net.sigma_t[s], prior)
@@ -1355,9 +1359,6 @@ def _fit_spot(ctx: _Ctx, view: _Master, grad: F64, picks: I64
 def _spot_event(view: _Master, picks: I64, f: spot.SpotFit) -> Located:
     """The event of a round fitted at the spot (no bearing used; untested against chance,
     as the repeat sources are)."""
-    from truceline.fusion.locate import Frame
-
-    assert view.place is not None and view.weather is not None
     lat, lon, height = view.place
     la, lo = Frame(lat, lon, height).geodetic(float(f.shift[0]), float(f.shift[1]))
     n = len(picks)
