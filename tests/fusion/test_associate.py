@@ -100,9 +100,12 @@ def test_a_pass_takes_only_events_of_its_size(seed: int, monkeypatch: pytest.Mon
     passes alone: choosing the area's small events again, ``REPACK``, adds one mixture
     on seed 1, where every sensor hears each round with the same chance whatever its
     distance; docs/fusion.md, known weaknesses. Nor are stray ghosts dropped: on seed 1
-    that rule drops the one mixture the looser passes take.)"""
+    that rule drops the one mixture the looser passes take. Nor do the passes of more
+    than five sensors skip the near-miss prune, ``NEAR_SENSORS``: that rests on this very
+    rule, as every candidate they take then keeps more than five picks.)"""
     monkeypatch.setattr(associate, "REPACK", False)
     monkeypatch.setattr(associate, "DROP_STRAYS", False)
+    monkeypatch.setattr(associate, "NEAR_SENSORS", False)
     strict = _mixed_events(seed)
     _any_size(monkeypatch)
     loose = _mixed_events(seed)

@@ -188,3 +188,44 @@ def test_the_walk_drops_small_boxes_in_a_salvo_halo(monkeypatch: pytest.MonkeyPa
     assert [s for s in plain if sensors(s) > 5] == halo
     assert len(halo) < len(partly) < len(plain)
     assert halo == ref
+
+
+def _unheard_nearby(seed: int) -> tuple[PickSet, Geometry, Limits, np.ndarray]:
+    """Two blasts heard by every sensor but the two nearest each, which work (``alive``)."""
+    from dataclasses import replace
+
+    ps, geo, lim, label = _setup_labelled(seed, 2, 10)
+    drop = np.zeros(len(ps.t), dtype=bool)
+    for b in range(2):
+        mine = np.flatnonzero(label == b)
+        drop[mine[np.argsort(ps.t[mine])[:2]]] = True  # the first two arrivals: the nearest
+    keep = ~drop
+    kept = PickSet(ps.t[keep], ps.sensor[keep], ps.bearing[keep], ps.sigma_b[keep])
+    return kept, geo, replace(lim, min_sensors=8), label[keep]
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", [2, 3, 6])  # the default prune drops both blasts
+def test_boxes_of_many_sensors_skip_the_near_miss_prune_outside_salvo_windows(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A blast heard by many sensors and missed by its nearest is no chance alignment
+    unless a salvo's picks could make it: with ``near_sensors`` the walk keeps the leaves
+    of its picks, which the near-miss prune drops, except where every pick lies in a
+    salvo area's windows. Depth-first and breadth-first walks agree."""
+    from dataclasses import replace
+
+    from truceline.fusion import partition as part
+
+    monkeypatch.setattr(part, "DEDUPE", False)  # as the breadth-first walk (see above)
+    ps, geo, lim, label = _unheard_nearby(seed)
+    root = np.array([-12_000.0, 12_000.0, -12_000.0, 12_000.0, 0.0, 30.0])
+    alive = np.ones(len(geo.east), dtype=bool)
+    loose = replace(lim, near_sensors=5)
+    assert _blasts_found(partition(root, ps, geo, lim, alive), label) == set()
+    found = partition(root, ps, geo, loose, alive)
+    assert _blasts_found(found, label) == {0, 1}
+    assert _leaf_set(found) == _leaf_set(partition_bfs(root, ps, geo, loose, alive))
+    halo = Halo(np.array([0.0]), np.array([0.0]), np.array([0]), 1e9)
+    inside = replace(ps, in_areas=np.ones(len(ps.t), dtype=np.int64))
+    assert _blasts_found(partition(root, inside, geo, loose, alive, halo), label) == set()

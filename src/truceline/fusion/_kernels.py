@@ -304,7 +304,8 @@ def partition_dfs(
     sigma_t: np.ndarray, alive: np.ndarray, c_lo: float, c_hi: float, wind_u: float,
     wind_v: float, wind_slack: float, assoc_sigmas: float, model_tol: float,
     max_range: float, min_sensors: int, leaf_s: float, near_box_m: float,
-    max_missed: int, max_visits: int, max_leaf_picks: int, dedupe: bool,
+    max_missed: int, near_sensors: int, max_visits: int, max_leaf_picks: int,
+    dedupe: bool,
     in_areas: np.ndarray, member_e: np.ndarray, member_n: np.ndarray, member_area: np.ndarray,
     halo_sensors: int, halo_in_m: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
@@ -314,7 +315,9 @@ def partition_dfs(
     pool that is truncated as subtrees finish, so memory stays proportional to the tree's
     depth); a box keeps the picks consistent with it, dies with fewer than
     ``min_sensors`` distinct sensors (or, once smaller than ``near_box_m``, when
-    ``max_missed`` working sensors nearer than all that heard it heard nothing), becomes
+    ``max_missed`` working sensors nearer than all that heard it heard nothing, unless it
+    has more than ``near_sensors`` sensors and its picks are not all in one salvo area's
+    windows: ``common`` is then 0), becomes
     a leaf at ``leaf_s`` and is otherwise halved along its longest side (time as
     metres / c). ``max_visits`` bounds the boxes visited and ``max_leaf_picks`` the picks
     the leaves hold (pathological density: a salvo heard by every sensor). With
@@ -429,7 +432,8 @@ def partition_dfs(
             # subsequences of one order (the root's, by sensor), so equal sets are equal
             # lists; tested before the near-miss test, which those picks passed there.
             continue
-        if span <= near_box_m or leafy:  # a child misses at least what its parent did
+        # A child misses at least what its parent did.
+        if (count <= near_sensors or common != 0) and (span <= near_box_m or leafy):
             missed = _missed_count(x0, x1, y0, y1, closest, east, north, along_north,
                                    by_axis, axis_sorted, stamp, visited,
                                    max_missed)  # fmt: skip

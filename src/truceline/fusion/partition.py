@@ -78,6 +78,9 @@ class Geometry:
             object.__setattr__(self, name, _contiguous(getattr(self, name)))
 
 
+NEAR_ALL = 2**62  # Limits.near_sensors: every box is put to the near-miss prune
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Search settings (see :class:`truceline.fusion.config.FusionConfig`)."""
@@ -91,6 +94,10 @@ class Limits:
     min_bearings: int
     near_box_m: float = 3_000.0
     max_missed: int = 2
+    # Boxes of more sensors than this skip the near-miss prune unless all their picks lie
+    # in a salvo area's windows (:func:`truceline.fusion.associate._limits`); by default
+    # every box is put to it.
+    near_sensors: int = NEAR_ALL
     max_boxes: int = 20_000
     max_visits: int = 2_000_000
     max_leaf_picks: int = 1_000_000
@@ -228,7 +235,8 @@ def partition(
 
     Boxes smaller than ``lim.near_box_m`` are also dropped when ``lim.max_missed`` or more
     working sensors (``alive``; default: those with a pick in the block) are nearer than
-    all that heard it.
+    all that heard it, unless they have more than ``lim.near_sensors`` sensors and not all
+    their picks lie in one salvo area's windows.
     """
     nsens = len(geo.east)
     if alive is None:
@@ -266,8 +274,8 @@ def walk(
         np.asarray(root, dtype=np.float64), ps.t, ps.sensor, ps.bearing, ps.sigma_b,
         geo.east, geo.north, geo.up, geo.sigma_t, alive, geo.c_lo, geo.c_hi, geo.wind_u,
         geo.wind_v, geo.wind_slack, lim.assoc_sigmas, lim.model_tol_s, lim.max_range_m,
-        lim.min_sensors, lim.leaf_s, lim.near_box_m, lim.max_missed, lim.max_visits,
-        lim.max_leaf_picks, DEDUPE, _in_areas(ps), halo.east, halo.north, halo.area,
+        lim.min_sensors, lim.leaf_s, lim.near_box_m, lim.max_missed, lim.near_sensors,
+        lim.max_visits, lim.max_leaf_picks, DEDUPE, _in_areas(ps), halo.east, halo.north, halo.area,
         lim.halo_sensors, halo.in_m,
     )  # fmt: skip
     return Leaves(box, start, picks, count), rest
@@ -277,13 +285,19 @@ def _in_areas(ps: PickSet) -> I64:
     return np.zeros(len(ps.t), dtype=np.int64) if ps.in_areas is None else ps.in_areas
 
 
+def _common_areas(nbox: int, pv: I64, pp: I64, ps: PickSet) -> I64:
+    """Each box's bit set of the salvo areas whose arrival windows hold all its picks."""
+    common = np.full(nbox, -1, dtype=np.int64)
+    np.bitwise_and.at(common, pv, _in_areas(ps)[pp])
+    return common
+
+
 def _halo_boxes(box: F64, pv: I64, pp: I64, count: I64, ps: PickSet, lim: Limits,
                 halo: Halo) -> np.ndarray:  # fmt: skip
     """Numpy form of the walk's halo test (:func:`truceline.fusion._kernels._in_halo`)
     for every box: at most ``lim.halo_sensors`` sensors, and off some area whose windows
     hold all its picks."""
-    common = np.full(len(box), -1, dtype=np.int64)
-    np.bitwise_and.at(common, pv, _in_areas(ps)[pp])
+    common = _common_areas(len(box), pv, pp, ps)
     out = np.zeros(len(box), dtype=bool)
     small = (count <= lim.halo_sensors) & (common != 0)
     for a in np.unique(halo.area).tolist():
@@ -328,7 +342,8 @@ def partition_bfs(root: F64, ps: PickSet, geo: Geometry, lim: Limits, alive: np.
             live &= ~_halo_boxes(box, pv, pp, count, ps, lim, halo)
         span = np.maximum(size[:, 0], size[:, 1]) * geo.c_hi
         leafy = size.max(axis=1) <= lim.leaf_s
-        small = live & ((span <= lim.near_box_m) | leafy)
+        near = (count <= lim.near_sensors) | (_common_areas(len(box), pv, pp, ps) != 0)
+        small = live & ((span <= lim.near_box_m) | leafy) & near
         if small.any():
             live[small] = _missed(box[small], occ[small], geo, alive) < lim.max_missed
         if live.sum() > lim.max_boxes:
