@@ -100,6 +100,16 @@ def _window(preset: str, seed: int, lo_min: float, hi_min: float) -> tuple[Scena
     return sc, engine.finish()
 
 
+def _whole_in_window(preset: str, seed: int, lo_min: float, hi_min: float,
+                     blast_id: str) -> tuple[int, bool]:  # fmt: skip
+    """How many sensors heard ``blast_id``, and whether its detections, all of them and
+    nothing else, make one event of the window (:func:`_window`)."""
+    sc, events = _window(preset, seed, lo_min, hi_min)
+    blast = next(b for b in sc.truth.blasts if b.id == blast_id)
+    whole = frozenset(blast.detections) in {frozenset(e.detections) for e in events}
+    return len(blast.hearing_sensors()), whole
+
+
 def test_two_seed_groups_of_one_salvo_never_take_the_same_round() -> None:
     """Hard seed 41 (unseen), minutes 14–17.5: two seed groups of one weakly heard salvo's
     launches (:func:`truceline.fusion.associate._launch_spots`). The first dissolved an
@@ -149,10 +159,7 @@ def test_a_launch_spots_rounds_take_no_pick_of_a_sensor_that_does_not_hear_it() 
     at the spot the four picks agreed (chi-square probability 0.2); the impact, left with
     six picks, was lost into mixtures of its neighbours
     (:func:`truceline.fusion.associate._spot_hearers`)."""
-    sc, events = _window("moderate", 2, 11.5, 15.5)
-    impact = next(b for b in sc.truth.blasts if b.id == "b-000172")
-    assert len(impact.hearing_sensors()) == 7
-    assert frozenset(impact.detections) in {frozenset(e.detections) for e in events}
+    assert _whole_in_window("moderate", 2, 11.5, 15.5, "b-000172") == (7, True)
 
 
 def test_two_blasts_are_not_told_as_one_mixture_of_their_picks() -> None:
@@ -177,7 +184,4 @@ def test_a_strong_launch_its_near_sensors_missed_is_found() -> None:
     so sure an event from the near-miss test, but the walk had pruned its boxes for
     those misses, so no candidate ever held its picks
     (:func:`truceline.fusion.associate._limits`)."""
-    sc, events = _window("moderate", 12, 25.5, 29.0)
-    launch = next(b for b in sc.truth.blasts if b.id == "b-000418")
-    assert len(launch.hearing_sensors()) == 7
-    assert frozenset(launch.detections) in {frozenset(e.detections) for e in events}
+    assert _whole_in_window("moderate", 12, 25.5, 29.0, "b-000418") == (7, True)

@@ -1936,11 +1936,12 @@ def _limits(cfg: FusionConfig, threshold: int, halo_sensors: int = 0) -> Limits:
     (:func:`truceline.fusion.partition.partition`), but an event less likely than
     ``sure_chance_p`` to be chance is exempt from that test (:func:`_acceptable`), and
     strong blasts that near sensors missed were pruned before any test could exempt them:
-    on moderate seed 12 an artillery launch heard by six sensors (chance probability
-    below 1e-300) and one heard by seven (4.5e-21) left no leaf. In a pass of more than
-    ``small_event_sensors`` (``NEAR_SENSORS``), every candidate keeps at least that many
-    picks, so its boxes are pruned for near misses only where all their picks lie in a
-    salvo area's windows (a salvo's rounds line up by chance there). In the passes of
+    on moderate seed 12 two artillery launches, heard by six sensors (chance probability
+    0 in double precision) and by seven (4.5e-21), were never found; with the rule below
+    both are. In a pass of more than ``small_event_sensors`` (``NEAR_SENSORS``), every
+    candidate keeps more than that many picks, so its boxes are pruned for near misses
+    only where all their picks lie in a salvo area's windows (a salvo's rounds line up by
+    chance there). In the passes of
     small events the prune stays: without it, four-pick mixtures of single blasts with
     two near misses and chance probabilities below ``sure_chance_p`` were taken
     (moderate seed 19: precision 0.995 → 0.976).

@@ -275,8 +275,8 @@ def walk(
         geo.east, geo.north, geo.up, geo.sigma_t, alive, geo.c_lo, geo.c_hi, geo.wind_u,
         geo.wind_v, geo.wind_slack, lim.assoc_sigmas, lim.model_tol_s, lim.max_range_m,
         lim.min_sensors, lim.leaf_s, lim.near_box_m, lim.max_missed, lim.near_sensors,
-        lim.max_visits, lim.max_leaf_picks, DEDUPE, _in_areas(ps), halo.east, halo.north, halo.area,
-        lim.halo_sensors, halo.in_m,
+        lim.max_visits, lim.max_leaf_picks, DEDUPE, _in_areas(ps), halo.east, halo.north,
+        halo.area, lim.halo_sensors, halo.in_m,
     )  # fmt: skip
     return Leaves(box, start, picks, count), rest
 
@@ -292,12 +292,10 @@ def _common_areas(nbox: int, pv: I64, pp: I64, ps: PickSet) -> I64:
     return common
 
 
-def _halo_boxes(box: F64, pv: I64, pp: I64, count: I64, ps: PickSet, lim: Limits,
-                halo: Halo) -> np.ndarray:  # fmt: skip
+def _halo_boxes(box: F64, common: I64, count: I64, lim: Limits, halo: Halo) -> np.ndarray:
     """Numpy form of the walk's halo test (:func:`truceline.fusion._kernels._in_halo`)
     for every box: at most ``lim.halo_sensors`` sensors, and off some area whose windows
-    hold all its picks."""
-    common = _common_areas(len(box), pv, pp, ps)
+    hold all its picks (``common``, :func:`_common_areas`)."""
     out = np.zeros(len(box), dtype=bool)
     small = (count <= lim.halo_sensors) & (common != 0)
     for a in np.unique(halo.area).tolist():
@@ -338,11 +336,12 @@ def partition_bfs(root: F64, ps: PickSet, geo: Geometry, lim: Limits, alive: np.
         count = occ.sum(axis=1)
         size = (box[:, 1::2] - box[:, 0::2]) * scale
         live = count >= lim.min_sensors
+        common = _common_areas(len(box), pv, pp, ps)
         if halo is not None and lim.halo_sensors and len(halo.area):
-            live &= ~_halo_boxes(box, pv, pp, count, ps, lim, halo)
+            live &= ~_halo_boxes(box, common, count, lim, halo)
         span = np.maximum(size[:, 0], size[:, 1]) * geo.c_hi
         leafy = size.max(axis=1) <= lim.leaf_s
-        near = (count <= lim.near_sensors) | (_common_areas(len(box), pv, pp, ps) != 0)
+        near = (count <= lim.near_sensors) | (common != 0)
         small = live & ((span <= lim.near_box_m) | leafy) & near
         if small.any():
             live[small] = _missed(box[small], occ[small], geo, alive) < lim.max_missed
