@@ -85,6 +85,21 @@ def agreement_sides(path: Path) -> SideOf:
     return AgreementIndex(read_agreement_file(path)).side_at_many
 
 
+def read_detections(path: Path) -> list[Detection]:
+    """Every detection of a file (for ``evaluate --detections``); :class:`InputError`
+    naming line and field of every bad record."""
+    out: list[Detection] = []
+    problems: list[Problem] = []
+    with open_lines(path) as fh:
+        for item in iter_ndjson(fh, Detection, source=str(path)):
+            if isinstance(item, Parsed):
+                out.append(item.record)
+            problems += _problems(item)
+    if problems:
+        raise InputError(f"{path}: invalid detections file", problems=problems)
+    return out
+
+
 class _Counting:
     """Iterate a binary file's lines while reporting bytes read."""
 

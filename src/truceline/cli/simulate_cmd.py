@@ -9,20 +9,22 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import fields
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from truceline.cli.fuse_cmd import read_sensors, read_weather
+from truceline.cli.fuse_cmd import read_detections, read_sensors, read_weather
 from truceline.errors import InputError, Problem, TrucelineError
 from truceline.formats.records import Sensor, to_json_dict
 from truceline.fusion.evaluate import Report, evaluate, read_events
+from truceline.fusion.misses import Miss, cause_counts, explain_misses
 from truceline.fusion.simulate import PRESETS, Front, Scenario, SimulationConfig, simulate
 from truceline.fusion.truth import read_truth, truth_lines
 from truceline.timefmt import format_time, parse_time
@@ -196,24 +198,54 @@ def _evaluate(
     events: Annotated[Path, typer.Option(help="events.geojson from truceline fuse.")],
     sensors: Annotated[Path, typer.Option(help="sensors.csv of the scenario.")],
     weather: Annotated[Path | None, typer.Option(help="weather.ndjson (for the CRB).")] = None,
+    detections: Annotated[
+        Path | None,
+        typer.Option(
+            help="detections.ndjson of the scenario: also say why each missed blast was "
+            "missed (docs/simulation.md)."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Score located events against the simulator's ground truth."""
     console = Console(stderr=True)
     try:
-        report = evaluate(
-            read_truth(truth),
-            read_events(events),
-            read_sensors(sensors),
-            read_weather(weather) if weather is not None else (),
-        )
+        the_truth, the_events = read_truth(truth), read_events(events)
+        the_sensors = read_sensors(sensors)
+        the_weather = read_weather(weather) if weather is not None else []
+        report = evaluate(the_truth, the_events, the_sensors, the_weather)
+        misses = None
+        if detections is not None:
+            misses = explain_misses(the_truth, the_events, the_sensors,
+                                    read_detections(detections), the_weather)  # fmt: skip
     except TrucelineError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     if as_json:
-        typer.echo(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode())
+        doc = report.as_dict()
+        if misses is not None:
+            doc["miss_causes"] = cause_counts(misses)
+            doc["misses"] = [asdict(m) for m in misses]
+        typer.echo(
+            orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY).decode()
+        )
     else:
         Console().print(_report_table(report))
+        if misses is not None:
+            Console().print(_misses_table(misses))
+
+
+def _misses_table(misses: list[Miss]) -> Table:
+    counts = ", ".join(f"{n} {c}" for c, n in cause_counts(misses).items())
+    table = Table(title=f"missed blasts: {counts}", box=box.SIMPLE)
+    for name in ("blast", "phase", "salvo", "heard", "taken", "fit p", "rivals", "cause"):
+        table.add_column(name, justify="left" if name in ("blast", "cause") else "right",
+                         no_wrap=True)  # fmt: skip
+    for m in misses:
+        table.add_row(m.blast, m.phase, m.salvo or "", f"{m.on_time}/{m.sensors}",
+                      str(m.taken), f"{m.fit_p:.2g}", str(m.rivals), m.cause)  # fmt: skip
+    table.caption = "heard: sensors with an on-time pick / sensors that picked it"
+    return table
 
 
 def register(app: typer.Typer) -> None:

@@ -234,7 +234,7 @@ def match_events(
 # ---------------------------------------------------------------- scoring
 
 
-def _weather_at(weather: Sequence[Weather], when: datetime) -> Weather:
+def weather_at(weather: Sequence[Weather], when: datetime) -> Weather:
     current = Weather(time=when)
     for w in weather:
         if w.time > when:
@@ -325,7 +325,7 @@ def evaluate(
     ratios, crbs = [], []
     for m in good:
         b = blasts[m.blast]
-        c = blast_crb_rms(b, sensor_map, _weather_at(weather, b.time))
+        c = blast_crb_rms(b, sensor_map, weather_at(weather, b.time))
         if math.isfinite(c) and c > 0:
             crbs.append(c)
             ratios.append(m.error_m / c)
