@@ -16,6 +16,7 @@ from pyproj import Geod
 from typer.testing import CliRunner
 
 from truceline.cli.simulate_cmd import register
+from truceline.errors import InputError
 from truceline.formats.records import Detection, Sensor
 from truceline.fusion.evaluate import EventRecord
 from truceline.fusion.misses import CAUSES, RIVAL_M, explain_misses
@@ -106,6 +107,13 @@ def test_mistimed_taken_and_misfit_blasts(scene) -> None:  # type: ignore[no-unt
            for i, d in enumerate(dets)]  # fmt: skip
     [miss] = explain_misses(Truth((blast,)), [], sensors, off)
     assert miss.cause == "misfit" and miss.fit_p < 1e-4
+
+
+def test_a_sensor_missing_from_the_registry_is_named(scene) -> None:  # type: ignore[no-untyped-def]
+    blast, sensors, dets = scene
+    gone = blast.sensors[0]
+    with pytest.raises(InputError, match=f"no sensor '{gone}'"):
+        explain_misses(Truth((blast,)), [], [s for s in sensors if s.id != gone], dets)
 
 
 def test_cli_says_why_each_blast_was_missed(tmp_path: Path) -> None:

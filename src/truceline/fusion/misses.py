@@ -41,6 +41,7 @@ from datetime import datetime
 import numpy as np
 from scipy.stats import chi2 as chi2_dist
 
+from truceline.errors import InputError
 from truceline.formats.records import Detection, Sensor, Weather
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.evaluate import EventRecord, match_events, weather_at
@@ -99,6 +100,10 @@ def explain_misses(
     for d in detections:
         by_sensor.setdefault(d.sensor, []).append(d)
     smap = {s.id: s for s in sensors}
+    unknown = sorted({s for b in truth.blasts for s in b.sensors} - set(smap))
+    if unknown:
+        raise InputError(f"sensors: no sensor {unknown[0]!r}, which the truth says picked "
+                         f"a blast ({len(unknown)} such sensors)")  # fmt: skip
     out = []
     for b in truth.blasts:
         if len(b.hearing_sensors()) < min_sensors or b.id in matched:
@@ -146,9 +151,9 @@ def _chance_set(picks: tuple[str, ...], owner: Mapping[str, str]) -> bool:
 
 def _window(picks: list[Detection], t0: datetime, arrival: float, reach: float
             ) -> dict[str, _Pick]:  # fmt: skip
-    """A sensor's picks that a source within ``RIVAL_M`` of the blast, up to ``reach``
-    seconds before or after it, could have made (its own arrival ``arrival`` seconds after
-    the blast), by id; times in seconds after the blast."""
+    """A sensor's picks within ``2 · reach`` of the blast's own arrival there (``arrival``
+    seconds after the blast; ``reach``, the most a source within ``RIVAL_M`` moves an
+    arrival), by id, their times in seconds after the blast."""
     out = {}
     for d in picks:
         t = (d.time - t0).total_seconds()
