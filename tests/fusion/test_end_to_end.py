@@ -185,3 +185,12 @@ def test_a_strong_launch_its_near_sensors_missed_is_found() -> None:
     those misses, so no candidate ever held its picks
     (:func:`truceline.fusion.associate._limits`)."""
     assert _whole_in_window("moderate", 12, 25.5, 29.0, "b-000418") == (7, True)
+
+
+def test_a_weak_blast_is_fitted_from_where_its_picks_agree() -> None:
+    """Moderate seed 47, minutes 25–30: mortar impact b-000365, heard by four sensors.
+    The walk's only leaf holding its four picks lay 750 m from it, 1.4 s off in time (the
+    first of a run of leaves with those picks), and the fit from there settled 1.2 km
+    away on two of them. Started at the run's leaf where the picks agree best
+    (``partition.BEST_START``), it is found whole."""
+    assert _whole_in_window("moderate", 47, 25.0, 30.0, "b-000365") == (4, True)

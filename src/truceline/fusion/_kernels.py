@@ -268,6 +268,26 @@ def _missed_count(
 
 
 @jit
+def _origin_spread(
+    pool: np.ndarray, start: int, top: int, t: np.ndarray, sensor: np.ndarray,
+    east: np.ndarray, north: np.ndarray, up: np.ndarray, cx: float, cy: float, zc: float,
+    speed: float, wind_u: float, wind_v: float,
+) -> float:  # fmt: skip
+    """The spread (max − min) of the origin times that the picks ``pool[start:top]``
+    imply at a box's centre (``cx``, ``cy``, ``zc``; the wind along each path): the
+    smaller, the nearer the centre lies to a source they all fit."""
+    lo, hi = np.inf, -np.inf
+    for k in range(start, top):
+        p = pool[k]
+        s = sensor[p]
+        ex, ey, ez = east[s] - cx, north[s] - cy, up[s] - zc
+        h = max(math.sqrt(ex * ex + ey * ey), 1e-3)
+        implied = t[p] - math.sqrt(h * h + ez * ez) / (speed + (wind_u * ex + wind_v * ey) / h)
+        lo, hi = min(lo, implied), max(hi, implied)
+    return hi - lo
+
+
+@jit
 def _same(pool: np.ndarray, start: int, prev: np.ndarray, m: int) -> bool:
     """Whether ``pool[start:start + m]`` equals ``prev[:m]`` (a loop: no slices to
     allocate, once per leaf)."""
@@ -305,7 +325,7 @@ def partition_dfs(
     wind_v: float, wind_slack: float, assoc_sigmas: float, model_tol: float,
     max_range: float, min_sensors: int, leaf_s: float, near_box_m: float,
     max_missed: int, near_sensors: int, max_visits: int, max_leaf_picks: int,
-    dedupe: bool,
+    dedupe: bool, best_start: bool,
     in_areas: np.ndarray, member_e: np.ndarray, member_n: np.ndarray, member_area: np.ndarray,
     halo_sensors: int, halo_in_m: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
@@ -322,7 +342,9 @@ def partition_dfs(
     metres / c). ``max_visits`` bounds the boxes visited and ``max_leaf_picks`` the picks
     the leaves hold (pathological density: a salvo heard by every sensor). With
     ``dedupe``, a leaf holding exactly the picks of the leaf before it is not kept:
-    neighbouring leaves of one blast mostly do, and they are one candidate. A box of at
+    neighbouring leaves of one blast mostly do, and they are one candidate (with
+    ``best_start``, its box is that of the run's leaf whose picks agree best:
+    :func:`_origin_spread`). A box of at
     most ``halo_sensors`` sensors dies in a salvo's halo (:func:`_in_halo`): ``in_areas``
     is each pick's bit set of the salvo areas whose arrival windows hold it, ``member_*``
     the areas' members (centre frame) and their area.
@@ -358,6 +380,7 @@ def partition_dfs(
     nleaf = 0
     prev = np.empty(64, dtype=np.int64)  # the last leaf's picks, in pool order
     prev_len = -1
+    prev_spread = np.inf
     stamp = np.full(nsens, -1, dtype=np.int64)
     visited = 0
     while depth > 0 and visited < max_visits and lstart[nleaf] < max_leaf_picks:
@@ -431,6 +454,16 @@ def partition_dfs(
             # The same picks as the previous leaf kept: one candidate. Pick lists are
             # subsequences of one order (the root's, by sensor), so equal sets are equal
             # lists; tested before the near-miss test, which those picks passed there.
+            # Its box, where the candidate's fit starts, is the run's leaf whose picks'
+            # implied origin times agree best (the first one may lie at the far end of
+            # a kilometre-long region that four picks are consistent with).
+            if best_start:
+                spread = _origin_spread(pool, start, top, t, sensor, east, north, up, cx,
+                                        cy, zc, 0.5 * (c_lo + c_hi), wind_u, wind_v)  # fmt: skip
+                if spread < prev_spread:
+                    prev_spread = spread
+                    lbox[nleaf - 1, 0], lbox[nleaf - 1, 1], lbox[nleaf - 1, 2] = x0, x1, y0
+                    lbox[nleaf - 1, 3], lbox[nleaf - 1, 4], lbox[nleaf - 1, 5] = y1, t0, t1
             continue
         # A child misses at least what its parent did.
         if (count <= near_sensors or common != 0) and (span <= near_box_m or leafy):
@@ -444,6 +477,10 @@ def partition_dfs(
                 prev = _grow_i(prev, m)
             prev[:m] = pool[start:top]
             prev_len = m
+            if best_start:
+                prev_spread = _origin_spread(pool, start, top, t, sensor, east, north, up,
+                                             cx, cy, zc, 0.5 * (c_lo + c_hi), wind_u,
+                                             wind_v)  # fmt: skip
             picks = np.sort(pool[start:top])
             if nleaf + 1 > len(lcount):  # with lbox: both grow together
                 lbox = _grow_f(lbox, nleaf + 1)

@@ -29,6 +29,7 @@ from truceline.geo import F64
 
 I64 = np.ndarray
 DEDUPE = True
+BEST_START = True  # a run of leaves with the same picks keeps its best-agreeing box
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,8 +276,8 @@ def walk(
         geo.east, geo.north, geo.up, geo.sigma_t, alive, geo.c_lo, geo.c_hi, geo.wind_u,
         geo.wind_v, geo.wind_slack, lim.assoc_sigmas, lim.model_tol_s, lim.max_range_m,
         lim.min_sensors, lim.leaf_s, lim.near_box_m, lim.max_missed, lim.near_sensors,
-        lim.max_visits, lim.max_leaf_picks, DEDUPE, _in_areas(ps), halo.east, halo.north,
-        halo.area, lim.halo_sensors, halo.in_m,
+        lim.max_visits, lim.max_leaf_picks, DEDUPE, BEST_START, _in_areas(ps), halo.east,
+        halo.north, halo.area, lim.halo_sensors, halo.in_m,
     )  # fmt: skip
     return Leaves(box, start, picks, count), rest
 
