@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated
+from typing import IO, TYPE_CHECKING, Annotated, TypeVar
 
 import orjson
 import typer
@@ -24,7 +24,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from truceline.errors import InputError, Problem, TrucelineError
 from truceline.formats.readers import Parsed, iter_ndjson, iter_sensor_csv, open_lines
-from truceline.formats.records import Detection, Sensor, Weather
+from truceline.formats.records import Detection, Record, Sensor, Weather
 from truceline.fusion.engine import FusionEngine, SideOf
 from truceline.fusion.event import Event, event_to_feature
 
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from truceline.fusion.warmup import WarmUp
 
 BATCH = 2_000
+
+
+R = TypeVar("R", bound=Record)
 
 
 def _problems(item: object) -> list[Problem]:
@@ -63,18 +66,24 @@ def read_sensors(path: Path) -> list[Sensor]:
     return out
 
 
-def read_weather(path: Path) -> list[Weather]:
-    """Weather records; :class:`InputError` on bad records."""
-    out: list[Weather] = []
+def _read_records(path: Path, kind: type[R], what: str) -> list[R]:
+    """Every record of an NDJSON file; :class:`InputError` naming line and field of every
+    bad one (``what``: the file's name in the message)."""
+    out: list[R] = []
     problems: list[Problem] = []
     with open_lines(path) as fh:
-        for item in iter_ndjson(fh, Weather, source=str(path)):
+        for item in iter_ndjson(fh, kind, source=str(path)):
             if isinstance(item, Parsed):
                 out.append(item.record)
             problems += _problems(item)
     if problems:
-        raise InputError(f"{path}: invalid weather file", problems=problems)
+        raise InputError(f"{path}: invalid {what}", problems=problems)
     return out
+
+
+def read_weather(path: Path) -> list[Weather]:
+    """Weather records; :class:`InputError` on bad records."""
+    return _read_records(path, Weather, "weather file")
 
 
 def agreement_sides(path: Path) -> SideOf:
@@ -86,18 +95,9 @@ def agreement_sides(path: Path) -> SideOf:
 
 
 def read_detections(path: Path) -> list[Detection]:
-    """Every detection of a file (for ``evaluate --detections``); :class:`InputError`
-    naming line and field of every bad record."""
-    out: list[Detection] = []
-    problems: list[Problem] = []
-    with open_lines(path) as fh:
-        for item in iter_ndjson(fh, Detection, source=str(path)):
-            if isinstance(item, Parsed):
-                out.append(item.record)
-            problems += _problems(item)
-    if problems:
-        raise InputError(f"{path}: invalid detections file", problems=problems)
-    return out
+    """Every detection of a file (for ``evaluate --detections``); :class:`InputError` on
+    bad records. ``fuse`` streams its detections instead (:func:`_detections`)."""
+    return _read_records(path, Detection, "detections file")
 
 
 class _Counting:

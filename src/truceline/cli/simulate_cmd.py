@@ -226,9 +226,7 @@ def _evaluate(
         if misses is not None:
             doc["miss_causes"] = cause_counts(misses)
             doc["misses"] = [asdict(m) for m in misses]
-        typer.echo(
-            orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY).decode()
-        )
+        typer.echo(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
     else:
         Console().print(_report_table(report))
         if misses is not None:

@@ -96,6 +96,7 @@ def explain_misses(
     matched = {m.blast for m in match_events(truth, events, max_distance_m=max_distance_m)}
     held = {d for e in events for d in e.detections}
     owner = truth.source_of()
+    min_fit_p = FusionConfig().min_fit_p
     by_sensor: dict[str, list[Detection]] = {}
     for d in detections:
         by_sensor.setdefault(d.sensor, []).append(d)
@@ -109,13 +110,13 @@ def explain_misses(
         if len(b.hearing_sensors()) < min_sensors or b.id in matched:
             continue
         out.append(_explain(b, held, owner, by_sensor, smap, weather_at(weather, b.time),
-                            min_sensors))  # fmt: skip
+                            min_sensors, min_fit_p))  # fmt: skip
     return out
 
 
 def _explain(b: TrueBlast, held: set[str], owner: Mapping[str, str],
              by_sensor: Mapping[str, list[Detection]], smap: Mapping[str, Sensor],
-             weather: Weather, min_sensors: int) -> Miss:  # fmt: skip
+             weather: Weather, min_sensors: int, min_fit_p: float) -> Miss:  # fmt: skip
     on_time = b.hearing_sensors(include_outliers=False)
     taken = sum(d in held for d in b.detections)
 
@@ -135,7 +136,7 @@ def _explain(b: TrueBlast, held: set[str], owner: Mapping[str, str],
     truth_set = tuple(own[s] for s in on_time)
     chi2, dof = scene.fit(truth_set, windows)
     fit_p = float(chi2_dist.sf(chi2, dof)) if dof else math.nan
-    if not fit_p >= FusionConfig().min_fit_p:
+    if not fit_p >= min_fit_p:
         return miss("misfit", fit_p)
     rivals = [r for r in scene.proposals(windows) if _chance_set(r, owner)]
     close = sum(scene.fit(r, windows, within=RIVAL_M)[0] < chi2 + RIVAL_CHI2 for r in rivals)
@@ -178,7 +179,8 @@ class _Scene:
         self.enu = (self.ecef - origin) @ enu_rotation(b.lat, b.lon).T
         self.reach = RIVAL_M / SLOWEST_MS
         self.sigma = np.array([s.timing_sigma_ms for s in sensors]) / 1000.0
-        self.sigma_b = np.radians([s.bearing_sigma_deg or 5.0 for s in sensors])
+        self.sigma_b = np.radians([s.bearing_sigma_deg if s.bearing_sigma_deg is not None
+                                   else np.nan for s in sensors])  # fmt: skip
 
     def travel(self, e: F64, n: F64) -> F64:
         """Travel times (sensors × points) from sources at (e, n) at the blast's height."""
@@ -205,9 +207,7 @@ class _Scene:
             t0 = tp - tt[ref]
             pick = np.zeros((len(windows), len(t0)), dtype=np.int64)
             ok = np.ones(len(t0), dtype=bool)
-            for s in range(len(windows)):
-                if not len(times[s]):
-                    return found
+            for s in range(len(windows)):  # each window holds the blast's own pick
                 sorted_t = times[s][order[s]]
                 pred = t0 + tt[s]
                 j = np.minimum(np.searchsorted(sorted_t, pred), len(sorted_t) - 1)
@@ -226,8 +226,9 @@ class _Scene:
         picks = [w[i] for w, i in zip(windows, chosen, strict=True)]
         t = np.array([p.t for p in picks])
         sb = np.array([p.sigma_b for p in picks])
-        sb = np.where(np.isfinite(sb), sb, self.sigma_b)
-        obs = Picks(self.ecef, self.rot, t, self.sigma, np.array([p.bearing for p in picks]), sb)
+        sb = np.where(np.isfinite(sb), sb, self.sigma_b)  # the pick's sigma, else its sensor's
+        bearing = np.where(np.isfinite(sb), [p.bearing for p in picks], np.nan)  # none: unused
+        obs = Picks(self.ecef, self.rot, t, self.sigma, bearing, sb)
         guess = float(np.min(t - np.linalg.norm(self.enu, axis=1) / self.speed))
         fix = locate(obs, lat0=self.b.lat, lon0=self.b.lon, origin0=guess,
                      height=self.b.alt_m, weather=self.weather)  # fmt: skip
