@@ -274,15 +274,16 @@ def _origin_spread(
     speed: float, wind_u: float, wind_v: float,
 ) -> float:  # fmt: skip
     """The spread (max − min) of the origin times that the picks ``pool[start:top]``
-    imply at a box's centre (``cx``, ``cy``, ``zc``; the wind along each path): the
-    smaller, the nearer the centre lies to a source they all fit."""
+    imply at a box's centre (``cx``, ``cy``, ``zc``; the wind along each path, as
+    :func:`_path` has it): the smaller, the nearer the centre lies to a source they all
+    fit."""
     lo, hi = np.inf, -np.inf
     for k in range(start, top):
         p = pool[k]
         s = sensor[p]
-        ex, ey, ez = east[s] - cx, north[s] - cy, up[s] - zc
-        h = max(math.sqrt(ex * ex + ey * ey), 1e-3)
-        implied = t[p] - math.sqrt(h * h + ez * ez) / (speed + (wind_u * ex + wind_v * ey) / h)
+        _, _, dist, ceff = _path(east[s] - cx, north[s] - cy, up[s] - zc, speed, wind_u,
+                                 wind_v)  # fmt: skip
+        implied = t[p] - dist / ceff
         lo, hi = min(lo, implied), max(hi, implied)
     return hi - lo
 
@@ -381,6 +382,7 @@ def partition_dfs(
     prev = np.empty(64, dtype=np.int64)  # the last leaf's picks, in pool order
     prev_len = -1
     prev_spread = np.inf
+    c_mid = 0.5 * (c_lo + c_hi)  # the speed _origin_spread takes
     stamp = np.full(nsens, -1, dtype=np.int64)
     visited = 0
     while depth > 0 and visited < max_visits and lstart[nleaf] < max_leaf_picks:
@@ -459,7 +461,7 @@ def partition_dfs(
             # a kilometre-long region that four picks are consistent with).
             if best_start:
                 spread = _origin_spread(pool, start, top, t, sensor, east, north, up, cx,
-                                        cy, zc, 0.5 * (c_lo + c_hi), wind_u, wind_v)  # fmt: skip
+                                        cy, zc, c_mid, wind_u, wind_v)  # fmt: skip
                 if spread < prev_spread:
                     prev_spread = spread
                     lbox[nleaf - 1, 0], lbox[nleaf - 1, 1], lbox[nleaf - 1, 2] = x0, x1, y0
@@ -479,8 +481,7 @@ def partition_dfs(
             prev_len = m
             if best_start:
                 prev_spread = _origin_spread(pool, start, top, t, sensor, east, north, up,
-                                             cx, cy, zc, 0.5 * (c_lo + c_hi), wind_u,
-                                             wind_v)  # fmt: skip
+                                             cx, cy, zc, c_mid, wind_u, wind_v)  # fmt: skip
             picks = np.sort(pool[start:top])
             if nleaf + 1 > len(lcount):  # with lbox: both grow together
                 lbox = _grow_f(lbox, nleaf + 1)
