@@ -12,7 +12,8 @@ from truceline.fusion import associate
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.engine import FusionEngine
 from truceline.fusion.event import Event
-from truceline.geo import ecef_to_enu, geodetic_to_ecef
+from truceline.fusion.halo import AREA_MIN
+from truceline.geo import F64, ecef_to_enu, geodetic_to_ecef
 
 WEATHER = [Weather(time=T0, temperature_c=3.0, wind_u_ms=5.0, wind_v_ms=-2.0)]
 
@@ -475,7 +476,7 @@ def _walk_work(monkeypatch: pytest.MonkeyPatch, sensors: int = 0) -> dict[float,
     held: dict[float, int] = {}
     ref = [0.0]
     walk, strong = associate.walk, engine_mod.search_strong
-    middle, weak = engine_mod.search_middle, engine_mod.search_weak
+    middle, low, weak = engine_mod.search_middle, engine_mod.search_low, engine_mod.search_weak
 
     def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
         leaves, rest = walk(*args, **kwargs)
@@ -491,6 +492,10 @@ def _walk_work(monkeypatch: pytest.MonkeyPatch, sensors: int = 0) -> dict[float,
         ref[0] = search.ctx.ref
         return middle(search, *args, **kwargs)
 
+    def low_stage(search, *args, **kwargs):  # type: ignore[no-untyped-def]
+        ref[0] = search.ctx.ref
+        return low(search, *args, **kwargs)
+
     def weak_stage(search, *args, **kwargs):  # type: ignore[no-untyped-def]
         ref[0] = search.ctx.ref
         return weak(search, *args, **kwargs)
@@ -498,6 +503,7 @@ def _walk_work(monkeypatch: pytest.MonkeyPatch, sensors: int = 0) -> dict[float,
     monkeypatch.setattr(associate, "walk", counting)
     monkeypatch.setattr(engine_mod, "search_strong", strong_stage)
     monkeypatch.setattr(engine_mod, "search_middle", middle_stage)
+    monkeypatch.setattr(engine_mod, "search_low", low_stage)
     monkeypatch.setattr(engine_mod, "search_weak", weak_stage)
     return held
 
@@ -579,12 +585,61 @@ def test_this_blocks_middle_pass_runs_after_the_next_blocks_strong_stage(
     assert work < 0.5 * work_before
 
 
+def _weak_areas(monkeypatch: pytest.MonkeyPatch) -> tuple[dict[float, F64], set[str]]:
+    """The salvo-area members (ECEF) each block's weak stage tested its small candidates
+    against (by block reference time), for a 30-round salvo fired 3 s into the block
+    after ``T0``'s, and the blasts found."""
+    from truceline.fusion import engine as engine_mod
+
+    members: dict[float, F64] = {}
+    weak = engine_mod.search_weak
+
+    def weak_stage(search, *args, **kwargs):  # type: ignore[no-untyped-def]
+        out = weak(search, *args, **kwargs)
+        members[search.ctx.ref] = search.ctx.areas.ecef
+        return out
+
+    monkeypatch.setattr(engine_mod, "search_weak", weak_stage)
+    rng = np.random.default_rng(8)
+    sensors = grid_network()
+    spot = enu_to_latlon(500.0, -1_500.0)
+    rounds = [Blast(f"R{i:02d}", *spot, 63.0 + 0.5 * i + rng.uniform(0.0, 0.1), "impact",
+                    "mlrs") for i in range(30)]  # fmt: skip
+    engine = FusionEngine(sensors, WEATHER)
+    engine.add(picks(sensors, rounds, rng, weather=WEATHER[0]))
+    found = {e.detections[0].split("-")[0] for e in engine.finish()}
+    monkeypatch.undo()
+    return members, found
+
+
+def test_a_blocks_halo_test_knows_the_salvo_areas_of_its_neighbours(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A salvo fired just after the block forms its area among the next block's events;
+    this block's weak stage, which runs after the next block's low one, tests its small
+    candidates against that area too (in this block's time frame), as it does its own.
+    Without its neighbours' events it knows none: on moderate seed 50 ghosts of a salvo
+    landing in the next block took its first rounds' picks there."""
+    from truceline.fusion import engine as engine_mod
+
+    members, found = _weak_areas(monkeypatch)
+    this = T0.timestamp()
+    spot = geodetic_to_ecef(*enu_to_latlon(500.0, -1_500.0), 0.0)
+    assert len(members[this]) >= AREA_MIN
+    assert np.linalg.norm(members[this] - spot, axis=1).max() < 1_000.0
+    assert len(found) >= 25
+    monkeypatch.setattr(engine_mod, "neighbours", lambda _: associate.Members.none())
+    alone, found_alone = _weak_areas(monkeypatch)
+    assert len(alone[this]) == 0
+    assert found_alone == found
+
+
 def test_each_stage_of_a_block_follows_the_stage_before_of_the_next_block(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The stages run as a staircase, step ``j`` being block ``j``'s strong stage, block
-    ``j − 1``'s middle and block ``j − 2``'s weak one, whatever the batches; without
-    ``LOOKAHEAD`` each block runs its three stages in turn."""
+    ``j − 1``'s middle, block ``j − 2``'s low and block ``j − 3``'s weak one, whatever the
+    batches; without ``LOOKAHEAD`` each block runs its four stages in turn."""
     from truceline.fusion import engine as engine_mod
 
     rng = np.random.default_rng(3)
@@ -595,7 +650,7 @@ def test_each_stage_of_a_block_follows_the_stage_before_of_the_next_block(
 
     def stages(lookahead: bool, batch: int) -> list[tuple[int, int]]:
         calls: list[tuple[int, int]] = []
-        for i, name in enumerate(("search_strong", "search_middle", "search_weak")):
+        for i, name in enumerate(("search_strong", "search_middle", "search_low", "search_weak")):
             real = getattr(engine_mod, name)
 
             def record(*args, _i=i, _real=real, **kwargs):  # type: ignore[no-untyped-def]
@@ -617,8 +672,8 @@ def test_each_stage_of_a_block_follows_the_stage_before_of_the_next_block(
     assert calls == stages(True, len(dets))
     first = min(block for _, block in calls)
     step = [block + stage - first for stage, block in calls]
-    assert step == sorted(step) and len(calls) >= 9
-    assert {stage for stage, _ in calls} == {0, 1, 2}
+    assert step == sorted(step) and len(calls) >= 12
+    assert {stage for stage, _ in calls} == {0, 1, 2, 3}
     assert all(calls.index((s - 1, b + 1)) < calls.index((s, b)) for s, b in calls
                if s > 0 and (s - 1, b + 1) in calls)  # fmt: skip
     plain = stages(False, 40)

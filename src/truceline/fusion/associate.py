@@ -73,6 +73,7 @@ ONSET_THRESHOLD = 4
 ONSET_REPEAT_MIN = 8
 STRONG_MIN = 12
 MIDDLE_MIN = 8
+LOW_MIN = 6
 REPEAT_SPOT_M = 20.0
 SPREAD_MIN = 2
 SPOT_SEEDS = 5
@@ -111,6 +112,21 @@ class Located:
     chance: float = 0.0  # its chance probability (_chance_p; 0 where not tested)
 
 
+@dataclass(frozen=True, slots=True)
+class Members:
+    """Events of neighbouring blocks that may belong to a salvo area, in a block's time
+    frame: ECEF, origin time, pick count and predicted arrival at every sensor."""
+
+    ecef: F64
+    origin: F64
+    n_picks: I64
+    arrival: F64
+
+    @classmethod
+    def none(cls) -> Members:
+        return cls(np.zeros((0, 3)), np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros((0, 0)))
+
+
 @dataclass
 class _Ctx:
     pool: PickSet
@@ -124,8 +140,9 @@ class _Ctx:
     unsearched: int = 0
     masters: dict[int, tuple[Located, _Master]] = field(default_factory=dict)
     barren: set[int] = field(default_factory=set)  # ids of masters with no repeat left
-    areas: Areas = field(default_factory=Areas.none)  # salvo areas (weak stage: ghosts)
+    areas: Areas = field(default_factory=Areas.none)  # salvo areas (low and weak stages: ghosts)
     amp_var: float | None = None  # the block's amplitude scatter, dB² (amplitude.scatter)
+    nearby: Members = field(default_factory=Members.none)  # neighbouring blocks' (_passes)
     # The sensors with a bearing among the picks: the only ones whose frames the batches
     # turn (batch.Frames.to_sensors).
     bearers: I64 = field(init=False)
@@ -869,7 +886,7 @@ def search_strong(
     threshold-4 walks held). None of them can be this block's, but they line up by chance with one
     another and with its own: the weak passes, where chance alignments abound, spent most
     of their time on them. The engine therefore runs each stage of a block after the stage
-    before it of the next block (strong, middle, weak), so the next block's better-heard
+    before it of the next block (strong, middle, low, weak), so the next block's better-heard
     events have taken their picks first, as within a block strong events take theirs
     before the weak passes.
     """
@@ -896,14 +913,14 @@ def search_strong(
 def _passes(search: BlockSearch, lo: int, hi: int | None, *, areas: bool = False) -> None:
     """The block's passes of ``lo`` to fewer than ``hi`` sensors (``None``: no upper
     bound), strongest first, each followed by the repeat-source search; with ``areas``,
-    the salvo areas of the events so far are found before each pass
-    (the weak stage's halo test)."""
+    the salvo areas of the events so far and of the neighbouring blocks' (``ctx.nearby``)
+    are found before each pass (the halo test of the low and weak stages)."""
     ctx, out = search.ctx, search.found
     for threshold in _thresholds(ctx.cfg.min_sensors):
         if threshold < lo or (hi is not None and threshold >= hi):
             continue
         if areas:
-            ctx.areas = _salvo_areas(ctx, out)
+            ctx.areas = _salvo_areas(ctx, out, ctx.nearby)
         ctx.amp_var = _amplitude_scatter(ctx, out)
         out += _pass(ctx, search.geo, search.window, search.bounds, threshold, out)
         out += _repeat_sources(ctx, out, search.window)
@@ -923,11 +940,12 @@ def search_middle(search: BlockSearch, used: np.ndarray) -> None:
     """The block's middle stage: the passes of at least ``MIDDLE_MIN`` and fewer than
     ``STRONG_MIN`` sensors, on the picks still free in ``used`` (updated).
 
-    It runs after the next block's strong stage, as the weak stage runs after the next
-    block's middle one (see :func:`search_strong`): the 8-sensor pass of a block whose
-    next block held a salvo spent most of its walk on phantom boxes near the end of its
-    window, made of the salvo's picks (58–74 % of the leaf picks of the three costliest
-    such walks of hard seed 3 arrived more than 30 s after the block's end).
+    It runs after the next block's strong stage, as the low and weak stages run after
+    the next block's middle and low ones (see :func:`search_strong`): the 8-sensor pass
+    of a block whose next block held a salvo spent most of its walk on phantom boxes near
+    the end of its window, made of the salvo's picks (58–74 % of the leaf picks of the
+    three costliest such walks of hard seed 3 arrived more than 30 s after the block's
+    end).
     """
     if len(search.ctx.pool.t) == 0:
         return
@@ -936,19 +954,44 @@ def search_middle(search: BlockSearch, used: np.ndarray) -> None:
     used[:] = ~ctx.free
 
 
+def search_low(search: BlockSearch, used: np.ndarray, nearby: Members | None = None
+               ) -> None:  # fmt: skip
+    """The block's low stage: the passes of at least ``LOW_MIN`` and fewer than
+    ``MIDDLE_MIN`` sensors, on the picks still free in ``used`` (updated), with the halo
+    test of the salvo areas of its events and ``nearby`` (:func:`neighbours`).
+
+    It runs after the next block's middle stage, and the weak stage after the next
+    block's low one, so a salvo whose impacts fall in the next block has formed its area
+    there before this block's smallest events are taken: on moderate seed 50 four ghosts
+    of four and five picks, 10–12 km off such a salvo's impact area, took the picks of its
+    first rounds in the block before it, where no area was known.
+    """
+    if len(search.ctx.pool.t) == 0:
+        return
+    ctx = _resume(search, used)
+    if nearby is not None:
+        ctx.nearby = nearby
+    _passes(search, LOW_MIN, MIDDLE_MIN, areas=True)
+    used[:] = ~ctx.free
+
+
 def search_weak(
-    search: BlockSearch, used: np.ndarray, stats: dict[str, int] | None = None
-) -> list[Located]:
-    """The block's weak stage: the passes below ``MIDDLE_MIN`` sensors, the launch spots
+    search: BlockSearch, used: np.ndarray, stats: dict[str, int] | None = None,
+    nearby: Members | None = None,
+) -> list[Located]:  # fmt: skip
+    """The block's weak stage: the passes below ``LOW_MIN`` sensors, the launch spots
     of weakly heard salvos (:func:`_launch_spots`) and the explaining away, on the picks
-    still free in ``used`` (updated); returns every event of the block.
+    still free in ``used`` (updated); returns every event of the block. Salvo areas come
+    from its events and ``nearby`` as in :func:`search_low`.
     ``stats["unsearched"]`` (when given) counts partition boxes left unsearched for lack
     of budget (see :func:`_pass`).
     """
     if len(search.ctx.pool.t) == 0:
         return []
     ctx = _resume(search, used)
-    _passes(search, 0, MIDDLE_MIN, areas=True)
+    if nearby is not None:
+        ctx.nearby = nearby
+    _passes(search, 0, LOW_MIN, areas=True)
     if AREA_ROUNDS:
         search.found = _area_rounds(ctx, search.geo, search.window, search.found)
     search.found = _launch_spots(ctx, search.found, search.window)
@@ -964,6 +1007,19 @@ def search_weak(
     if stats is not None:
         stats["unsearched"] = stats.get("unsearched", 0) + ctx.unsearched
     return out
+
+
+def neighbours(searches: list[tuple[BlockSearch, float]]) -> Members:
+    """The events of neighbouring blocks that may be salvo-area members (``AREA_PICKS``
+    picks or more), each search with its block's reference time minus this block's."""
+    rows = [(s, e, shift) for s, shift in searches for e in s.found
+            if len(e.picks) >= AREA_PICKS]  # fmt: skip
+    if not rows:
+        return Members.none()
+    origin = np.array([e.fix.origin + shift for _, e, shift in rows])
+    arrival = np.array([_master(s.ctx, e).tt for s, e, _ in rows]) + origin[:, None]
+    return Members(_ecef([e for _, e, _ in rows]), origin,
+                   np.array([len(e.picks) for _, e, _ in rows]), arrival)  # fmt: skip
 
 
 def _area_rounds(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
@@ -1425,16 +1481,21 @@ def _strays(ctx: _Ctx, events: list[Located]) -> tuple[list[Located], list[Locat
             [e for e, d in zip(events, drop, strict=True) if d])  # fmt: skip
 
 
-def _salvo_areas(ctx: _Ctx, events: list[Located]) -> Areas:
-    """The salvo areas among ``events`` (see :mod:`truceline.fusion.halo`); only the
-    events that can be members get their predicted arrivals (one prediction each)."""
+def _salvo_areas(ctx: _Ctx, events: list[Located], nearby: Members | None = None) -> Areas:
+    """The salvo areas among ``events`` and ``nearby`` (see :mod:`truceline.fusion.halo`);
+    only the events that can be members get their predicted arrivals (one prediction
+    each)."""
     events = [e for e in events if len(e.picks) >= AREA_PICKS]
-    if not events:
+    extra = nearby if nearby is not None else Members.none()
+    if not events and not len(extra.origin):
         return Areas.none()
+    n_s = len(ctx.net)
     origin = np.array([e.fix.origin for e in events])
-    arrival = np.array([_master(ctx, e).tt for e in events]) + origin[:, None]
-    return salvo_areas(_ecef(events), origin, np.array([len(e.picks) for e in events]),
-                       arrival)  # fmt: skip
+    arrival = np.array([_master(ctx, e).tt for e in events]).reshape(-1, n_s) + origin[:, None]
+    return salvo_areas(np.concatenate([_ecef(events).reshape(-1, 3), extra.ecef]),
+                       np.concatenate([origin, extra.origin]),
+                       np.concatenate([[len(e.picks) for e in events], extra.n_picks]),
+                       np.concatenate([arrival, extra.arrival.reshape(-1, n_s)]))  # fmt: skip
 
 
 def _amplitude_scatter(ctx: _Ctx, events: list[Located]) -> float | None:
@@ -1995,7 +2056,7 @@ def _purify(ctx: _Ctx, geo: Geometry, leaves: Leaves, sub: I64, threshold: int
 
 
 def _walk_halo(ctx: _Ctx) -> Halo:
-    """The block's salvo areas (weak stage) for the walk: their members in the network's
+    """The block's salvo areas (low and weak stages) for the walk: their members in the network's
     centre frame (the first ``MAX_AREAS`` areas); none while the halo test is off
     (``halo_chance_p`` ≥ 1).
 

@@ -6,13 +6,14 @@ the same events, because every decision is made on a window of *detection time*,
 a batch:
 
 1. association runs on origin-time blocks ``[k B, (k+1) B)`` anchored at the Unix epoch,
-   in three stages (:func:`~truceline.fusion.associate.search_strong`, ``search_middle``,
-   ``search_weak``): block ``k``'s strong stage runs once the watermark has passed the
-   last arrival any of its events could have, ``(k+1) B + max_travel + 2 s``, its middle
-   stage after block ``k + 1``'s strong one and its weak stage after block ``k + 1``'s
-   middle one (``LOOKAHEAD``: the next block's better-heard events take their picks,
-   which fill block ``k``'s pool, before block ``k``'s passes of fewer sensors); each
-   stage sees exactly the picks of its time span that the stages before it left free;
+   in four stages (:func:`~truceline.fusion.associate.search_strong`, ``search_middle``,
+   ``search_low``, ``search_weak``): block ``k``'s strong stage runs once the watermark
+   has passed the last arrival any of its events could have, ``(k+1) B + max_travel +
+   2 s``, and each later stage after the stage before it of block ``k + 1``
+   (``LOOKAHEAD``: the next block's better-heard events take their picks, which fill
+   block ``k``'s pool, before block ``k``'s passes of fewer sensors, and its salvos have
+   formed their areas before block ``k``'s halo test needs them); each stage sees exactly
+   the picks of its time span that the stages before it left free;
 2. pairing commits launches in blocks ``[j P, (j+1) P)``, each solved together with every
    event up to two maximum times of flight later (so a pair across a block boundary is
    judged with all its competitors; a salvo that starts in block ``j`` is committed whole);
@@ -37,6 +38,9 @@ from truceline.formats.records import Detection, Sensor, Weather
 from truceline.fusion.associate import (
     BlockSearch,
     Located,
+    Members,
+    neighbours,
+    search_low,
     search_middle,
     search_strong,
     search_weak,
@@ -143,6 +147,7 @@ class FusionEngine:
         self._seen: set[str] = set()
         self._step: int | None = None  # the next step of association (_run_step)
         self._searches: dict[int, BlockSearch | None] = {}
+        self._last: tuple[int, BlockSearch] | None = None  # the last block finished
         self._floor_us = np.iinfo(np.int64).min
         # The picks dropped from the buffer in the last ``alive_window_s`` or so: each
         # block's working sensors are judged on them (liveness.working).
@@ -252,16 +257,17 @@ class FusionEngine:
         return math.ceil((t_us / 1e6 - lag) / b) - 1
 
     def _run_step(self, j: int) -> None:
-        """Step ``j``: block ``j``'s strong stage, then block ``j − 1``'s middle stage, then
-        block ``j − 2``'s weak one (all three on block ``j`` without ``LOOKAHEAD``). Each
-        stage of a block thus runs after the stage before it of the next block, so the
-        next block's better-heard events have taken their picks, which fill this block's
-        pool, first. The order is fixed by the step, never by the batches: the same events
-        however the input is chunked."""
+        """Step ``j``: block ``j``'s strong stage, then block ``j − 1``'s middle stage, block
+        ``j − 2``'s low one and block ``j − 3``'s weak one (all four on block ``j`` without
+        ``LOOKAHEAD``). Each stage of a block thus runs after the stage before it of the
+        next block, so the next block's better-heard events have taken their picks, which
+        fill this block's pool, first. The order is fixed by the step, never by the
+        batches: the same events however the input is chunked."""
         d = 1 if LOOKAHEAD else 0
         self._search_strong(j)
         self._search_middle(j - d)
-        k = j - 2 * d
+        self._search_low(j - 2 * d)
+        k = j - 3 * d
         self._search_weak(k)
         self._step = j + 1
         b = self.config.block_s
@@ -283,7 +289,7 @@ class FusionEngine:
         if self._step is None:
             return -math.inf
         b = self.config.block_s
-        first = self._step - (2 if LOOKAHEAD else 0)
+        first = self._step - (3 if LOOKAHEAD else 0)
         if not any(s is not None for s in self._searches.values()):
             reach = self._first_block(round(watermark * 1e6))
             if len(self._buf):
@@ -331,18 +337,38 @@ class FusionEngine:
         )  # fmt: skip
         buf.used[lo:hi] = used
 
-    def _search_middle(self, k: int) -> None:
-        """Block k's middle stage (after block k + 1's strong one)."""
+    def _run_stage(self, k: int, stage: Callable[[BlockSearch, np.ndarray], None]) -> None:
+        """Run a middle or low ``stage`` of block k on its pool's ``used`` rows (updated)."""
         search = self._searches.get(k)
         if search is None:
             return
         lo, hi, _ = self._pool_rows(k)
         used = self._buf.used[lo:hi].copy()
-        search_middle(search, used)
+        stage(search, used)
         self._buf.used[lo:hi] = used
 
+    def _search_middle(self, k: int) -> None:
+        """Block k's middle stage (after block k + 1's strong one)."""
+        self._run_stage(k, search_middle)
+
+    def _search_low(self, k: int) -> None:
+        """Block k's low stage (after block k + 1's middle one), its halo test knowing the
+        salvo areas of blocks k − 1 and k + 1 so far."""
+        nearby = self._nearby(k)
+        self._run_stage(k, lambda search, used: search_low(search, used, nearby))
+
+    def _nearby(self, k: int) -> Members:
+        """The events found so far in blocks k − 1 and k + 1, in block k's time frame
+        (their salvo areas count in block k's halo test)."""
+        b = self.config.block_s
+        before = self._searches.get(k - 1)
+        if before is None and self._last is not None and self._last[0] == k - 1:
+            before = self._last[1]
+        found = [(before, -b), (self._searches.get(k + 1), b)]
+        return neighbours([(s, shift) for s, shift in found if s is not None])
+
     def _search_weak(self, k: int) -> None:
-        """Block k's weak stage (after block k + 1's middle one); its events become
+        """Block k's weak stage (after block k + 1's low one); its events become
         pairing candidates."""
         search = self._searches.pop(k, None)
         if search is None:
@@ -351,7 +377,7 @@ class FusionEngine:
         b = cfg.block_s
         lo, hi, _ = self._pool_rows(k)
         used = buf.used[lo:hi].copy()
-        found = search_weak(search, used, self.stats)
+        found = search_weak(search, used, self.stats, self._nearby(k))
         keep = []
         for f in found:
             if -ORIGIN_SLACK_S <= f.fix.origin < b + ORIGIN_SLACK_S:
@@ -359,6 +385,8 @@ class FusionEngine:
             else:
                 used[f.picks] = False
         buf.used[lo:hi] = used
+        search.found = keep  # what block k + 1's stages see of it (_nearby)
+        self._last = (k, search)
         if keep:
             self._make_candidates(keep, k * b, lo)
 
