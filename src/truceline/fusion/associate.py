@@ -114,8 +114,9 @@ class Located:
 
 @dataclass(frozen=True, slots=True)
 class Members:
-    """Events of neighbouring blocks that may belong to a salvo area, in a block's time
-    frame: ECEF, origin time, pick count and predicted arrival at every sensor."""
+    """Events that may belong to a salvo area (``AREA_PICKS`` picks or more), in one
+    block's time frame: ECEF, origin time, pick count and predicted arrival at every
+    sensor (:func:`_members`)."""
 
     ecef: F64
     origin: F64
@@ -142,7 +143,6 @@ class _Ctx:
     barren: set[int] = field(default_factory=set)  # ids of masters with no repeat left
     areas: Areas = field(default_factory=Areas.none)  # salvo areas (low and weak stages: ghosts)
     amp_var: float | None = None  # the block's amplitude scatter, dB² (amplitude.scatter)
-    nearby: Members = field(default_factory=Members.none)  # neighbouring blocks' (_passes)
     # The sensors with a bearing among the picks: the only ones whose frames the batches
     # turn (batch.Frames.to_sensors).
     bearers: I64 = field(init=False)
@@ -910,17 +910,18 @@ def search_strong(
     return search
 
 
-def _passes(search: BlockSearch, lo: int, hi: int | None, *, areas: bool = False) -> None:
+def _passes(search: BlockSearch, lo: int, hi: int | None, *,
+            areas: Members | None = None) -> None:  # fmt: skip
     """The block's passes of ``lo`` to fewer than ``hi`` sensors (``None``: no upper
-    bound), strongest first, each followed by the repeat-source search; with ``areas``,
-    the salvo areas of the events so far and of the neighbouring blocks' (``ctx.nearby``)
+    bound), strongest first, each followed by the repeat-source search; with ``areas``
+    (the neighbouring blocks' members), the salvo areas of the events so far and of those
     are found before each pass (the halo test of the low and weak stages)."""
     ctx, out = search.ctx, search.found
     for threshold in _thresholds(ctx.cfg.min_sensors):
         if threshold < lo or (hi is not None and threshold >= hi):
             continue
-        if areas:
-            ctx.areas = _salvo_areas(ctx, out, ctx.nearby)
+        if areas is not None:
+            ctx.areas = _salvo_areas(ctx, out, areas)
         ctx.amp_var = _amplitude_scatter(ctx, out)
         out += _pass(ctx, search.geo, search.window, search.bounds, threshold, out)
         out += _repeat_sources(ctx, out, search.window)
@@ -954,7 +955,7 @@ def search_middle(search: BlockSearch, used: np.ndarray) -> None:
     used[:] = ~ctx.free
 
 
-def search_low(search: BlockSearch, used: np.ndarray, nearby: Members | None = None
+def search_low(search: BlockSearch, used: np.ndarray, nearby: Members = Members.none()
                ) -> None:  # fmt: skip
     """The block's low stage: the passes of at least ``LOW_MIN`` and fewer than
     ``MIDDLE_MIN`` sensors, on the picks still free in ``used`` (updated), with the halo
@@ -969,15 +970,13 @@ def search_low(search: BlockSearch, used: np.ndarray, nearby: Members | None = N
     if len(search.ctx.pool.t) == 0:
         return
     ctx = _resume(search, used)
-    if nearby is not None:
-        ctx.nearby = nearby
-    _passes(search, LOW_MIN, MIDDLE_MIN, areas=True)
+    _passes(search, LOW_MIN, MIDDLE_MIN, areas=nearby)
     used[:] = ~ctx.free
 
 
 def search_weak(
     search: BlockSearch, used: np.ndarray, stats: dict[str, int] | None = None,
-    nearby: Members | None = None,
+    nearby: Members = Members.none(),
 ) -> list[Located]:  # fmt: skip
     """The block's weak stage: the passes below ``LOW_MIN`` sensors, the launch spots
     of weakly heard salvos (:func:`_launch_spots`) and the explaining away, on the picks
@@ -989,9 +988,7 @@ def search_weak(
     if len(search.ctx.pool.t) == 0:
         return []
     ctx = _resume(search, used)
-    if nearby is not None:
-        ctx.nearby = nearby
-    _passes(search, 0, LOW_MIN, areas=True)
+    _passes(search, 0, LOW_MIN, areas=nearby)
     if AREA_ROUNDS:
         search.found = _area_rounds(ctx, search.geo, search.window, search.found)
     search.found = _launch_spots(ctx, search.found, search.window)
@@ -1010,16 +1007,9 @@ def search_weak(
 
 
 def neighbours(searches: list[tuple[BlockSearch, float]]) -> Members:
-    """The events of neighbouring blocks that may be salvo-area members (``AREA_PICKS``
-    picks or more), each search with its block's reference time minus this block's."""
-    rows = [(s, e, shift) for s, shift in searches for e in s.found
-            if len(e.picks) >= AREA_PICKS]  # fmt: skip
-    if not rows:
-        return Members.none()
-    origin = np.array([e.fix.origin + shift for _, e, shift in rows])
-    arrival = np.array([_master(s.ctx, e).tt for s, e, _ in rows]) + origin[:, None]
-    return Members(_ecef([e for _, e, _ in rows]), origin,
-                   np.array([len(e.picks) for _, e, _ in rows]), arrival)  # fmt: skip
+    """The members of neighbouring blocks (:func:`_members`), each search with its
+    block's reference time minus this block's."""
+    return _joined([_members(s.ctx, s.found, shift) for s, shift in searches])
 
 
 def _area_rounds(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
@@ -1482,20 +1472,32 @@ def _strays(ctx: _Ctx, events: list[Located]) -> tuple[list[Located], list[Locat
 
 
 def _salvo_areas(ctx: _Ctx, events: list[Located], nearby: Members | None = None) -> Areas:
-    """The salvo areas among ``events`` and ``nearby`` (see :mod:`truceline.fusion.halo`);
-    only the events that can be members get their predicted arrivals (one prediction
-    each)."""
-    events = [e for e in events if len(e.picks) >= AREA_PICKS]
-    extra = nearby if nearby is not None else Members.none()
-    if not events and not len(extra.origin):
+    """The salvo areas among ``events`` and ``nearby`` (see :mod:`truceline.fusion.halo`)."""
+    m = _joined([_members(ctx, events), nearby or Members.none()])
+    if not len(m.origin):
         return Areas.none()
-    n_s = len(ctx.net)
-    origin = np.array([e.fix.origin for e in events])
-    arrival = np.array([_master(ctx, e).tt for e in events]).reshape(-1, n_s) + origin[:, None]
-    return salvo_areas(np.concatenate([_ecef(events).reshape(-1, 3), extra.ecef]),
-                       np.concatenate([origin, extra.origin]),
-                       np.concatenate([[len(e.picks) for e in events], extra.n_picks]),
-                       np.concatenate([arrival, extra.arrival.reshape(-1, n_s)]))  # fmt: skip
+    return salvo_areas(m.ecef, m.origin, m.n_picks, m.arrival)
+
+
+def _members(ctx: _Ctx, events: list[Located], shift: float = 0.0) -> Members:
+    """The events of ``ctx``'s block that can be salvo-area members, in the time frame of
+    a block whose reference time lies ``shift`` seconds before it; only they get their
+    predicted arrivals (one prediction each, cached in ``ctx``)."""
+    events = [e for e in events if len(e.picks) >= AREA_PICKS]
+    if not events:
+        return Members.none()
+    origin = np.array([e.fix.origin + shift for e in events])
+    arrival = np.array([_master(ctx, e).tt for e in events]) + origin[:, None]
+    return Members(_ecef(events), origin, np.array([len(e.picks) for e in events]), arrival)
+
+
+def _joined(parts: list[Members]) -> Members:
+    """``parts`` as one set of members, in order."""
+    parts = [m for m in parts if len(m.origin)]
+    if len(parts) < 2:
+        return parts[0] if parts else Members.none()
+    return Members(*(np.concatenate([getattr(m, f) for m in parts])
+                     for f in ("ecef", "origin", "n_picks", "arrival")))  # fmt: skip
 
 
 def _amplitude_scatter(ctx: _Ctx, events: list[Located]) -> float | None:

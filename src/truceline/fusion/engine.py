@@ -354,8 +354,7 @@ class FusionEngine:
     def _search_low(self, k: int) -> None:
         """Block k's low stage (after block k + 1's middle one), its halo test knowing the
         salvo areas of blocks k − 1 and k + 1 so far."""
-        nearby = self._nearby(k)
-        self._run_stage(k, lambda search, used: search_low(search, used, nearby))
+        self._run_stage(k, lambda search, used: search_low(search, used, self._nearby(k)))
 
     def _nearby(self, k: int) -> Members:
         """The events found so far in blocks k − 1 and k + 1, in block k's time frame
