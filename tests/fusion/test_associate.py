@@ -585,21 +585,44 @@ def test_this_blocks_middle_pass_runs_after_the_next_blocks_strong_stage(
     assert work < 0.5 * work_before
 
 
+class _WeakStages:
+    """What each block's weak stage knew (by block reference time): the salvo-area members
+    (ECEF) its halo test tested small candidates against, the neighbours' members its
+    stray rule was given, and its search."""
+
+    def __init__(self) -> None:
+        self.members: dict[float, F64] = {}
+        self.spared: dict[float, F64] = {}
+        self.search: dict[float, associate.BlockSearch] = {}
+
+
 def _weak_areas(monkeypatch: pytest.MonkeyPatch) -> tuple[dict[float, F64], set[str]]:
     """The salvo-area members (ECEF) each block's weak stage tested its small candidates
     against (by block reference time), for a 30-round salvo fired 3 s into the block
     after ``T0``'s, and the blasts found."""
+    seen, found = _weak_stages(monkeypatch)
+    return seen.members, found
+
+
+def _weak_stages(monkeypatch: pytest.MonkeyPatch) -> tuple[_WeakStages, set[str]]:
+    """:func:`_weak_areas` with all that :class:`_WeakStages` records."""
     from truceline.fusion import engine as engine_mod
 
-    members: dict[float, F64] = {}
-    weak = engine_mod.search_weak
+    seen = _WeakStages()
+    weak, strays = engine_mod.search_weak, associate._strays
 
     def weak_stage(search, *args, **kwargs):  # type: ignore[no-untyped-def]
         out = weak(search, *args, **kwargs)
-        members[search.ctx.ref] = search.ctx.areas.ecef
+        seen.members[search.ctx.ref] = search.ctx.areas.ecef
+        seen.search[search.ctx.ref] = search
         return out
 
+    def stray_rule(ctx, events, nearby=associate.Members.none()):  # type: ignore[no-untyped-def]
+        seen.spared.setdefault(ctx.ref, nearby.ecef)
+        return strays(ctx, events, nearby)
+
     monkeypatch.setattr(engine_mod, "search_weak", weak_stage)
+    monkeypatch.setattr(associate, "_strays", stray_rule)
     rng = np.random.default_rng(8)
     sensors = grid_network()
     spot = enu_to_latlon(500.0, -1_500.0)
@@ -609,7 +632,7 @@ def _weak_areas(monkeypatch: pytest.MonkeyPatch) -> tuple[dict[float, F64], set[
     engine.add(picks(sensors, rounds, rng, weather=WEATHER[0]))
     found = {e.detections[0].split("-")[0] for e in engine.finish()}
     monkeypatch.undo()
-    return members, found
+    return seen, found
 
 
 def test_a_blocks_halo_test_knows_the_salvo_areas_of_its_neighbours(
@@ -632,6 +655,42 @@ def test_a_blocks_halo_test_knows_the_salvo_areas_of_its_neighbours(
     alone, found_alone = _weak_areas(monkeypatch)
     assert len(alone[this]) == 0
     assert found_alone == found
+
+
+def test_a_blocks_stray_rule_spares_what_lies_by_its_neighbours_salvo_areas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The stray rule drops a small, bursty event alone off every salvo area's members.
+    A block's weak stage gives it the neighbouring blocks' members too, as to the halo
+    test: a four-pick event 300 m from a salvo that lands 3 s into the next block is
+    kept (a round of it would lie there), and dropped when only the block's own events
+    count (it has no area of its own)."""
+    from truceline.fusion import engine as engine_mod
+    from truceline.fusion.halo import in_bursts
+    from truceline.fusion.locate import Fix
+
+    seen, _ = _weak_stages(monkeypatch)
+    this, salvo = T0.timestamp(), geodetic_to_ecef(*enu_to_latlon(500.0, -1_500.0), 0.0)
+    spared = seen.spared[this]
+    assert len(spared) >= AREA_MIN
+    assert np.linalg.norm(spared - salvo, axis=1).max() < 1_000.0
+    search = seen.search[this]
+    ctx, pool = search.ctx, search.ctx.pool
+    bursty = np.flatnonzero(in_bursts(ctx.keys, pool.sensor * associate.KEY_SPAN_S + pool.t))
+    _, first = np.unique(pool.sensor[bursty], return_index=True)
+    picks = np.sort(bursty[first[:4]])
+    lat, lon = enu_to_latlon(500.0, -1_800.0)
+    ghost = associate.Located(
+        picks, np.zeros(4, dtype=bool),
+        Fix(lat, lon, 0.0, 58.0, np.eye(3), np.zeros(4), np.full(4, np.nan), 2.0, 1, True),
+        seen.search[this + 60.0].found[0].weather, chance=1e-3,
+    )  # fmt: skip
+    nearby = associate.neighbours([(seen.search[this + 60.0], 60.0)])
+    assert associate._strays(ctx, [ghost], nearby) == ([ghost], [])
+    assert associate._strays(ctx, [ghost]) == ([], [ghost])
+    monkeypatch.setattr(engine_mod, "neighbours", lambda _: associate.Members.none())
+    alone, _ = _weak_stages(monkeypatch)
+    assert len(alone.spared[this]) == 0
 
 
 def test_each_stage_of_a_block_follows_the_stage_before_of_the_next_block(

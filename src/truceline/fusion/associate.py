@@ -981,7 +981,8 @@ def search_weak(
     """The block's weak stage: the passes below ``LOW_MIN`` sensors, the launch spots
     of weakly heard salvos (:func:`_launch_spots`) and the explaining away, on the picks
     still free in ``used`` (updated); returns every event of the block. Salvo areas come
-    from its events and ``nearby`` as in :func:`search_low`.
+    from its events and ``nearby`` as in :func:`search_low`, for the halo test and the
+    stray rule (:func:`_strays`) alike.
     ``stats["unsearched"]`` (when given) counts partition boxes left unsearched for lack
     of budget (see :func:`_pass`).
     """
@@ -993,7 +994,7 @@ def search_weak(
         search.found = _area_rounds(ctx, search.geo, search.window, search.found)
     search.found = _launch_spots(ctx, search.found, search.window)
     if DROP_STRAYS:
-        search.found = _drop_strays(ctx, search)
+        search.found = _drop_strays(ctx, search, nearby)
     out = search.found
     for _ in range(EXPLAIN_ROUNDS):
         n_before = len(out)
@@ -1435,22 +1436,31 @@ def _bystanders(ctx: _Ctx, events: list[Located], members: list[Located]) -> lis
     return out
 
 
-def _drop_strays(ctx: _Ctx, search: BlockSearch) -> list[Located]:
+def _drop_strays(ctx: _Ctx, search: BlockSearch, nearby: Members = Members.none()
+                 ) -> list[Located]:  # fmt: skip
     """The block's events without the stray ghosts of a salvo (:func:`.halo.strays`),
     and the rounds whose picks they held: the smallest pass runs once more on the picks
-    they free, their own pick sets barred, and the strays it finds go too."""
-    events, gone = _strays(ctx, search.found)
+    they free, their own pick sets barred, and the strays it finds go too. The salvo
+    areas whose members spare a suspect come from the block's events and ``nearby``
+    (:func:`neighbours`), as in the halo test."""
+    events, gone = _strays(ctx, search.found, nearby)
     if not gone:
         return events
     barred = {int(_set_hashes(np.zeros(len(e.picks), dtype=np.int64), e.picks, 1)[0])
               for e in gone}  # fmt: skip
     events += _pass(ctx, search.geo, search.window, search.bounds, ctx.cfg.min_sensors,
                     events, barred=barred)  # fmt: skip
-    return _strays(ctx, events)[0]
+    return _strays(ctx, events, nearby)[0]
 
 
-def _strays(ctx: _Ctx, events: list[Located]) -> tuple[list[Located], list[Located]]:
-    """``events`` split into those kept and the stray ghosts dropped (their picks freed)."""
+def _strays(ctx: _Ctx, events: list[Located], nearby: Members = Members.none()
+            ) -> tuple[list[Located], list[Located]]:  # fmt: skip
+    """``events`` split into those kept and the stray ghosts dropped (their picks freed).
+
+    A suspect near a member of a salvo area among ``events`` and ``nearby`` (the
+    neighbouring blocks' members in this block's time frame) is no stray: a salvo that
+    lands just across the block's edge forms its area in the next block, and its rounds
+    here are as small and as bursty as its ghosts."""
     cfg, pool = ctx.cfg, ctx.pool
     small = np.array([len(e.picks) <= cfg.small_event_sensors and e.chance >= cfg.halo_chance_p
                       for e in events], dtype=bool)  # fmt: skip
@@ -1463,7 +1473,7 @@ def _strays(ctx: _Ctx, events: list[Located]) -> tuple[list[Located], list[Locat
     if not suspect.any():
         return events, []
     ecef = _ecef(events)
-    members = _salvo_areas(ctx, events).ecef
+    members = _salvo_areas(ctx, events, nearby).ecef
     drop = strays(ecef, np.array([e.fix.origin for e in events]), suspect, members)
     for i in np.flatnonzero(drop).tolist():
         ctx.free[events[i].picks] = True
