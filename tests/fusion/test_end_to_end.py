@@ -194,3 +194,18 @@ def test_a_weak_blast_is_fitted_from_where_its_picks_agree() -> None:
     away on two of them. Started at the run's leaf where the picks agree best
     (``partition.BEST_START``), it is found whole."""
     assert _whole_in_window("moderate", 47, 25.0, 30.0, "b-000365") == (4, True)
+
+
+def test_a_leaf_whose_purified_picks_were_taken_in_part_is_purified_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Moderate seed 90 (unseen), minutes 5–9: a tank's impact heard by four sensors
+    (b-000064), its picks all free, was in no candidate: purifying its leaf kept, at one
+    sensor, a pick 43 ms after its own that another event then took. Its leaf, purified
+    again from the free picks (``associate.REPURIFY``), makes it one event, of exactly
+    its detections; without that it is lost."""
+    from truceline.fusion import associate
+
+    assert _whole_in_window("moderate", 90, 5.0, 9.0, "b-000064") == (4, True)
+    monkeypatch.setattr(associate, "REPURIFY", False)
+    assert _whole_in_window("moderate", 90, 5.0, 9.0, "b-000064") == (4, False)

@@ -58,6 +58,7 @@ from truceline.geo import F64, ecef_to_enu, ecef_to_geodetic, enu_to_ecef, geode
 
 I64 = np.ndarray
 MAX_ROUNDS = 6
+REPURIFY = True  # the smallest pass purifies again leaves whose purified picks were taken
 VOTES = 3
 EXPLAIN_ROUNDS = 3
 MAX_SHIFT_M = 3_000.0
@@ -1990,11 +1991,10 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
         tried: set[int] = set(barred or ())
         pure, loose = _purify(ctx, geo, leaves, sub, threshold)
         for lp in (pure, loose):
-            for _ in range(MAX_ROUNDS):
-                idx, sets = _candidates(lp, ctx.free, pool.sensor, threshold, tried)
-                if not idx:
-                    break
-                out += _take_best(ctx, leaves.box[idx], sets, threshold)
+            out += _rounds(ctx, leaves, lp, threshold, tried)
+        if REPURIFY and threshold == cfg.min_sensors:
+            again = _repurified(ctx, geo, leaves, sub, threshold, pure)
+            out += _rounds(ctx, leaves, again, threshold, tried)
         if len(rest):
             out += _repeat_sources(ctx, known + out, window)
             roots.extend(rest)  # the stack's bottom (its first row) is its widest box
@@ -2065,6 +2065,54 @@ def _purify(ctx: _Ctx, geo: Geometry, leaves: Leaves, sub: I64, threshold: int
     loose = _LeafPicks(lp.pick[np.repeat(failed, np.diff(lp.start))],
                        np.concatenate([[0], np.cumsum(size)]).astype(np.int64))  # fmt: skip
     return _LeafPicks(pick, start), loose
+
+
+def _rounds(ctx: _Ctx, leaves: Leaves, lp: _LeafPicks, threshold: int, tried: set[int]
+            ) -> list[Located]:  # fmt: skip
+    """Up to ``MAX_ROUNDS`` rounds of fitting the leaves' candidate sets
+    (:func:`_candidates`) and taking the best (:func:`_take_best`)."""
+    out: list[Located] = []
+    for _ in range(MAX_ROUNDS):
+        idx, sets = _candidates(lp, ctx.free, ctx.pool.sensor, threshold, tried)
+        if not idx:
+            break
+        out += _take_best(ctx, leaves.box[idx], sets, threshold)
+    return out
+
+
+def _repurified(ctx: _Ctx, geo: Geometry, leaves: Leaves, sub: I64, threshold: int,
+                pure: _LeafPicks) -> _LeafPicks:  # fmt: skip
+    """The leaves whose purified picks lost one to an event taken since, purified again
+    from the picks still free (``REPURIFY``); every other leaf is left empty.
+
+    Purifying keeps one pick per sensor, and where two picks of a sensor lie a few tens
+    of milliseconds apart it may keep the other source's. When that source's event is
+    taken first, the leaf's purified set is one sensor short and the blast's own pick,
+    still free, is in no candidate: on moderate seed 90 (unseen) a tank's impact heard
+    by four sensors, all its picks free and fitting (chi-square probability 0.87, chance
+    2e-10), was lost so: at one sensor its pick lies 43 ms before a pick that another
+    event took in the same round. Purified again from the free picks, its leaf holds its
+    four picks. Only the smallest pass does it: in a larger one such a blast's picks stay
+    free for the next pass, whose walk and purification start afresh, and doing it in
+    every pass made the 4-hour moderate input 10–15 % slower.
+    """
+    lp = _leaf_picks(leaves, sub)
+    if not _kernels.HAVE_NUMBA or not lp.n or not len(pure.pick):
+        return _LeafPicks(np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
+    leaf_of = np.repeat(np.arange(pure.n), np.diff(pure.start))
+    lost = np.zeros(pure.n, dtype=bool)
+    lost[leaf_of[~ctx.free[pure.pick]]] = True
+    raw_leaf = np.repeat(np.arange(lp.n), np.diff(lp.start))
+    keep = lost[raw_leaf] & ctx.free[lp.pick]
+    size = np.bincount(raw_leaf[keep], minlength=lp.n)
+    sub_lp = _LeafPicks(lp.pick[keep], np.concatenate([[0], np.cumsum(size)]).astype(np.int64))
+    pool = ctx.pool
+    start, pick = _kernels.purify_leaves(
+        sub_lp.start, sub_lp.pick, pool.t, pool.sensor, leaves.box, geo.east, geo.north,
+        geo.up, geo.sigma_t, 0.5 * (geo.c_lo + geo.c_hi), geo.wind_u, geo.wind_v,
+        ctx.cfg.model_tol_s, ctx.cfg.reject_sigmas, threshold,
+    )  # fmt: skip
+    return _LeafPicks(pick, start)
 
 
 def _walk_halo(ctx: _Ctx) -> Halo:
