@@ -781,6 +781,10 @@ class _LeafPicks:
         return len(self.start) - 1
 
 
+def _no_leaves() -> _LeafPicks:
+    return _LeafPicks(np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
+
+
 def _leaf_picks(leaves: Leaves, sub: I64) -> _LeafPicks:
     return _LeafPicks(sub[leaves.picks], leaves.start)
 
@@ -1126,7 +1130,7 @@ def _area_sets(ctx: _Ctx, geo: Geometry, root: F64, sub: I64) -> tuple[F64, list
     ``root`` with ``min_sensors``."""
     cfg = ctx.cfg
     leaves, _ = walk(root, _walk_picks(ctx, sub), geo, _limits(cfg, cfg.min_sensors), ctx.alive)
-    pure, _ = _purify(ctx, geo, leaves, sub, cfg.min_sensors)
+    pure, _ = _purify(ctx, geo, leaves, _leaf_picks(leaves, sub), cfg.min_sensors)
     if not pure.n:
         return np.zeros((0, 6)), []
     size = np.diff(pure.start)
@@ -1989,11 +1993,12 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
         root = roots.pop(0 if WIDEST_FIRST else -1)
         leaves, rest = walk(root, glob, geo, lim, ctx.alive, halo)
         tried: set[int] = set(barred or ())
-        pure, loose = _purify(ctx, geo, leaves, sub, threshold)
+        raw = _leaf_picks(leaves, sub)
+        pure, loose = _purify(ctx, geo, leaves, raw, threshold)
         for lp in (pure, loose):
             out += _rounds(ctx, leaves, lp, threshold, tried)
         if REPURIFY and threshold == cfg.min_sensors:
-            again = _repurified(ctx, geo, leaves, sub, threshold, pure)
+            again = _repurified(ctx, geo, leaves, raw, threshold, pure)
             out += _rounds(ctx, leaves, again, threshold, tried)
         if len(rest):
             out += _repeat_sources(ctx, known + out, window)
@@ -2035,7 +2040,7 @@ def _walk_picks(ctx: _Ctx, sub: I64, in_areas: I64 | None = None) -> PickSet:
                    pool.sigma_b[sub], in_areas)  # fmt: skip
 
 
-def _purify(ctx: _Ctx, geo: Geometry, leaves: Leaves, sub: I64, threshold: int
+def _purify(ctx: _Ctx, geo: Geometry, leaves: Leaves, lp: _LeafPicks, threshold: int
             ) -> tuple[_LeafPicks, _LeafPicks]:  # fmt: skip
     """The walk's leaves reduced to the picks one source explains
     (:func:`_kernels.purify_leaves`), and, whole, the leaves where that left fewer than
@@ -2051,20 +2056,28 @@ def _purify(ctx: _Ctx, geo: Geometry, leaves: Leaves, sub: I64, threshold: int
     picks that the exact fit's gate adds, is found from them).
     Without numba the leaves stay as they are (no purified search).
     """
-    lp = _leaf_picks(leaves, sub)
     if not _kernels.HAVE_NUMBA or not lp.n:
-        return lp, _LeafPicks(np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
+        return lp, _no_leaves()
+    pure = _purified(ctx, geo, leaves, lp, threshold)
+    failed = np.diff(pure.start) == 0
+    size = np.diff(lp.start) * failed
+    loose = _LeafPicks(lp.pick[np.repeat(failed, np.diff(lp.start))],
+                       np.concatenate([[0], np.cumsum(size)]).astype(np.int64))  # fmt: skip
+    return pure, loose
+
+
+def _purified(ctx: _Ctx, geo: Geometry, leaves: Leaves, lp: _LeafPicks, threshold: int
+              ) -> _LeafPicks:  # fmt: skip
+    """Each leaf's picks ``lp`` reduced to those one source explains, one per sensor
+    (:func:`_kernels.purify_leaves`); a leaf left with fewer than ``threshold`` sensors
+    is empty."""
     pool = ctx.pool
     start, pick = _kernels.purify_leaves(
         lp.start, lp.pick, pool.t, pool.sensor, leaves.box, geo.east, geo.north, geo.up,
         geo.sigma_t, 0.5 * (geo.c_lo + geo.c_hi), geo.wind_u, geo.wind_v,
         ctx.cfg.model_tol_s, ctx.cfg.reject_sigmas, threshold,
     )  # fmt: skip
-    failed = np.diff(start) == 0
-    size = np.diff(lp.start) * failed
-    loose = _LeafPicks(lp.pick[np.repeat(failed, np.diff(lp.start))],
-                       np.concatenate([[0], np.cumsum(size)]).astype(np.int64))  # fmt: skip
-    return _LeafPicks(pick, start), loose
+    return _LeafPicks(pick, start)
 
 
 def _rounds(ctx: _Ctx, leaves: Leaves, lp: _LeafPicks, threshold: int, tried: set[int]
@@ -2080,7 +2093,7 @@ def _rounds(ctx: _Ctx, leaves: Leaves, lp: _LeafPicks, threshold: int, tried: se
     return out
 
 
-def _repurified(ctx: _Ctx, geo: Geometry, leaves: Leaves, sub: I64, threshold: int,
+def _repurified(ctx: _Ctx, geo: Geometry, leaves: Leaves, lp: _LeafPicks, threshold: int,
                 pure: _LeafPicks) -> _LeafPicks:  # fmt: skip
     """The leaves whose purified picks lost one to an event taken since, purified again
     from the picks still free (``REPURIFY``); every other leaf is left empty.
@@ -2096,23 +2109,16 @@ def _repurified(ctx: _Ctx, geo: Geometry, leaves: Leaves, sub: I64, threshold: i
     free for the next pass, whose walk and purification start afresh, and doing it in
     every pass made the 4-hour moderate input 10–15 % slower.
     """
-    lp = _leaf_picks(leaves, sub)
     if not _kernels.HAVE_NUMBA or not lp.n or not len(pure.pick):
-        return _LeafPicks(np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
+        return _no_leaves()
     leaf_of = np.repeat(np.arange(pure.n), np.diff(pure.start))
     lost = np.zeros(pure.n, dtype=bool)
     lost[leaf_of[~ctx.free[pure.pick]]] = True
     raw_leaf = np.repeat(np.arange(lp.n), np.diff(lp.start))
     keep = lost[raw_leaf] & ctx.free[lp.pick]
     size = np.bincount(raw_leaf[keep], minlength=lp.n)
-    sub_lp = _LeafPicks(lp.pick[keep], np.concatenate([[0], np.cumsum(size)]).astype(np.int64))
-    pool = ctx.pool
-    start, pick = _kernels.purify_leaves(
-        sub_lp.start, sub_lp.pick, pool.t, pool.sensor, leaves.box, geo.east, geo.north,
-        geo.up, geo.sigma_t, 0.5 * (geo.c_lo + geo.c_hi), geo.wind_u, geo.wind_v,
-        ctx.cfg.model_tol_s, ctx.cfg.reject_sigmas, threshold,
-    )  # fmt: skip
-    return _LeafPicks(pick, start)
+    free = _LeafPicks(lp.pick[keep], np.concatenate([[0], np.cumsum(size)]).astype(np.int64))
+    return _purified(ctx, geo, leaves, free, threshold)
 
 
 def _walk_halo(ctx: _Ctx) -> Halo:
