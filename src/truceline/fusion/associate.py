@@ -780,6 +780,16 @@ class _LeafPicks:
     def n(self) -> int:
         return len(self.start) - 1
 
+    @property
+    def leaf(self) -> I64:
+        """Each pick's leaf."""
+        return np.repeat(np.arange(self.n), np.diff(self.start))
+
+    def kept(self, mask: np.ndarray) -> _LeafPicks:
+        """The same leaves holding only the picks where ``mask`` (one flag a pick) is set."""
+        size = np.bincount(self.leaf[mask], minlength=self.n)
+        return _LeafPicks(self.pick[mask], np.concatenate([[0], np.cumsum(size)]).astype(np.int64))
+
 
 def _no_leaves() -> _LeafPicks:
     return _LeafPicks(np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
@@ -823,7 +833,7 @@ def _candidates_numpy(lp: _LeafPicks, free: np.ndarray, sensor: I64, min_sensors
     """Vectorised form of :func:`_candidates` (the reference, and the fallback)."""
     n = lp.n
     # Flat (leaf, pool pick) pairs of the free picks, and each leaf's distinct sensors.
-    leaf = np.repeat(np.arange(n), np.diff(lp.start))
+    leaf = lp.leaf
     keep = free[lp.pick]
     leaf_of, flat = leaf[keep], lp.pick[keep]
     by_sensor = np.lexsort((sensor[lp.pick], leaf))
@@ -1134,8 +1144,7 @@ def _area_sets(ctx: _Ctx, geo: Geometry, root: F64, sub: I64) -> tuple[F64, list
     if not pure.n:
         return np.zeros((0, 6)), []
     size = np.diff(pure.start)
-    leaf_of = np.repeat(np.arange(pure.n), size)
-    digest = _set_hashes(leaf_of, pure.pick, pure.n)
+    digest = _set_hashes(pure.leaf, pure.pick, pure.n)
     live = np.flatnonzero(size >= cfg.min_sensors)
     _, first = np.unique(digest[live], return_index=True)
     keep = live[np.sort(first)]
@@ -2060,10 +2069,7 @@ def _purify(ctx: _Ctx, geo: Geometry, leaves: Leaves, lp: _LeafPicks, threshold:
         return lp, _no_leaves()
     pure = _purified(ctx, geo, leaves, lp, threshold)
     failed = np.diff(pure.start) == 0
-    size = np.diff(lp.start) * failed
-    loose = _LeafPicks(lp.pick[np.repeat(failed, np.diff(lp.start))],
-                       np.concatenate([[0], np.cumsum(size)]).astype(np.int64))  # fmt: skip
-    return pure, loose
+    return pure, lp.kept(failed[lp.leaf])
 
 
 def _purified(ctx: _Ctx, geo: Geometry, leaves: Leaves, lp: _LeafPicks, threshold: int
@@ -2111,13 +2117,9 @@ def _repurified(ctx: _Ctx, geo: Geometry, leaves: Leaves, lp: _LeafPicks, thresh
     """
     if not _kernels.HAVE_NUMBA or not lp.n or not len(pure.pick):
         return _no_leaves()
-    leaf_of = np.repeat(np.arange(pure.n), np.diff(pure.start))
     lost = np.zeros(pure.n, dtype=bool)
-    lost[leaf_of[~ctx.free[pure.pick]]] = True
-    raw_leaf = np.repeat(np.arange(lp.n), np.diff(lp.start))
-    keep = lost[raw_leaf] & ctx.free[lp.pick]
-    size = np.bincount(raw_leaf[keep], minlength=lp.n)
-    free = _LeafPicks(lp.pick[keep], np.concatenate([[0], np.cumsum(size)]).astype(np.int64))
+    lost[pure.leaf[~ctx.free[pure.pick]]] = True
+    free = lp.kept(lost[lp.leaf] & ctx.free[lp.pick])
     return _purified(ctx, geo, leaves, free, threshold)
 
 
