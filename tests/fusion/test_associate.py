@@ -9,6 +9,7 @@ from fusion_synth import T0, Blast, enu_to_latlon, grid_network, picks
 
 from truceline.formats.records import Weather
 from truceline.fusion import associate
+from truceline.fusion import engine as engine_module
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.engine import FusionEngine
 from truceline.fusion.event import Event
@@ -1049,3 +1050,39 @@ def test_bearings_make_up_for_sensors() -> None:
     cfg = replace(FusionConfig(), min_sensors=5, min_sensors_bearings=4, min_bearings=2)
     v = _tests(3, n_t=np.array([4, 4, 3]), n_b=np.array([2, 1, 3]))
     assert associate._acceptable(cfg, v, cfg.max_chance_p).tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_salvo_across_a_block_edge_is_followed_from_the_block_before(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A block's repeat-source search takes its neighbours' events as masters
+    (``engine.FOREIGN``): the rounds of a salvo fired across a block's edge are found
+    after the edge from the rounds found before it, even where the block's own passes
+    find nothing (as when a second salvo makes its walks run out of budget: simulated
+    here by blinding the passes of the block after the edge)."""
+    rng = np.random.default_rng(seed)
+    sensors = grid_network()
+    lat, lon = enu_to_latlon(-1_000.0, 2_000.0)
+    rounds = [Blast(f"R{i:02d}", lat, lon, 52.0 + 0.5 * i + rng.uniform(0.0, 0.1), "launch", "mlrs")
+              for i in range(30)]  # fmt: skip
+    dets = [d for d in picks(sensors, rounds, rng, weather=WEATHER[0]) if rng.random() < 0.5]
+    edge = T0.timestamp() + 60.0  # blocks start at whole minutes
+    passes = associate._pass
+
+    def blind_after_edge(ctx, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return [] if ctx.ref >= edge - 1.0 else passes(ctx, *args, **kwargs)
+
+    monkeypatch.setattr(associate, "_pass", blind_after_edge)
+
+    def rounds_after_edge() -> int:
+        engine = FusionEngine(sensors, WEATHER)
+        engine.add(dets)
+        events = engine.finish()
+        clean = [e for e in events if len({d.split("-")[0] for d in e.detections}) == 1]
+        return sum(rounds[int(e.detections[0][1:3])].seconds >= 60.0 for e in clean)
+
+    after = sum(r.seconds >= 60.0 for r in rounds)
+    assert rounds_after_edge() == after
+    monkeypatch.setattr(engine_module, "FOREIGN", False)
+    assert rounds_after_edge() <= after // 2

@@ -44,6 +44,7 @@ from truceline.fusion.associate import (
     search_middle,
     search_strong,
     search_weak,
+    set_foreign,
 )
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.ellipse import error_ellipse
@@ -68,6 +69,8 @@ SideOf = Callable[[np.ndarray, np.ndarray], list[str | None]]
 POOL_MARGIN_S = 2.0
 LOOKAHEAD = True  # each stage of the next block before the following stage of this one
 ORIGIN_SLACK_S = 1.0
+FOREIGN = True  # a block's repeat-source search takes its neighbours' events as masters
+FOREIGN_S = 30.0  # how far outside the block's window such a master's origin may lie
 
 
 @dataclass
@@ -333,7 +336,7 @@ class FusionEngine:
         used = buf.used[lo:hi].copy()
         self._searches[k] = search_strong(
             pool, used, self.net, self.weather, cfg, ref=ref, window=(0.0, cfg.block_s),
-            bounds=self._bounds, alive=alive,
+            bounds=self._bounds, alive=alive, foreign=self._foreign(k),
         )  # fmt: skip
         buf.used[lo:hi] = used
 
@@ -344,6 +347,7 @@ class FusionEngine:
             return
         lo, hi, _ = self._pool_rows(k)
         used = self._buf.used[lo:hi].copy()
+        set_foreign(search, self._foreign(k))
         stage(search, used)
         self._buf.used[lo:hi] = used
 
@@ -359,12 +363,30 @@ class FusionEngine:
     def _nearby(self, k: int) -> Members:
         """The events found so far in blocks k − 1 and k + 1, in block k's time frame
         (their salvo areas count in block k's halo test)."""
+        return neighbours(self._neighbours(k))
+
+    def _neighbours(self, k: int) -> list[tuple[BlockSearch, float]]:
+        """The searches of blocks k − 1 (finished or not) and k + 1 that exist, each with
+        its reference time minus block k's."""
         b = self.config.block_s
         before = self._searches.get(k - 1)
         if before is None and self._last is not None and self._last[0] == k - 1:
             before = self._last[1]
         found = [(before, -b), (self._searches.get(k + 1), b)]
-        return neighbours([(s, shift) for s, shift in found if s is not None])
+        return [(s, shift) for s, shift in found if s is not None]
+
+    def _foreign(self, k: int) -> list[tuple[Located, float]]:
+        """The events found so far in blocks k − 1 and k + 1 whose origin lies within
+        ``FOREIGN_S`` of block k's window, each with the shift into its time frame:
+        masters for its repeat-source search (:func:`truceline.fusion.associate.set_foreign`),
+        so a salvo fired across the edge is followed from the rounds found on the other
+        side. Fixed by the steps (which stages of the neighbours have run), never by the
+        batches."""
+        if not FOREIGN:
+            return []
+        b = self.config.block_s
+        return [(e, shift) for search, shift in self._neighbours(k) for e in search.found
+                if -FOREIGN_S <= e.fix.origin + shift < b + FOREIGN_S]  # fmt: skip
 
     def _search_weak(self, k: int) -> None:
         """Block k's weak stage (after block k + 1's low one); its events become
@@ -376,6 +398,7 @@ class FusionEngine:
         b = cfg.block_s
         lo, hi, _ = self._pool_rows(k)
         used = buf.used[lo:hi].copy()
+        set_foreign(search, self._foreign(k))
         found = search_weak(search, used, self.stats, self._nearby(k))
         keep = []
         for f in found:
