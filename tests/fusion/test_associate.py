@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from fusion_synth import T0, Blast, enu_to_latlon, grid_network, picks
 
-from truceline.formats.records import Weather
+from truceline.formats.records import Detection, Sensor, Weather
 from truceline.fusion import associate
 from truceline.fusion import engine as engine_module
 from truceline.fusion.config import FusionConfig
@@ -19,15 +19,24 @@ from truceline.geo import F64, ecef_to_enu, geodetic_to_ecef
 WEATHER = [Weather(time=T0, temperature_c=3.0, wind_u_ms=5.0, wind_v_ms=-2.0)]
 
 
-def _mixed_events(seed: int, config: FusionConfig | None = None) -> int:
-    """Events holding picks of more than one round of a 30-round, 0.5 s salvo."""
+def _salvo(
+    seed: int, start: float, share: float
+) -> tuple[list[Sensor], list[Blast], list[Detection]]:
+    """A 30-round, 0.5 s salvo from ``start`` seconds after ``T0`` over the grid network,
+    each sensor picking a ``share`` of its rounds: (sensors, rounds, detections)."""
     rng = np.random.default_rng(seed)
     sensors = grid_network()
     lat, lon = enu_to_latlon(-1_000.0, 2_000.0)
-    rounds = [Blast(f"R{i:02d}", lat, lon, 5.0 + 0.5 * i + rng.uniform(0.0, 0.1), "launch", "mlrs")
-              for i in range(30)]  # fmt: skip
+    rounds = [Blast(f"R{i:02d}", lat, lon, start + 0.5 * i + rng.uniform(0.0, 0.1), "launch",
+                    "mlrs") for i in range(30)]  # fmt: skip
+    dets = [d for d in picks(sensors, rounds, rng, weather=WEATHER[0]) if rng.random() < share]
+    return sensors, rounds, dets
+
+
+def _mixed_events(seed: int, config: FusionConfig | None = None) -> int:
+    """Events holding picks of more than one round of a 30-round, 0.5 s salvo."""
     # Each sensor picks 40 % of the rounds: rounds heard by 4-8 sensors, as at range.
-    dets = [d for d in picks(sensors, rounds, rng, weather=WEATHER[0]) if rng.random() < 0.4]
+    sensors, _, dets = _salvo(seed, 5.0, 0.4)
     engine = FusionEngine(sensors, WEATHER, config=config or FusionConfig())
     engine.add(dets)
     events = engine.finish()
@@ -1061,12 +1070,7 @@ def test_a_salvo_across_a_block_edge_is_followed_from_the_block_before(
     after the edge from the rounds found before it, even where the block's own passes
     find nothing (as when a second salvo makes its walks run out of budget: simulated
     here by blinding the passes of the block after the edge)."""
-    rng = np.random.default_rng(seed)
-    sensors = grid_network()
-    lat, lon = enu_to_latlon(-1_000.0, 2_000.0)
-    rounds = [Blast(f"R{i:02d}", lat, lon, 52.0 + 0.5 * i + rng.uniform(0.0, 0.1), "launch", "mlrs")
-              for i in range(30)]  # fmt: skip
-    dets = [d for d in picks(sensors, rounds, rng, weather=WEATHER[0]) if rng.random() < 0.5]
+    sensors, rounds, dets = _salvo(seed, 52.0, 0.5)
     edge = T0.timestamp() + 60.0  # blocks start at whole minutes
     passes = associate._pass
 
