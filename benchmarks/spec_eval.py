@@ -47,14 +47,16 @@ def _seeds(text: str) -> list[int]:
     return out
 
 
-def run_one(work: Path, preset: str, seed: int, hours: float, sensors: int = 90
-            ) -> dict[str, object]:  # fmt: skip
+def run_one(work: Path, preset: str, seed: int, hours: float, sensors: int = 90,
+            wind_frame: str = "sensor") -> dict[str, object]:  # fmt: skip
     """Generate (once), fuse and score one scenario; returns the evaluator's figures."""
-    scen = work / f"{preset}-{seed}" if sensors == 90 else work / f"{preset}-{seed}-s{sensors}"
+    name = f"{preset}-{seed}" + (f"-s{sensors}" if sensors != 90 else "")
+    scen = work / (name + (f"-{wind_frame}" if wind_frame != "sensor" else ""))
     if not (scen / "truth.ndjson").exists():
         subprocess.run([sys.executable, str(HERE / "spec_scenarios.py"), "--preset", preset,
                         "--seed", str(seed), "--hours", str(hours), "--sensors", str(sensors),
-                        "--out", str(scen)], check=True, capture_output=True)  # fmt: skip
+                        "--wind-frame", wind_frame, "--out", str(scen)],
+                       check=True, capture_output=True)  # fmt: skip
     files = ["--sensors", str(scen / "sensors.csv"), "--weather", str(scen / "weather.ndjson")]
     t0 = time.perf_counter()
     fused = subprocess.run([str(BIN / "truceline"), "fuse", *files, "--detections",
@@ -132,6 +134,8 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=0.5)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--sensors", type=int, default=90, help="sensors in the network")
+    ap.add_argument("--wind-frame", default="sensor", choices=("sensor", "source", "path"),
+                    help="where the generator takes the wind along a path")  # fmt: skip
     ap.add_argument("--work", type=Path, default=Path("/tmp/truceline-spec-eval"))
     a = ap.parse_args()
     jobs = [(p, s) for p in a.presets.split(",") for s in _seeds(a.seeds)]
@@ -139,7 +143,8 @@ def main() -> None:
     console = Console(width=max(Console().width, 132))
     with Progress(console=console) as progress, ThreadPoolExecutor(a.jobs) as pool:
         task = progress.add_task("generate, fuse, evaluate", total=len(jobs))
-        futures = {pool.submit(run_one, a.work, p, s, a.hours, a.sensors): (p, s) for p, s in jobs}
+        futures = {pool.submit(run_one, a.work, p, s, a.hours, a.sensors, a.wind_frame): (p, s)
+                   for p, s in jobs}  # fmt: skip
         for fut, key in futures.items():
             results[key] = fut.result()
             progress.advance(task)

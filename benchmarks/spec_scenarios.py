@@ -18,7 +18,9 @@ this generator shares none of its code and makes other choices wherever the spec
 - times of flight from vacuum ballistics stretched by drag (×1.00–1.15), elevations
   per class; MLRS salvos of 40 rockets in 20 s whose rounds vary in muzzle velocity;
   unpaired demolitions (``explosion``) besides the four gun classes;
-- weather every 30 minutes, the record in force at the blast's origin time;
+- weather every 30 minutes, the record in force at the blast's origin time; the wind's
+  component along a path taken in the sensor's horizontal (Truceline takes the
+  source's; ``--wind-frame source`` does too, ``path`` integrates along the path);
 - labels right 80 % (phase) and 75 % (weapon) of the time and left out on a fifth of the
   detections; a twentieth of the arrays' bearings carry their own, larger sigma;
 - detection ids random, fields in varying order, the file in arrival-time order.
@@ -113,18 +115,56 @@ class Frame:
         return (ecef(lat, lon, h) - self.origin) @ self.axes.T
 
     def to_geodetic(self, enu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Inverse of :meth:`to_enu` (Bowring's method, iterated: sub-millimetre)."""
-        xyz = enu @ self.axes + self.origin
-        x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
-        lon = np.arctan2(y, x)
-        p = np.hypot(x, y)
-        lat = np.arctan2(z, p * (1.0 - E2))
-        for _ in range(5):
-            n = A_WGS / np.sqrt(1.0 - E2 * np.sin(lat) ** 2)
-            h = p / np.cos(lat) - n
-            lat = np.arctan2(z, p * (1.0 - E2 * n / (n + h)))
+        """Inverse of :meth:`to_enu`."""
+        return geodetic(enu @ self.axes + self.origin)
+
+
+def geodetic(xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ECEF metres to geodetic (degrees, metres): Bowring's method, iterated (sub-mm)."""
+    x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
+    lon = np.arctan2(y, x)
+    p = np.hypot(x, y)
+    lat = np.arctan2(z, p * (1.0 - E2))
+    for _ in range(5):
         n = A_WGS / np.sqrt(1.0 - E2 * np.sin(lat) ** 2)
-        return np.degrees(lat), np.degrees(lon), p / np.cos(lat) - n
+        h = p / np.cos(lat) - n
+        lat = np.arctan2(z, p * (1.0 - E2 * n / (n + h)))
+    n = A_WGS / np.sqrt(1.0 - E2 * np.sin(lat) ** 2)
+    return np.degrees(lat), np.degrees(lon), p / np.cos(lat) - n
+
+
+WIND_FRAMES = ("sensor", "source", "path")
+
+
+def effective_speed(mode: str, src: np.ndarray, sensors: np.ndarray, c: float,
+                    wind: np.ndarray) -> np.ndarray:  # fmt: skip
+    """The spec's ``c(T) + w · u`` from ``src`` to each of ``sensors`` (ECEF), m/s.
+
+    The spec leaves open where the horizontal of ``u`` is taken, and the east and north
+    of a wind vector turn along a path (by about 0.2° over 20 km east to west at 48° N:
+    up to 4 ms of travel time in 7 m/s of wind). ``sensor``: the horizontal at the
+    sensor; ``source``: at the source (Truceline's reading); ``path``: the travel time
+    integrated along the path with the frame turning along it (returned as the one
+    speed that gives that time).
+    """
+    d = sensors - src
+    if mode in ("sensor", "source"):
+        at = sensors if mode == "sensor" else np.broadcast_to(src, sensors.shape)
+        return c + _along(at, d, wind)
+    f = (np.arange(16) + 0.5) / 16
+    pts = src + f[None, :, None] * d[:, None, :]  # 16 points along each path
+    slowness = np.mean(1.0 / (c + _along(pts, d[:, None, :], wind)), axis=1)
+    return np.asarray(1.0 / slowness)
+
+
+def _along(at: np.ndarray, d: np.ndarray, wind: np.ndarray) -> np.ndarray:
+    """``w · u`` with ``u`` the horizontal direction of ``d`` in the local frame at ``at``."""
+    lat, lon, _ = geodetic(at)
+    la, lo = np.radians(lat), np.radians(lon)
+    east = np.stack([-np.sin(lo), np.cos(lo), np.zeros_like(lo)], axis=-1)
+    north = np.stack([-np.sin(la) * np.cos(lo), -np.sin(la) * np.sin(lo), np.cos(la)], axis=-1)
+    de, dn = np.sum(d * east, axis=-1), np.sum(d * north, axis=-1)
+    return (wind[0] * de + wind[1] * dn) / np.maximum(np.hypot(de, dn), 1e-6)
 
 
 def terrain(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -149,6 +189,7 @@ class World:
     areas: dict[str, Polygon]  # control areas in the local frame
     sensors: list[dict[str, object]] = field(default_factory=list)
     weather: list[dict[str, float | str]] = field(default_factory=list)
+    wind_frame: str = "sensor"  # where the wind's component along a path is taken
 
 
 def make_world(rng: np.random.Generator) -> World:
@@ -413,15 +454,7 @@ def hear(
         dist = np.linalg.norm(s_ecef - src, axis=1)
         src_enu = world.frame.to_enu(np.array(b.lat), np.array(b.lon), np.array(b.alt))
         horiz = s_enu[:, :2] - src_enu[:2]
-        # the wind along the path, in each sensor's own horizontal (its local ENU)
-        d_ecef = s_ecef - src
-        ceff = np.empty(len(world.sensors))
-        for i, s in enumerate(world.sensors):
-            axes = s["_axes"]
-            loc = axes @ d_ecef[i]
-            h = math.hypot(loc[0], loc[1])
-            ceff[i] = c + (wind[0] * loc[0] + wind[1] * loc[1]) / max(h, 1e-6)
-        travel = dist / ceff
+        travel = dist / effective_speed(world.wind_frame, src, s_ecef, c, wind)
         along = (horiz @ wind) / np.maximum(np.linalg.norm(horiz, axis=1), 1.0)
         level = b.level_db - 20.0 * np.log10(np.maximum(dist, 1.0)) - 1.0 * dist / 1000.0
         level += 0.25 * along * dist / 1000.0 / 5.0  # downwind carries, upwind fades
@@ -578,11 +611,13 @@ def _write_agreement(world: World, path: Path) -> None:
 
 
 def generate(
-    preset: str, seed: int, hours: float, out: Path, n_sensors: int = 90
-) -> dict[str, int]:
+    preset: str, seed: int, hours: float, out: Path, n_sensors: int = 90,
+    wind_frame: str = "sensor",
+) -> dict[str, int]:  # fmt: skip
     """Write one scenario; returns counts."""
     p = PRESETS[preset]
     world = make_world(np.random.default_rng([seed, 7_919]))
+    world.wind_frame = wind_frame
     place_sensors(world, n_sensors, hours)
     make_weather(world, hours, p.wind_ms)
     blasts = make_blasts(world, p, hours)
@@ -598,9 +633,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--hours", type=float, default=0.5)
     ap.add_argument("--sensors", type=int, default=90)
+    ap.add_argument("--wind-frame", choices=WIND_FRAMES, default="sensor",
+                    help="where the wind's component along a path is taken")  # fmt: skip
     ap.add_argument("--out", type=Path, required=True)
     a = ap.parse_args()
-    print(json.dumps(generate(a.preset, a.seed, a.hours, a.out, a.sensors)))
+    print(json.dumps(generate(a.preset, a.seed, a.hours, a.out, a.sensors, a.wind_frame)))
 
 
 if __name__ == "__main__":
