@@ -9,6 +9,8 @@ distances, which the agreement's withdrawal distances are, use Karney's algorith
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -26,6 +28,8 @@ def geodetic_to_ecef(lat_deg: ArrayLike, lon_deg: ArrayLike, h_m: ArrayLike = 0.
 
     Returns an array of shape ``(..., 3)``.
     """
+    if isinstance(lat_deg, float) and isinstance(lon_deg, float) and isinstance(h_m, float):
+        return _geodetic_to_ecef_one(lat_deg, lon_deg, h_m)
     lat = np.radians(np.asarray(lat_deg, dtype=np.float64))
     lon = np.radians(np.asarray(lon_deg, dtype=np.float64))
     h = np.asarray(h_m, dtype=np.float64)
@@ -35,6 +39,18 @@ def geodetic_to_ecef(lat_deg: ArrayLike, lon_deg: ArrayLike, h_m: ArrayLike = 0.
     y = (n + h) * cos_lat * np.sin(lon)
     z = (n * (1.0 - WGS84_E2) + h) * sin_lat
     return np.stack(np.broadcast_arrays(x, y, z), axis=-1)
+
+
+def _geodetic_to_ecef_one(lat_deg: float, lon_deg: float, h: float) -> F64:
+    """:func:`geodetic_to_ecef` of one point in scalar arithmetic, the same operations in
+    the same order (the same bits where numpy's sine and the C library's agree, as on the
+    project's machine): fusion converts events one at a time, thousands of times an
+    hour, where numpy's per-call overhead was 4 % of the fusion's time."""
+    lat, lon = math.radians(lat_deg), math.radians(lon_deg)
+    sin_lat, cos_lat = math.sin(lat), math.cos(lat)
+    n = WGS84_A / math.sqrt(1.0 - WGS84_E2 * (sin_lat * sin_lat))
+    return np.array([(n + h) * cos_lat * math.cos(lon), (n + h) * cos_lat * math.sin(lon),
+                     (n * (1.0 - WGS84_E2) + h) * sin_lat])  # fmt: skip
 
 
 def ecef_to_geodetic(xyz: ArrayLike) -> tuple[F64, F64, F64]:
