@@ -59,13 +59,17 @@ def _report(args: argparse.Namespace, work: Path) -> None:
     saved = json.loads((work / "results.json").read_text())
     results = {(k.partition("/")[0], k.partition("/")[2]): v for k, v in saved.items()}
     scenarios = [work / "scen" / f"{p}-{s}-{args.hours}" for p in args.presets.split(",")
-                 for s in _seeds(args.seeds)]  # fmt: skip
+                 for s in parse_seeds(args.seeds)]  # fmt: skip
     _print(args.base, scenarios, results, work / "runs")
 
 
-def _seeds(text: str) -> list[int]:
-    lo, _, hi = text.partition("-")
-    return list(range(int(lo), int(hi or lo) + 1))
+def parse_seeds(text: str) -> list[int]:
+    """Seeds from ``1-9`` (a range) or ``5`` (one), or several of them: ``1-3,7``."""
+    out: list[int] = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        out += list(range(int(lo), int(hi or lo) + 1))
+    return out
 
 
 def _run(src: Path, scen: Path, out: Path) -> dict[str, float]:
@@ -110,7 +114,7 @@ def main() -> None:
     versions = {"base": base_tree / "src", "this": ROOT / "src"}
     scenarios = []
     for preset in args.presets.split(","):
-        for seed in _seeds(args.seeds):
+        for seed in parse_seeds(args.seeds):
             scen = work / "scen" / f"{preset}-{seed}-{args.hours}"
             if not (scen / "detections.ndjson").exists():
                 subprocess.run([str(ROOT / ".venv" / "bin" / "truceline"), "simulate", "--preset",

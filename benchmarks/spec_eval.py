@@ -26,9 +26,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from fusion_versions import parse_seeds  # benchmarks/ is the script's own folder
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from spec_scenarios import WIND_FRAMES
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -37,14 +39,6 @@ TARGETS = {
                  "side_accuracy_far": 0.99, "median_error_to_crb": 1.5},
     "hard": {"recall": 0.93, "precision": 0.93, "pairing_accuracy": 0.75},
 }  # fmt: skip
-
-
-def _seeds(text: str) -> list[int]:
-    out: list[int] = []
-    for part in text.split(","):
-        lo, _, hi = part.partition("-")
-        out += list(range(int(lo), int(hi or lo) + 1))
-    return out
 
 
 def run_one(work: Path, preset: str, seed: int, hours: float, sensors: int = 90,
@@ -89,41 +83,38 @@ def _below(preset: str, r: dict[str, object]) -> list[str]:
     return out
 
 
-def table(results: dict[tuple[str, int], dict[str, object]]) -> Table:
-    t = Table(title="independent scenarios (benchmarks/spec_scenarios.py)")
-    for col in ("scenario", "detections", "fuse s", "det/s", "recall", "precision",
-                "err/CRB", "pairing", "side far", "below target"):  # fmt: skip
-        t.add_column(col, justify="left" if col in ("scenario", "below target") else "right")
-    for (preset, seed), r in sorted(results.items()):
-        det, wall = int(r["detections"]), float(r["fuse_s"])  # type: ignore[call-overload, arg-type]
-        t.add_row(f"{preset} {seed}", f"{det:,}", f"{wall:.1f}", f"{det / wall:,.0f}",
-                  *(f"{float(r[k]):.3f}" for k in ("recall", "precision", "median_error_to_crb",
-                                                    "pairing_accuracy", "side_accuracy_far")),
-                  ", ".join(_below(preset, r)) or "-")  # type: ignore[arg-type]  # fmt: skip
-    return t
+COLUMNS = ("scenario", "detections", "fuse s", "detections/s", "recall", "precision",
+           "err/CRB", "pairing", "side far", "below target")  # fmt: skip
 
 
-def markdown(results: dict[tuple[str, int], dict[str, object]]) -> str:
-    """The table as markdown (docs/benchmarks.md), moderate first."""
-    lines = ["| scenario | detections | fuse s | detections/s | recall | precision | err/CRB "
-             "| pairing | side far | below target |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]  # fmt: skip
+def _rows(results: dict[tuple[str, int], dict[str, object]]) -> list[list[str]]:
+    """One row of ``COLUMNS`` per scenario, moderate first."""
+    rows = []
     for (preset, seed), r in sorted(
         results.items(), key=lambda kv: (kv[0][0] != "moderate", kv[0])
     ):
         det, wall = int(r["detections"]), float(r["fuse_s"])  # type: ignore[call-overload, arg-type]
-        figures = " | ".join(
-            f"{float(r[k]):.3f}"
-            for k in (  # type: ignore[arg-type]
-                "recall",
-                "precision",
-                "median_error_to_crb",
-                "pairing_accuracy",
-                "side_accuracy_far",
-            )
-        )
-        lines.append(f"| {preset} {seed} | {det:,} | {wall:.1f} | {det / wall:,.0f} | {figures} | "
-                     f"{', '.join(_below(preset, r)) or '-'} |")  # fmt: skip
+        figures = [f"{float(r[k]):.3f}" for k in ("recall", "precision",  # type: ignore[arg-type]
+                   "median_error_to_crb", "pairing_accuracy", "side_accuracy_far")]  # fmt: skip
+        rows.append([f"{preset} {seed}", f"{det:,}", f"{wall:.1f}", f"{det / wall:,.0f}",
+                     *figures, ", ".join(_below(preset, r)) or "-"])  # fmt: skip
+    return rows
+
+
+def table(results: dict[tuple[str, int], dict[str, object]]) -> Table:
+    t = Table(title="independent scenarios (benchmarks/spec_scenarios.py)")
+    for col in COLUMNS:
+        t.add_column(col, justify="left" if col in ("scenario", "below target") else "right")
+    for row in _rows(results):
+        t.add_row(*row)
+    return t
+
+
+def markdown(results: dict[tuple[str, int], dict[str, object]]) -> str:
+    """The table as markdown (docs/benchmarks.md)."""
+    lines = ["| " + " | ".join(COLUMNS) + " |",
+             "| --- | " + "---: | " * (len(COLUMNS) - 2) + "--- |"]  # fmt: skip
+    lines += ["| " + " | ".join(row) + " |" for row in _rows(results)]
     return "\n".join(lines) + "\n"
 
 
@@ -134,11 +125,11 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=0.5)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--sensors", type=int, default=90, help="sensors in the network")
-    ap.add_argument("--wind-frame", default="sensor", choices=("sensor", "source", "path"),
+    ap.add_argument("--wind-frame", default="sensor", choices=WIND_FRAMES,
                     help="where the generator takes the wind along a path")  # fmt: skip
     ap.add_argument("--work", type=Path, default=Path("/tmp/truceline-spec-eval"))
     a = ap.parse_args()
-    jobs = [(p, s) for p in a.presets.split(",") for s in _seeds(a.seeds)]
+    jobs = [(p, s) for p in a.presets.split(",") for s in parse_seeds(a.seeds)]
     results: dict[tuple[str, int], dict[str, object]] = {}
     console = Console(width=max(Console().width, 132))
     with Progress(console=console) as progress, ThreadPoolExecutor(a.jobs) as pool:

@@ -37,6 +37,7 @@ are used: nothing of ``truceline`` is imported. Usage::
 from __future__ import annotations
 
 import argparse
+import bisect
 import csv
 import itertools
 import json
@@ -189,6 +190,7 @@ class World:
     areas: dict[str, Polygon]  # control areas in the local frame
     sensors: list[dict[str, object]] = field(default_factory=list)
     weather: list[dict[str, float | str]] = field(default_factory=list)
+    weather_t: list[datetime] = field(default_factory=list)  # each record's time
     wind_frame: str = "sensor"  # where the wind's component along a path is taken
 
 
@@ -227,6 +229,15 @@ def make_world(rng: np.random.Generator) -> World:
     return World(rng, frame, line, {"A": area_a, "B": area_b})
 
 
+def _across(line: LineString, at: float) -> tuple[np.ndarray, np.ndarray]:
+    """The point ``at`` metres along the line and the unit vector across it there."""
+    p = line.interpolate(at)
+    q = line.interpolate(min(line.project(p) + 50.0, line.length))
+    t = np.array([q.x - p.x, q.y - p.y])
+    t /= np.linalg.norm(t)
+    return np.array([p.x, p.y]), np.array([t[1], -t[0]])
+
+
 def side_of(world: World, e: float, n: float) -> str | None:
     p = Point(e, n)
     for code, poly in world.areas.items():
@@ -244,14 +255,10 @@ def place_sensors(world: World, n_sensors: int, hours: float) -> None:
     tries = 0
     while len(placed) < n_sensors and tries < 100_000:
         tries += 1
-        p = line.interpolate(rng.uniform(0.02, 0.98) * length)
-        q = line.interpolate(min(line.project(p) + 50.0, length))
-        t = np.array([q.x - p.x, q.y - p.y])
-        t /= np.linalg.norm(t)
-        normal = np.array([t[1], -t[0]])
+        at, normal = _across(line, rng.uniform(0.02, 0.98) * length)
         near = rng.random() < 0.6
         depth = rng.uniform(0.5, 12.0) if near else rng.uniform(12.0, 25.0)
-        pos = np.array([p.x, p.y]) + normal * depth * 1000.0 * rng.choice([-1.0, 1.0])
+        pos = at + normal * depth * 1000.0 * rng.choice([-1.0, 1.0])
         if placed and np.min(np.linalg.norm(np.array(placed) - pos, axis=1)) < 2500.0:
             continue
         placed.append(pos)
@@ -272,8 +279,9 @@ def place_sensors(world: World, n_sensors: int, hours: float) -> None:
             "bearing_sigma_deg": "" if kind != "acoustic_array" or rng.random() < 0.1 else sb,
             "active_from": "", "active_to": "",
         }  # fmt: skip
+        on = START + (end - START) * float(rng.uniform(0.2, 0.5)) if i in late else START
         if i in late:
-            row["active_from"] = _fmt(START + (end - START) * float(rng.uniform(0.2, 0.5)))
+            row["active_from"] = _fmt(on)
         row["_sigma_s"] = (2.0 if row["timing_sigma_ms"] == "" else sigma) / 1000.0
         row["_sigma_b"] = 5.0 if row["bearing_sigma_deg"] == "" else sb
         row["_noise_db"] = float(rng.uniform(62.0, 72.0))
@@ -281,11 +289,7 @@ def place_sensors(world: World, n_sensors: int, hours: float) -> None:
         row["_enu"] = world.frame.to_enu(np.array(lat[i]), np.array(lon[i]), np.array(h[i]))
         row["_ecef"] = ecef(np.array(lat[i]), np.array(lon[i]), np.array(h[i]))
         row["_axes"] = enu_axes(float(lat[i]), float(lon[i]))
-        row["_on"] = (
-            START
-            if i not in late
-            else datetime.fromisoformat(str(row["active_from"]).replace("Z", "+00:00"))
-        )
+        row["_on"] = on
         world.sensors.append(row)
     # three sensors silent for a while (outages: working, registered, hearing nothing)
     for i in rng.choice(len(world.sensors), 3, replace=False).tolist():
@@ -303,6 +307,7 @@ def make_weather(world: World, hours: float, wind: float) -> None:
         temp += float(rng.normal(0.0, 0.6))
         direction += float(rng.normal(0.0, 0.12))
         speed = max(0.0, wind * float(rng.uniform(0.75, 1.25)))
+        world.weather_t.append(t)
         world.weather.append({"time": _fmt(t), "temperature_c": round(temp, 1),
                               "wind_u_ms": round(speed * math.sin(direction), 1),
                               "wind_v_ms": round(speed * math.cos(direction), 1)})  # fmt: skip
@@ -310,11 +315,8 @@ def make_weather(world: World, hours: float, wind: float) -> None:
 
 
 def weather_at(world: World, t: datetime) -> dict[str, float | str]:
-    keep = world.weather[0]
-    for w in world.weather:
-        if datetime.fromisoformat(str(w["time"]).replace("Z", "+00:00")) <= t:
-            keep = w
-    return keep
+    """The record in force at ``t`` (the first before the records begin)."""
+    return world.weather[max(bisect.bisect_right(world.weather_t, t) - 1, 0)]
 
 
 def _fmt(t: datetime) -> str:
@@ -352,24 +354,20 @@ def _tof(rng: np.random.Generator, weapon: str, rng_m: float) -> float:
     return math.sqrt(2.0 * rng_m * math.tan(el) / G) * float(rng.uniform(1.0, 1.15))
 
 
-def _aim(world: World, weapon: str) -> tuple[np.ndarray, np.ndarray, str]:
+def _aim(world: World, weapon: str) -> tuple[np.ndarray, np.ndarray]:
     """A launch point behind the line on a random side and an impact point."""
     rng, line = world.rng, world.line
     (r0, r1), _, (d0, d1), _, _ = CLASSES[weapon]
-    p = line.interpolate(float(rng.uniform(0.0, 1.0)) * line.length)
-    q = line.interpolate(min(line.project(p) + 50.0, line.length))
-    tv = np.array([q.x - p.x, q.y - p.y])
-    tv /= np.linalg.norm(tv) + 1e-12
-    normal = np.array([tv[1], -tv[0]])
+    at, normal = _across(line, float(rng.uniform(0.0, 1.0)) * line.length)
     sgn = float(rng.choice([-1.0, 1.0]))
-    launch = np.array([p.x, p.y]) + sgn * normal * float(rng.uniform(d0, d1)) * 1000.0
+    launch = at + sgn * normal * float(rng.uniform(d0, d1)) * 1000.0
     across = rng.random() < 0.88
     ang = float(rng.uniform(-35.0, 35.0)) if across else float(rng.uniform(0.0, 360.0))
     towards = -sgn * normal if across else normal
     c, s = math.cos(math.radians(ang)), math.sin(math.radians(ang))
     dirv = np.array([c * towards[0] - s * towards[1], s * towards[0] + c * towards[1]])
     rng_m = float(rng.uniform(r0, r1)) * 1000.0
-    return launch, launch + dirv * rng_m, weapon
+    return launch, launch + dirv * rng_m
 
 
 def make_blasts(world: World, preset: Preset, hours: float) -> list[Blast]:
@@ -388,7 +386,7 @@ def make_blasts(world: World, preset: Preset, hours: float) -> list[Blast]:
             at = np.array([p.x, p.y]) + rng.normal(0.0, 4000.0, 2)
             out.append(Blast("", t, at, "impact", "explosion", 170.0, shot=f"s{shot}"))
             continue
-        launch, impact, _ = _aim(world, weapon)
+        launch, impact = _aim(world, weapon)
         tof = _tof(rng, weapon, float(np.linalg.norm(impact - launch)))
         lvl_l, lvl_i = CLASSES[weapon][3], CLASSES[weapon][4]
         a = Blast("", t, launch, "launch", weapon, lvl_l, shot=f"s{shot}")
@@ -412,7 +410,7 @@ def make_blasts(world: World, preset: Preset, hours: float) -> list[Blast]:
 def _salvo(world: World, name: str, t0: datetime, shot_base: int) -> list[Blast]:
     """A BM-21 salvo: 40 rockets, one every 0.5 s, muzzle velocities varying a little."""
     rng = world.rng
-    launch, aim, _ = _aim(world, "mlrs")
+    launch, aim = _aim(world, "mlrs")
     rng_aim = float(np.linalg.norm(aim - launch))
     u = (aim - launch) / rng_aim
     v = np.array([-u[1], u[0]])

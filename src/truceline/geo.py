@@ -45,7 +45,7 @@ def _geodetic_to_ecef_one(lat_deg: float, lon_deg: float, h: float) -> F64:
     """:func:`geodetic_to_ecef` of one point in scalar arithmetic, the same operations in
     the same order (the same bits where numpy's sine and the C library's agree, as on the
     project's machine): fusion converts events one at a time, thousands of times an
-    hour, where numpy's per-call overhead was 4 % of the fusion's time."""
+    hour, where numpy's per-call overhead was 4 % of its samples under py-spy."""
     lat, lon = math.radians(lat_deg), math.radians(lon_deg)
     sin_lat, cos_lat = math.sin(lat), math.cos(lat)
     n = WGS84_A / math.sqrt(1.0 - WGS84_E2 * (sin_lat * sin_lat))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -17,8 +16,9 @@ from types import ModuleType
 import numpy as np
 from rich.console import Console
 
-from truceline.cli.fuse_cmd import read_sensors, read_weather, run_fuse
+from truceline.cli.fuse_cmd import read_detections, read_sensors, read_weather, run_fuse
 from truceline.fusion.evaluate import evaluate, read_events
+from truceline.fusion.network import WeatherTable
 from truceline.fusion.propagation import travel_times
 from truceline.fusion.truth import read_truth
 from truceline.geo import geodetic_to_ecef
@@ -69,15 +69,11 @@ def test_two_implementations_of_the_spec_propagation_agree(tmp_path: Path) -> No
     would differ by up to a few milliseconds at 20 km (docs/fusion.md, Known weaknesses)."""
     _generator().generate("hard", 1, 0.1, tmp_path, wind_frame="source")
     sensors = {s.id: s for s in read_sensors(tmp_path / "sensors.csv")}
-    weather = read_weather(tmp_path / "weather.ndjson")
-    arrival = {}
-    with (tmp_path / "detections.ndjson").open() as fh:
-        for line in fh:
-            rec = json.loads(line)
-            arrival[rec["id"]] = rec["time"]
+    weather = WeatherTable(read_weather(tmp_path / "weather.ndjson"))
+    arrival = {d.id: d.time for d in read_detections(tmp_path / "detections.ndjson")}
     z = []
     for b in read_truth(tmp_path / "truth.ndjson").blasts:
-        w = [r for r in weather if r.time <= b.time][-1]
+        w = weather.at(b.time.timestamp())
         src = geodetic_to_ecef(b.lat, b.lon, b.alt_m)
         for det, sid in zip(b.detections, b.sensors, strict=True):
             if det in b.outliers:
@@ -87,9 +83,7 @@ def test_two_implementations_of_the_spec_propagation_agree(tmp_path: Path) -> No
             tt = travel_times(src, b.lat, b.lon, at,
                               temperature_c=w.temperature_c, wind_u_ms=w.wind_u_ms,
                               wind_v_ms=w.wind_v_ms)[0]  # fmt: skip
-            heard = np.datetime64(arrival[det].rstrip("Z"), "us")
-            origin = np.datetime64(b.time.replace(tzinfo=None), "us")
-            dt = (heard - origin) / np.timedelta64(1, "us") * 1e-6
+            dt = (arrival[det] - b.time).total_seconds()
             z.append(((dt - tt) / (s.timing_sigma_ms / 1000.0), float(np.linalg.norm(at - src))))
     zs, dist = np.array(z).T
     far = zs[dist >= 15_000.0]  # where the frames' wind differs most (sensor's: rms 1.5)

@@ -944,8 +944,8 @@ def set_foreign(search: BlockSearch, events: list[tuple[Located, float]]) -> Non
     ctx = search.ctx
     out: list[Located] = []
     for e, shift in events:
-        hit = ctx.copies.get(id(e))
-        if hit is None or hit[0] is not e:
+        hit = ctx.copies.get(id(e))  # the entry keeps ``e`` alive: its id is not reused
+        if hit is None:
             hit = (e, replace(e, fix=replace(e.fix, origin=e.fix.origin + shift)))
             ctx.copies[id(e)] = hit
         out.append(hit[1])
