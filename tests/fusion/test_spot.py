@@ -65,6 +65,35 @@ def test_lags_place_a_launcher_outside_the_network() -> None:
                        max_shift_m=1_000.0) is None  # fmt: skip
 
 
+def test_a_regular_cadence_heard_patchily_is_placed_by_lags_that_close() -> None:
+    # Rounds every 0.5 s with under 0.1 s of jitter, each heard by three sensors in
+    # five: the pairing shifted by one round holds up to half the true peak's count,
+    # so most pairs fail the sharpness test alone; their peaks still add up around
+    # every triangle of sensors, and together place the launcher.
+    sensors = grid_network()[:5]
+    ecef = geodetic_to_ecef([s.lat for s in sensors], [s.lon for s in sensors],
+                            [s.alt_m for s in sensors])  # fmt: skip
+    lat, lon = enu_to_latlon(-9_000.0, 1_500.0)
+    spot = (lat, lon, 175.0)
+    arrival = travel_times(ecef, spot, WEATHER)
+    rng = np.random.default_rng(4)
+    launch = 0.5 * np.arange(40) + rng.uniform(0.0, 0.1, 40)
+    times = []
+    for lag in arrival:
+        heard = rng.random(40) < 0.6
+        times.append(launch[heard] + lag + rng.normal(0.0, 0.002, int(heard.sum())))
+    pairs = [(i, j) for i in range(5) for j in range(i + 1, 5)]
+    sharp = [pair_lag(times[i], times[j], 30.0, 0.026, 8) for i, j in pairs]
+    assert sum(peak is not None for peak in sharp) <= 2  # too few to place a spot
+    lags = sensor_lags(times, np.full((5, 5), 30.0), 0.026, 8)
+    assert len(lags) >= 9
+    assert all(abs(lag.lag - (arrival[lag.i] - arrival[lag.j])) < 0.005 for lag in lags)
+    got = locate_spot(lags, ecef, (*enu_to_latlon(-7_000.0, 0.0), 175.0), WEATHER,
+                      max_rms_s=0.026, max_shift_m=5_000.0)  # fmt: skip
+    assert got is not None
+    assert np.linalg.norm(geodetic_to_ecef(*got) - geodetic_to_ecef(*spot)) < 15.0
+
+
 def test_lags_that_disagree_place_no_spot() -> None:
     sensors = grid_network()[:4]
     ecef = geodetic_to_ecef([s.lat for s in sensors], [s.lon for s in sensors],

@@ -1189,7 +1189,8 @@ def _launch_spots(ctx: _Ctx, events: list[Located], window: tuple[float, float]
     no round has the picks to be a master for :func:`_repeat_sources`. Such a group of
     small events (``SPOT_SEEDS`` or more, linked within ``SPOT_LINK_S`` when they share
     all but one of ``min_sensors`` sensors) is a seed: if the picks of its sensors hold
-    sharp lags (``SPOT_ROUNDS`` rounds) that place one spot within ``SPOT_SHIFT_M``, the
+    lags of ``SPOT_ROUNDS`` rounds, each sharp or closing a triangle with two others
+    (:func:`.spot.sensor_lags`), that place one spot within ``SPOT_SHIFT_M``, the
     group's events are dissolved and the rounds are taken from the spot like repeat
     sources (see :func:`_retake`).
     """

@@ -346,8 +346,11 @@ def _salvo_fit(
         cube = _SalvoCube.of(d, sh, ok, ex, times, sigma)
 
         def total(i: int) -> float:
-            value, mr, _ = _match_cost(cube.matrix(i), stay)
-            return value + len(mr) * share
+            # A pair costs its share of log σ too, so the matching weighs it against
+            # staying unpaired with it: stay − share per row, the share added back for
+            # every row (matched: its own; unmatched: cancelling the stay's).
+            value, _, _ = _match_cost(cube.matrix(i), stay - share)
+            return value + cube.shape[0] * share
 
         # Each round costs at least its cheapest pairing or staying unpaired: a bound
         # below every matching, so only times whose bound can beat a matching already
