@@ -88,10 +88,12 @@ def _pairing(truth: Truth, events: list[EventRecord]) -> tuple[list[bool], dict[
     single: list[bool] = []
     launches = sorted((b for b in truth.blasts if b.phase == "launch" and b.pair),
                       key=lambda b: b.time)  # fmt: skip
-    rank = {}
+    rank: dict[str, int] = {}  # a salvo's launch and its impact: the launch's place in it
+    fired: Counter[str] = Counter()
     for b in launches:
         if b.salvo is not None:
-            rank[b.id] = rank[b.pair] = sum(1 for r in rank if blasts[r].salvo == b.salvo) // 2
+            rank[b.id] = rank[b.pair] = fired[b.salvo]
+            fired[b.salvo] += 1
     shifts: dict[str, int] = {}
     for b in launches:
         launch, impact = event_of.get(b.id), event_of.get(b.pair)

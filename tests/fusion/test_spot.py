@@ -8,7 +8,7 @@ from truceline.fusion.spot import (
     fit_at_spot,
     lag_covariance,
     locate_spot,
-    pair_lag,
+    pair_peak,
     sensor_lags,
     slowness,
     travel_times,
@@ -16,6 +16,13 @@ from truceline.fusion.spot import (
 from truceline.geo import geodetic_to_ecef
 
 WEATHER = WeatherAt(temperature_c=3.0, wind_u_ms=5.0, wind_v_ms=-2.0)
+
+
+def _sharp_lag(a: np.ndarray, b: np.ndarray, max_lag: float) -> float | None:
+    """The lag of ``a − b`` when its peak holds 8 or more pick pairs and is sharp (the
+    rule alone, without triangles)."""
+    peak = pair_peak(a, b, max_lag, 0.026)
+    return peak.lag if peak is not None and peak.count >= 8 and peak.sharp else None
 
 
 def _trains(rng: np.random.Generator, lags: list[float], n: int = 30) -> list[np.ndarray]:
@@ -30,9 +37,9 @@ def test_the_lag_of_a_salvo_at_two_sensors_is_its_sharp_peak() -> None:
     # true lag every round agrees to the timing errors.
     rng = np.random.default_rng(1)
     a, b = _trains(rng, [3.2, 1.1])
-    peak = pair_lag(a, b, 10.0, 0.026, 8)
-    assert peak is not None and abs(peak[0] - 2.1) < 0.005
-    assert pair_lag(a, b, 1.0, 0.026, 8) is None  # the true lag is out of reach
+    lag = _sharp_lag(a, b, 10.0)
+    assert lag is not None and abs(lag - 2.1) < 0.005
+    assert _sharp_lag(a, b, 1.0) is None  # the true lag is out of reach
 
 
 def test_sources_spread_in_place_have_no_sharp_lag() -> None:
@@ -42,15 +49,11 @@ def test_sources_spread_in_place_have_no_sharp_lag() -> None:
     t = 0.5 * np.arange(30) + rng.uniform(0.0, 0.125, 30)
     a = t + 3.2 + rng.normal(0.0, 0.4, 30)
     b = t + 1.1 + rng.normal(0.0, 0.4, 30)
-    assert pair_lag(a, b, 10.0, 0.026, 8) is None
+    assert _sharp_lag(a, b, 10.0) is None
 
 
 def test_lags_place_a_launcher_outside_the_network() -> None:
-    sensors = grid_network()[:6]
-    ecef = geodetic_to_ecef([s.lat for s in sensors], [s.lon for s in sensors],
-                            [s.alt_m for s in sensors])  # fmt: skip
-    lat, lon = enu_to_latlon(-9_000.0, 1_500.0)
-    spot = (lat, lon, 175.0)
+    ecef, spot = _launcher(6, -9_000.0, 1_500.0)
     arrival = travel_times(ecef, spot, WEATHER)
     rng = np.random.default_rng(3)
     lags = sensor_lags(_trains(rng, list(arrival)), np.full((6, 6), 30.0), 0.026, 8)
@@ -70,11 +73,7 @@ def test_a_regular_cadence_heard_patchily_is_placed_by_lags_that_close() -> None
     # five: the pairing shifted by one round holds up to half the true peak's count,
     # so most pairs fail the sharpness test alone; their peaks still add up around
     # every triangle of sensors, and together place the launcher.
-    sensors = grid_network()[:5]
-    ecef = geodetic_to_ecef([s.lat for s in sensors], [s.lon for s in sensors],
-                            [s.alt_m for s in sensors])  # fmt: skip
-    lat, lon = enu_to_latlon(-9_000.0, 1_500.0)
-    spot = (lat, lon, 175.0)
+    ecef, spot = _launcher(5, -9_000.0, 1_500.0)
     arrival = travel_times(ecef, spot, WEATHER)
     rng = np.random.default_rng(4)
     launch = 0.5 * np.arange(40) + rng.uniform(0.0, 0.1, 40)
@@ -83,7 +82,7 @@ def test_a_regular_cadence_heard_patchily_is_placed_by_lags_that_close() -> None
         heard = rng.random(40) < 0.6
         times.append(launch[heard] + lag + rng.normal(0.0, 0.002, int(heard.sum())))
     pairs = [(i, j) for i in range(5) for j in range(i + 1, 5)]
-    sharp = [pair_lag(times[i], times[j], 30.0, 0.026, 8) for i, j in pairs]
+    sharp = [_sharp_lag(times[i], times[j], 30.0) for i, j in pairs]
     assert sum(peak is not None for peak in sharp) <= 2  # too few to place a spot
     lags = sensor_lags(times, np.full((5, 5), 30.0), 0.026, 8)
     assert len(lags) >= 9
@@ -95,22 +94,25 @@ def test_a_regular_cadence_heard_patchily_is_placed_by_lags_that_close() -> None
 
 
 def test_lags_that_disagree_place_no_spot() -> None:
-    sensors = grid_network()[:4]
-    ecef = geodetic_to_ecef([s.lat for s in sensors], [s.lon for s in sensors],
-                            [s.alt_m for s in sensors])  # fmt: skip
+    ecef, _ = _launcher(4, 0.0, 0.0)
     # t1 − t0 = 1, t2 − t1 = 1, yet t2 − t0 = 5: no source has those lags.
     lags = [Lag(0, 1, -1.0, 20), Lag(1, 2, -1.0, 20), Lag(0, 2, -5.0, 20)]
     assert locate_spot(lags, ecef, (LAT0, LON0, 175.0), WEATHER, max_rms_s=0.026,
                        max_shift_m=5_000.0) is None  # fmt: skip
 
 
-def _far_launcher() -> tuple[np.ndarray, tuple[float, float, float]]:
-    """Four sensors of the grid and a launch spot 15 km off the network's side."""
-    sensors = grid_network()[:4]
+def _launcher(n: int, east: float, north: float) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """The first ``n`` sensors of the grid (ECEF) and a launch spot ``east``, ``north``
+    metres from the network's centre, 175 m up."""
+    sensors = grid_network()[:n]
     ecef = geodetic_to_ecef([s.lat for s in sensors], [s.lon for s in sensors],
                             [s.alt_m for s in sensors])  # fmt: skip
-    lat, lon = enu_to_latlon(-15_000.0, 2_000.0)
-    return ecef, (lat, lon, 175.0)
+    return ecef, (*enu_to_latlon(east, north), 175.0)
+
+
+def _far_launcher() -> tuple[np.ndarray, tuple[float, float, float]]:
+    """Four sensors of the grid and a launch spot 15 km off the network's side."""
+    return _launcher(4, -15_000.0, 2_000.0)
 
 
 def test_slowness_is_the_travel_times_change_per_metre_away_from_each_sensor() -> None:

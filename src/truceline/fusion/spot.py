@@ -29,7 +29,7 @@ from truceline.geo import F64
 @dataclass(frozen=True, slots=True)
 class Lag:
     """The arrival-time difference ``t_i − t_j`` of one source at sensors ``i`` and ``j``
-    and how many pick pairs agree on it (within the window of :func:`pair_lag`)."""
+    and how many pick pairs agree on it (within the window of :func:`pair_peak`)."""
 
     i: int
     j: int
@@ -37,10 +37,24 @@ class Lag:
     count: int
 
 
-def pair_peak(a: F64, b: F64, max_lag: float, width: float) -> tuple[float, int, int] | None:
-    """The window of width ``width`` holding most pick differences ``a − b`` within
-    ``max_lag``: its lag (the median of the window), its count, and the most any window
-    apart from it holds (its rival). ``None`` when there are no differences."""
+@dataclass(frozen=True, slots=True)
+class Peak:
+    """The window of pick differences at two sensors that holds the most: its lag (the
+    window's median), its count, and the most any window apart from it holds."""
+
+    lag: float
+    count: int
+    rival: int
+
+    @property
+    def sharp(self) -> bool:
+        """No window apart from the peak holds more than half its count."""
+        return self.rival * 2 <= self.count
+
+
+def pair_peak(a: F64, b: F64, max_lag: float, width: float) -> Peak | None:
+    """The :class:`Peak` of the pick differences ``a − b`` within ``max_lag`` over windows
+    of width ``width``; ``None`` when there are no differences."""
     d = (a[:, None] - b[None, :]).ravel()
     d = np.sort(d[np.abs(d) <= max_lag])
     if not len(d):
@@ -50,34 +64,15 @@ def pair_peak(a: F64, b: F64, max_lag: float, width: float) -> tuple[float, int,
     best = int(np.argmax(counts))
     lag = float(np.median(d[best : ends[best]]))
     apart = np.abs(d + 0.5 * width - lag) > 1.5 * width
-    rival = int(counts[apart].max()) if apart.any() else 0
-    return lag, int(counts[best]), rival
-
-
-def pair_lag(
-    a: F64, b: F64, max_lag: float, width: float, min_count: int
-) -> tuple[float, int] | None:
-    """The lag on which at least ``min_count`` pairs of picks ``a − b`` agree to within
-    ``width`` (the median of that window) and how many do, when it is sharp: no other
-    window of the same width, apart from it, holds more than half as many. ``None``
-    otherwise."""
-    peak = pair_peak(a, b, max_lag, width)
-    if peak is None or peak[1] < min_count or not _sharp(peak):
-        return None
-    return peak[0], peak[1]
-
-
-def _sharp(peak: tuple[float, int, int]) -> bool:
-    """No window apart from the peak holds more than half its count."""
-    return peak[2] * 2 <= peak[1]
+    return Peak(lag, int(counts[best]), int(counts[apart].max()) if apart.any() else 0)
 
 
 def sensor_lags(times: Sequence[F64], max_lags: F64, width: float, min_count: int) -> list[Lag]:
     """The lags of every pair of sensors (``times[k]``: the picks at sensor ``k``;
-    ``max_lags[i, j]``: the largest lag the geometry allows) that are sharp
-    (:func:`pair_lag`) or that close a triangle: pairs ``i, j`` whose peak (at least
-    ``min_count`` pairs of picks) equals, to ``width``, the sum of the peaks of ``i, k``
-    and ``k, j`` for some third sensor ``k``.
+    ``max_lags[i, j]``: the largest lag the geometry allows) whose peak holds at least
+    ``min_count`` pairs of picks and is sharp (:attr:`Peak.sharp`) or closes a triangle:
+    equals, to ``width``, the sum of the peaks of ``i, k`` and ``k, j`` for some third
+    sensor ``k``.
 
     Where the launch cadence is regular (rounds every 0.5 s with under 0.1 s of jitter),
     the pairing shifted by one round holds a third to a half of the true peak's count,
@@ -91,29 +86,18 @@ def sensor_lags(times: Sequence[F64], max_lags: F64, width: float, min_count: in
     (:func:`locate_spot`) must still hold every lag kept within ``max_rms_s``.
     """
     n = len(times)
-    peaks: dict[tuple[int, int], tuple[float, int, bool]] = {}
+    lags = np.full((n, n), np.nan)  # lags[i, j] = −lags[j, i]: the peaks kept so far
+    peaks: dict[tuple[int, int], Peak] = {}
     for i in range(n):
         for j in range(i + 1, n):
             peak = pair_peak(times[i], times[j], float(max_lags[i, j]), width)
-            if peak is not None and peak[1] >= min_count:
-                peaks[(i, j)] = (peak[0], peak[1], _sharp(peak))
-
-    def lag(i: int, j: int) -> float | None:
-        if (i, j) in peaks:
-            return peaks[(i, j)][0]
-        return -peaks[(j, i)][0] if (j, i) in peaks else None
-
-    def closes(i: int, j: int) -> bool:
-        for k in range(n):
-            ik, kj = lag(i, k), lag(k, j)
-            if k in (i, j) or ik is None or kj is None:
-                continue
-            if abs(ik + kj - peaks[(i, j)][0]) <= width:
-                return True
-        return False
-
-    return [Lag(i, j, value, count) for (i, j), (value, count, sharp) in peaks.items()
-            if sharp or closes(i, j)]  # fmt: skip
+            if peak is not None and peak.count >= min_count:
+                peaks[(i, j)] = peak
+                lags[i, j], lags[j, i] = peak.lag, -peak.lag
+    # |lags[i, k] + lags[k, j] − lags[i, j]| over every third sensor k (NaN: no peak).
+    closure = np.abs(lags[:, :, None] + lags[None, :, :] - lags[:, None, :])
+    return [Lag(i, j, p.lag, p.count) for (i, j), p in peaks.items()
+            if p.sharp or bool((closure[i, :, j] <= width).any())]  # fmt: skip
 
 
 def locate_spot(
