@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from truceline.fusion import pairing
 from truceline.fusion.pairing import PairingCosts, PairingInput, salvo_groups, solve_pairs
 from truceline.fusion.weapons import ENVELOPES, LABELS, max_time_of_flight
 
@@ -402,3 +403,46 @@ def test_the_salvo_fit_matches_rounds_on_their_whole_cost_log_sigma_included() -
     fit = pairing._salvo_fit(dt, dist, usable, extra, 3.0, 36.7, launch)
     assert abs(fit.tof * np.sqrt(12_500.0 / fit.ref) - 37.6) < 0.1
     assert fit.sigma <= 0.12
+
+
+def test_a_salvo_fitted_in_one_pairing_block_is_not_scanned_again_in_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The engine's pairing blocks look ahead two times of flight, so one salvo lies in
+    # several blocks, each with its own time origin (a minute apart) and other events
+    # around it. Its Δt are differences of absolute times, the same in every block, so
+    # the memo hands the next block the fit the first one scanned, and the pairs agree.
+    rng = np.random.default_rng(5)
+    t, x = _salvo(rng, 20, tof=45.0, range_m=15_000.0)
+    first = 1_772_000_000.0 + 37.25  # absolute epoch seconds, as the engine holds them
+    times = [first + v for v in t]
+    other = ([first - 90.0, first - 60.0], [40_000.0, 52_000.0])  # a shot before it
+    scans: list[int] = []
+    scanned = 0
+    real_scan = pairing._scan_salvo
+
+    def counting(*args: object) -> object:
+        scans.append(1)
+        return real_scan(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pairing, "_scan_salvo", counting)
+    memo = pairing.SalvoMemo()
+    got = []
+    for lo, extra in ((first - 97.25, other), (first - 37.25, ([], []))):
+        origins = [v - lo for v in extra[0] + times]
+        llr = [5.0, -5.0][: len(extra[0])] + [5.0] * 20 + [-5.0] * 20
+        inp = _inp(origins, extra[1] + x, llr, "mlrs")
+        k = len(extra[0])  # the salvo's rows start here
+        got.append({(a - k, b - k) for a, b, _ in solve_pairs(inp, PairingCosts(), memo=memo)
+                    if a >= k and b >= k})  # fmt: skip
+        scanned = scanned if got[1:] else len(scans)
+    assert scanned >= 1 and len(scans) == scanned  # the second block scanned nothing
+    assert got[0] == got[1] and len(got[0]) >= 18
+
+
+def test_the_salvo_memo_holds_a_bounded_number_of_fits() -> None:
+    memo = pairing.SalvoMemo(size=2)
+    fits = [pairing._SalvoFit(40.0 + i, 15_000.0, 0.06, -10.0, 3.0) for i in range(3)]
+    for i, fit in enumerate(fits):
+        memo.put((i,), fit)
+    assert len(memo) == 2 and memo.get((0,)) is None and memo.get((2,)) is fits[2]

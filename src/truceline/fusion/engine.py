@@ -59,7 +59,13 @@ from truceline.fusion.labels import (
 )
 from truceline.fusion.liveness import working
 from truceline.fusion.network import Network, WeatherTable
-from truceline.fusion.pairing import PairingCosts, PairingInput, salvo_groups, solve_pairs
+from truceline.fusion.pairing import (
+    PairingCosts,
+    PairingInput,
+    SalvoMemo,
+    salvo_groups,
+    solve_pairs,
+)
 from truceline.fusion.partition import PickSet
 from truceline.fusion.weapons import max_time_of_flight
 from truceline.geo import F64, geodetic_to_ecef
@@ -159,6 +165,7 @@ class FusionEngine:
         self._cands: list[_Candidate] = []
         self._pair_block: int | None = None
         self._costs = PairingCosts(config.unpaired_cost, config.same_side_cost)
+        self._salvo_memo = SalvoMemo()  # salvo fits seen by the pairing blocks before
         self.late = 0
         self.inactive = 0
         self.duplicates = 0
@@ -500,7 +507,7 @@ class FusionEngine:
         salvo = salvo_groups(inp)
         end = (j + 1) * p
         early = {int(g) for g, c in zip(salvo, group, strict=True) if c.origin < end} - {-1}
-        for a, bb, weapon in solve_pairs(inp, self._costs, salvo):
+        for a, bb, weapon in solve_pairs(inp, self._costs, salvo, self._salvo_memo):
             launch, impact = group[a], group[bb]
             if launch.origin >= end and int(salvo[a]) not in early:
                 continue

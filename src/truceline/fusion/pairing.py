@@ -52,6 +52,7 @@ so the optimum keeps the order.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -316,6 +317,7 @@ def _salvo_fit(
     unpaired: float,
     guess: float,
     launch_t: F64,
+    memo: SalvoMemo | None = None,
 ) -> _SalvoFit:
     """Time of flight of one salvo's (launch, event) pairs and its σ.
 
@@ -331,15 +333,30 @@ def _salvo_fit(
     breaks a shifted alignment only by the residuals it leaves, and a σ taken from the
     residuals of a first, loose scan (as before) kept that scan's shifted alignment.
     ``launch_t`` are the launches' times; the impacts counted are those within 6 s of
-    ``guess``.
+    ``guess``. With a ``memo``, a fit of the same reduced problem is taken from it
+    (:class:`SalvoMemo`).
     """
     near = usable & (np.abs(dt - guess) <= 1.0)
     ref = float(np.median(dist[near])) if near.any() else float(np.median(dist[usable]))
     shape = np.sqrt(np.maximum(dist, 1.0) / ref)
     cols = np.flatnonzero((usable & (np.abs(dt - guess * shape) <= 6.0)).any(axis=0))
     d, sh, ok, ex = dt[:, cols], shape[:, cols], usable[:, cols], extra[:, cols]
-
     stay = round_stay(launch_t, len(cols), unpaired)
+    key = (ref, guess, stay, d.shape, d.tobytes(), sh.tobytes(), ok.tobytes(), ex.tobytes())
+    known = memo.get(key) if memo is not None else None
+    if known is not None:
+        return known
+    fit = _scan_salvo(d, sh, ok, ex, stay, guess, ref)
+    if memo is not None:
+        memo.put(key, fit)
+    return fit
+
+
+def _scan_salvo(d: F64, sh: F64, ok: np.ndarray, ex: F64, stay: float, guess: float,
+                ref: float) -> _SalvoFit:  # fmt: skip
+    """:func:`_salvo_fit`'s scan of ``T`` and σ on its reduced problem: the launches'
+    Δt ``d`` to the impacts counted, their range factors ``sh``, which pairs are
+    ``ok`` and their other terms ``ex``."""
 
     def scan(times: F64, sigma: float, beat: float) -> tuple[float, float]:
         share = math.log(sigma / SALVO_SIGMA_S)  # σ's share of −log p, per matched pair
@@ -376,6 +393,36 @@ def _salvo_fit(
         fits.append((cost, tof, sigma))
     cost, tof, sigma = min(fits)
     return _SalvoFit(float(tof), ref, sigma, cost, stay)
+
+
+class SalvoMemo:
+    """The salvo fits of the latest pairing blocks, by their reduced problem.
+
+    A pairing block looks ahead two times of flight, so a salvo is fitted again in every
+    block whose window holds it (7 times on an independent hard scenario), each time
+    the same problem: its Δt are differences of absolute times, exact whichever block
+    they are taken in. The key holds the problem's bytes, so a hit is the same fit to
+    the bit; at most ``size`` fits are held (the oldest go), so memory stays bounded
+    however long the input.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._fits: OrderedDict[tuple[object, ...], _SalvoFit] = OrderedDict()
+
+    def get(self, key: tuple[object, ...]) -> _SalvoFit | None:
+        fit = self._fits.get(key)
+        if fit is not None:
+            self._fits.move_to_end(key)
+        return fit
+
+    def put(self, key: tuple[object, ...], fit: _SalvoFit) -> None:
+        self._fits[key] = fit
+        while len(self._fits) > self._size:
+            self._fits.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._fits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,7 +475,13 @@ def _ceiling(cost: float) -> float:
 
 
 def _salvo_rows(
-    inp: PairingInput, t: _Terms, group: np.ndarray, unpaired: float, c: F64, cls: np.ndarray
+    inp: PairingInput,
+    t: _Terms,
+    group: np.ndarray,
+    unpaired: float,
+    c: F64,
+    cls: np.ndarray,
+    memo: SalvoMemo | None = None,
 ) -> tuple[F64, np.ndarray]:
     """Replace the band term of salvo launches by the salvo's fitted time of flight."""
     if not (group >= 0).any():
@@ -439,7 +492,7 @@ def _salvo_rows(
     in_band = (t.dt >= lo * (1 - EDGE_TOL)) & (t.dt <= hi * (1 + EDGE_TOL))
     in_band &= (t.dist >= mlrs.range_m[0] * 0.9) & (t.dist <= mlrs.range_m[1] * 1.05)
     launch_groups = [int(g) for g in np.unique(group[group >= 0])]
-    fits = _impact_area_fits(inp, t, group, launch_groups, in_band, unpaired)
+    fits = _impact_area_fits(inp, t, group, launch_groups, in_band, unpaired, memo)
     for g in launch_groups:
         rows = np.flatnonzero(group == g)
         usable = in_band[rows].copy()
@@ -451,7 +504,8 @@ def _salvo_rows(
             guess = _group_tof(np.where(likely, dt, np.nan).ravel(), 1.0)
             if guess is None:
                 continue
-            fit = _salvo_fit(dt, t.dist[rows], usable, extra, unpaired, guess, inp.origin[rows])
+            fit = _salvo_fit(dt, t.dist[rows], usable, extra, unpaired, guess, inp.origin[rows],
+                             memo)  # fmt: skip
         z = (dt - fit.predict(t.dist[rows])) / fit.sigma
         ok = usable & (np.abs(z) <= SALVO_ZMAX)
         c[rows] = np.where(ok, round_cost(z) + extra, BIG)
@@ -460,7 +514,8 @@ def _salvo_rows(
 
 
 def _impact_area_fits(inp: PairingInput, t: _Terms, group: np.ndarray, launch_groups: list[int],
-                      in_band: np.ndarray, unpaired: float) -> dict[int, _SalvoFit]:  # fmt: skip
+                      in_band: np.ndarray, unpaired: float, memo: SalvoMemo | None = None
+                      ) -> dict[int, _SalvoFit]:  # fmt: skip
     """Each salvo's time of flight to the impact area it most likely fired on.
 
     Salvos a minute or two apart have impacts in the band of each other's launches, and
@@ -487,7 +542,7 @@ def _impact_area_fits(inp: PairingInput, t: _Terms, group: np.ndarray, launch_gr
             if guess is None:
                 continue
             fit = _salvo_fit(t.dt[rows], t.dist[rows], usable, t.extra[rows], unpaired, guess,
-                             inp.origin[rows])  # fmt: skip
+                             inp.origin[rows], memo)  # fmt: skip
             # Against all its rounds unpaired in that fit: areas fitted with their own
             # stay cost compare by what their pairs gained.
             found[i, j], cost[i, j] = fit, fit.cost - fit.stay * len(rows)
@@ -523,11 +578,15 @@ def _assign(c: F64, unpaired: float) -> list[tuple[int, int]]:
 
 
 def solve_pairs(
-    inp: PairingInput, costs: PairingCosts, group: np.ndarray | None = None
+    inp: PairingInput,
+    costs: PairingCosts,
+    group: np.ndarray | None = None,
+    memo: SalvoMemo | None = None,
 ) -> list[tuple[int, int, str]]:
     """Optimal pairs as ``(launch, impact, weapon class)`` row indices of ``inp``.
 
-    ``group`` is :func:`salvo_groups` of ``inp`` when the caller has it already.
+    ``group`` is :func:`salvo_groups` of ``inp`` when the caller has it already; ``memo``
+    keeps salvo fits from one call to the next (:class:`SalvoMemo`).
     """
     n = len(inp.origin)
     if n < 2:
@@ -537,7 +596,7 @@ def solve_pairs(
     if not (c < BIG).any():
         return []
     group = salvo_groups(inp) if group is None else group
-    c, cls = _salvo_rows(inp, t, group, costs.unpaired, c, cls)
+    c, cls = _salvo_rows(inp, t, group, costs.unpaired, c, cls, memo)
     out = []
     for a, b in _assign(c, costs.unpaired):
         launch, impact = (a, b) if c[a, b] <= c[b, a] else (b, a)
