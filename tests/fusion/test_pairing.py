@@ -151,8 +151,6 @@ def test_salvos_with_a_few_mistimed_events_pair_in_order() -> None:
 
 
 def test_a_rounds_cost_is_gaussian_in_its_core_and_linear_beyond() -> None:
-    from truceline.fusion import pairing
-
     z = np.linspace(-6.0, 6.0, 241)
     c = pairing.round_cost(z)
     core = np.abs(z) <= pairing.SALVO_HUBER
@@ -167,7 +165,6 @@ def test_a_rounds_cost_is_gaussian_in_its_core_and_linear_beyond() -> None:
 
 
 def test_a_salvos_stay_cost_follows_how_many_of_its_rounds_were_heard() -> None:
-    from truceline.fusion import pairing
     from truceline.fusion.pairing import round_stay
 
     every = 0.5 * np.arange(40)
@@ -267,8 +264,6 @@ def test_salvo_time_scan_costs_only_times_that_can_win(monkeypatch) -> None:  # 
     """The time-of-flight scan solves an assignment only where a lower bound (each round
     at its cheapest pairing or unpaired) can beat a matching already costed: the fit is
     the exhaustive scan's, for a fraction of the assignments."""
-    from truceline.fusion import pairing
-
     rng = np.random.default_rng(5)
     n, m = 24, 30
     dist = rng.uniform(14_000.0, 15_000.0, (n, m))
@@ -338,8 +333,6 @@ def test_a_matching_left_without_unreachable_rows_and_columns_is_the_full_ones(s
     """Rows with no pair below ``BIG`` and columns no row reaches are left out of the
     assignment; the total (to the last bit) and the pairs are those of the whole one, with
     one stay cost or one per row."""
-    from truceline.fusion import pairing
-
     rng = np.random.default_rng(seed)
     n, m = rng.integers(3, 25), rng.integers(3, 40)
     cost = np.where(rng.random((n, m)) < 0.15, rng.uniform(0.0, 8.0, (n, m)), pairing.BIG)
@@ -357,8 +350,6 @@ def test_the_salvo_cube_holds_the_dense_cubes_costs() -> None:
     """The scan's sparse cube gives each time's cheapest pairing per launch and each
     time's matrix as the dense cube (``BIG`` beyond ``SALVO_ZMAX`` σ), bit for bit,
     holding only pairs some scanned time brings within reach."""
-    from truceline.fusion import pairing
-
     rng = np.random.default_rng(2)
     n, m = 20, 35
     dist = rng.uniform(14_000.0, 15_000.0, (n, m))
@@ -388,8 +379,6 @@ def test_the_salvo_fit_matches_rounds_on_their_whole_cost_log_sigma_included() -
     (benchmarks/spec_scenarios.py), whose third salvo kept no pair at any time and was
     fitted at the scan's first time, 3 s off (34 of its pairs wrong); the tight σ's
     share of about −2.8 nats makes them worth taking."""
-    from truceline.fusion import pairing
-
     rng = np.random.default_rng(7)
     n = 30
     dist = rng.uniform(12_000.0, 13_000.0, (n, n))
@@ -418,26 +407,28 @@ def test_a_salvo_fitted_in_one_pairing_block_is_not_scanned_again_in_the_next(
     times = [first + v for v in t]
     other = ([first - 90.0, first - 60.0], [40_000.0, 52_000.0])  # a shot before it
     scans: list[int] = []
-    scanned = 0
     real_scan = pairing._scan_salvo
 
     def counting(*args: object) -> object:
         scans.append(1)
         return real_scan(*args)  # type: ignore[arg-type]
 
+    def salvo_pairs(lo: float, before: list[float], east: list[float]) -> set[tuple[int, int]]:
+        """The salvo's pairs (its own row numbers) in a block whose time origin is
+        ``lo``, holding the events ``before`` it at ``east`` too."""
+        llr = [5.0, -5.0][: len(before)] + [5.0] * 20 + [-5.0] * 20
+        inp = _inp([v - lo for v in before + times], east + x, llr, "mlrs")
+        k = len(before)
+        return {(a - k, b - k) for a, b, _ in solve_pairs(inp, PairingCosts(), memo=memo)
+                if a >= k and b >= k}  # fmt: skip
+
     monkeypatch.setattr(pairing, "_scan_salvo", counting)
     memo = pairing.SalvoMemo()
-    got = []
-    for lo, extra in ((first - 97.25, other), (first - 37.25, ([], []))):
-        origins = [v - lo for v in extra[0] + times]
-        llr = [5.0, -5.0][: len(extra[0])] + [5.0] * 20 + [-5.0] * 20
-        inp = _inp(origins, extra[1] + x, llr, "mlrs")
-        k = len(extra[0])  # the salvo's rows start here
-        got.append({(a - k, b - k) for a, b, _ in solve_pairs(inp, PairingCosts(), memo=memo)
-                    if a >= k and b >= k})  # fmt: skip
-        scanned = scanned if got[1:] else len(scans)
+    first_block = salvo_pairs(first - 97.25, *other)
+    scanned = len(scans)
+    next_block = salvo_pairs(first - 37.25, [], [])
     assert scanned >= 1 and len(scans) == scanned  # the second block scanned nothing
-    assert got[0] == got[1] and len(got[0]) >= 18
+    assert first_block == next_block and len(first_block) >= 18
 
 
 def test_the_salvo_memo_holds_a_bounded_number_of_fits() -> None:

@@ -342,12 +342,12 @@ def _salvo_fit(
     cols = np.flatnonzero((usable & (np.abs(dt - guess * shape) <= 6.0)).any(axis=0))
     d, sh, ok, ex = dt[:, cols], shape[:, cols], usable[:, cols], extra[:, cols]
     stay = round_stay(launch_t, len(cols), unpaired)
+    if memo is None:
+        return _scan_salvo(d, sh, ok, ex, stay, guess, ref)
     key = (ref, guess, stay, d.shape, d.tobytes(), sh.tobytes(), ok.tobytes(), ex.tobytes())
-    known = memo.get(key) if memo is not None else None
-    if known is not None:
-        return known
-    fit = _scan_salvo(d, sh, ok, ex, stay, guess, ref)
-    if memo is not None:
+    fit = memo.get(key)
+    if fit is None:
+        fit = _scan_salvo(d, sh, ok, ex, stay, guess, ref)
         memo.put(key, fit)
     return fit
 
