@@ -3,9 +3,12 @@ from fusion_synth import LAT0, LON0, enu_to_latlon, grid_network
 
 from truceline.fusion.locate import Frame
 from truceline.fusion.network import WeatherAt
+from truceline.fusion.propagation import sound_speed
 from truceline.fusion.spot import (
     Lag,
+    busy_spans,
     fit_at_spot,
+    grid_starts,
     lag_covariance,
     locate_spot,
     pair_peak,
@@ -13,7 +16,7 @@ from truceline.fusion.spot import (
     slowness,
     travel_times,
 )
-from truceline.geo import geodetic_to_ecef
+from truceline.geo import ecef_to_enu, geodetic_to_ecef
 
 WEATHER = WeatherAt(temperature_c=3.0, wind_u_ms=5.0, wind_v_ms=-2.0)
 
@@ -99,6 +102,54 @@ def test_lags_that_disagree_place_no_spot() -> None:
     lags = [Lag(0, 1, -1.0, 20), Lag(1, 2, -1.0, 20), Lag(0, 2, -5.0, 20)]
     assert locate_spot(lags, ecef, (LAT0, LON0, 175.0), WEATHER, max_rms_s=0.026,
                        max_shift_m=5_000.0) is None  # fmt: skip
+
+
+def test_a_sensor_hearing_a_salvo_is_busy_over_its_rounds() -> None:
+    # Sensor 2 picks 12 rounds half a second apart among sparse other picks; sensor 0
+    # picks as often as a busy front makes it, once a minute; sensor 1 holds seven picks
+    # within 20 s, one short.
+    rounds = 100.0 + 0.5 * np.arange(12)
+    t = np.concatenate([60.0 * np.arange(5), 30.0 + 2.5 * np.arange(7), [10.0, 300.0], rounds])
+    sensor = np.concatenate([np.zeros(5), np.ones(7), [2, 2], np.full(12, 2)]).astype(np.int64)
+    order = np.random.default_rng(5).permutation(len(t))
+    busy, lo, hi = busy_spans(t[order], sensor[order], 20.0, 8)
+    assert busy.tolist() == [2]
+    assert (lo[0], hi[0]) == (100.0, 105.5)
+    assert len(busy_spans(t, sensor, 20.0, 13)[0]) == 0
+    assert len(busy_spans(np.zeros(0), np.zeros(0, dtype=np.int64), 20.0, 8)[0]) == 0
+
+
+def test_the_best_grid_start_lies_next_to_the_spot_that_made_the_lags() -> None:
+    # Lags from the exact model (wind and all) at four sensors nearly in a line, on one
+    # side of the launcher: the straight-ray grid's best point lies within a few steps,
+    # where the exact fit from it finds the spot; from the sensors' centre it finds none.
+    ecef, spot = _launcher(4, -9_000.0, 1_500.0)
+    arrival = travel_times(ecef, spot, WEATHER)
+    lags = [Lag(i, j, float(arrival[i] - arrival[j]), 30) for i in range(4)
+            for j in range(i + 1, 4)]  # fmt: skip
+    enu = ecef_to_enu(ecef, LAT0, LON0, 0.0)
+    speed = float(sound_speed(np.array([WEATHER.temperature_c]))[0])
+    starts = grid_starts(lags, enu, speed, reach_m=25_000.0, step_m=250.0)
+    assert 1 < len(starts) <= 3
+    assert all(np.hypot(a[0] - b[0], a[1] - b[1]) >= 3_000.0
+               for k, a in enumerate(starts) for b in starts[k + 1 :])  # fmt: skip
+    east, north = starts[0]
+    want = ecef_to_enu(geodetic_to_ecef(*spot), LAT0, LON0, 0.0)
+    assert np.hypot(east - want[0], north - want[1]) < 750.0
+    frame = Frame(LAT0, LON0, 0.0)
+    got = locate_spot(lags, ecef, (*frame.geodetic(east, north), 175.0), WEATHER,
+                      max_rms_s=0.026, max_shift_m=2_000.0)  # fmt: skip
+    assert got is not None
+    assert np.linalg.norm(geodetic_to_ecef(*got) - geodetic_to_ecef(*spot)) < 5.0
+    centre = enu[:, :2].mean(axis=0)
+    assert locate_spot(lags, ecef, (*frame.geodetic(*centre), 175.0), WEATHER,
+                       max_rms_s=0.026, max_shift_m=50_000.0) is None  # fmt: skip
+
+
+def test_sensors_too_far_apart_to_share_a_source_give_no_grid_start() -> None:
+    lags = [Lag(0, 1, 0.0, 20), Lag(1, 2, 0.0, 20), Lag(0, 2, 0.0, 20)]
+    enu = np.array([[0.0, 0.0, 0.0], [60_000.0, 0.0, 0.0], [30_000.0, 1_000.0, 0.0]])
+    assert grid_starts(lags, enu, 330.0, reach_m=25_000.0, step_m=250.0) == []
 
 
 def _launcher(n: int, east: float, north: float) -> tuple[np.ndarray, tuple[float, float, float]]:

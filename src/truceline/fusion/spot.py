@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.optimize import least_squares
 
 from truceline.fusion.locate import Fix, Frame, predict
@@ -219,3 +220,73 @@ def lag_covariance(lags: Sequence[Lag], grad: F64, sigma_t: F64) -> F64:
         var = (sigma_t[lag.i] ** 2 + sigma_t[lag.j] ** 2) / lag.count
         info += np.outer(j, j) / var
     return np.asarray(np.linalg.inv(info), dtype=np.float64)
+
+
+def busy_spans(t: F64, sensor: NDArray[np.int64], span_s: float, min_count: int
+               ) -> tuple[NDArray[np.int64], F64, F64]:  # fmt: skip
+    """The sensors with ``min_count`` or more picks within some ``span_s`` (a salvo's
+    rounds, half a second apart), and for each the first and last pick of those spans.
+
+    Outside salvos a sensor picks a blast every minute or so and a false alarm every
+    ten (the hard load's six an hour), so eight picks within 20 s are never chance; a
+    sensor that hears a salvo's launches has one each round it hears.
+    """
+    if not len(t):
+        empty = np.zeros(0)
+        return np.zeros(0, dtype=np.int64), empty, empty
+    # One sorted key per (sensor, time): sensors laid far enough apart that no span
+    # reaches from one sensor's picks to the next one's.
+    gap = float(t.max() - t.min()) + 2.0 * span_s + 1.0
+    key = sensor * gap + (t - t.min())
+    order = np.argsort(key, kind="stable")
+    key, ts, ss = key[order], t[order], sensor[order]
+    ends = np.searchsorted(key, key + span_s, side="right")
+    dense = np.flatnonzero(ends - np.arange(len(key)) >= min_count)
+    if not len(dense):
+        empty = np.zeros(0)
+        return np.zeros(0, dtype=np.int64), empty, empty
+    first = ts[dense]
+    last = ts[ends[dense] - 1]
+    busy = np.unique(ss[dense])
+    at = np.searchsorted(busy, ss[dense])
+    lo = np.full(len(busy), np.inf)
+    hi = np.full(len(busy), -np.inf)
+    np.minimum.at(lo, at, first)
+    np.maximum.at(hi, at, last)
+    return busy, lo, hi
+
+
+def grid_starts(lags: Sequence[Lag], sensors_enu: F64, speed: float, *, reach_m: float,
+                step_m: float, count: int = 3, apart_m: float = 3_000.0
+                ) -> list[tuple[float, float]]:  # fmt: skip
+    """Up to ``count`` points (east, north, in the sensors' frame), at least ``apart_m``
+    apart, of a grid ``step_m`` apart over the ground within ``reach_m`` of every
+    sensor of ``lags``, whose straight-line lags at ``speed`` fit ``lags`` best, best
+    first: starts for :func:`locate_spot` where no event of the salvo gives one.
+
+    Lags alone place the spot on hyperbolas: a fit started far off may settle on the
+    wrong branch or stall where they are nearly parallel, and sensors on one side of the
+    launcher, nearly in a line, fit its mirror image across that line almost as well.
+    The grid finds the basins; the exact model's fit from each does the rest (the
+    grid's straight rays and still air are off by a few per cent, within a basin), and
+    the caller tells a spot from its mirror."""
+    used, pos = np.unique([(lag.i, lag.j) for lag in lags], return_inverse=True)
+    pos = pos.reshape(len(lags), 2)
+    want = np.array([lag.lag for lag in lags])
+    en = sensors_enu[used, :2]
+    lo = en.max(axis=0) - reach_m
+    hi = en.min(axis=0) + reach_m
+    if (hi < lo).any():
+        return []
+    east = np.arange(lo[0], hi[0] + step_m, step_m)
+    north = np.arange(lo[1], hi[1] + step_m, step_m)
+    ge, gn = (a.ravel() for a in np.meshgrid(east, north))
+    dist = np.hypot(ge[:, None] - en[:, 0], gn[:, None] - en[:, 1])
+    cost = (((dist[:, pos[:, 0]] - dist[:, pos[:, 1]]) / speed - want) ** 2).sum(axis=1)
+    out: list[tuple[float, float]] = []
+    for k in np.argsort(cost, kind="stable"):
+        if all(np.hypot(ge[k] - e, gn[k] - n) >= apart_m for e, n in out):
+            out.append((float(ge[k]), float(gn[k])))
+            if len(out) == count:
+                break
+    return out
