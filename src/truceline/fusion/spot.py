@@ -227,9 +227,10 @@ def busy_spans(t: F64, sensor: NDArray[np.int64], span_s: float, min_count: int
     """The sensors with ``min_count`` or more picks within some ``span_s`` (a salvo's
     rounds, half a second apart), and for each the first and last pick of those spans.
 
-    Outside salvos a sensor picks a blast every minute or so and a false alarm every
-    ten (the hard load's six an hour), so eight picks within 20 s are never chance; a
-    sensor that hears a salvo's launches has one each round it hears.
+    Outside salvos a sensor picks a blast every minute or so (twice that on the hard
+    load) and a false alarm every ten minutes (the hard load's six an hour): within 20 s
+    a Poisson mean of about 0.7, so eight picks there are chance about once in a million
+    spans, while a sensor that hears a salvo's launches has one each round it hears.
     """
     if not len(t):
         empty = np.zeros(0)
