@@ -300,7 +300,7 @@ def _initial(ctx: _Ctx, boxes: F64, ci: I64, pi: I64) -> tuple[_Sel, batch.Frame
     implied = pool.t[pi] - d / speed[ci]
     keep = _first_per((ci, s), np.abs(implied - tmid[ci]))
     sel = _Sel(ci[keep], pi[keep], np.isfinite(pool.bearing[pi[keep]]))
-    lat, lon, _ = ecef_to_geodetic(enu_to_ecef(centre, net.lat0, net.lon0, net.h0))
+    lat, lon = _lat_lon(net, centre)
     frames = batch.Frames(lat, lon, _heights(ctx, sel, n))
     sums = np.bincount(sel.ci, weights=implied[keep], minlength=n)
     origin0 = sums / np.maximum(np.bincount(sel.ci, minlength=n), 1)
@@ -1240,17 +1240,12 @@ def _spot_view(ctx: _Ctx, members: list[Located]) -> _Master | None:
     two seconds whose sensors lined up one lag; with every pick they line up four, at
     29–34 rounds each, and place the launcher.
     """
-    cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
+    cfg, pool = ctx.cfg, ctx.pool
     sensors, lo, hi = _seed_span(ctx, members)
     if len(sensors) < cfg.min_sensors:
         return None
     near = (pool.t >= lo) & (pool.t <= hi)
-    times = [pool.t[near & (pool.sensor == s)] for s in sensors]
-    ecef = net.ecef[sensors]
-    # No lag exceeds the sensors' distance at the slowest sound (300 m/s, wind against).
-    max_lags = np.linalg.norm(ecef[:, None, :] - ecef[None, :, :], axis=2) / SLOW_SOUND_MS + 0.1
-    width = _cluster_width(cfg, float(net.sigma_t[sensors].max()))
-    lags = spot.sensor_lags(times, max_lags, width, SPOT_ROUNDS)
+    lags, width = _pair_lags(ctx, sensors, [pool.t[near & (pool.sensor == s)] for s in sensors])
     weather = members[0].weather
     start = (
         float(np.median([e.fix.lat for e in members])),
@@ -1258,6 +1253,20 @@ def _spot_view(ctx: _Ctx, members: list[Located]) -> _Master | None:
         float(np.median([e.fix.height for e in members])),
     )
     return _lag_master(ctx, lags, sensors, start, weather, width)
+
+
+def _pair_lags(ctx: _Ctx, sensors: I64, times: list[F64], reach_m: float = np.inf
+               ) -> tuple[list[spot.Lag], float]:  # fmt: skip
+    """The lags of ``sensors``, whose picks are ``times`` (:func:`.spot.sensor_lags`,
+    ``SPOT_ROUNDS`` pick pairs or more), and the width they were sought with; two sensors
+    farther apart than ``reach_m`` are given no lag."""
+    cfg, net = ctx.cfg, ctx.net
+    ecef = net.ecef[sensors]
+    apart = np.linalg.norm(ecef[:, None, :] - ecef[None, :, :], axis=2)
+    # No lag exceeds the sensors' distance at the slowest sound (300 m/s, wind against).
+    max_lags = np.where(apart <= reach_m, apart / SLOW_SOUND_MS + 0.1, -1.0)
+    width = _cluster_width(cfg, float(net.sigma_t[sensors].max()))
+    return spot.sensor_lags(times, max_lags, width, SPOT_ROUNDS), width
 
 
 def _lag_master(ctx: _Ctx, lags: list[spot.Lag], sensors: I64,
@@ -1351,13 +1360,14 @@ def _busy_spots(ctx: _Ctx, events: list[Located], window: tuple[float, float]
     searching every busy sensor cost 8 % of the 4-hour moderate input's time and found
     nothing new there, and with picks a spot could take counted only to go on, the busy
     sensors of two salvos joined in one set of lags that placed no spot (independent
-    hard 5 lost the 22 launches this finds). Lags that join three or more sensors
-    place a spot from the best points of a grid (:func:`.spot.grid_starts`); small
-    events with two or more picks at those sensors over their spans are dissolved
-    (unless they lie at the spot already) and the rounds are taken from the spot as a
-    seed group's are (:func:`_take_at_spot`, undone unless ``SPOT_ROUNDS`` are taken).
+    hard 5 kept missing the 20 launches of its salvo v4 that this finds). Lags that
+    join three or more sensors place a spot from the best points of a grid
+    (:func:`.spot.grid_starts`); small events with two or more picks at those sensors
+    over their spans are dissolved (unless they lie at the spot already) and the rounds
+    are taken from the spot as a seed group's are (:func:`_take_at_spot`, undone unless
+    ``SPOT_ROUNDS`` are taken).
     """
-    cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
+    cfg, pool = ctx.cfg, ctx.pool
     open_ = ctx.free.copy()  # picks a spot could take: free, or held by small events
     for e in events:
         if len(e.picks) <= cfg.small_event_sensors:
@@ -1369,13 +1379,9 @@ def _busy_spots(ctx: _Ctx, events: list[Located], window: tuple[float, float]
     lo, hi = lo - 2.0, hi + 2.0
     times = [pool.t[(pool.sensor == s) & (pool.t >= a) & (pool.t <= b)]
              for s, a, b in zip(busy.tolist(), lo, hi, strict=True)]  # fmt: skip
-    ecef = net.ecef[busy]
-    apart = np.linalg.norm(ecef[:, None, :] - ecef[None, :, :], axis=2)
     # Two sensors farther apart than twice the range hear no source in common.
-    max_lags = np.where(apart <= 2.0 * cfg.max_range_m, apart / SLOW_SOUND_MS + 0.1, -1.0)
-    width = _cluster_width(cfg, float(net.sigma_t[busy].max()))
-    lags = spot.sensor_lags(times, max_lags, width, SPOT_ROUNDS)
-    for group in _lag_groups(lags):
+    lags, width = _pair_lags(ctx, busy, times, 2.0 * cfg.max_range_m)
+    for group in _lag_groups(lags, len(busy)):
         used = np.unique([k for lag in group for k in (lag.i, lag.j)])
         local = {int(k): q for q, k in enumerate(used)}
         mine = [spot.Lag(local[g.i], local[g.j], g.lag, g.count) for g in group]
@@ -1389,23 +1395,18 @@ def _busy_spots(ctx: _Ctx, events: list[Located], window: tuple[float, float]
     return events
 
 
-def _lag_groups(lags: list[spot.Lag]) -> list[list[spot.Lag]]:
-    """``lags`` split by the sensors they join (connected components), those joining three
-    or more sensors by three or more lags."""
-    parent: dict[int, int] = {}
-
-    def root(k: int) -> int:
-        while parent.setdefault(k, k) != k:
-            k = parent[k]
-        return k
-
-    for lag in lags:
-        parent[root(lag.i)] = root(lag.j)
-    groups: dict[int, list[spot.Lag]] = {}
-    for lag in lags:
-        groups.setdefault(root(lag.i), []).append(lag)
-    return [g for g in groups.values()
-            if len(g) >= 3 and len({k for lag in g for k in (lag.i, lag.j)}) >= 3]  # fmt: skip
+def _lag_groups(lags: list[spot.Lag], n: int) -> list[list[spot.Lag]]:
+    """``lags`` (between ``n`` sensors) split by the sensors they join (connected
+    components), those joining three or more sensors by three or more lags."""
+    if not lags:
+        return []
+    ii = np.array([lag.i for lag in lags])
+    jj = np.array([lag.j for lag in lags])
+    _, lab = connected_components(csr_matrix((np.ones(len(lags)), (ii, jj)), shape=(n, n)),
+                                  directed=False)  # fmt: skip
+    groups = [[lag for lag, g in zip(lags, lab[ii], strict=True) if g == k]
+              for k in np.unique(lab[ii])]  # fmt: skip
+    return [g for g in groups if len(g) >= 3 and len({k for lag in g for k in (lag.i, lag.j)}) >= 3]
 
 
 def _grid_master(ctx: _Ctx, lags: list[spot.Lag], sensors: I64, weather: WeatherAt,
@@ -1424,8 +1425,7 @@ def _grid_master(ctx: _Ctx, lags: list[spot.Lag], sensors: I64, weather: Weather
     views: list[tuple[int, _Master]] = []
     for e, n in spot.grid_starts(lags, net.enu[sensors], speed, reach_m=ctx.cfg.max_range_m,
                                  step_m=GRID_STEP_M):  # fmt: skip
-        lat, lon, _ = ecef_to_geodetic(enu_to_ecef(np.array([e, n, 0.0]), net.lat0, net.lon0,
-                                                   net.h0))  # fmt: skip
+        lat, lon = _lat_lon(net, np.array([e, n, 0.0]))
         view = _lag_master(ctx, lags, sensors, (float(lat), float(lon), height), weather,
                            width)  # fmt: skip
         if view is not None and all(np.hypot(view.east - v.east, view.north - v.north)
@@ -1451,23 +1451,31 @@ def _silent_nearer(ctx: _Ctx, view: _Master, heard: I64) -> int:
 
 def _holders(ctx: _Ctx, events: list[Located], view: _Master,
              spans: tuple[I64, F64, F64]) -> list[Located]:  # fmt: skip
-    """The small events with two or more picks at the busy sensors within their spans
-    (``spans``: sensors, first and last time), other than those at ``view``'s spot
+    """The small events holding two or more picks of the busy sensors' spans (``spans``:
+    sensors, first and last time; :func:`_holding`), other than those at ``view``'s spot
     already (within ``REPEAT_SPOT_M``): mixtures holding the salvo's rounds."""
-    pool, net = ctx.pool, ctx.net
-    sensors, lo, hi = spans
-    first = np.full(len(net), np.inf)
-    last = np.full(len(net), -np.inf)
+    out = []
+    for e in _holding(ctx, events, *spans):
+        east, north = _east_north(ctx.net, e.fix)
+        if np.hypot(east - view.east, north - view.north) > REPEAT_SPOT_M:
+            out.append(e)
+    return out
+
+
+def _holding(ctx: _Ctx, events: list[Located], sensors: I64, lo: F64 | float,
+             hi: F64 | float) -> list[Located]:  # fmt: skip
+    """The small events of ``events`` with two or more picks at ``sensors`` between
+    ``lo`` and ``hi`` (one span for all of them, or one each)."""
+    pool = ctx.pool
+    first = np.full(len(ctx.net), np.inf)
+    last = np.full(len(ctx.net), -np.inf)
     first[sensors], last[sensors] = lo, hi
     out = []
     for e in events:
         if len(e.picks) > ctx.cfg.small_event_sensors:
             continue
         s, t = pool.sensor[e.picks], pool.t[e.picks]
-        if ((t >= first[s]) & (t <= last[s])).sum() < 2:
-            continue
-        east, north = _east_north(net, e.fix)
-        if np.hypot(east - view.east, north - view.north) > REPEAT_SPOT_M:
+        if ((t >= first[s]) & (t <= last[s])).sum() >= 2:
             out.append(e)
     return out
 
@@ -1626,18 +1634,8 @@ def _bystanders(ctx: _Ctx, events: list[Located], members: list[Located]) -> lis
     pick of a round the spot would have taken (hard seed 11's third salvo: 16 of its 40
     launches found within 10 m, as single rounds, at the spot; 32 with them dissolved
     too, as many as before the leaves were purified)."""
-    pool = ctx.pool
-    sensors, lo, hi = _seed_span(ctx, members)
     inside = {id(e) for e in members}
-    out = []
-    for e in events:
-        if id(e) in inside or len(e.picks) > ctx.cfg.small_event_sensors:
-            continue
-        t = pool.t[e.picks]
-        at = np.isin(pool.sensor[e.picks], sensors) & (t >= lo) & (t <= hi)
-        if at.sum() >= 2:
-            out.append(e)
-    return out
+    return [e for e in _holding(ctx, events, *_seed_span(ctx, members)) if id(e) not in inside]
 
 
 def _drop_strays(ctx: _Ctx, search: BlockSearch, nearby: Members = Members.none()
@@ -2123,6 +2121,13 @@ def _disjoint_pair(alts: list[Located]) -> tuple[Located, Located] | None:
 def _centre_box(net: Network, fix: Fix, origin: float) -> F64:
     """A small box (centre frame) at a fix, around an origin time."""
     return _box_at(*_east_north(net, fix), origin)
+
+
+def _lat_lon(net: Network, enu: F64) -> tuple[F64, F64]:
+    """Points of the network's centre frame (east, north, up) as latitude and longitude
+    (the inverse of :func:`_east_north`)."""
+    lat, lon, _ = ecef_to_geodetic(enu_to_ecef(enu, net.lat0, net.lon0, net.h0))
+    return lat, lon
 
 
 def _east_north(net: Network, fix: Fix) -> tuple[float, float]:
