@@ -224,6 +224,25 @@ def test_salvo_groups_need_one_spot_and_several_rounds() -> None:
     assert (group[6:] == -1).all()
 
 
+def test_a_salvos_launches_are_grouped_by_their_spot_and_summed_labels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Eight launches from one spot, 1–3 s apart (a salvo that four sensors heard, most
+    rounds unheard), whose events' labels are few: three say launch weakly or not at
+    all, one impact. Grouped by launch labels alone they break into chains of at most
+    two; grouped by spot, their labels summed say launch. Eight impacts within 100 m
+    and 3 s of one another, labelled impact, make no launch salvo either way."""
+    launches = [0.0, 3.0, 5.0, 6.5, 7.5, 10.0, 11.0, 12.0]
+    llr = [4.2, 0.0, 4.2, 0.0, 6.2, -2.1, 4.2, 0.0]
+    impacts = [50.0 + 1.5 * i for i in range(8)]
+    inp = _inp(launches + impacts, [0.0] * 8 + [12_000.0 + 10.0 * i for i in range(8)],
+               llr + [-4.2] * 8, "mlrs")  # fmt: skip
+    group = salvo_groups(inp)
+    assert group[0] >= 0 and (group[:8] == group[0]).all() and (group[8:] == -1).all()
+    monkeypatch.setattr(pairing, "SALVO_BY_SPOT", False)
+    assert (salvo_groups(inp) == -1).all()
+
+
 def test_salvo_fires_on_its_own_impact_area_not_the_next_salvos() -> None:
     # Salvo A (20 rounds from x=0) lands 15 km east after ~45 s, three of its impacts
     # unheard; salvo B, fired 10 s later from 3 km north, lands 15 km east of that ~45 s

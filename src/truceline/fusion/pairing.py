@@ -76,6 +76,7 @@ SALVO_LINK_M = 100.0
 IMPACT_LINK_M = 600.0
 SALVO_LINK_S = 3.0
 SALVO_MIN = 5
+SALVO_BY_SPOT = True  # a salvo's launches are grouped by spot, their labels summed
 SALVO_SIGMA_S = 1.0
 SALVO_SIGMAS_S = (1.0, 0.5, 0.25, 0.12, 0.06)
 SALVO_HUBER = 1.5  # z beyond which a round's cost grows linearly
@@ -176,11 +177,18 @@ def _cut_cycle(cycle: list[int], sym: F64, unpaired: float) -> list[tuple[int, i
 def salvo_groups(inp: PairingInput) -> np.ndarray:
     """Group id of each likely launch that belongs to a salvo (−1: none).
 
-    Launch-labelled events (positive log-odds) are linked when within ``SALVO_LINK_M``
-    metres and ``SALVO_LINK_S`` seconds; connected groups of ``SALVO_MIN`` or more are
-    salvos.
+    Events are linked when within ``SALVO_LINK_M`` metres and ``SALVO_LINK_S`` seconds;
+    connected groups of ``SALVO_MIN`` or more whose labels, summed, say launch (positive
+    log-odds) are salvos.
     """
-    return _chains(inp, inp.phase_llr > 0, SALVO_LINK_M)
+    if not SALVO_BY_SPOT:
+        return _chains(inp, inp.phase_llr > 0, SALVO_LINK_M)
+    group = _chains(inp, np.ones(len(inp.origin), dtype=bool), SALVO_LINK_M)
+    member = group >= 0
+    if member.any():
+        llr = np.bincount(group[member], weights=inp.phase_llr[member])
+        group[member & (llr[np.maximum(group, 0)] <= 0.0)] = -1
+    return group
 
 
 def impact_groups(inp: PairingInput) -> np.ndarray:
