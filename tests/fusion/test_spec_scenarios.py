@@ -152,8 +152,8 @@ def test_a_weakly_heard_salvos_impacts_are_found_as_an_area(
     sensors hear each: no event has the six picks a salvo area needs, and the rounds
     fail the chance test one by one. From the candidates that failed only that test, the
     weak stage forms the area and takes its rounds (docs/fusion.md, association 6.,
-    "Impact areas of weakly heard salvos"). The detections of the salvo's impacts' minute
-    are fused, with the area and without."""
+    "Impact areas of weakly heard salvos"). The detections from 30 s before the salvo's
+    first impact to 70 s after its last are fused, with the areas and without."""
     _generator().generate("hard", 22, 0.5, tmp_path)
     truth = read_truth(tmp_path / "truth.ndjson")
     impacts = {b.id: b for b in truth.blasts if b.salvo == "v3" and b.phase == "impact"}
