@@ -44,10 +44,11 @@ from truceline.fusion.halo import (
     LINK_M,
     LINK_S,
     MAX_AREAS,
-    WINDOW_PAD_S,
     Areas,
+    area_of,
     in_bursts,
     in_halo,
+    in_window,
     salvo_areas,
     strays,
     window_bits,
@@ -526,13 +527,12 @@ def _accept(ctx: _Ctx, slot: I64, b: batch.Batch, x: F64, cov: F64, chi2: F64, r
     big = plain.n_t >= min_picks
     rows = np.flatnonzero(_acceptable(cfg, plain, np.inf) & big)
     tests = _chance_tests(ctx, plain, rows, slot, b, x, cov, frames, near_test)
-    ok = np.flatnonzero(_acceptable(cfg, tests, max_chance) & big)
+    passing = _acceptable(cfg, tests, max_chance) & big
     if ctx.doubtful is not None and max_chance < AREA_CHANCE_P:
-        doubt = np.flatnonzero(_acceptable(cfg, tests, AREA_CHANCE_P) & big
-                               & ~_acceptable(cfg, tests, max_chance))  # fmt: skip
+        doubt = np.flatnonzero(_acceptable(cfg, tests, AREA_CHANCE_P) & big & ~passing)
         ctx.doubtful += [ev for _, ev, _ in _built(slot, b, x, cov, chi2, r, frames, air,
                                                     tests, doubt)]  # fmt: skip
-    return _built(slot, b, x, cov, chi2, r, frames, air, tests, ok)
+    return _built(slot, b, x, cov, chi2, r, frames, air, tests, np.flatnonzero(passing))
 
 
 def _built(slot: I64, b: batch.Batch, x: F64, cov: F64, chi2: F64, r: F64,
@@ -1114,9 +1114,16 @@ def _area_rounds(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
         inside = ((bits >> a) & 1) == 1
         small = _area_small(ctx, events, inside, members)
         kept, new = _area_choice(ctx, geo, window, members, inside, small)
-        gone = {id(ev) for ev in small} - {id(ev) for ev in kept}
-        events = [ev for ev in events if id(ev) not in gone] + new  # kept ones stay put
+        events = _rechosen(events, small, kept, new)
     return events
+
+
+def _rechosen(events: list[Located], small: list[Located], kept: list[Located],
+              new: list[Located]) -> list[Located]:  # fmt: skip
+    """``events`` once an area's ``small`` events were chosen again: those ``kept``
+    stay put, the others go, and its ``new`` rounds are added."""
+    gone = {id(ev) for ev in small} - {id(ev) for ev in kept}
+    return [ev for ev in events if id(ev) not in gone] + new
 
 
 def _weak_areas(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
@@ -1127,11 +1134,11 @@ def _weak_areas(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
     A salvo whose impacts four to six sensors hear leaves none, and its rounds fail the
     chance test one by one (1e-4–1e-2 there, as mixtures of their picks do): on the
     independent hard scenario 22, 38 of a salvo's 40 impacts were lost so. The weak
-    passes keep the candidates that fail only that test and would pass it at
-    ``AREA_CHANCE_P`` (``ctx.doubtful``). Those still free are chained within
-    ``WEAK_LINK_M`` and ``WEAK_LINK_S``; each chain's disjoint candidates (least likely
-    chance first), ``WEAK_MIN`` or more, are an area's members, and its rounds are chosen
-    as a salvo area's are (:func:`_weak_area`).
+    stage keeps the candidates its fits (passes and launch-spot searches) reject for
+    that test alone and that would pass it at ``AREA_CHANCE_P`` (``ctx.doubtful``).
+    Those still free are chained within ``WEAK_LINK_M`` and ``WEAK_LINK_S``; each
+    chain's disjoint candidates (least likely chance first), ``WEAK_MIN`` or more, are an
+    area's members, and its rounds are chosen as a salvo area's are (:func:`_weak_area`).
     """
     doubt = sorted((d for d in ctx.doubtful or [] if ctx.free[d.picks].all()),
                    key=lambda d: d.chance)  # fmt: skip
@@ -1176,13 +1183,14 @@ def _weak_area(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
     Chains of mixtures (the ghosts of a salvo's launches or impacts, made of picks of
     several rounds) fit worse together: on the independent scenarios of seeds 1–30 the 3
     chains that gave rounds within 10 m of their blasts had summed chi-square
-    probabilities of 0.21–0.95, the 11 others 6e-12–2e-3 (mixtures 0.4–1.1 km off their
-    blasts, ghosts 1.2–1.9 km off a launch salvo).
+    probabilities of 0.21–0.95, the 11 others 6e-12–2e-3 (those traced: mixtures
+    0.4–1.1 km off their blasts, ghosts 1.2–1.9 km off a launch salvo, one with no blast
+    within 2 km).
     """
-    centres = _ecef(members)
-    inside = _window_picks(ctx, members)
-    small = _area_small(ctx, events, inside, centres)
-    kept, new = _area_choice(ctx, geo, window, centres, inside, small)
+    area = area_of(_ecef(members), _predicted(ctx, members))
+    inside = in_window(area, 0, ctx.pool.sensor, ctx.pool.t)
+    small = _area_small(ctx, events, inside, area.ecef)
+    kept, new = _area_choice(ctx, geo, window, area.ecef, inside, small)
     rounds = kept + new
     dof = max(sum(e.fix.dof for e in rounds), 1)
     if len(rounds) < WEAK_ROUNDS or chdtrc(dof, sum(e.fix.chi2 for e in rounds)) < WEAK_FIT_P:
@@ -1191,18 +1199,7 @@ def _weak_area(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
         for ev in small:
             ctx.free[ev.picks] = False
         return events
-    gone = {id(ev) for ev in small} - {id(ev) for ev in kept}
-    return [ev for ev in events if id(ev) not in gone] + new
-
-
-def _window_picks(ctx: _Ctx, members: list[Located]) -> np.ndarray:
-    """Which picks of the pool fall in the arrival windows of an area of ``members``
-    (their predicted arrivals at each sensor, widened by ``WINDOW_PAD_S``)."""
-    origin = np.array([e.fix.origin for e in members])
-    arrival = np.array([_master(ctx, e).tt for e in members]) + origin[:, None]
-    lo, hi = arrival.min(axis=0) - WINDOW_PAD_S, arrival.max(axis=0) + WINDOW_PAD_S
-    sensor, t = ctx.pool.sensor, ctx.pool.t
-    return np.asarray((lo[sensor] <= t) & (t <= hi[sensor]))
+    return _rechosen(events, small, kept, new)
 
 
 def _area_choice(ctx: _Ctx, geo: Geometry, window: tuple[float, float], members: F64,
@@ -1809,8 +1806,16 @@ def _members(ctx: _Ctx, events: list[Located], shift: float = 0.0) -> Members:
     if not events:
         return Members.none()
     origin = np.array([e.fix.origin + shift for e in events])
-    arrival = np.array([_master(ctx, e).tt for e in events]) + origin[:, None]
-    return Members(_ecef(events), origin, np.array([len(e.picks) for e in events]), arrival)
+    return Members(_ecef(events), origin, np.array([len(e.picks) for e in events]),
+                   _predicted(ctx, events, shift))  # fmt: skip
+
+
+def _predicted(ctx: _Ctx, events: list[Located], shift: float = 0.0) -> F64:
+    """Each event's predicted arrival at every sensor, ``(N, S)``, in the time frame of a
+    block whose reference time lies ``shift`` seconds before ``ctx``'s (one prediction
+    each, cached in ``ctx``)."""
+    origin = np.array([e.fix.origin + shift for e in events])
+    return np.asarray(np.array([_master(ctx, e).tt for e in events]) + origin[:, None])
 
 
 def _joined(parts: list[Members]) -> Members:

@@ -98,13 +98,24 @@ def salvo_areas(ecef: F64, origin: F64, n_picks: np.ndarray, arrival: F64) -> Ar
     if not keep.any():
         return Areas.none()
     _, area = np.unique(label[keep], return_inverse=True)
-    arr = arrival[strong][keep]
+    return _areas(pos[keep], area, arrival[strong][keep])
+
+
+def area_of(ecef: F64, arrival: F64) -> Areas:
+    """One area of the given members (ECEF, predicted arrival at every sensor), its
+    windows as :func:`salvo_areas` gives each of its areas."""
+    return _areas(ecef, np.zeros(len(ecef), dtype=np.int64), arrival)
+
+
+def _areas(ecef: F64, area: np.ndarray, arrival: F64) -> Areas:
+    """Areas of members (``area`` their index): each area's window at a sensor spans its
+    members' predicted arrivals there, widened by ``WINDOW_PAD_S``."""
     n_areas = int(area.max()) + 1
-    lo = np.full((n_areas, arr.shape[1]), np.inf)
-    hi = np.full((n_areas, arr.shape[1]), -np.inf)
-    np.minimum.at(lo, area, arr)
-    np.maximum.at(hi, area, arr)
-    return Areas(pos[keep], area, lo - WINDOW_PAD_S, hi + WINDOW_PAD_S)
+    lo = np.full((n_areas, arrival.shape[1]), np.inf)
+    hi = np.full((n_areas, arrival.shape[1]), -np.inf)
+    np.minimum.at(lo, area, arrival)
+    np.maximum.at(hi, area, arrival)
+    return Areas(ecef, area, lo - WINDOW_PAD_S, hi + WINDOW_PAD_S)
 
 
 def in_halo(areas: Areas, ecef: F64, sensor: np.ndarray, t: F64, mask: np.ndarray) -> np.ndarray:
@@ -130,9 +141,13 @@ def window_bits(areas: Areas, sensor: np.ndarray, t: F64) -> np.ndarray:
     bit (:class:`truceline.fusion.partition.Halo`)."""
     out = np.zeros(len(t), dtype=np.int64)
     for a in range(min(len(areas.lo), MAX_AREAS)):
-        inside = (areas.lo[a, sensor] <= t) & (t <= areas.hi[a, sensor])
-        out |= inside.astype(np.int64) << a
+        out |= in_window(areas, a, sensor, t).astype(np.int64) << a
     return out
+
+
+def in_window(areas: Areas, a: int, sensor: np.ndarray, t: F64) -> np.ndarray:
+    """Whether each pick (its sensor and time) lies in area ``a``'s arrival window."""
+    return np.asarray((areas.lo[a, sensor] <= t) & (t <= areas.hi[a, sensor]))
 
 
 def in_bursts(keys: F64, picks: F64) -> np.ndarray:
