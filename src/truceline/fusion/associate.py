@@ -105,6 +105,9 @@ WEAK_LINK_S = 10.0
 WEAK_MIN = 4
 WEAK_ROUNDS = 6
 WEAK_FIT_P = 0.01
+# Impact areas sought again once the strays are dropped, from the small events chance
+# does not rule out too (``_Ctx.suspects``): a weakly heard salvo's true rounds are strays.
+STRAY_AREAS = True
 SPLIT_SWAPS = True  # a small event in the way of two disjoint ones gives way
 DROP_STRAYS = True  # a weakly heard salvo's stray ghosts are dropped (halo.strays)
 NEAR_SENSORS = True  # passes above small events prune near misses in salvo windows only
@@ -157,6 +160,7 @@ class _Ctx:
     areas: Areas = field(default_factory=Areas.none)  # salvo areas (low and weak stages: ghosts)
     amp_var: float | None = None  # the block's amplitude scatter, dB² (amplitude.scatter)
     doubtful: list[Located] | None = None  # weak passes: candidates failing chance only
+    suspects: list[Located] | None = None  # weak passes: small ones passing, not unlikely
     # The neighbouring blocks' events near this block's window, in its time frame: more
     # masters for the repeat-source search (a salvo fired across the block's edge). Their
     # ``picks`` index the neighbours' pools: only their number is read here.
@@ -521,7 +525,9 @@ def _accept(ctx: _Ctx, slot: I64, b: batch.Batch, x: F64, cov: F64, chi2: F64, r
     those passing are built into events: most fail (hard seed 16: 11,425 of 86,477
     pass), and a loop testing them one by one cost more than the tests. A pass takes
     only events of its own size (:func:`_take_best`), so smaller candidates are not
-    tested against chance nor placed."""
+    tested against chance nor placed. In the weak stage the candidates failing the
+    chance test alone are kept in ``ctx.doubtful`` and the small ones passing that chance
+    does not rule out in ``ctx.suspects`` (:func:`_weak_areas`)."""
     cfg = ctx.cfg
     plain = _plain_tests(cfg, b, x, cov, chi2)
     big = plain.n_t >= min_picks
@@ -532,6 +538,11 @@ def _accept(ctx: _Ctx, slot: I64, b: batch.Batch, x: F64, cov: F64, chi2: F64, r
         doubt = np.flatnonzero(_acceptable(cfg, tests, AREA_CHANCE_P) & big & ~passing)
         ctx.doubtful += [ev for _, ev, _ in _built(slot, b, x, cov, chi2, r, frames, air,
                                                     tests, doubt)]  # fmt: skip
+    if ctx.suspects is not None and max_chance < AREA_CHANCE_P:
+        small = (tests.n_t <= cfg.small_event_sensors) & (tests.chance >= cfg.halo_chance_p)
+        suspect = np.flatnonzero(passing & small)
+        ctx.suspects += [ev for _, ev, _ in _built(slot, b, x, cov, chi2, r, frames, air,
+                                                    tests, suspect)]  # fmt: skip
     return _built(slot, b, x, cov, chi2, r, frames, air, tests, np.flatnonzero(passing))
 
 
@@ -1044,10 +1055,11 @@ def search_weak(
     nearby: Members = Members.none(),
 ) -> list[Located]:  # fmt: skip
     """The block's weak stage: the passes below ``LOW_MIN`` sensors, the launch spots
-    of weakly heard salvos (:func:`_launch_spots`) and the explaining away, on the picks
-    still free in ``used`` (updated); returns every event of the block. Salvo areas come
-    from its events and ``nearby`` as in :func:`search_low`, for the halo test and the
-    stray rule (:func:`_strays`) alike.
+    of weakly heard salvos (:func:`_launch_spots`), their impact areas (:func:`_weak_areas`,
+    sought again once the strays are dropped, ``STRAY_AREAS``) and the explaining away,
+    on the picks still free in ``used`` (updated); returns every event of the block.
+    Salvo areas come from its events and ``nearby`` as in :func:`search_low`, for the
+    halo test and the stray rule (:func:`_strays`) alike.
     ``stats["unsearched"]`` (when given) counts partition boxes left unsearched for lack
     of budget (see :func:`_pass`).
     """
@@ -1062,10 +1074,16 @@ def search_weak(
     if BUSY_SPOTS:
         search.found = _busy_spots(ctx, search.found, search.window)
     if WEAK_AREAS:
+        ctx.suspects = [] if STRAY_AREAS else None
         search.found = _weak_areas(ctx, search.geo, search.window, search.found)
-    ctx.doubtful = None
+    if not STRAY_AREAS:
+        ctx.doubtful = None
     if DROP_STRAYS:
         search.found = _drop_strays(ctx, search, nearby)
+    if ctx.doubtful is not None and ctx.suspects is not None:
+        ctx.doubtful += ctx.suspects
+        search.found = _weak_areas(ctx, search.geo, search.window, search.found)
+    ctx.doubtful = ctx.suspects = None
     out = search.found
     for _ in range(EXPLAIN_ROUNDS):
         n_before = len(out)
@@ -1139,6 +1157,15 @@ def _weak_areas(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
     Those still free are chained within ``WEAK_LINK_M`` and ``WEAK_LINK_S``; each
     chain's disjoint candidates (least likely chance first), ``WEAK_MIN`` or more, are an
     area's members, and its rounds are chosen as a salvo area's are (:func:`_weak_area`).
+
+    With ``STRAY_AREAS`` it runs again once the strays are dropped, ``ctx.doubtful``
+    then holding the suspects too: the small candidates accepted with a chance
+    probability of ``halo_chance_p`` or more (``ctx.suspects``). A salvo's impacts that
+    five sensors on one side hear (independent moderate 7) are such candidates, and
+    strays, each alone among ghosts; those four sensors hear are doubtful, and ghosts
+    hold their picks until the strays go: 3 of the 60 doubtful candidates free before
+    the strays were dropped were rounds, 16 of the 695 after, which chained into an
+    area of 32 rounds, each within 4.1 m of its impact.
     """
     doubt = sorted((d for d in ctx.doubtful or [] if ctx.free[d.picks].all()),
                    key=lambda d: d.chance)  # fmt: skip

@@ -40,7 +40,10 @@ and it stands alone: no event within ``SOUND_M`` but other suspects off every me
 nor any other event within ``TWIN_M``, in ``NEAR_S`` of its origin time. A weakly heard salvo's true
 rounds are found at one spot, tens of metres apart (hard seed 15's launches); its ghosts
 scatter, although the ghosts of one salvo, made of the same picks, fall near one another
-more often than chance (within 300 m on moderate seeds 7 and 38).
+more often than chance (within 300 m on moderate seeds 7 and 38). A weakly heard salvo's
+*impacts*, though, land a few hundred metres apart, and those found one by one are strays
+too: the weak stage seeks their area again once the strays are dropped
+(:func:`truceline.fusion.associate._weak_areas`).
 """
 
 from __future__ import annotations
