@@ -206,3 +206,33 @@ def test_a_weakly_heard_salvos_rounds_dropped_as_strays_are_found_as_an_area(
     assert len(found[False]) <= 3  # 0
     assert len(found[True]) >= len(found[False]) + 20  # 32, each within 4.1 m
     assert all(m.error_m < 20.0 for m in found[True])
+
+
+def test_a_silent_sensor_that_nearby_events_missed_is_taken_as_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Independent hard seed 12's sensor S076-DE goes down at 22:06:27 (an outage the
+    generator records); two minutes later the first salvo lands 5.9 km from it, nearer
+    than every sensor that hears it. Its pick rate alone kept it working, so as a near
+    sensor that missed them it rejected the rounds that four or five sensors hear. Silent
+    through a block's pool and missed by two of the events found there, it is now taken as
+    down (docs/fusion.md, association, "Sensors taken as down from their misses"). The
+    detections up to 70 s after the salvo's last impact are fused, with and without."""
+    _generator().generate("hard", 12, 0.5, tmp_path)
+    truth = read_truth(tmp_path / "truth.ndjson")
+    assert any(o.sensor == "S076-DE" for o in truth.outages)
+    impacts = {b.id: b for b in truth.blasts if b.salvo == "v1" and b.phase == "impact"}
+    hi = max(b.time for b in impacts.values()) + timedelta(seconds=70)
+    window = tmp_path / "window.ndjson"
+    window.write_text("".join(d.model_dump_json(exclude_none=True) + "\n"
+                              for d in read_detections(tmp_path / "detections.ndjson")
+                              if d.time <= hi))  # fmt: skip
+    near = {}
+    for misses in (0, 2):
+        monkeypatch.setattr(associate, "SILENT_MISSES", misses)
+        out = tmp_path / f"events-{misses}.geojson"
+        run_fuse(tmp_path / "sensors.csv", window, out, weather=tmp_path / "weather.ndjson",
+                 agreement=tmp_path / "agreement.geojson", console=Console(quiet=True))  # fmt: skip
+        found = [m for m in match_events(truth, read_events(out)) if m.blast in impacts]
+        near[misses] = sum(m.error_m < 20.0 for m in found)
+    assert near[2] >= near[0] + 6  # 13 -> 22

@@ -108,6 +108,9 @@ WEAK_FIT_P = 0.01
 # Impact areas sought again once the strays are dropped, from the small events chance
 # does not rule out too (``_Ctx.suspects``): a weakly heard salvo's true rounds are strays.
 STRAY_AREAS = True
+# A working sensor silent through a block's pool that this many of its events, heard
+# farther off, should have heard is taken as down (0: never).
+SILENT_MISSES = 2
 SPLIT_SWAPS = True  # a small event in the way of two disjoint ones gives way
 DROP_STRAYS = True  # a weakly heard salvo's stray ghosts are dropped (halo.strays)
 NEAR_SENSORS = True  # passes above small events prune near misses in salvo windows only
@@ -161,6 +164,9 @@ class _Ctx:
     amp_var: float | None = None  # the block's amplitude scatter, dB² (amplitude.scatter)
     doubtful: list[Located] | None = None  # weak passes: candidates failing chance only
     suspects: list[Located] | None = None  # weak passes: small ones passing, not unlikely
+    # Each sensor's latest block (reference time) that took it as down (_silenced),
+    # shared by the engine's blocks; None: each block judges alone.
+    silenced: F64 | None = None
     # The neighbouring blocks' events near this block's window, in its time frame: more
     # masters for the repeat-source search (a salvo fired across the block's edge). Their
     # ``picks`` index the neighbours' pools: only their number is read here.
@@ -928,6 +934,7 @@ def search_strong(
     bounds: tuple[float, float, float, float],
     alive: np.ndarray | None = None,
     foreign: list[tuple[Located, float]] | None = None,
+    silenced: F64 | None = None,
 ) -> BlockSearch:
     """The block's strong stage: its salvos' onsets and the passes of at least
     ``STRONG_MIN`` sensors, for the events whose origin time lies in ``window`` (seconds
@@ -956,6 +963,7 @@ def search_strong(
     geo = _geometry(net, weather, ref + window[0], ref + window[1])
     keys = np.sort(pool.sensor * KEY_SPAN_S + pool.t)
     ctx = _Ctx(pool, ~used, net, weather, cfg, ref, alive, keys)
+    ctx.silenced = silenced
     search = BlockSearch(ctx, geo, window, bounds, [])
     set_foreign(search, foreign or [])
     if len(pool.t) == 0:
@@ -1010,7 +1018,44 @@ def _resume(search: BlockSearch, used: np.ndarray) -> _Ctx:
     if (~used & ~ctx.free).any():  # freed since the last stage: clusters may be back
         ctx.barren.clear()
     ctx.free = ~used
+    if SILENT_MISSES:
+        _silenced(ctx, search.found)
     return ctx
+
+
+def _silenced(ctx: _Ctx, events: list[Located]) -> None:
+    """Take as down (``ctx.alive``) each working sensor with no pick in the block's pool
+    that ``SILENT_MISSES`` or more of ``events`` should have heard (nearer to them than
+    ``near_fraction`` of their hearing sensors' median distance, as :func:`_missed_near`
+    reads it), or that a block within ``alive_window_s`` took as down (``ctx.silenced``).
+
+    The pick-rate test (:mod:`truceline.fusion.liveness`) knows a sensor's own past
+    only, and a sensor that went down minutes before a salvo still counts as working;
+    as the nearest sensor it then rejects every round that fewer than six sensors hear
+    (independent hard 12: a sensor 5.9 km from a salvo's impacts, down two minutes
+    before them, heard none of its 40 rounds)."""
+    silent = ctx.alive.copy()
+    silent[ctx.pool.sensor] = False
+    if ctx.silenced is not None:
+        known = silent & (np.abs(ctx.silenced - ctx.ref) <= ctx.cfg.alive_window_s)
+        ctx.alive[known] = False
+        silent &= ~known
+    if not silent.any() or len(events) < SILENT_MISSES:
+        return
+    at = _ecef(events)
+    sizes = [len(e.picks) for e in events]
+    owner = np.repeat(np.arange(len(events)), sizes)
+    picks = np.concatenate([e.picks for e in events])
+    heard = np.linalg.norm(ctx.net.ecef[ctx.pool.sensor[picks]] - at[owner], axis=1)
+    radius = ctx.cfg.near_fraction * np.array(
+        [np.median(h) for h in np.split(heard, np.cumsum(sizes)[:-1])]
+    )
+    dist = np.linalg.norm(at[:, None, :] - ctx.net.ecef[None, silent, :], axis=2)
+    misses = (dist < radius[:, None]).sum(axis=0)
+    down = np.flatnonzero(silent)[misses >= SILENT_MISSES]
+    ctx.alive[down] = False
+    if ctx.silenced is not None:
+        ctx.silenced[down] = ctx.ref
 
 
 def search_middle(search: BlockSearch, used: np.ndarray) -> None:

@@ -158,6 +158,7 @@ class FusionEngine:
         self._searches: dict[int, BlockSearch | None] = {}
         self._last: tuple[int, BlockSearch] | None = None  # the last block finished
         self._floor_us = np.iinfo(np.int64).min
+        self._silenced = np.full(len(self.net), -np.inf)  # associate._silenced
         # The picks dropped from the buffer in the last ``alive_window_s`` or so: each
         # block's working sensors are judged on them (liveness.working).
         self._recent_t = np.zeros(0, dtype=np.int64)
@@ -343,7 +344,7 @@ class FusionEngine:
         used = buf.used[lo:hi].copy()
         self._searches[k] = search_strong(
             pool, used, self.net, self.weather, cfg, ref=ref, window=(0.0, cfg.block_s),
-            bounds=self._bounds, alive=alive, foreign=self._foreign(k),
+            bounds=self._bounds, alive=alive, foreign=self._foreign(k), silenced=self._silenced,
         )  # fmt: skip
         buf.used[lo:hi] = used
 
