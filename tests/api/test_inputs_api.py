@@ -98,6 +98,18 @@ def test_agreement_load_show_where(client: TestClient) -> None:
     assert r.status_code == 422 and r.json()["problems"][0]["feature"] == 1
 
 
+def test_a_version_beyond_the_stored_integers_is_a_bad_request(client: TestClient) -> None:
+    """Found by the schema fuzzing: a version past 64 bits reached SQLite and failed with
+    a server error; versions are 32-bit integers in both stores."""
+    assert client.post(f"{API}/agreements", json=AGREEMENT).status_code == 201
+    for version in (2**31, 2**64, 10**30):
+        r = client.get(f"{API}/agreements/example-2026", params={"version": version})
+        assert r.status_code in (400, 422), version
+        assert r.headers["content-type"] == "application/problem+json"
+    assert client.get(f"{API}/agreements/example-2026", params={"version": 2**31 - 1}
+                      ).status_code == 404  # fmt: skip
+
+
 def test_sensor_status_spans(client: TestClient) -> None:
     _sensors(client)
     span = {

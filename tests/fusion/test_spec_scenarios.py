@@ -236,3 +236,31 @@ def test_a_silent_sensor_that_nearby_events_missed_is_taken_as_down(
         found = [m for m in match_events(truth, read_events(out)) if m.blast in impacts]
         near[misses] = sum(m.error_m < 20.0 for m in found)
     assert near[2] >= near[0] + 6  # 13 -> 22
+
+
+def test_a_sensor_registered_partway_through_a_block_misses_nothing_before(
+    tmp_path: Path,
+) -> None:
+    """Independent hard seed 12's sensor S044-DE is registered from 22:09:54, 70 s after
+    the first salvo's last impact, 4.6 km from them, nearer than every sensor that hears
+    them; its picks later in the same block's pool made it count as working there, and
+    as a near sensor that "missed" them it rejected the rounds that four or five sensors
+    hear. A sensor counts as working for a block only when the registry has it active
+    through the whole pool. The detections up to 130 s after the salvo's last impact are
+    fused (6 of its impacts were found within 20 m before, 22 now)."""
+    _generator().generate("hard", 12, 0.5, tmp_path)
+    truth = read_truth(tmp_path / "truth.ndjson")
+    sensors = {s.id: s for s in read_sensors(tmp_path / "sensors.csv")}
+    impacts = {b.id: b for b in truth.blasts if b.salvo == "v1" and b.phase == "impact"}
+    last = max(b.time for b in impacts.values())
+    start = sensors["S044-DE"].active_from
+    assert start is not None and last < start < last + timedelta(seconds=130)
+    window = tmp_path / "window.ndjson"
+    window.write_text("".join(d.model_dump_json(exclude_none=True) + "\n"
+                              for d in read_detections(tmp_path / "detections.ndjson")
+                              if d.time <= last + timedelta(seconds=130)))  # fmt: skip
+    out = tmp_path / "events.geojson"
+    run_fuse(tmp_path / "sensors.csv", window, out, weather=tmp_path / "weather.ndjson",
+             agreement=tmp_path / "agreement.geojson", console=Console(quiet=True))  # fmt: skip
+    found = [m for m in match_events(truth, read_events(out)) if m.blast in impacts]
+    assert sum(m.error_m < 20.0 for m in found) >= 18  # 22

@@ -341,6 +341,11 @@ class FusionEngine:
             ref_us=round(ref * 1e6), lo_us=round((ref - POOL_MARGIN_S) * 1e6), hi_us=hi_us,
             window_s=cfg.alive_window_s, silence_p=cfg.silence_p,
         )  # fmt: skip
+        # A sensor registered for part of the pool only cannot tell a miss in the rest
+        # (independent hard 12: one 4.6 km from a salvo's impacts, registered 70 s
+        # after them, with picks later in the pool, "missed" every round).
+        lo_us = round((ref - POOL_MARGIN_S) * 1e6)
+        alive &= (self.net.active_from <= lo_us) & (self.net.active_to >= hi_us)
         used = buf.used[lo:hi].copy()
         self._searches[k] = search_strong(
             pool, used, self.net, self.weather, cfg, ref=ref, window=(0.0, cfg.block_s),

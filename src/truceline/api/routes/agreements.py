@@ -18,6 +18,8 @@ from truceline.errors import BadRequestError
 from truceline.services import agreements as svc
 from truceline.services.where import describe_point
 
+MAX_VERSION = 2**31 - 1  # the version column is a 32-bit integer (SQLite and PostgreSQL)
+
 _GEOJSON_BODY = {
     "requestBody": {
         "required": True,
@@ -65,7 +67,7 @@ def build_router() -> APIRouter:
     def show(
         request: Request,
         agreement_id: str,
-        version: Annotated[int | None, Query(ge=1)] = None,
+        version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
         at: Annotated[str | None, Query(description="the version in force at this time")] = None,
         format: Annotated[str, Query(pattern="^(summary|geojson)$")] = "summary",
     ) -> Any:

@@ -77,7 +77,9 @@ def build_router() -> APIRouter:
     async def stream(
         request: Request,
         token: Annotated[str | None, Query(description="bearer token, for EventSource")] = None,
-        since: Annotated[int | None, Query(ge=0, description="microseconds; default: now")] = None,
+        since: Annotated[
+            int | None, Query(ge=0, le=2**63 - 1, description="microseconds; default: now")
+        ] = None,
         max_seconds: Annotated[float | None, Query(gt=0, le=86_400)] = None,
     ) -> StreamingResponse:
         if token and not request.headers.get("authorization"):
