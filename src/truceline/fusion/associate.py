@@ -1013,7 +1013,9 @@ def _passes(search: BlockSearch, lo: int, hi: int | None, *,
 
 def _resume(search: BlockSearch, used: np.ndarray) -> _Ctx:
     """The block's context for its next stage: free are the picks ``used`` leaves free
-    (the stages of other blocks in between took some, and may have freed some)."""
+    (the stages of other blocks in between took some, and may have freed some), and the
+    sensors its events so far, or a neighbouring block's, show to be down no longer count
+    as working (:func:`_silenced`)."""
     ctx = search.ctx
     if (~used & ~ctx.free).any():  # freed since the last stage: clusters may be back
         ctx.barren.clear()
