@@ -14,7 +14,8 @@ WEATHER = [Weather(time=T0 - timedelta(hours=1), temperature_c=3.0)]
 
 
 def _working(times_s: list[float], sensors: list[int], *, in_pool: tuple[int, ...] = (),
-             ref_s: float = 1_000.0, silence_p: float = 1e-2) -> np.ndarray:  # fmt: skip
+             ref_s: float = 1_000.0, silence_p: float = 1e-2,
+             registered: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     pool = np.zeros(4, dtype=bool)
     pool[list(in_pool)] = True
     order = np.argsort(times_s, kind="stable")
@@ -22,7 +23,15 @@ def _working(times_s: list[float], sensors: list[int], *, in_pool: tuple[int, ..
     return working(t, np.asarray(sensors, dtype=np.int64)[order], 4, pool,
                    ref_us=round(ref_s * S), lo_us=round((ref_s - 2.0) * S),
                    hi_us=round((ref_s + 145.0) * S), window_s=900.0,
-                   silence_p=silence_p)  # fmt: skip
+                   silence_p=silence_p, registered=registered)  # fmt: skip
+
+
+def test_a_sensor_not_registered_through_the_pool_is_not_working() -> None:
+    t, s = [900.0, 950.0, 990.0], [0, 1, 2]
+    assert _working(t, s, in_pool=(0, 1, 2))[:3].all()
+    registered = np.array([True, False, True, True])  # sensor 1 registered partway
+    assert _working(t, s, in_pool=(0, 1, 2), registered=registered)[:3].tolist() == [
+        True, False, True]  # fmt: skip
 
 
 def test_a_busy_sensor_silent_for_minutes_is_down_a_quiet_one_is_not() -> None:

@@ -21,7 +21,7 @@ from rich.console import Console
 
 from truceline.cli.fuse_cmd import read_detections, read_sensors, read_weather, run_fuse
 from truceline.fusion import associate
-from truceline.fusion.evaluate import EventRecord, evaluate, match_events, read_events
+from truceline.fusion.evaluate import EventRecord, Match, evaluate, match_events, read_events
 from truceline.fusion.network import WeatherTable
 from truceline.fusion.propagation import travel_times
 from truceline.fusion.truth import Truth, read_truth
@@ -145,6 +145,33 @@ def test_two_implementations_of_the_spec_propagation_agree(tmp_path: Path) -> No
     assert np.abs(zs).max() < 5.0
 
 
+def _salvo_window(tmp_path: Path, preset: str, seed: int, salvo: str, *,
+                  before_s: float | None, after_s: float
+                  ) -> tuple[Truth, set[str], Path]:  # fmt: skip
+    """An independent scenario (written to ``tmp_path``), the ids of one salvo's impacts,
+    and a file of its detections from ``before_s`` before the salvo's first impact (from
+    the start when ``None``) to ``after_s`` after its last."""
+    _generator().generate(preset, seed, 0.5, tmp_path)
+    truth = read_truth(tmp_path / "truth.ndjson")
+    impacts = [b for b in truth.blasts if b.salvo == salvo and b.phase == "impact"]
+    lo = None if before_s is None else min(b.time for b in impacts) - timedelta(seconds=before_s)
+    hi = max(b.time for b in impacts) + timedelta(seconds=after_s)
+    window = tmp_path / "window.ndjson"
+    window.write_text("".join(d.model_dump_json(exclude_none=True) + "\n"
+                              for d in read_detections(tmp_path / "detections.ndjson")
+                              if (lo is None or lo <= d.time) and d.time <= hi))  # fmt: skip
+    return truth, {b.id for b in impacts}, window
+
+
+def _found(tmp_path: Path, truth: Truth, impacts: set[str], window: Path, name: str) -> list[Match]:
+    """The matches of ``impacts`` among the events of ``window`` fused (``name`` tells the
+    events file apart)."""
+    out = tmp_path / f"events-{name}.geojson"
+    run_fuse(tmp_path / "sensors.csv", window, out, weather=tmp_path / "weather.ndjson",
+             agreement=tmp_path / "agreement.geojson", console=Console(quiet=True))  # fmt: skip
+    return [m for m in match_events(truth, read_events(out)) if m.blast in impacts]
+
+
 def test_a_weakly_heard_salvos_impacts_are_found_as_an_area(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -154,22 +181,12 @@ def test_a_weakly_heard_salvos_impacts_are_found_as_an_area(
     weak stage forms the area and takes its rounds (docs/fusion.md, association 6.,
     "Impact areas of weakly heard salvos"). The detections from 30 s before the salvo's
     first impact to 70 s after its last are fused, with the areas and without."""
-    _generator().generate("hard", 22, 0.5, tmp_path)
-    truth = read_truth(tmp_path / "truth.ndjson")
-    impacts = {b.id: b for b in truth.blasts if b.salvo == "v3" and b.phase == "impact"}
-    lo = min(b.time for b in impacts.values()) - timedelta(seconds=30)
-    hi = max(b.time for b in impacts.values()) + timedelta(seconds=70)
-    window = tmp_path / "window.ndjson"
-    window.write_text("".join(d.model_dump_json(exclude_none=True) + "\n"
-                              for d in read_detections(tmp_path / "detections.ndjson")
-                              if lo <= d.time <= hi))  # fmt: skip
+    truth, impacts, window = _salvo_window(tmp_path, "hard", 22, "v3", before_s=30.0,
+                                           after_s=70.0)  # fmt: skip
     found = {}
     for weak in (False, True):
         monkeypatch.setattr(associate, "WEAK_AREAS", weak)
-        out = tmp_path / f"events-{weak}.geojson"
-        run_fuse(tmp_path / "sensors.csv", window, out, weather=tmp_path / "weather.ndjson",
-                 agreement=tmp_path / "agreement.geojson", console=Console(quiet=True))  # fmt: skip
-        found[weak] = [m for m in match_events(truth, read_events(out)) if m.blast in impacts]
+        found[weak] = _found(tmp_path, truth, impacts, window, str(weak))
     assert len(found[False]) <= 3  # 1
     assert len(found[True]) >= len(found[False]) + 12  # 17, all within 9 m
     assert all(m.error_m < 20.0 and m.shared >= 4 for m in found[True])
@@ -187,22 +204,12 @@ def test_a_weakly_heard_salvos_rounds_dropped_as_strays_are_found_as_an_area(
     its doubtful candidates and the small ones chance did not rule out (docs/fusion.md,
     association 6., "Impact areas among the strays"). The detections from 30 s before
     the salvo's first impact to 70 s after its last are fused, with and without."""
-    _generator().generate("moderate", 7, 0.5, tmp_path)
-    truth = read_truth(tmp_path / "truth.ndjson")
-    impacts = {b.id: b for b in truth.blasts if b.salvo == "v1" and b.phase == "impact"}
-    lo = min(b.time for b in impacts.values()) - timedelta(seconds=30)
-    hi = max(b.time for b in impacts.values()) + timedelta(seconds=70)
-    window = tmp_path / "window.ndjson"
-    window.write_text("".join(d.model_dump_json(exclude_none=True) + "\n"
-                              for d in read_detections(tmp_path / "detections.ndjson")
-                              if lo <= d.time <= hi))  # fmt: skip
+    truth, impacts, window = _salvo_window(tmp_path, "moderate", 7, "v1", before_s=30.0,
+                                           after_s=70.0)  # fmt: skip
     found = {}
     for again in (False, True):
         monkeypatch.setattr(associate, "STRAY_AREAS", again)
-        out = tmp_path / f"events-{again}.geojson"
-        run_fuse(tmp_path / "sensors.csv", window, out, weather=tmp_path / "weather.ndjson",
-                 agreement=tmp_path / "agreement.geojson", console=Console(quiet=True))  # fmt: skip
-        found[again] = [m for m in match_events(truth, read_events(out)) if m.blast in impacts]
+        found[again] = _found(tmp_path, truth, impacts, window, str(again))
     assert len(found[False]) <= 3  # 0
     assert len(found[True]) >= len(found[False]) + 20  # 32, each within 4.1 m
     assert all(m.error_m < 20.0 for m in found[True])
@@ -218,22 +225,13 @@ def test_a_silent_sensor_that_nearby_events_missed_is_taken_as_down(
     through a block's pool and missed by two of the events found there, it is now taken as
     down (docs/fusion.md, association, "Sensors taken as down from their misses"). The
     detections up to 70 s after the salvo's last impact are fused, with and without."""
-    _generator().generate("hard", 12, 0.5, tmp_path)
-    truth = read_truth(tmp_path / "truth.ndjson")
+    truth, impacts, window = _salvo_window(tmp_path, "hard", 12, "v1", before_s=None,
+                                           after_s=70.0)  # fmt: skip
     assert any(o.sensor == "S076-DE" for o in truth.outages)
-    impacts = {b.id: b for b in truth.blasts if b.salvo == "v1" and b.phase == "impact"}
-    hi = max(b.time for b in impacts.values()) + timedelta(seconds=70)
-    window = tmp_path / "window.ndjson"
-    window.write_text("".join(d.model_dump_json(exclude_none=True) + "\n"
-                              for d in read_detections(tmp_path / "detections.ndjson")
-                              if d.time <= hi))  # fmt: skip
     near = {}
     for misses in (0, 2):
         monkeypatch.setattr(associate, "SILENT_MISSES", misses)
-        out = tmp_path / f"events-{misses}.geojson"
-        run_fuse(tmp_path / "sensors.csv", window, out, weather=tmp_path / "weather.ndjson",
-                 agreement=tmp_path / "agreement.geojson", console=Console(quiet=True))  # fmt: skip
-        found = [m for m in match_events(truth, read_events(out)) if m.blast in impacts]
+        found = _found(tmp_path, truth, impacts, window, str(misses))
         near[misses] = sum(m.error_m < 20.0 for m in found)
     assert near[2] >= near[0] + 6  # 13 -> 22
 
@@ -248,19 +246,11 @@ def test_a_sensor_registered_partway_through_a_block_misses_nothing_before(
     hear. A sensor counts as working for a block only when the registry has it active
     through the whole pool. The detections up to 130 s after the salvo's last impact are
     fused (6 of its impacts were found within 20 m before, 22 now)."""
-    _generator().generate("hard", 12, 0.5, tmp_path)
-    truth = read_truth(tmp_path / "truth.ndjson")
+    truth, impacts, window = _salvo_window(tmp_path, "hard", 12, "v1", before_s=None,
+                                           after_s=130.0)  # fmt: skip
     sensors = {s.id: s for s in read_sensors(tmp_path / "sensors.csv")}
-    impacts = {b.id: b for b in truth.blasts if b.salvo == "v1" and b.phase == "impact"}
-    last = max(b.time for b in impacts.values())
+    last = max(b.time for b in truth.blasts if b.id in impacts)
     start = sensors["S044-DE"].active_from
     assert start is not None and last < start < last + timedelta(seconds=130)
-    window = tmp_path / "window.ndjson"
-    window.write_text("".join(d.model_dump_json(exclude_none=True) + "\n"
-                              for d in read_detections(tmp_path / "detections.ndjson")
-                              if d.time <= last + timedelta(seconds=130)))  # fmt: skip
-    out = tmp_path / "events.geojson"
-    run_fuse(tmp_path / "sensors.csv", window, out, weather=tmp_path / "weather.ndjson",
-             agreement=tmp_path / "agreement.geojson", console=Console(quiet=True))  # fmt: skip
-    found = [m for m in match_events(truth, read_events(out)) if m.blast in impacts]
+    found = _found(tmp_path, truth, impacts, window, "registered")
     assert sum(m.error_m < 20.0 for m in found) >= 18  # 22

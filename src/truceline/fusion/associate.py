@@ -105,8 +105,8 @@ WEAK_LINK_S = 10.0
 WEAK_MIN = 4
 WEAK_ROUNDS = 6
 WEAK_FIT_P = 0.01
-# Impact areas sought again once the strays are dropped, from the small events chance
-# does not rule out too (``_Ctx.suspects``): a weakly heard salvo's true rounds are strays.
+# Impact areas sought again once the strays are dropped, from the small events the stray
+# rule's pass accepts too (``_Ctx.suspects``): a weakly heard salvo's true rounds are strays.
 STRAY_AREAS = True
 # A working sensor silent through a block's pool that this many of its events, heard
 # farther off, should have heard is taken as down (0: never).
@@ -163,7 +163,7 @@ class _Ctx:
     areas: Areas = field(default_factory=Areas.none)  # salvo areas (low and weak stages: ghosts)
     amp_var: float | None = None  # the block's amplitude scatter, dB² (amplitude.scatter)
     doubtful: list[Located] | None = None  # weak passes: candidates failing chance only
-    suspects: list[Located] | None = None  # weak passes: small ones passing, not unlikely
+    suspects: list[Located] | None = None  # the stray rule's pass: small ones it accepts
     # Each sensor's latest block (reference time) that took it as down (_silenced),
     # shared by the engine's blocks; None: each block judges alone.
     silenced: F64 | None = None
@@ -531,9 +531,10 @@ def _accept(ctx: _Ctx, slot: I64, b: batch.Batch, x: F64, cov: F64, chi2: F64, r
     those passing are built into events: most fail (hard seed 16: 11,425 of 86,477
     pass), and a loop testing them one by one cost more than the tests. A pass takes
     only events of its own size (:func:`_take_best`), so smaller candidates are not
-    tested against chance nor placed. In the weak stage the candidates failing the
-    chance test alone are kept in ``ctx.doubtful`` and the small ones passing that chance
-    does not rule out in ``ctx.suspects`` (:func:`_weak_areas`)."""
+    tested against chance nor placed. While ``ctx.doubtful`` is a list (the weak
+    stage), the candidates failing the chance test alone are kept in it, and while
+    ``ctx.suspects`` is (the stray rule's pass), the small ones passing that chance does
+    not rule out (:func:`_weak_areas`)."""
     cfg = ctx.cfg
     plain = _plain_tests(cfg, b, x, cov, chi2)
     big = plain.n_t >= min_picks
@@ -962,8 +963,7 @@ def search_strong(
         alive[pool.sensor] = True
     geo = _geometry(net, weather, ref + window[0], ref + window[1])
     keys = np.sort(pool.sensor * KEY_SPAN_S + pool.t)
-    ctx = _Ctx(pool, ~used, net, weather, cfg, ref, alive, keys)
-    ctx.silenced = silenced
+    ctx = _Ctx(pool, ~used, net, weather, cfg, ref, alive, keys, silenced=silenced)
     search = BlockSearch(ctx, geo, window, bounds, [])
     set_foreign(search, foreign or [])
     if len(pool.t) == 0:
@@ -1121,9 +1121,10 @@ def search_weak(
     if BUSY_SPOTS:
         search.found = _busy_spots(ctx, search.found, search.window)
     if WEAK_AREAS:
-        ctx.suspects = [] if STRAY_AREAS else None
         search.found = _weak_areas(ctx, search.geo, search.window, search.found)
-    if not STRAY_AREAS:
+    if WEAK_AREAS and STRAY_AREAS:
+        ctx.suspects = []  # the stray rule's pass keeps them, as it keeps doubtful ones
+    else:
         ctx.doubtful = None
     if DROP_STRAYS:
         search.found = _drop_strays(ctx, search, nearby)
@@ -1206,9 +1207,10 @@ def _weak_areas(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
     area's members, and its rounds are chosen as a salvo area's are (:func:`_weak_area`).
 
     With ``STRAY_AREAS`` it runs again once the strays are dropped, ``ctx.doubtful``
-    then holding the suspects too: the small candidates accepted with a chance
-    probability of ``halo_chance_p`` or more (``ctx.suspects``). A salvo's impacts that
-    five sensors on one side hear (independent moderate 7) are such candidates, and
+    then holding too the doubtful candidates of the stray rule's pass (on the picks the
+    strays freed) and the small ones that pass accepts with a chance probability of
+    ``halo_chance_p`` or more (``ctx.suspects``). A salvo's impacts that five sensors
+    on one side hear (independent moderate 7) are found one by one and dropped as
     strays, each alone among ghosts; those four sensors hear are doubtful, and ghosts
     hold their picks until the strays go: 3 of the 60 doubtful candidates free before
     the strays were dropped were rounds, 16 of the 695 after, which chained into an

@@ -308,20 +308,21 @@ class FusionEngine:
             first = max(first, reach)
         return first * b - ORIGIN_SLACK_S
 
-    def _pool_rows(self, k: int) -> tuple[int, int, int]:
-        """Buffer rows ``[lo, hi)`` of block k's pool and the end of its span (µs)."""
+    def _pool_rows(self, k: int) -> tuple[int, int, int, int]:
+        """Buffer rows ``[lo, hi)`` of block k's pool and the start and end of its span
+        (µs)."""
         cfg = self.config
         b = cfg.block_s
         lo_us = round((k * b - POOL_MARGIN_S) * 1e6)
         hi_us = round(((k + 1) * b + cfg.max_travel_s + POOL_MARGIN_S) * 1e6)
         lo, hi = np.searchsorted(self._buf.t_us, [lo_us, hi_us])
-        return int(lo), int(hi), hi_us
+        return int(lo), int(hi), lo_us, hi_us
 
     def _search_strong(self, k: int) -> None:
         """Block k's strong stage; from now on a detection in its span would be late."""
         cfg, buf = self.config, self._buf
         ref = k * cfg.block_s
-        lo, hi, hi_us = self._pool_rows(k)
+        lo, hi, lo_us, hi_us = self._pool_rows(k)
         self._floor_us = max(self._floor_us, hi_us)
         if hi - lo == 0:
             self._searches[k] = None
@@ -338,14 +339,10 @@ class FusionEngine:
         alive = working(
             np.concatenate([self._recent_t, buf.t_us[:lo]]),
             np.concatenate([self._recent_s, buf.sensor[:lo]]), len(self.net), in_pool,
-            ref_us=round(ref * 1e6), lo_us=round((ref - POOL_MARGIN_S) * 1e6), hi_us=hi_us,
+            ref_us=round(ref * 1e6), lo_us=lo_us, hi_us=hi_us,
             window_s=cfg.alive_window_s, silence_p=cfg.silence_p,
+            registered=(self.net.active_from <= lo_us) & (self.net.active_to >= hi_us),
         )  # fmt: skip
-        # A sensor registered for part of the pool only cannot tell a miss in the rest
-        # (independent hard 12: one 4.6 km from a salvo's impacts, registered 70 s
-        # after them, with picks later in the pool, "missed" every round).
-        lo_us = round((ref - POOL_MARGIN_S) * 1e6)
-        alive &= (self.net.active_from <= lo_us) & (self.net.active_to >= hi_us)
         used = buf.used[lo:hi].copy()
         self._searches[k] = search_strong(
             pool, used, self.net, self.weather, cfg, ref=ref, window=(0.0, cfg.block_s),
@@ -358,7 +355,7 @@ class FusionEngine:
         search = self._searches.get(k)
         if search is None:
             return
-        lo, hi, _ = self._pool_rows(k)
+        lo, hi, _, _ = self._pool_rows(k)
         used = self._buf.used[lo:hi].copy()
         set_foreign(search, self._foreign(k))
         stage(search, used)
@@ -409,7 +406,7 @@ class FusionEngine:
             return
         cfg, buf = self.config, self._buf
         b = cfg.block_s
-        lo, hi, _ = self._pool_rows(k)
+        lo, hi, _, _ = self._pool_rows(k)
         used = buf.used[lo:hi].copy()
         set_foreign(search, self._foreign(k))
         found = search_weak(search, used, self.stats, self._nearby(k))

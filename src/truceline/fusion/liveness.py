@@ -17,6 +17,11 @@ pick, give a rate ``λ``; under a Poisson stream of episodes a silence of length
 probability ``exp(−λ g)``, and the sensor is taken as down below ``silence_p``, given at
 least ``MIN_EPISODES`` episodes. The test is one-sided: a sensor with a pick in the pool
 is working, and a quiet sensor (few episodes) keeps the window rule.
+
+Only a sensor the registry has active through the whole pool counts (``registered``):
+one registered partway through it, with picks later in the pool, would "miss" what came
+before (independent hard 12: a sensor 4.6 km from a salvo's impacts, registered 70 s
+after them, vetoed every round that four or five sensors heard).
 """
 
 from __future__ import annotations
@@ -39,11 +44,12 @@ def working(
     hi_us: int,
     window_s: float,
     silence_p: float,
+    registered: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each sensor's working flag for the block starting at ``ref_us`` whose pool spans
     ``[lo_us, hi_us)``; ``t_us`` and ``sensor`` are the picks before ``lo_us`` (at least
-    those of the last ``window_s``) and ``in_pool`` marks the sensors with a pick in the
-    pool."""
+    those of the last ``window_s``), ``in_pool`` marks the sensors with a pick in the
+    pool and ``registered`` (default: all) those the registry has active through it."""
     window_us = round(window_s * 1e6)
     last = np.full(n_sensors, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(last, sensor, t_us)
@@ -61,4 +67,6 @@ def working(
     rate = np.where(rated, episodes / np.maximum(last_s, 60.0), 0.0)
     silence_s = (hi_us - start) / 1e6 - last_s
     down = ~in_pool & rated & (rate * silence_s > -np.log(silence_p))
+    if registered is not None:
+        alive &= registered
     return np.asarray(alive & ~down)
