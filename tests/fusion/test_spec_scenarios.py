@@ -215,6 +215,66 @@ def test_a_weakly_heard_salvos_rounds_dropped_as_strays_are_found_as_an_area(
     assert all(m.error_m < 20.0 for m in found[True])
 
 
+def test_a_weak_areas_ghosts_are_dropped_and_their_picks_go_to_its_rounds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Independent moderate seed 12's salvo lands its 40 impacts within 170 m of one
+    another, four to six sensors hearing each: no salvo area forms, so the passes took
+    small events made of the picks of three or four rounds, 500–1,200 m off, at the
+    usual chance limit, and they held the picks of rounds 3–14. Once the weak stage
+    finds the area, those ghosts (small, not unlikely as chance, every pick in its
+    windows, farther than the halo's reach from every round) are dropped and the area's
+    rounds chosen again with their picks (docs/fusion.md, association 6., "A weak area's
+    ghosts"). The detections from 30 s before the salvo's first impact to 70 s after its
+    last are fused, with the rule and without."""
+    truth, impacts, window = _salvo_window(tmp_path, "moderate", 12, "v1", before_s=30.0,
+                                           after_s=70.0)  # fmt: skip
+    near, ghosts = {}, {}
+    for halo in (False, True):
+        monkeypatch.setattr(associate, "WEAK_HALO", halo)
+        found = _found(tmp_path, truth, impacts, window, str(halo))
+        near[halo] = sum(m.error_m < 50.0 for m in found)
+        ghosts[halo] = sum(m.error_m > 300.0 for m in found)
+    assert near[True] >= near[False] + 10  # 19 -> 32 within 50 m (all within 20 m)
+    assert ghosts[True] <= ghosts[False] - 6  # 10 -> 2 beyond 300 m
+
+
+def test_a_weak_areas_rounds_chosen_again_that_fail_its_test_give_every_pick_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Moderate seed 12's salvo as above, its area's rounds chosen again with the ghosts'
+    picks made to fail the area's test (no round at all): the ghosts and the rounds stay
+    as they were, so the events are those fused without the rule, byte for byte."""
+    truth, impacts, window = _salvo_window(tmp_path, "moderate", 12, "v1", before_s=30.0,
+                                           after_s=70.0)  # fmt: skip
+    monkeypatch.setattr(associate, "WEAK_HALO", False)
+    _found(tmp_path, truth, impacts, window, "without")
+    monkeypatch.setattr(associate, "WEAK_HALO", True)
+    choice, again = associate._area_choice, associate._without_weak_ghosts
+    calls = []
+
+    def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        ctx = args[0]
+        kept, new = choice(*args, **kwargs)
+        for ev in kept + new:  # as if nothing were chosen: the picks freed, no rounds
+            ctx.free[ev.picks] = True
+        return [], []
+
+    def rule(*args, **kwargs):  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(associate, "_area_choice", failing)
+        try:
+            return again(*args, **kwargs)
+        finally:
+            monkeypatch.setattr(associate, "_area_choice", choice)
+
+    monkeypatch.setattr(associate, "_without_weak_ghosts", rule)
+    _found(tmp_path, truth, impacts, window, "failing")
+    assert calls  # the ghosts were dropped and the rounds chosen again
+    without = (tmp_path / "events-without.geojson").read_bytes()
+    assert (tmp_path / "events-failing.geojson").read_bytes() == without
+
+
 def test_a_silent_sensor_that_nearby_events_missed_is_taken_as_down(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
