@@ -251,14 +251,14 @@ def test_a_salvos_launches_heard_a_few_at_a_time_are_one_group(
     each fitting a time of flight of its own to the same 40 impacts (here, with other
     jitter, a group and launches paired one by one); a launcher fires no
     second salvo seconds after its first, so one spot links them across such gaps
-    (``SPOT_LINK_S``). Over 20 such salvos (46 s of flight, 0.06 s of jitter) 66 of
+    (``SALVO_GAP_S``). Over 20 such salvos (46 s of flight, 0.06 s of jitter) 66 of
     220 pairs come out right, against 6 in two groups: eleven launches of forty tie
     the alignment down only loosely ("Salvo alignment" in docs/fusion.md)."""
     found = [3, 9, 13, 16, 18, 25, 27, 31, 34, 38, 39]
     n = 40
     right = {}
-    for link in (pairing.SALVO_LINK_S, pairing.SPOT_LINK_S):
-        monkeypatch.setattr(pairing, "SPOT_LINK_S", link)
+    for link in (pairing.SALVO_LINK_S, pairing.SALVO_GAP_S):
+        monkeypatch.setattr(pairing, "SALVO_GAP_S", link)
         right[link] = 0
         for seed in range(20):
             origins, east = _salvo(np.random.default_rng(seed), n, tof=46.0, range_m=12_000.0,
@@ -270,7 +270,7 @@ def test_a_salvos_launches_heard_a_few_at_a_time_are_one_group(
                 groups = set(salvo_groups(inp)[: len(found)].tolist())
                 assert (len(groups) == 1 and -1 not in groups) == (link > 3.5)
             right[link] += _paired_in_order(origins, east, keep, n)[0]
-    assert right[pairing.SPOT_LINK_S] >= right[pairing.SALVO_LINK_S] + 40  # 66 against 6
+    assert right[pairing.SALVO_GAP_S] >= right[pairing.SALVO_LINK_S] + 40  # 66 against 6
 
 
 def test_salvo_fires_on_its_own_impact_area_not_the_next_salvos() -> None:

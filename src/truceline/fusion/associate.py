@@ -1269,12 +1269,13 @@ def _weak_area(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
     inside = in_window(area, 0, ctx.pool.sensor, ctx.pool.t)
     small = _area_small(ctx, events, inside, area.ecef)
     kept, new = _area_choice(ctx, geo, window, area.ecef, inside, small)
-    if not _salvo_rounds(kept + new):
-        _undo_choice(ctx, small, kept + new)
+    rounds = kept + new
+    if not _salvo_rounds(rounds):
+        _undo_choice(ctx, small, rounds)
         return events
     events = _rechosen(events, small, kept, new)
     if WEAK_HALO:
-        events = _without_weak_ghosts(ctx, geo, window, events, kept + new, inside)
+        events = _without_weak_ghosts(ctx, geo, window, events, rounds, inside)
     return events
 
 
@@ -1320,17 +1321,16 @@ def _without_weak_ghosts(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
              and ev.chance >= cfg.halo_chance_p and inside[ev.picks].all()]  # fmt: skip
     if not small:
         return events
-    gap = np.linalg.norm(_ecef(small)[:, None, :] - members[None], axis=2).min(axis=1)
-    ghosts = {id(ev) for ev, d in zip(small, gap, strict=True) if d > HALO_IN_M}
-    if not ghosts:
+    gone = [ev for ev, d in zip(small, _gaps(small, members), strict=True) if d > HALO_IN_M]
+    if not gone:
         return events
-    gone = [ev for ev in small if id(ev) in ghosts]
     for ev in gone:
         ctx.free[ev.picks] = True
     kept, new = _area_choice(ctx, geo, window, members, inside, rounds)
     if not _salvo_rounds(kept + new):  # chosen again, they must still be a salvo's
         _undo_choice(ctx, rounds + gone, kept + new)
         return events
+    ghosts = {id(ev) for ev in gone}
     return _rechosen([ev for ev in events if id(ev) not in ghosts], rounds, kept, new)
 
 
@@ -1385,8 +1385,12 @@ def _near_members(events: list[Located], members: F64) -> list[Located]:
     """The ``events`` within ``AREA_NEAR_M`` of one of an area's ``members`` (ECEF)."""
     if not events:
         return []
-    dist = np.linalg.norm(_ecef(events)[:, None, :] - members[None], axis=2).min(axis=1)
-    return [ev for ev, d in zip(events, dist, strict=True) if d <= AREA_NEAR_M]
+    return [ev for ev, d in zip(events, _gaps(events, members), strict=True) if d <= AREA_NEAR_M]
+
+
+def _gaps(events: list[Located], members: F64) -> F64:
+    """Each of ``events``' distance to the nearest of an area's ``members`` (ECEF), m."""
+    return np.asarray(np.linalg.norm(_ecef(events)[:, None, :] - members[None], axis=2).min(axis=1))
 
 
 def _area_candidates(ctx: _Ctx, geo: Geometry, window: tuple[float, float], members: F64,

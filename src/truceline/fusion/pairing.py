@@ -41,7 +41,7 @@ Salvos are paired as a group. The rounds of one launcher's salvo leave one spot 
 apart and fly nearly the same time (same charge, range and weather), so the most likely
 assignment of a salvo's launches to its impacts keeps their order; the band term is far
 too flat to say so (0.5 s in 60 s moves ``z`` by 0.01) and the per-pair weapon term would
-scramble the order. Launches within ``SALVO_LINK_M`` and ``SPOT_LINK_S`` of one another
+scramble the order. Launches within ``SALVO_LINK_M`` and ``SALVO_GAP_S`` of one another
 (chained), ``SALVO_MIN`` or more, form a group; the band term of the group's launches is
 replaced by Huber's cost of ``z = (Δt − T sqrt(R / R̄)) / σ`` (:func:`round_cost`),
 feasible within ``SALVO_ZMAX`` σ: the time of flight grows with the range of each round,
@@ -76,7 +76,7 @@ SALVO_LINK_M = 100.0
 IMPACT_LINK_M = 600.0
 SALVO_LINK_S = 3.0
 SALVO_MIN = 5
-SPOT_LINK_S = 10.0  # a salvo's events at one spot chain across gaps up to this long
+SALVO_GAP_S = 10.0  # a salvo's events at one spot chain across gaps up to this long
 SALVO_BY_SPOT = True  # a salvo's launches are grouped by spot, their labels summed
 SALVO_SIGMA_S = 1.0
 SALVO_SIGMAS_S = (1.0, 0.5, 0.25, 0.12, 0.06)
@@ -178,18 +178,18 @@ def _cut_cycle(cycle: list[int], sym: F64, unpaired: float) -> list[tuple[int, i
 def salvo_groups(inp: PairingInput) -> np.ndarray:
     """Group id of each likely launch that belongs to a salvo (−1: none).
 
-    Events are linked when within ``SALVO_LINK_M`` metres and ``SPOT_LINK_S`` seconds;
+    Events are linked when within ``SALVO_LINK_M`` metres and ``SALVO_GAP_S`` seconds;
     connected groups of ``SALVO_MIN`` or more whose labels, summed, say launch (positive
     log-odds) are salvos. The launches of a salvo that sensors hear weakly are found a
     few at a time: on the independent moderate scenario 21, 12 of 40, with one gap of
     3.5 s, and linked within ``SALVO_LINK_S`` (3 s) they made two groups of five and
     six, each fitted a time of flight of its own, 12 s apart. A launcher does not fire
-    a second salvo within seconds of its first, so ``SPOT_LINK_S`` spans gaps of many
+    a second salvo within seconds of its first, so ``SALVO_GAP_S`` spans gaps of many
     rounds unheard.
     """
     if not SALVO_BY_SPOT:
         return _chains(inp, inp.phase_llr > 0, SALVO_LINK_M)
-    group = _chains(inp, np.ones(len(inp.origin), dtype=bool), SALVO_LINK_M, SPOT_LINK_S)
+    group = _chains(inp, np.ones(len(inp.origin), dtype=bool), SALVO_LINK_M, SALVO_GAP_S)
     member = group >= 0
     if member.any():
         llr = np.bincount(group[member], weights=inp.phase_llr[member])
