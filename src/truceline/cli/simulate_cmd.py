@@ -25,6 +25,7 @@ from truceline.errors import InputError, Problem, TrucelineError
 from truceline.formats.records import Sensor, to_json_dict
 from truceline.fusion.evaluate import Report, evaluate, read_events
 from truceline.fusion.misses import Miss, cause_counts, explain_misses
+from truceline.fusion.salvo_scores import SalvoScore, salvo_scores
 from truceline.fusion.simulate import PRESETS, Front, Scenario, SimulationConfig, simulate
 from truceline.fusion.truth import read_truth, truth_lines
 from truceline.timefmt import format_time, parse_time
@@ -214,6 +215,7 @@ def _evaluate(
         the_sensors = read_sensors(sensors)
         the_weather = read_weather(weather) if weather is not None else []
         report = evaluate(the_truth, the_events, the_sensors, the_weather)
+        salvos = salvo_scores(the_truth, the_events)
         misses = None
         if detections is not None:
             misses = explain_misses(the_truth, the_events, the_sensors,
@@ -223,14 +225,37 @@ def _evaluate(
         raise typer.Exit(2) from None
     if as_json:
         doc = report.as_dict()
+        doc["salvos"] = [asdict(s) for s in salvos]
         if misses is not None:
             doc["miss_causes"] = cause_counts(misses)
             doc["misses"] = [asdict(m) for m in misses]
         typer.echo(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
     else:
         Console().print(_report_table(report))
+        if salvos:
+            Console().print(_salvos_table(salvos))
         if misses is not None:
             Console().print(_misses_table(misses))
+
+
+def _salvos_table(salvos: list[SalvoScore]) -> Table:
+    table = Table(title="pairing by salvo", box=box.SIMPLE, padding=(0, 0))
+    names = ("salvo", "rounds", "launch", "impact", "both", "right", "shifted", "other",
+             "unpaired")  # fmt: skip
+    for name in names:
+        table.add_column(name, justify="left" if name == "salvo" else "right", no_wrap=True)
+    for s in salvos:
+        shifted = str(s.shifted)
+        if s.shift is not None:
+            shifted += f" ({s.at_shift}: {s.shift:+d})"
+        table.add_row(s.salvo, str(s.rounds), str(s.launches), str(s.impacts), str(s.both),
+                      str(s.right), shifted, str(s.other), str(s.unpaired))  # fmt: skip
+    table.caption = (
+        "rounds found at launch, at impact and at both; shifted: paired with "
+        "another round's impact of the salvo (how many by the commonest shift, "
+        "in rounds)"
+    )
+    return table
 
 
 def _misses_table(misses: list[Miss]) -> Table:
