@@ -118,6 +118,33 @@ def markdown(results: dict[tuple[str, int], dict[str, object]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def salvo_lines(preset: str, results: dict[tuple[str, int], dict[str, object]]) -> list[str]:
+    """The evaluator's pairing by salvo (``salvos``, docs/simulation.md) summed over one
+    load's scenarios, and its salvos of which fewer than 70 % of the rounds found at both
+    ends paired right."""
+    total = dict.fromkeys(("both", "right", "shifted", "other", "unpaired"), 0)
+    weak, n = [], 0
+    for (p, seed), r in sorted(results.items()):
+        if p != preset:
+            continue
+        for sv in r.get("salvos", []):  # type: ignore[attr-defined]
+            n += 1
+            for key in total:
+                total[key] += int(sv[key])
+            if sv["both"] and sv["right"] < 0.7 * sv["both"]:
+                shift = f", {sv['at_shift']} by {sv['shift']:+d}" if sv["shift"] is not None else ""
+                weak.append(f"{p} {seed} {sv['salvo']} ({sv['right']} of {sv['both']}, "
+                            f"{sv['launches']} launches and {sv['impacts']} impacts of "
+                            f"{sv['rounds']}{shift})")  # fmt: skip
+    if not n:
+        return []
+    share = total["right"] / total["both"] if total["both"] else float("nan")
+    return [f"{preset}: {n} salvos; of their rounds found at both ends {total['right']} of "
+            f"{total['both']} paired right ({share:.3f}), {total['shifted']} with another "
+            f"round of the salvo, {total['other']} with other fire, {total['unpaired']} "
+            f"unpaired", f"{preset}: below 70 % right: " + ("; ".join(weak) or "none")]  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="1-5")
@@ -140,12 +167,16 @@ def main() -> None:
             results[key] = fut.result()
             progress.advance(task)
     console.print(table(results))
-    (a.work / "results.md").write_text(markdown(results))
+    salvos = [line for preset in sorted({p for p, _ in results})
+              for line in salvo_lines(preset, results)]  # fmt: skip
+    (a.work / "results.md").write_text(markdown(results) + "".join(f"\n{x}\n" for x in salvos))
     console.print(f"markdown table: {a.work / 'results.md'}")
     for preset in sorted({p for p, _ in results}):
         rows = [r for (p, _), r in results.items() if p == preset]
         ok = sum(1 for r in rows if not _below(preset, r))
         console.print(f"{preset}: {ok} of {len(rows)} scenarios meet every target")
+    for line in salvos:
+        console.print(line)
 
 
 if __name__ == "__main__":
