@@ -167,11 +167,11 @@ def main() -> None:
             results[key] = fut.result()
             progress.advance(task)
     console.print(table(results))
-    salvos = [line for preset in sorted({p for p, _ in results})
-              for line in salvo_lines(preset, results)]  # fmt: skip
+    presets = sorted({p for p, _ in results})
+    salvos = [line for preset in presets for line in salvo_lines(preset, results)]
     (a.work / "results.md").write_text(markdown(results) + "".join(f"\n{x}\n" for x in salvos))
     console.print(f"markdown table: {a.work / 'results.md'}")
-    for preset in sorted({p for p, _ in results}):
+    for preset in presets:
         rows = [r for (p, _), r in results.items() if p == preset]
         ok = sum(1 for r in rows if not _below(preset, r))
         console.print(f"{preset}: {ok} of {len(rows)} scenarios meet every target")

@@ -277,6 +277,11 @@ def _share(hits: Sequence[bool]) -> float:
     return float(np.mean(hits)) if len(hits) else math.nan
 
 
+def paired_right(launch: EventRecord, impact: EventRecord) -> bool:
+    """A true pair's two events name each other: what pairing accuracy counts right."""
+    return launch.paired_with == impact.id and impact.paired_with == launch.id
+
+
 def _pairing(
     truth: Truth, by_blast: Mapping[str, EventRecord], matched_events: Mapping[str, str]
 ) -> tuple[int, float, float]:
@@ -290,7 +295,7 @@ def _pairing(
         if el is None or ei is None:
             continue
         found += 1
-        correct += el.paired_with == ei.id and ei.paired_with == el.id
+        correct += paired_right(el, ei)
     claimed, right = 0, 0
     for blast_id in matched_events.values():
         ev = by_blast[blast_id]

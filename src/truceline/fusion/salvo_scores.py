@@ -23,8 +23,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from truceline.fusion.evaluate import EventRecord, match_events
-from truceline.fusion.truth import TrueBlast, Truth
+from truceline.fusion.evaluate import EventRecord, match_events, paired_right
+from truceline.fusion.truth import Truth
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,48 +54,41 @@ def salvo_scores(
 ) -> list[SalvoScore]:
     """Each salvo's pairing (:class:`SalvoScore`), in order of its first launch."""
     matches = match_events(truth, events, max_distance_m=max_distance_m)
-    event_of = {m.blast: m.event for m in matches}
+    by_id = {e.id: e for e in events}
+    event_of = {m.blast: by_id[m.event] for m in matches}
     blast_of = {m.event: m.blast for m in matches}
-    paired = {e.id: e.paired_with for e in events}
-    salvos: dict[str, list[TrueBlast]] = {}
+    rounds: dict[str, list[tuple[str, str]]] = {}  # (launch, impact) blast ids, in order
     for b in sorted(truth.blasts, key=lambda b: (b.time, b.id)):
         if b.salvo is not None and b.phase == "launch" and b.pair is not None:
-            salvos.setdefault(b.salvo, []).append(b)
-    return [_score(name, launches, event_of, blast_of, paired)
-            for name, launches in salvos.items()]  # fmt: skip
+            rounds.setdefault(b.salvo, []).append((b.id, b.pair))
+    return [_score(name, pairs, event_of, blast_of) for name, pairs in rounds.items()]
 
 
-def _score(
-    name: str,
-    launches: list[TrueBlast],
-    event_of: Mapping[str, str],
-    blast_of: Mapping[str, str],
-    paired: Mapping[str, str | None],
-) -> SalvoScore:
-    """The pairing of one salvo's ``launches`` (in launch order)."""
-    round_of_impact = {b.pair: i for i, b in enumerate(launches)}
+def _score(name: str, pairs: list[tuple[str, str]], event_of: Mapping[str, EventRecord],
+           blast_of: Mapping[str, str]) -> SalvoScore:  # fmt: skip
+    """The pairing of one salvo's rounds, its (launch, impact) blast ids in launch order."""
+    round_of_impact = {impact: i for i, (_, impact) in enumerate(pairs)}
     both = right = other = unpaired = 0
     shifts: Counter[int] = Counter()
-    for i, b in enumerate(launches):
-        el, ei = event_of.get(b.id), event_of.get(str(b.pair))
+    for i, (launch, impact) in enumerate(pairs):
+        el, ei = event_of.get(launch), event_of.get(impact)
         if el is None or ei is None:
             continue
         both += 1
-        partner = paired.get(el)
-        if partner == ei and paired.get(ei) == el:
+        if paired_right(el, ei):
             right += 1
-        elif partner is None:
+        elif el.paired_with is None:
             unpaired += 1
-        elif blast_of.get(partner) in round_of_impact:
-            shifts[round_of_impact[str(blast_of[partner])] - i] += 1
+        elif (j := round_of_impact.get(blast_of.get(el.paired_with, ""))) is not None:
+            shifts[j - i] += 1  # the impact of the salvo's round j
         else:
             other += 1
     common = shifts.most_common(1)
     return SalvoScore(
         salvo=name,
-        rounds=len(launches),
-        launches=sum(b.id in event_of for b in launches),
-        impacts=sum(str(b.pair) in event_of for b in launches),
+        rounds=len(pairs),
+        launches=sum(launch in event_of for launch, _ in pairs),
+        impacts=sum(impact in event_of for _, impact in pairs),
         both=both,
         right=right,
         shifted=sum(shifts.values()),
