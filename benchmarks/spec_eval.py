@@ -84,7 +84,7 @@ def _below(preset: str, r: dict[str, object]) -> list[str]:
 
 
 COLUMNS = ("scenario", "detections", "fuse s", "detections/s", "recall", "precision",
-           "err/CRB", "pairing", "side far", "below target")  # fmt: skip
+           "err/CRB", "pairing", "attribution", "side far", "below target")  # fmt: skip
 
 
 def _rows(results: dict[tuple[str, int], dict[str, object]]) -> list[list[str]]:
@@ -95,7 +95,8 @@ def _rows(results: dict[tuple[str, int], dict[str, object]]) -> list[list[str]]:
     ):
         det, wall = int(r["detections"]), float(r["fuse_s"])  # type: ignore[call-overload, arg-type]
         figures = [f"{float(r[k]):.3f}" for k in ("recall", "precision",  # type: ignore[arg-type]
-                   "median_error_to_crb", "pairing_accuracy", "side_accuracy_far")]  # fmt: skip
+                   "median_error_to_crb", "pairing_accuracy", "attribution_accuracy",
+                   "side_accuracy_far")]  # fmt: skip
         rows.append([f"{preset} {seed}", f"{det:,}", f"{wall:.1f}", f"{det / wall:,.0f}",
                      *figures, ", ".join(_below(preset, r)) or "-"])  # fmt: skip
     return rows
@@ -121,8 +122,10 @@ def markdown(results: dict[tuple[str, int], dict[str, object]]) -> str:
 def salvo_lines(preset: str, results: dict[tuple[str, int], dict[str, object]]) -> list[str]:
     """The evaluator's pairing by salvo (``salvos``, docs/simulation.md) summed over one
     load's scenarios, and its salvos of which fewer than 70 % of the rounds found at both
-    ends paired right."""
-    total = dict.fromkeys(("both", "right", "shifted", "other", "unpaired"), 0)
+    ends paired right; and how many of the rounds found at impact name a launch of their
+    salvo (``attributed``)."""
+    total = dict.fromkeys(("both", "right", "shifted", "other", "unpaired", "impacts",
+                           "attributed"), 0)  # fmt: skip
     weak, n = [], 0
     for (p, seed), r in sorted(results.items()):
         if p != preset:
@@ -142,7 +145,9 @@ def salvo_lines(preset: str, results: dict[tuple[str, int], dict[str, object]]) 
     return [f"{preset}: {n} salvos; of their rounds found at both ends {total['right']} of "
             f"{total['both']} paired right ({share:.3f}), {total['shifted']} with another "
             f"round of the salvo, {total['other']} with other fire, {total['unpaired']} "
-            f"unpaired", f"{preset}: below 70 % right: " + ("; ".join(weak) or "none")]  # fmt: skip
+            f"unpaired; of {total['impacts']} rounds found at impact {total['attributed']} "
+            f"name a launch of their salvo ({total['attributed'] / max(total['impacts'], 1):.3f})",
+            f"{preset}: below 70 % right: " + ("; ".join(weak) or "none")]  # fmt: skip
 
 
 def main() -> None:

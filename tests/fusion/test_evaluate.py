@@ -53,6 +53,7 @@ def test_perfect_events_score_perfectly(scenario: Scenario) -> None:
     assert r.recall == r.precision == 1.0
     assert r.median_error_m == r.p90_error_m == r.median_error_to_crb == 0.0
     assert r.pairing_accuracy == r.side_accuracy == r.side_accuracy_far == r.phase_accuracy == 1.0
+    assert r.attribution_accuracy == r.attribution_precision == 1.0
     assert r.detections_in_several_events == r.false_alarms_absorbed == 0
     assert r.purity == r.pure_recall == r.majority_recall == 1.0
     assert 0.05 < r.median_crb_rms_m < 20.0
@@ -94,7 +95,8 @@ def test_shifted_events_give_the_known_error(scenario: Scenario) -> None:
 
 def test_wrong_pairings_are_counted_wrong(scenario: Scenario) -> None:
     events = perfect(scenario)
-    launches = [e for e in events if e.phase == "launch" and e.paired_with][:2]
+    singles = {f"ev-{b.id}" for b in scenario.truth.blasts if b.salvo is None}
+    launches = [e for e in events if e.phase == "launch" and e.paired_with and e.id in singles][:2]
     a, b = launches
     swapped = {a.id: b.paired_with, b.id: a.paired_with,
                a.paired_with: b.id, b.paired_with: a.id}  # fmt: skip
@@ -102,6 +104,8 @@ def test_wrong_pairings_are_counted_wrong(scenario: Scenario) -> None:
     r = evaluate(scenario.truth, events, scenario.sensors)
     assert r.true_pairs_found >= 10
     assert r.pairing_accuracy == pytest.approx(1.0 - 2.0 / r.true_pairs_found)
+    # Single shots' impacts: a wrong pair names the wrong launcher too.
+    assert r.attribution_accuracy == r.pairing_accuracy
 
 
 def test_shared_detections_false_alarms_and_false_events(scenario: Scenario) -> None:
@@ -141,6 +145,10 @@ def test_parse_events_names_the_feature_and_field() -> None:
     with pytest.raises(InputError) as err:
         parse_events(doc, source="events.geojson")
     assert "events.geojson, feature 0, field 'properties.time'" in str(err.value)
+    doc["features"][0]["properties"].update(time="2026-03-01T04:00:00Z", salvo=7)  # type: ignore[index]
+    with pytest.raises(InputError) as err:
+        parse_events(doc, source="events.geojson")
+    assert "feature 0, field 'properties.salvo'" in str(err.value)
 
 
 def _feature(e: EventRecord) -> dict[str, object]:

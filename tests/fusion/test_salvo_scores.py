@@ -64,6 +64,35 @@ def test_a_salvo_paired_a_round_late_reads_as_one_shift(scenario: Scenario) -> N
     report = evaluate(scenario.truth, events, scenario.sensors)
     singles = report.true_pairs_found - n
     assert report.pairing_accuracy == pytest.approx(singles / report.true_pairs_found)
+    # Every impact paired names a launch of its salvo: the launcher is right. The first
+    # round's impact, unpaired and without a salvo label, names none.
+    assert s.attributed == n - 1
+    assert report.attribution_accuracy == pytest.approx((singles + n - 1) / report.true_pairs_found)
+    assert report.attribution_precision == 1.0
+    first = f"ev-{rounds[0].id}"
+    labelled = [replace(e, salvo=first) if e.id == f"ev-{rounds[0].pair}" else e for e in events]
+    (s,) = salvo_scores(scenario.truth, labelled)
+    assert s.attributed == n and s.right == 0
+    assert evaluate(scenario.truth, labelled, scenario.sensors).attribution_accuracy == 1.0
+
+
+def test_a_salvo_label_or_a_pair_naming_another_launcher_is_not_attributed(
+    scenario: Scenario,
+) -> None:
+    rounds = _rounds(scenario)
+    single = next(
+        b for b in scenario.truth.blasts
+        if b.salvo is None and b.phase == "launch" and b.pair and b.detections
+    )  # fmt: skip
+    events = _pair(perfect(scenario), {rounds[0].id: None, str(rounds[0].pair): None,
+                                       rounds[1].id: None, single.id: rounds[1].pair})  # fmt: skip
+    wrong = f"ev-{single.id}"
+    events = [replace(e, salvo=wrong) if e.id == f"ev-{rounds[0].pair}" else e for e in events]
+    (s,) = salvo_scores(scenario.truth, events)
+    # Round 0's impact names the single shot's launch by its label, round 1's by its pair.
+    assert s.attributed == len(rounds) - 2
+    report = evaluate(scenario.truth, events, scenario.sensors)
+    assert report.attribution_accuracy < 1.0 and report.attribution_precision < 1.0
 
 
 def test_rounds_not_found_other_fire_and_scattered_shifts(scenario: Scenario) -> None:
@@ -103,4 +132,4 @@ def test_cli_evaluate_gives_each_salvos_pairing(scenario: Scenario, tmp_path: Pa
     assert (s["salvo"], s["rounds"], s["both"], s["right"], s["shift"]) == ("v-0001", n, n, n, None)
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0 and "pairing by salvo" in res.stdout
-    assert re.search(rf"v-0001\s+{n}\s+{n}\s+{n}\s+{n}\s+{n}\s+0\s+0\s+0", res.stdout)
+    assert re.search(rf"v-0001\s+{n}\s+{n}\s+{n}\s+{n}\s+{n}\s+0\s+0\s+0\s+{n}", res.stdout)

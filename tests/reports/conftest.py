@@ -41,12 +41,13 @@ def _event(
     side: str,
     paired: str | None,
     weapon: str = "artillery",
+    salvo: str | None = None,
 ) -> Event:
     return Event(
         id=eid, time=datetime.fromisoformat(when).replace(tzinfo=UTC), lat=where[0],
         lon=where[1], height_m=100.0, phase=phase, weapon=weapon, detections=(), n_sensors=5,
         semi_major_m=40.0, semi_minor_m=20.0, azimuth_deg=30.0, side=side,
-        paired_with=paired, rms_residual_ms=1.0,
+        paired_with=paired, rms_residual_ms=1.0, salvo=salvo,
     )  # fmt: skip
 
 
@@ -54,6 +55,8 @@ EVENTS = [
     # a paired launch (RU) and impact (UA): one finding, two explosions
     _event("ev-t01", "2026-03-02T03:00:00", RU_GROUND, "launch", "RU", "ev-t02"),
     _event("ev-t02", "2026-03-02T03:00:40", UA_GROUND, "impact", "UA", "ev-t01"),
+    # an impact of the same salvo left unpaired: attributed by its salvo's first launch
+    _event("ev-t06", "2026-03-02T03:00:43", UA_GROUND, "impact", "UA", None, "mlrs", "ev-t01"),
     # a lone launch from UA ground, and small-arms fire from RU ground
     _event("ev-t03", "2026-03-02T05:00:00", UA_GROUND, "launch", "UA", None, "mortar"),
     _event("ev-t04", "2026-03-02T06:00:00", RU_GROUND, "unknown", "RU", None, "small_arms"),

@@ -89,3 +89,20 @@ def test_each_language_names_places_in_its_own_words(
     assert "от н. п. Золотое (Луганская область)" in rendered[("ru", "daily")]
     assert "під контролем сторони UA" in rendered[("uk", "daily")]
     assert "под контролем стороны UA" in rendered[("ru", "daily")]
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "a round of a salvo launched"),
+        ("uk", "один зі снарядів залпу, випущеного"),
+        ("ru", "один из снарядов залпа, выпущенного"),
+    ],
+)
+def test_an_impact_attributed_by_its_salvo_says_so_in_each_language(
+    rendered: dict[tuple[str, str], str], lang: str, words: str
+) -> None:
+    """ev-t06, an impact its salvo's first launch (ev-t01, on RU's ground) names: the daily
+    report gives the responsible side and says the round is not known."""
+    text = " ".join(rendered[(lang, "daily")].split())
+    assert words in text

@@ -45,6 +45,49 @@ def test_an_unpaired_impact_names_only_the_affected_side() -> None:
     assert "no side is named" in f.basis
 
 
+def _salvo() -> list[dict[str, object]]:
+    """A salvo's first launch on B's ground, paired with its impact, and an impact of the
+    same salvo left unpaired (fusion could not tell which round it was)."""
+    llat, llon = east_of_line(48.3, 9_000.0)
+    ilat, ilon = east_of_line(48.3, -4_000.0)
+    jlat, jlon = east_of_line(48.301, -4_100.0)
+    return [
+        event("ev-1", llat, llon, "launch", side="B", paired_with="ev-2", salvo="ev-1"),
+        event("ev-2", ilat, ilon, "impact", side="A", paired_with="ev-1", salvo="ev-1",
+              time="2026-03-02T04:00:40Z"),
+        event("ev-3", jlat, jlon, "impact", side="A", salvo="ev-1",
+              time="2026-03-02T04:00:43Z"),
+    ]  # fmt: skip
+
+
+def test_an_unpaired_impact_of_a_salvo_names_who_fired_it_from_the_salvos_launch() -> None:
+    fires = [f for f in check([A], events=_salvo()) if f.rule == "fire"]
+    [alone] = [f for f in fires if f.subjects == ("ev-3",)]
+    assert (alone.responsible_side, alone.affected_side) == ("B", "A")
+    assert "a round of a salvo, its first launch located 9.0 km behind side B's line" in (
+        alone.basis
+    )
+    assert alone.basis.endswith("(by its salvo's launches; which round it was is not known)")
+    assert alone.facts["salvo_launch"]["id"] == "ev-1"
+    assert not alone.facts["paired"]
+    assert alone.to_dict()["time"] == "2026-03-02T04:00:43Z"  # the impact's: no launch time
+
+
+def test_a_salvo_impact_without_its_salvos_launch_at_hand_names_no_side() -> None:
+    """The rules name no side from a launch they cannot see; the judge service fetches it
+    (tests/services/test_judge_salvo.py)."""
+    [f] = check([A], events=[_salvo()[2]])
+    assert (f.responsible_side, f.affected_side) == (None, "A")
+    assert "no side is named" in f.basis
+
+
+def test_a_salvo_label_naming_no_launch_is_not_taken_for_one() -> None:
+    launch, impact, alone = _salvo()
+    alone["properties"]["salvo"] = "ev-2"  # type: ignore[index]  # an impact, not a launch
+    [f] = [f for f in check([A], events=[launch, impact, alone]) if f.subjects == ("ev-3",)]
+    assert f.responsible_side is None
+
+
 def test_an_unpaired_launch_names_only_the_responsible_side() -> None:
     launch = _pair()[0]
     [f] = check([A], events=[launch])

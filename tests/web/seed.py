@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
@@ -55,6 +56,7 @@ def truth_events(limit: int, rng: np.random.Generator) -> list[Event]:
             blasts.append(row)
     chosen = blasts[:limit]
     ids = {b["id"]: event_id(b["detections"]) for b in blasts}
+    salvo, unpaired = _salvos(chosen, ids)
     events = []
     for b in chosen:
         major = float(rng.uniform(40.0, 400.0))
@@ -73,11 +75,35 @@ def truth_events(limit: int, rng: np.random.Generator) -> list[Event]:
                 semi_minor_m=major * float(rng.uniform(0.3, 1.0)),
                 azimuth_deg=float(rng.uniform(0.0, 180.0)),
                 side=b["side"],
-                paired_with=ids.get(b["pair"]) if b.get("pair") else None,
+                paired_with=ids.get(b["pair"])
+                if b.get("pair") and b["id"] not in unpaired
+                else None,
                 rms_residual_ms=float(rng.uniform(0.5, 5.0)),
+                salvo=salvo.get(b["id"]),
             )
         )
     return events
+
+
+UNPAIRED_ROUNDS = 3  # a salvo's last rounds, left unpaired as fusion leaves rounds it cannot tell
+
+
+def _salvos(chosen: list[dict[str, Any]], ids: dict[str, str]) -> tuple[dict[str, str], set[str]]:
+    """Each salvo blast's label (its salvo's first launch's event id, as fusion gives it),
+    and the blasts of each salvo's last rounds, left unpaired."""
+    launches: dict[str, list[dict[str, Any]]] = {}
+    for b in chosen:
+        if b.get("salvo") and b["phase"] == "launch":
+            launches.setdefault(b["salvo"], []).append(b)
+    label, unpaired = {}, set()
+    for rounds in launches.values():
+        rounds.sort(key=lambda b: b["time"])
+        for b in chosen:
+            if b.get("salvo") == rounds[0]["salvo"]:
+                label[b["id"]] = ids[rounds[0]["id"]]
+        for b in rounds[-UNPAIRED_ROUNDS:]:
+            unpaired.update((b["id"], b["pair"]))
+    return label, unpaired
 
 
 def seed(

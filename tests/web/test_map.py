@@ -171,6 +171,24 @@ def test_events_with_error_ellipses_and_arrows(page: Any, sign_in: SignIn, live:
         assert line[-1] == pytest.approx(impact, abs=1e-9)
     wait_rendered(page, "arrows")
 
+    # A salvo's unpaired impacts: a dashed line to the salvo's first launch (the seed
+    # leaves each salvo's last rounds unpaired, as fusion leaves rounds it cannot tell).
+    links = {
+        (i, e["properties"]["salvo"])
+        for i, e in want.items()
+        if e["properties"]["phase"] == "impact"
+        and e["properties"]["paired_with"] is None
+        and e["properties"].get("salvo") in want
+    }
+    assert links, "the seeded events include unpaired impacts of a salvo"
+    drawn_links = features(page, "salvo-links")
+    assert {(f["properties"]["id"], f["properties"]["salvo"]) for f in drawn_links} == links
+    for f in drawn_links:
+        first, impact = f["geometry"]["coordinates"]
+        assert first == pytest.approx(want[f["properties"]["salvo"]]["geometry"]["coordinates"])
+        assert impact == pytest.approx(want[f["properties"]["id"]]["geometry"]["coordinates"])
+    wait_rendered(page, "salvo-links")
+
 
 def test_time_window_and_filters(page: Any, sign_in: SignIn, live: Live) -> None:
     sign_in("analyst", f"#/map?day={live.day}")

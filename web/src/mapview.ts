@@ -1,6 +1,6 @@
 // The map: the agreement's layers, sensors by status at the selected time, fused events
-// with their 95 % error ellipses and launch→impact arrows, and incidents by state and
-// attribution; a time slider, filters and live updates. No text is drawn on the map (that
+// with their 95 % error ellipses, launch→impact arrows and dashed lines from a salvo's
+// unpaired impacts to its first launch, and incidents by state and attribution; a time slider, filters and live updates. No text is drawn on the map (that
 // would need a glyph server): names appear in the side panel when a feature is chosen.
 
 import maplibregl from "maplibre-gl";
@@ -289,6 +289,20 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
       });
     }
     setData(map, "arrows", arrows);
+    // An unpaired impact that fusion put in a salvo: a dashed line to the salvo's first
+    // launch, which names who fired it though not which round it was.
+    const salvoLinks: Json[] = [];
+    for (const e of shown) {
+      const p = e.feature.properties ?? {};
+      const first = p.salvo ? state.events.get(String(p.salvo)) : undefined;
+      if (e.phase !== "impact" || p.paired_with || !first || !shownIds.has(first.id)) continue;
+      salvoLinks.push({
+        type: "Feature",
+        geometry: { type: "LineString", coordinates: [first.feature.geometry.coordinates, e.feature.geometry.coordinates] },
+        properties: { id: e.id, salvo: first.id, kind: "salvo-link" },
+      });
+    }
+    setData(map, "salvo-links", salvoLinks);
     const incidents = [...state.incidents.values()].filter(incidentVisible);
     setData(map, "incidents", incidents.map((i) => ({
       type: "Feature",
@@ -356,7 +370,7 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
 
   function wireClicks(m: maplibregl.Map): void {
     // One handler, features picked by priority: an event above the area that holds it.
-    const order = ["incidents", "events", "sensors", "arrows", "ellipses-fill", "agreement-points", "agreement-lines", "agreement-fill"];
+    const order = ["incidents", "events", "sensors", "arrows", "salvo-links", "ellipses-fill", "agreement-points", "agreement-lines", "agreement-fill"];
     const hitsAt = (p: maplibregl.Point) =>
       m.queryRenderedFeatures([[p.x - 4, p.y - 4], [p.x + 4, p.y + 4]], { layers: order.filter((l) => m.getLayer(l)) });
     m.on("click", (ev: MapMouseEvent) => {
@@ -379,7 +393,7 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     const rows: [string, string][] = [];
     let title = "";
     let link: HTMLElement | null = null;
-    if (props.kind === "event" || props.kind === "arrow") {
+    if (props.kind === "event" || props.kind === "arrow" || props.kind === "salvo-link") {
       const e = state.events.get(String(props.id));
       const p = e?.feature.properties ?? {};
       title = `Event ${props.id}`;
@@ -387,7 +401,8 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
         ["Weapon", String(p.weapon ?? "–")], ["Side (where located)", sideName(state.agreement, p.side)],
         ["Sensors", String(p.n_sensors ?? "–")],
         ["95 % ellipse", p.error_ellipse ? `${p.error_ellipse.semi_major_m} × ${p.error_ellipse.semi_minor_m} m, azimuth ${p.error_ellipse.azimuth_deg}°` : "–"],
-        ["Paired with", String(p.paired_with ?? "–")], ["Sector", e?.sector ?? "–"]);
+        ["Paired with", String(p.paired_with ?? "–")],
+        ["Salvo (its first launch)", String(p.salvo ?? "–")], ["Sector", e?.sector ?? "–"]);
     } else if (props.kind === "incident") {
       const i = state.incidents.get(String(props.id)) ?? {};
       title = i.title || `Incident ${props.id}`;
@@ -522,6 +537,7 @@ function buildPanel() {
     ["events", "Events"],
     ["ellipses-fill,ellipses-line", "Error ellipses"],
     ["arrows", "Launch→impact arrows"],
+    ["salvo-links", "Impacts attributed by salvo"],
     ["incidents", "Incidents"],
   ];
   const layerBoxes = layerDefs.map(([v]) => h("input", { type: "checkbox", value: v, checked: true, name: "layer" }));
@@ -601,7 +617,7 @@ function role(r: string): maplibregl.ExpressionSpecification {
 }
 
 function addLayers(map: maplibregl.Map, agreement: Agreement | null): void {
-  for (const id of ["agreement", "sensors", "ellipses", "arrows", "events", "incidents"]) {
+  for (const id of ["agreement", "sensors", "ellipses", "arrows", "salvo-links", "events", "incidents"]) {
     map.addSource(id, { type: "geojson", data: EMPTY });
   }
   const sideMatch: maplibregl.ExpressionSpecification = [
@@ -644,6 +660,8 @@ function addLayers(map: maplibregl.Map, agreement: Agreement | null): void {
       paint: { "line-color": ["match", ["get", "phase"], "launch", PHASE_COLOURS.launch, "impact", PHASE_COLOURS.impact, PHASE_COLOURS.unknown], "line-width": 1 } },
     { id: "arrows", type: "line", source: "arrows",
       paint: { "line-color": "#333", "line-width": 1.4, "line-opacity": 0.8 } },
+    { id: "salvo-links", type: "line", source: "salvo-links",
+      paint: { "line-color": "#333", "line-width": 1, "line-opacity": 0.6, "line-dasharray": [2, 2] } },
     { id: "events", type: "circle", source: "events",
       paint: {
         "circle-radius": 4,

@@ -241,7 +241,7 @@ def _evaluate(
 def _salvos_table(salvos: list[SalvoScore]) -> Table:
     table = Table(title="pairing by salvo", box=box.SIMPLE, padding=(0, 0))
     names = ("salvo", "rounds", "launch", "impact", "both", "right", "shifted", "other",
-             "unpaired")  # fmt: skip
+             "unpaired", "attributed")  # fmt: skip
     for name in names:
         table.add_column(name, justify="left" if name == "salvo" else "right", no_wrap=True)
     for s in salvos:
@@ -249,11 +249,13 @@ def _salvos_table(salvos: list[SalvoScore]) -> Table:
         if s.shift is not None:
             shifted += f" ({s.at_shift}: {s.shift:+d})"
         table.add_row(s.salvo, str(s.rounds), str(s.launches), str(s.impacts), str(s.both),
-                      str(s.right), shifted, str(s.other), str(s.unpaired))  # fmt: skip
+                      str(s.right), shifted, str(s.other), str(s.unpaired),
+                      str(s.attributed))  # fmt: skip
     table.caption = (
         "rounds found at launch, at impact and at both; shifted: paired with "
         "another round's impact of the salvo (how many by the commonest shift, "
-        "in rounds)"
+        "in rounds); attributed: impacts found whose event names a launch of the salvo, "
+        "by its pair or its salvo label"
     )
     return table
 

@@ -63,10 +63,12 @@ from truceline.fusion.pairing import (
     PairingCosts,
     PairingInput,
     SalvoMemo,
+    impact_groups,
     salvo_groups,
     solve_pairs,
 )
 from truceline.fusion.partition import PickSet
+from truceline.fusion.salvos import salvo_labels
 from truceline.fusion.weapons import max_time_of_flight
 from truceline.geo import F64, geodetic_to_ecef
 from truceline.timefmt import from_micros, to_micros
@@ -126,6 +128,7 @@ class _Candidate:
     partner: str | None = None
     role: str | None = None
     weapon: str | None = None
+    salvo: str | None = None  # the salvo it belongs to (:mod:`truceline.fusion.salvos`)
 
 
 class FusionEngine:
@@ -510,6 +513,7 @@ class FusionEngine:
         salvo = salvo_groups(inp)
         end = (j + 1) * p
         early = {int(g) for g, c in zip(salvo, group, strict=True) if c.origin < end} - {-1}
+        applied: list[tuple[int, int]] = []
         for a, bb, weapon in solve_pairs(inp, self._costs, salvo, self._salvo_memo):
             launch, impact = group[a], group[bb]
             if launch.origin >= end and int(salvo[a]) not in early:
@@ -517,8 +521,15 @@ class FusionEngine:
             launch.partner, impact.partner = impact.event.id, launch.event.id
             launch.role, impact.role = "launch", "impact"
             launch.weapon = impact.weapon = weapon
+            applied.append((a, bb))
+        labels = salvo_labels(
+            [c.event.id for c in group], inp.origin, salvo, impact_groups(inp), applied, early,
+            [c.salvo for c in group],
+        )  # fmt: skip
+        for c, label in zip(group, labels, strict=True):
+            c.salvo = label
 
     def _final(self, c: _Candidate) -> Event:
         phase = c.role or phase_from_llr(c.llr)
         weapon = c.weapon or best_weapon(c.wlog, c.n_weapon_labels)
-        return replace(c.event, phase=phase, weapon=weapon, paired_with=c.partner)
+        return replace(c.event, phase=phase, weapon=weapon, paired_with=c.partner, salvo=c.salvo)

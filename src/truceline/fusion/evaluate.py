@@ -17,6 +17,15 @@ three rounds of a salvo is credited with one of them. Three figures say how ofte
 from its blast; ``pure_recall``, the recall counting only such matches; and
 ``majority_recall``, the recall counting only matches whose event holds more than half of
 its blast's detections (a fragment of a blast holds fewer).
+
+Attribution: an impact's event *names a launcher*, the launch event of its ``paired_with``
+or, unpaired, the first launch of its ``salvo`` (docs/formats/events.md). The name is right
+when that event is matched to the impact's own launch or, for a salvo's round, to a launch
+of the same salvo: the launcher that fired, which is what the rules name the responsible
+side from, whichever round it was. ``attribution_accuracy`` counts the true pairs found at
+both ends (as ``pairing_accuracy`` does) whose impact's event names the right launcher;
+``attribution_precision`` the impact events naming a launcher matched to a blast that name
+the right one.
 """
 
 from __future__ import annotations
@@ -58,6 +67,7 @@ class EventRecord:
     side: str | None
     paired_with: str | None
     detections: tuple[str, ...]
+    salvo: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +99,8 @@ class Report:
     true_pairs_found: int
     pairing_accuracy: float
     pairing_precision: float
+    attribution_accuracy: float
+    attribution_precision: float
     side_accuracy: float
     side_accuracy_far: float
     phase_accuracy: float
@@ -122,6 +134,9 @@ def _event(feat: Any) -> EventRecord:
     dets = props.get("detections", [])
     if not isinstance(dets, list) or not all(isinstance(d, str) for d in dets):
         raise ValueError("properties.detections: expected a list of detection ids")
+    for name in ("paired_with", "salvo"):
+        if props.get(name) is not None and not isinstance(props[name], str):
+            raise ValueError(f"properties.{name}: expected an event id or null")
     try:
         time = parse_time(props["time"])
     except ValueError as exc:
@@ -135,6 +150,7 @@ def _event(feat: Any) -> EventRecord:
         side=props.get("side"),
         paired_with=props.get("paired_with"),
         detections=tuple(dets),
+        salvo=props.get("salvo"),
     )
 
 
@@ -307,6 +323,48 @@ def _pairing(
     return found, acc, (right / claimed if claimed else math.nan)
 
 
+def named_launcher(impact: EventRecord, by_id: Mapping[str, EventRecord]) -> EventRecord | None:
+    """The launch event an impact's event names: its partner, else its salvo's first launch."""
+    name = impact.paired_with or impact.salvo
+    return by_id.get(name) if name is not None else None
+
+
+def right_launcher(impact: TrueBlast, launch: TrueBlast | None) -> bool:
+    """Whether ``launch`` fired ``impact``: its own launch, or a launch of its salvo."""
+    if launch is None or launch.phase != "launch":
+        return False
+    return impact.pair == launch.id or (impact.salvo is not None and launch.salvo == impact.salvo)
+
+
+def _attribution(
+    truth: Truth, events: Sequence[EventRecord], matched_events: Mapping[str, str]
+) -> tuple[float, float]:
+    """(attribution accuracy, attribution precision): see the module docstring."""
+    blasts = {b.id: b for b in truth.blasts}
+    by_id = {e.id: e for e in events}
+    event_of = {b: by_id[e] for e, b in matched_events.items()}
+
+    def right(impact_ev: EventRecord, impact: TrueBlast) -> bool | None:
+        named = named_launcher(impact_ev, by_id)
+        if named is None or named.id not in matched_events:
+            return None
+        return right_launcher(impact, blasts[matched_events[named.id]])
+
+    found = correct = 0
+    for b in truth.blasts:
+        if b.phase != "impact" or b.pair is None:
+            continue
+        ei = event_of.get(b.id)
+        if ei is None or b.pair not in event_of:
+            continue
+        found += 1
+        correct += bool(right(ei, b))
+    said = [right(by_id[e], blasts[b]) for e, b in matched_events.items()
+            if blasts[b].phase == "impact"]  # fmt: skip
+    named = [r for r in said if r is not None]
+    return (correct / found if found else math.nan), _share(named)
+
+
 def evaluate(
     truth: Truth,
     events: Sequence[EventRecord],
@@ -335,6 +393,7 @@ def evaluate(
             crbs.append(c)
             ratios.append(m.error_m / c)
     found, pair_acc, pair_prec = _pairing(truth, by_blast, {m.event: m.blast for m in matches})
+    attr_acc, attr_prec = _attribution(truth, events, {m.event: m.blast for m in matches})
     sided = [m for m in good if blasts[m.blast].side is not None]
     far = [m for m in sided if blasts[m.blast].line_distance_m > far_m]
     use_count = Counter(d for e in events for d in e.detections)
@@ -359,6 +418,8 @@ def evaluate(
         true_pairs_found=found,
         pairing_accuracy=pair_acc,
         pairing_precision=pair_prec,
+        attribution_accuracy=attr_acc,
+        attribution_precision=attr_prec,
         side_accuracy=_share([by_blast[m.blast].side == blasts[m.blast].side for m in sided]),
         side_accuracy_far=_share([by_blast[m.blast].side == blasts[m.blast].side for m in far]),
         phase_accuracy=_share([by_blast[m.blast].phase == blasts[m.blast].phase for m in good]),

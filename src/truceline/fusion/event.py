@@ -28,7 +28,8 @@ class Event:
 
     ``covariance`` is the 3×3 covariance of (east m, north m, origin time s) in the local
     ENU frame at the event; ``height_m`` is the assumed source height (median of the
-    hearing sensors' heights).
+    hearing sensors' heights). ``salvo`` is the id of the first paired launch of the salvo
+    the event belongs to (:mod:`truceline.fusion.salvos`), ``None`` for other fire.
     """
 
     id: str
@@ -50,6 +51,7 @@ class Event:
     chi2: float = 0.0
     dof: int = 0
     covariance: tuple[tuple[float, ...], ...] = ()
+    salvo: str | None = None
 
 
 def _r(x: float, nd: int) -> float:
@@ -72,6 +74,7 @@ def event_to_feature(event: Event) -> dict[str, Any]:
         },
         "side": event.side,
         "paired_with": event.paired_with,
+        "salvo": event.salvo,
         "rms_residual_ms": _r(event.rms_residual_ms, 3),
         "height_m": _r(event.height_m, 1),
         "n_bearings": event.n_bearings,

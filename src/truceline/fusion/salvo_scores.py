@@ -10,7 +10,10 @@ pairing accuracy counts), and how those went: paired right, paired with another 
 impact of the same salvo (and by how many rounds, the commonest shift and how many
 pairs have it), paired with an event of other fire or a false event, or left unpaired.
 A salvo that slid reads one shift on nearly all its rounds; scattered errors read as a
-spread of shifts.
+spread of shifts. ``attributed`` counts the rounds found at impact whose event names a
+launch of this salvo, by its pair or by its ``salvo`` label
+(:func:`truceline.fusion.evaluate.named_launcher`): the launcher is right, whichever
+round it was.
 
 Events and blasts are matched by the evaluator's rule (:func:`match_events`), and a round
 is paired right exactly when :mod:`truceline.fusion.evaluate` counts it so: its launch's
@@ -20,10 +23,16 @@ event and its impact's event name each other.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from truceline.fusion.evaluate import EventRecord, match_events, paired_right
+from truceline.fusion.evaluate import (
+    EventRecord,
+    match_events,
+    named_launcher,
+    paired_right,
+    right_launcher,
+)
 from truceline.fusion.truth import Truth
 
 
@@ -47,6 +56,7 @@ class SalvoScore:
     at_shift: int
     other: int
     unpaired: int
+    attributed: int = 0
 
 
 def salvo_scores(
@@ -61,12 +71,21 @@ def salvo_scores(
     for b in sorted(truth.blasts, key=lambda b: (b.time, b.id)):
         if b.salvo is not None and b.phase == "launch" and b.pair is not None:
             rounds.setdefault(b.salvo, []).append((b.id, b.pair))
-    return [_score(name, pairs, event_of, blast_of) for name, pairs in rounds.items()]
+    blasts = {b.id: b for b in truth.blasts}
+
+    def attributed(impact: str) -> bool:
+        named = named_launcher(event_of[impact], by_id)
+        launch = blasts.get(blast_of.get(named.id, "")) if named is not None else None
+        return right_launcher(blasts[impact], launch)
+
+    return [_score(name, pairs, event_of, blast_of, attributed) for name, pairs in rounds.items()]
 
 
 def _score(name: str, pairs: list[tuple[str, str]], event_of: Mapping[str, EventRecord],
-           blast_of: Mapping[str, str]) -> SalvoScore:  # fmt: skip
-    """The pairing of one salvo's rounds, its (launch, impact) blast ids in launch order."""
+           blast_of: Mapping[str, str], attributed: Callable[[str], bool]
+           ) -> SalvoScore:  # fmt: skip
+    """The pairing of one salvo's rounds, its (launch, impact) blast ids in launch order;
+    ``attributed(impact)`` says whether a found impact's event names a launch of its salvo."""
     round_of_impact = {impact: i for i, (_, impact) in enumerate(pairs)}
     both = right = other = unpaired = 0
     shifts: Counter[int] = Counter()
@@ -96,4 +115,5 @@ def _score(name: str, pairs: list[tuple[str, str]], event_of: Mapping[str, Event
         at_shift=common[0][1] if common else 0,
         other=other,
         unpaired=unpaired,
+        attributed=sum(attributed(impact) for _, impact in pairs if impact in event_of),
     )

@@ -166,6 +166,7 @@ EVENT_PATHS = (
     "error_ellipse.azimuth_deg",
     "side",
     "paired_with",
+    "salvo",
     "rms_residual_ms",
     "detections",
     *MARKING_PATHS,

@@ -196,6 +196,18 @@ def _fire(w: Writer, f: FindingItem) -> str:
             )
             % values
         )
+    salvo = facts.get("salvo_launch")
+    if src and dst and impact and salvo:  # the salvo's launch names who fired (rules.fire)
+        values["launch_km"] = w.km(float(salvo.get("contact_line_distance_m") or 0.0))
+        return (
+            t.gettext(
+                "impact %(impact_km)s km from the line of contact on side %(to)s's ground, a "
+                "round of a salvo launched %(launch_km)s km from the line on side %(from)s's "
+                "ground: fire from side %(from)s into side %(to)s (which round it was is not "
+                "known)"
+            )
+            % values
+        )
     if dst and impact:
         return (
             t.gettext(

@@ -124,7 +124,7 @@ class Where:
 def locate_shots(terms: Terms, fires: Sequence[Fire]) -> dict[str, Where]:
     """Each shot's side (the event's, when it is one of this agreement's codes; else the
     ground's) and contact-line distance, all shots of a group in one vectorised pass."""
-    shots = [s for f in fires for s in f.shots]
+    shots = [s for f in fires for s in (*f.shots, f.salvo_launch) if s is not None]
     dist = terms.contact_distances([s.place.lat for s in shots], [s.place.lon for s in shots])
     codes = terms.agreement.side_codes
     out = {}

@@ -37,6 +37,7 @@ class FireEvent:
     phase: str
     side: str | None = None
     paired_with: str | None = None
+    salvo: str | None = None  # the first launch of its salvo (docs/formats/events.md)
     weapon: str | None = None
     n_sensors: int | None = None
     semi_major_m: float = 0.0
@@ -127,6 +128,7 @@ def _event(feature: Any) -> FireEvent:
         phase=str(phase),
         side=side,
         paired_with=_optional_id(props.get("paired_with"), "properties.paired_with"),
+        salvo=_optional_id(props.get("salvo"), "properties.salvo"),
         weapon=weapon if isinstance(weapon, str) else None,
         n_sensors=n_sensors,
         semi_major_m=e["semi_major_m"],

@@ -6,7 +6,10 @@ para. 1, "an immediate and comprehensive ceasefire"); the citation is the contac
 is the side whose ground holds the launch, the affected side the one whose ground holds the
 impact (docs/formats/findings.md): a paired launch and impact give one finding naming both;
 an unpaired impact names only the affected side, an unpaired launch only the responsible
-side, and a blast of unknown phase neither. Reports of fire by monitors are judged the same
+side, and a blast of unknown phase neither. An unpaired impact that fusion put in a salvo
+(its ``salvo``: the rounds' launches at one spot, their impacts in one area fitted to
+them) names the responsible side from the salvo's first launch: which round it was is
+not known, which launcher fired it is. Reports of fire by monitors are judged the same
 way, a muzzle flash or outgoing explosion as a launch, an impact or airburst as an impact.
 
 Basis: "launch located 14.2 km behind side B's line (95 % ellipse 40 m), impact 2.1 km
@@ -26,13 +29,18 @@ from truceline.rules.subjects import Fire
 RULE = "fire"
 
 
-def _conclusion(judge: Judge, responsible: str | None, affected: str | None) -> str:
+def _conclusion(
+    judge: Judge, responsible: str | None, affected: str | None, by_salvo: bool = False
+) -> str:
     agreement = judge.terms.agreement
 
     def name(code: str) -> str:
         full = agreement.side_name(code)
         return code if full == code else f"{code} [{full}]"
 
+    if responsible and affected and by_salvo:
+        return (f"fire from {name(responsible)} into {name(affected)} (by its salvo's "
+                "launches; which round it was is not known)")  # fmt: skip
     if responsible and affected:
         return f"fire from {name(responsible)} into {name(affected)}"
     if responsible:
@@ -54,17 +62,29 @@ def evaluate(
         return []
     out = []
     for fire in fires:
-        launch, impact = fire.launch, fire.impact
-        responsible = where[launch.id].side if launch else None
+        launch, impact, salvo = fire.launch, fire.impact, fire.salvo_launch
+        fired_from = launch or salvo
+        responsible = where[fired_from.id].side if fired_from else None
         affected = where[impact.id].side if impact else None
         phrases = [shot_phrase(s, where[s.id], judge) for s in fire.shots]
-        basis = ", ".join(phrases) + ": " + _conclusion(judge, responsible, affected)
+        if launch is None and salvo is not None:
+            phrases.append("a round of a salvo, its first "
+                           + shot_phrase(salvo, where[salvo.id], judge))  # fmt: skip
+        basis = (
+            ", ".join(phrases)
+            + ": "
+            + _conclusion(
+                judge, responsible, affected, by_salvo=launch is None and salvo is not None
+            )
+        )
         landing = fire.landing
         facts: dict[str, Any] = {
             "shots": [shot_facts(s, where[s.id]) for s in fire.shots],
             "weapon": next((s.weapon for s in fire.shots if s.weapon), None),
             "paired": launch is not None and impact is not None,
         }
+        if launch is None and salvo is not None:
+            facts["salvo_launch"] = shot_facts(salvo, where[salvo.id])
         hurt = matching(fire, casualties, judge.options)
         if hurt:
             basis += "; " + "; ".join(r.phrase(d) for r, d in hurt)
@@ -74,7 +94,9 @@ def evaluate(
                 RULE,
                 key=fire.key,
                 subjects=[s.id for s in fire.shots] + [r.observation.id for r, _ in hurt],
-                marks=[s.markings for s in fire.shots] + [r.observation.markings for r, _ in hurt],
+                marks=[s.markings for s in fire.shots]
+                + [r.observation.markings for r, _ in hurt]
+                + ([salvo.markings] if launch is None and salvo is not None else []),
                 time=fire.time,
                 location=(landing.place.lat, landing.place.lon),
                 responsible=responsible,

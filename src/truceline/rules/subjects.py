@@ -59,10 +59,16 @@ class Shot:
 
 @dataclass(frozen=True)
 class Fire:
-    """One happening of fire: ``shots`` hold a launch, an impact, or one of unknown phase."""
+    """One happening of fire: ``shots`` hold a launch, an impact, or one of unknown phase.
+
+    ``salvo_launch`` is, for an impact whose own launch fusion could not tell among its
+    salvo's rounds, the salvo's first launch: the launcher that fired it, not a shot of
+    this happening (it is not a subject, and the finding's time stays the impact's).
+    """
 
     key: tuple[str, ...]
     shots: tuple[Shot, ...]
+    salvo_launch: Shot | None = None
 
     @property
     def launch(self) -> Shot | None:
@@ -106,7 +112,8 @@ def _event_shot(ev: FireEvent) -> Shot:
 
 
 def fires_from_events(events: Sequence[FireEvent]) -> list[Fire]:
-    """Pair launches with their impacts (both must name each other, or the impact none)."""
+    """Pair launches with their impacts (both must name each other, or the impact none);
+    an unpaired impact of a salvo carries the salvo's first launch (:class:`Fire`)."""
     by_id = {e.id: e for e in events}
     used: set[str] = set()
     fires: list[Fire] = []
@@ -124,8 +131,16 @@ def fires_from_events(events: Sequence[FireEvent]) -> list[Fire]:
         if ev.id in used:
             continue
         key = (ev.id, ev.paired_with) if ev.paired_with else (ev.id,)
-        fires.append(Fire(key, (_event_shot(ev),)))
+        fires.append(Fire(key, (_event_shot(ev),), _salvo_launch(ev, by_id)))
     return fires
+
+
+def _salvo_launch(ev: FireEvent, by_id: dict[str, FireEvent]) -> Shot | None:
+    """An unpaired impact's salvo's first launch, when it is at hand and is a launch."""
+    if ev.phase != "impact" or ev.paired_with is not None or ev.salvo is None:
+        return None
+    first = by_id.get(ev.salvo)
+    return _event_shot(first) if first is not None and first.phase == "launch" else None
 
 
 def observation_phase(obs: Observation) -> str:

@@ -135,9 +135,11 @@ class Judge:
         return {"findings": len(stored), "incidents": len(attached)}
 
     def _with_pairs(self, conn: Connection, features: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Add stored partners of paired events, so a pair is judged as one shot."""
+        """Add stored partners of paired events, so a pair is judged as one shot, and the
+        first launch of each salvo an unpaired impact belongs to, which names who fired it."""
         have = {f["properties"]["id"] for f in features}
-        missing = {f["properties"].get("paired_with") for f in features} - have - {None}
+        named = {f["properties"].get(k) for f in features for k in ("paired_with", "salvo")}
+        missing = named - have - {None}
         if missing:
             rows = conn.execute(
                 select(tables.events.c.record).where(tables.events.c.id.in_(missing))
