@@ -100,6 +100,15 @@ def test_event_owners_from_its_detections() -> None:
     assert (s.location.lat, s.location.lon) == (48.1, 37.8)
 
 
+def test_a_salvo_events_first_launch_is_a_link_its_own_label_is_not() -> None:
+    """A salvo is one happening: an unpaired round links to its salvo's first launch."""
+    owners = {"s-1": "FRA"}
+    alone = _event("ev-3", "impact", sensors=["s-1"], paired_with=None, salvo="ev-1")
+    assert from_event(alone, owners).links == {"ev-1"}
+    first = _event("ev-1", "launch", sensors=["s-1"], paired_with="ev-2", salvo="ev-1")
+    assert from_event(first, owners).links == {"ev-2"}
+
+
 def test_event_impact_names_the_affected_side_and_listed_sensors_suffice() -> None:
     s = from_event(_event(phase="impact", sensors=["s-1"]), {"s-1": "FRA"})
     assert s.claims == Claims(affected_side="B")

@@ -14,9 +14,10 @@ originator).
 A party's response that denies an allegation is an observation of type ``allegation`` with
 the extra field ``"stance": "denies"``; its ``accused_side`` is the side whose responsibility
 it denies (normally its own), and ``responds_to`` may name the allegation. Explicit
-references (a finding's ``subjects``, an event's ``paired_with``, an observation's
-``responds_to``/``refers_to`` extras) become ``links``: correlation puts linked sources in
-one incident whatever their distance, because they say outright that they are about it.
+references (a finding's ``subjects``, an event's ``paired_with`` and ``salvo``, an
+observation's ``responds_to``/``refers_to`` extras) become ``links``: correlation puts
+linked sources in one incident whatever their distance, because they say outright that
+they are about it.
 """
 
 from __future__ import annotations
@@ -284,7 +285,10 @@ def from_event(
     if problems:
         raise _fail("event", rid, problems)
     side, phase = props.get("side"), props.get("phase")
-    paired = props.get("paired_with")
+    # Its partner, and its salvo's first launch: a salvo is one happening (one launcher,
+    # one volley), and an unpaired round is linked to it by nothing else.
+    named = (props.get("paired_with"), props.get("salvo"))
+    links = frozenset(n for n in named if isinstance(n, str) and n != rid)
     return Source(
         kind="event",
         id=rid,
@@ -302,7 +306,7 @@ def from_event(
             responsible_side=side if phase == "launch" else None,
             affected_side=side if phase == "impact" else None,
         ),
-        links=frozenset({paired}) if isinstance(paired, str) else frozenset(),
+        links=links,
         markings=markings,
     )
 
