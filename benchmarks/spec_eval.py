@@ -84,7 +84,8 @@ def _below(preset: str, r: dict[str, object]) -> list[str]:
 
 
 COLUMNS = ("scenario", "detections", "fuse s", "detections/s", "recall", "precision",
-           "err/CRB", "pairing", "attribution", "side far", "below target")  # fmt: skip
+           "err/CRB", "pairing", "attribution", "resp. side", "side far",
+           "below target")  # fmt: skip
 
 
 def _rows(results: dict[tuple[str, int], dict[str, object]]) -> list[list[str]]:
@@ -96,7 +97,7 @@ def _rows(results: dict[tuple[str, int], dict[str, object]]) -> list[list[str]]:
         det, wall = int(r["detections"]), float(r["fuse_s"])  # type: ignore[call-overload, arg-type]
         figures = [f"{float(r[k]):.3f}" for k in ("recall", "precision",  # type: ignore[arg-type]
                    "median_error_to_crb", "pairing_accuracy", "attribution_accuracy",
-                   "side_accuracy_far")]  # fmt: skip
+                   "responsible_side_accuracy", "side_accuracy_far")]  # fmt: skip
         rows.append([f"{preset} {seed}", f"{det:,}", f"{wall:.1f}", f"{det / wall:,.0f}",
                      *figures, ", ".join(_below(preset, r)) or "-"])  # fmt: skip
     return rows

@@ -54,6 +54,13 @@ def test_perfect_events_score_perfectly(scenario: Scenario) -> None:
     assert r.median_error_m == r.p90_error_m == r.median_error_to_crb == 0.0
     assert r.pairing_accuracy == r.side_accuracy == r.side_accuracy_far == r.phase_accuracy == 1.0
     assert r.attribution_accuracy == r.attribution_precision == 1.0
+    # Every impact whose launch was heard names it; those whose launch was not name none.
+    heard = {b.id for b in scenario.truth.blasts if b.detections}
+    impacts = [b for b in scenario.truth.blasts
+               if b.phase == "impact" and b.pair and b.id in heard]  # fmt: skip
+    share = sum(b.pair in heard for b in impacts) / len(impacts)
+    assert r.attribution_coverage == pytest.approx(share)
+    assert r.responsible_side_accuracy == 1.0
     assert r.detections_in_several_events == r.false_alarms_absorbed == 0
     assert r.purity == r.pure_recall == r.majority_recall == 1.0
     assert 0.05 < r.median_crb_rms_m < 20.0
@@ -136,6 +143,27 @@ def test_side_and_phase_errors(scenario: Scenario) -> None:
     events = [replace(e, phase="unknown") if i % 5 == 0 else e for i, e in enumerate(events)]
     r = evaluate(scenario.truth, events, scenario.sensors)
     assert 0.6 < r.side_accuracy < 0.9 and 0.7 < r.phase_accuracy < 0.9
+
+
+def test_a_launcher_named_across_the_line_names_the_wrong_responsible_side(
+    scenario: Scenario,
+) -> None:
+    events = perfect(scenario)
+    blasts = {f"ev-{b.id}": b for b in scenario.truth.blasts}
+    impact = next(e for e in events if e.phase == "impact" and e.paired_with
+                  and blasts[e.paired_with].side is not None)  # fmt: skip
+    own_side = blasts[str(impact.paired_with)].side
+    other = next(e for e in events if e.phase == "launch" and e.side not in (own_side, None))
+    events = [replace(e, paired_with=other.id) if e.id == impact.id else e for e in events]
+    # and one more impact whose launch event is gone names no launcher at all
+    lost = next(e for e in events if e.phase == "impact" and e.paired_with
+                and e.id != impact.id and e.paired_with != other.id)  # fmt: skip
+    events = [e for e in events if e.id != lost.paired_with]
+    r = evaluate(scenario.truth, events, scenario.sensors)
+    found = sum(1 for b in scenario.truth.blasts if b.phase == "impact" and b.pair
+                and f"ev-{b.id}" in {e.id for e in events})  # fmt: skip
+    assert r.attribution_coverage == pytest.approx((found - 1) / found)
+    assert r.responsible_side_accuracy == pytest.approx(1.0 - 1.0 / (found - 1))
 
 
 def test_parse_events_names_the_feature_and_field() -> None:

@@ -19,13 +19,18 @@ from its blast; ``pure_recall``, the recall counting only such matches; and
 its blast's detections (a fragment of a blast holds fewer).
 
 Attribution: an impact's event *names a launcher*, the launch event of its ``paired_with``
-or, unpaired, the first launch of its ``salvo`` (docs/formats/events.md). The name is right
-when that event is matched to the impact's own launch or, for a salvo's round, to a launch
-of the same salvo: the launcher that fired, which is what the rules name the responsible
-side from, whichever round it was. ``attribution_accuracy`` counts the true pairs found at
-both ends (as ``pairing_accuracy`` does) whose impact's event names the right launcher;
-``attribution_precision`` the impact events naming a launcher matched to a blast that name
-the right one.
+or, unpaired, the first launch of its ``salvo`` (docs/fusion.md, "Attribution by salvo").
+The name is right when that event is matched to the impact's own launch or, for a salvo's
+round, to a launch of the same salvo: the launcher that fired, which is what the rules
+name the responsible side from, whichever round it was. ``attribution_accuracy`` counts
+the true pairs found at both ends (as ``pairing_accuracy`` does) whose impact's event
+names the right launcher; ``attribution_precision`` the impact events naming a launcher
+matched to a blast that name the right one. What the rules make of it is the *responsible
+side*, the side of the named launcher's event: over the true impacts of a shot whose
+launch exists and which an event matched, ``attribution_coverage`` is the share whose
+event names a launcher, and ``responsible_side_accuracy`` the share of those whose
+launcher's side is the side the true launch was on (a launcher named wrongly may still
+stand on the right side).
 """
 
 from __future__ import annotations
@@ -101,6 +106,8 @@ class Report:
     pairing_precision: float
     attribution_accuracy: float
     attribution_precision: float
+    attribution_coverage: float
+    responsible_side_accuracy: float
     side_accuracy: float
     side_accuracy_far: float
     phase_accuracy: float
@@ -365,6 +372,26 @@ def _attribution(
     return (correct / found if found else math.nan), _share(named)
 
 
+def _responsible_side(
+    truth: Truth, events: Sequence[EventRecord], matched_events: Mapping[str, str]
+) -> tuple[float, float]:
+    """(attribution coverage, responsible-side accuracy): see the module docstring."""
+    blasts = {b.id: b for b in truth.blasts}
+    by_id = {e.id: e for e in events}
+    event_of = {b: by_id[e] for e, b in matched_events.items()}
+    found = named = right = 0
+    for b in truth.blasts:
+        ei = event_of.get(b.id)
+        if b.phase != "impact" or b.pair is None or ei is None:
+            continue
+        found += 1
+        launcher = named_launcher(ei, by_id)
+        if launcher is not None:
+            named += 1
+            right += launcher.side == blasts[b.pair].side
+    return (named / found if found else math.nan), (right / named if named else math.nan)
+
+
 def evaluate(
     truth: Truth,
     events: Sequence[EventRecord],
@@ -394,6 +421,7 @@ def evaluate(
             ratios.append(m.error_m / c)
     found, pair_acc, pair_prec = _pairing(truth, by_blast, {m.event: m.blast for m in matches})
     attr_acc, attr_prec = _attribution(truth, events, {m.event: m.blast for m in matches})
+    coverage, side_right = _responsible_side(truth, events, {m.event: m.blast for m in matches})
     sided = [m for m in good if blasts[m.blast].side is not None]
     far = [m for m in sided if blasts[m.blast].line_distance_m > far_m]
     use_count = Counter(d for e in events for d in e.detections)
@@ -420,6 +448,8 @@ def evaluate(
         pairing_precision=pair_prec,
         attribution_accuracy=attr_acc,
         attribution_precision=attr_prec,
+        attribution_coverage=coverage,
+        responsible_side_accuracy=side_right,
         side_accuracy=_share([by_blast[m.blast].side == blasts[m.blast].side for m in sided]),
         side_accuracy_far=_share([by_blast[m.blast].side == blasts[m.blast].side for m in far]),
         phase_accuracy=_share([by_blast[m.blast].phase == blasts[m.blast].phase for m in good]),
