@@ -35,7 +35,10 @@ The cost of a pair is a negative log-likelihood:
   0.854–0.945 on the hard load and from 0.774–0.956 to 0.811–1.000 on the moderate one;
 - phase: ``−ln P(a is a launch) − ln P(b is an impact)`` from the phase labels' log-odds;
 - side: ``same_side_cost`` when both lie in the same side's control area (fire crosses
-  the line far more often than not; only used when an agreement gives sides).
+  the line more often than not; only used when an agreement gives sides). 1.5 is the
+  log-odds of 18 % of shots landing on their own side: between this project's simulator
+  (8 %, for which 3 was tuned) and the independent generator (29 %, shots aimed across
+  that fall short), where 3 paired cross-line pairs wrongly (docs/fusion.md).
 
 Salvos are paired as a group. The rounds of one launcher's salvo leave one spot seconds
 apart and fly nearly the same time (same charge, range and weather), so the most likely
@@ -106,7 +109,7 @@ class PairingInput:
 @dataclass(frozen=True, slots=True)
 class PairingCosts:
     unpaired: float = 3.0
-    same_side: float = 3.0
+    same_side: float = 1.5
 
 
 def _log_sigmoid(x: F64) -> F64:
