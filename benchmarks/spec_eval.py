@@ -151,6 +151,26 @@ def salvo_lines(preset: str, results: dict[tuple[str, int], dict[str, object]]) 
             f"{preset}: below 70 % right: " + ("; ".join(weak) or "none")]  # fmt: skip
 
 
+def margin_line(preset: str, results: dict[tuple[str, int], dict[str, object]]) -> list[str]:
+    """The evaluator's pairing by margin (``pairing_by_margin``, docs/simulation.md) summed
+    over one load's scenarios: pairs, and the share right, in each margin bin."""
+    bins: dict[tuple[float, float | None], list[int]] = {}
+    for (p, _), r in sorted(results.items()):
+        if p != preset:
+            continue
+        for b in r.get("pairing_by_margin", []):  # type: ignore[attr-defined]
+            got = bins.setdefault((b["low"], b["high"]), [0, 0, 0])
+            for i, key in enumerate(("pairs", "right", "launcher_right")):
+                got[i] += int(b[key])
+    if not bins:
+        return []
+    parts = [f"{lo:g}–{hi:g}" if hi is not None else f"≥ {lo:g}" for lo, hi in bins]
+    cells = [f"{span} nats: {n} pairs, {r / n:.3f} right ({lr / n:.3f} launcher)" if n
+             else f"{span} nats: none" for span, (n, r, lr) in zip(parts, bins.values(),
+                                                                    strict=True)]  # fmt: skip
+    return [f"{preset}: pairing by margin: " + "; ".join(cells)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="1-5")
@@ -175,6 +195,7 @@ def main() -> None:
     console.print(table(results))
     presets = sorted({p for p, _ in results})
     salvos = [line for preset in presets for line in salvo_lines(preset, results)]
+    salvos += [line for preset in presets for line in margin_line(preset, results)]
     (a.work / "results.md").write_text(markdown(results) + "".join(f"\n{x}\n" for x in salvos))
     console.print(f"markdown table: {a.work / 'results.md'}")
     for preset in presets:

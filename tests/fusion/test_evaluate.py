@@ -177,6 +177,10 @@ def test_parse_events_names_the_feature_and_field() -> None:
     with pytest.raises(InputError) as err:
         parse_events(doc, source="events.geojson")
     assert "feature 0, field 'properties.salvo'" in str(err.value)
+    doc["features"][0]["properties"].update(salvo=None, pair_margin="sure")  # type: ignore[index]
+    with pytest.raises(InputError) as err:
+        parse_events(doc, source="events.geojson")
+    assert "feature 0, field 'properties.pair_margin'" in str(err.value)
 
 
 def _feature(e: EventRecord) -> dict[str, object]:

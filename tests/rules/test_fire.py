@@ -37,6 +37,19 @@ def test_a_paired_launch_and_impact_give_one_finding_with_both() -> None:
     assert f.to_dict()["time"] == "2026-03-02T04:00:00Z"  # when fire was opened
 
 
+def test_an_ambiguous_pairing_says_so_and_every_pair_carries_its_margin() -> None:
+    launch, impact = _pair()
+    for ev in (launch, impact):
+        ev["properties"]["pair_margin"] = 0.4  # type: ignore[index]
+    [f] = [f for f in check([A], events=[launch, impact]) if f.rule == "fire"]
+    assert f.basis.endswith("into A [Side A]; the pairing is ambiguous (another within 0.4 nats)")
+    assert [s["pair_margin_nats"] for s in f.facts["shots"]] == [0.4, 0.4]
+    for ev in (launch, impact):
+        ev["properties"]["pair_margin"] = 3.0  # type: ignore[index]
+    [f] = [f for f in check([A], events=[launch, impact]) if f.rule == "fire"]
+    assert "ambiguous" not in f.basis
+
+
 def test_an_unpaired_impact_names_only_the_affected_side() -> None:
     impact = _pair()[1]
     impact["properties"]["paired_with"] = None  # type: ignore[index]

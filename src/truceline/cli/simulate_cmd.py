@@ -24,6 +24,7 @@ from truceline.cli.fuse_cmd import read_detections, read_sensors, read_weather
 from truceline.errors import InputError, Problem, TrucelineError
 from truceline.formats.records import Sensor, to_json_dict
 from truceline.fusion.evaluate import Report, evaluate, read_events
+from truceline.fusion.margin_scores import MarginBin, margin_scores
 from truceline.fusion.misses import Miss, cause_counts, explain_misses
 from truceline.fusion.salvo_scores import SalvoScore, salvo_scores
 from truceline.fusion.simulate import PRESETS, Front, Scenario, SimulationConfig, simulate
@@ -216,6 +217,7 @@ def _evaluate(
         the_weather = read_weather(weather) if weather is not None else []
         report = evaluate(the_truth, the_events, the_sensors, the_weather)
         salvos = salvo_scores(the_truth, the_events)
+        margins = margin_scores(the_truth, the_events)
         misses = None
         if detections is not None:
             misses = explain_misses(the_truth, the_events, the_sensors,
@@ -226,6 +228,7 @@ def _evaluate(
     if as_json:
         doc = report.as_dict()
         doc["salvos"] = [asdict(s) for s in salvos]
+        doc["pairing_by_margin"] = [asdict(b) for b in margins]
         if misses is not None:
             doc["miss_causes"] = cause_counts(misses)
             doc["misses"] = [asdict(m) for m in misses]
@@ -234,6 +237,8 @@ def _evaluate(
         Console().print(_report_table(report))
         if salvos:
             Console().print(_salvos_table(salvos))
+        if any(b.pairs for b in margins):
+            Console().print(_margins_table(margins))
         if misses is not None:
             Console().print(_misses_table(misses))
 
@@ -256,6 +261,28 @@ def _salvos_table(salvos: list[SalvoScore]) -> Table:
         "another round's impact of the salvo (how many by the commonest shift, "
         "in rounds); attributed: impacts found whose event names a launch of the salvo, "
         "by its pair or its salvo label"
+    )
+    return table
+
+
+def _margins_table(margins: list[MarginBin]) -> Table:
+    table = Table(title="pairing by margin", box=box.SIMPLE, padding=(0, 1))
+    for name in ("margin, nats", "pairs", "right", "launcher right"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for b in margins:
+        span = f"{b.low:g}–{b.high:g}" if b.high is not None else f"≥ {b.low:g}"
+        right, launcher = (
+            (
+                f"{b.right} ({b.right / b.pairs:.2f})",
+                f"{b.launcher_right} ({b.launcher_right / b.pairs:.2f})",
+            )
+            if b.pairs
+            else ("0", "0")
+        )
+        table.add_row(span, str(b.pairs), right, launcher)
+    table.caption = (
+        "launch events paired to a matched event, by their pair's margin over its best local "
+        'alternative (docs/fusion.md, "Pair margins")'
     )
     return table
 

@@ -65,7 +65,7 @@ from truceline.fusion.pairing import (
     SalvoMemo,
     impact_groups,
     salvo_groups,
-    solve_pairs,
+    solve_pairs_scored,
 )
 from truceline.fusion.partition import PickSet
 from truceline.fusion.salvos import salvo_labels
@@ -129,6 +129,7 @@ class _Candidate:
     role: str | None = None
     weapon: str | None = None
     salvo: str | None = None  # the salvo it belongs to (:mod:`truceline.fusion.salvos`)
+    margin: float | None = None  # its pair's margin, nats (:mod:`.pair_margins`)
 
 
 class FusionEngine:
@@ -514,13 +515,14 @@ class FusionEngine:
         end = (j + 1) * p
         early = {int(g) for g, c in zip(salvo, group, strict=True) if c.origin < end} - {-1}
         applied: list[tuple[int, int]] = []
-        for a, bb, weapon in solve_pairs(inp, self._costs, salvo, self._salvo_memo):
+        for a, bb, weapon, margin in solve_pairs_scored(inp, self._costs, salvo, self._salvo_memo):
             launch, impact = group[a], group[bb]
             if launch.origin >= end and int(salvo[a]) not in early:
                 continue
             launch.partner, impact.partner = impact.event.id, launch.event.id
             launch.role, impact.role = "launch", "impact"
             launch.weapon = impact.weapon = weapon
+            launch.margin = impact.margin = margin
             applied.append((a, bb))
         labels = salvo_labels(
             [c.event.id for c in group], inp.origin, salvo, impact_groups(inp), applied, early,
@@ -532,4 +534,11 @@ class FusionEngine:
     def _final(self, c: _Candidate) -> Event:
         phase = c.role or phase_from_llr(c.llr)
         weapon = c.weapon or best_weapon(c.wlog, c.n_weapon_labels)
-        return replace(c.event, phase=phase, weapon=weapon, paired_with=c.partner, salvo=c.salvo)
+        return replace(
+            c.event,
+            phase=phase,
+            weapon=weapon,
+            paired_with=c.partner,
+            salvo=c.salvo,
+            pair_margin=c.margin,
+        )

@@ -73,6 +73,7 @@ class EventRecord:
     paired_with: str | None
     detections: tuple[str, ...]
     salvo: str | None = None
+    pair_margin: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,9 @@ def _event(feat: Any) -> EventRecord:
     for name in ("paired_with", "salvo"):
         if props.get(name) is not None and not isinstance(props[name], str):
             raise ValueError(f"properties.{name}: expected an event id or null")
+    margin = props.get("pair_margin")
+    if margin is not None and (isinstance(margin, bool) or not isinstance(margin, int | float)):
+        raise ValueError("properties.pair_margin: expected a number or null")
     try:
         time = parse_time(props["time"])
     except ValueError as exc:
@@ -158,6 +162,7 @@ def _event(feat: Any) -> EventRecord:
         paired_with=props.get("paired_with"),
         detections=tuple(dets),
         salvo=props.get("salvo"),
+        pair_margin=None if margin is None else float(margin),
     )
 
 

@@ -29,7 +29,8 @@ class Event:
     ``covariance`` is the 3×3 covariance of (east m, north m, origin time s) in the local
     ENU frame at the event; ``height_m`` is the assumed source height (median of the
     hearing sensors' heights). ``salvo`` is the id of the first paired launch of the salvo
-    the event belongs to (:mod:`truceline.fusion.salvos`), ``None`` for other fire.
+    the event belongs to (:mod:`truceline.fusion.salvos`), ``None`` for other fire;
+    ``pair_margin`` how sure its pair is, in nats (:mod:`truceline.fusion.pair_margins`).
     """
 
     id: str
@@ -52,6 +53,7 @@ class Event:
     dof: int = 0
     covariance: tuple[tuple[float, ...], ...] = ()
     salvo: str | None = None
+    pair_margin: float | None = None
 
 
 def _r(x: float, nd: int) -> float:
@@ -75,6 +77,7 @@ def event_to_feature(event: Event) -> dict[str, Any]:
         "side": event.side,
         "paired_with": event.paired_with,
         "salvo": event.salvo,
+        "pair_margin": None if event.pair_margin is None else _r(event.pair_margin, 2),
         "rms_residual_ms": _r(event.rms_residual_ms, 3),
         "height_m": _r(event.height_m, 1),
         "n_bearings": event.n_bearings,

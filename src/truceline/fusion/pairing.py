@@ -66,6 +66,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.special import logsumexp
 
+from truceline.fusion.pair_margins import pair_margins
 from truceline.fusion.weapons import ENVELOPES, LABELS
 from truceline.geo import F64
 
@@ -606,6 +607,17 @@ def solve_pairs(
     ``group`` is :func:`salvo_groups` of ``inp`` when the caller has it already; ``memo``
     keeps salvo fits from one call to the next (:class:`SalvoMemo`).
     """
+    return [(a, b, w) for a, b, w, _ in solve_pairs_scored(inp, costs, group, memo)]
+
+
+def solve_pairs_scored(
+    inp: PairingInput,
+    costs: PairingCosts,
+    group: np.ndarray | None = None,
+    memo: SalvoMemo | None = None,
+) -> list[tuple[int, int, str, float]]:
+    """:func:`solve_pairs` with each pair's margin in nats
+    (:func:`truceline.fusion.pair_margins.pair_margins`)."""
     n = len(inp.origin)
     if n < 2:
         return []
@@ -615,8 +627,10 @@ def solve_pairs(
         return []
     group = salvo_groups(inp) if group is None else group
     c, cls = _salvo_rows(inp, t, group, costs.unpaired, c, cls, memo)
+    pairs = _assign(c, costs.unpaired)
+    margins = pair_margins(np.minimum(c, c.T), pairs, costs.unpaired)
     out = []
-    for a, b in _assign(c, costs.unpaired):
+    for (a, b), margin in zip(pairs, margins.tolist(), strict=True):
         launch, impact = (a, b) if c[a, b] <= c[b, a] else (b, a)
-        out.append((launch, impact, LABELS[int(cls[launch, impact])]))
+        out.append((launch, impact, LABELS[int(cls[launch, impact])], float(margin)))
     return sorted(out)

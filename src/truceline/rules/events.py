@@ -37,7 +37,8 @@ class FireEvent:
     phase: str
     side: str | None = None
     paired_with: str | None = None
-    salvo: str | None = None  # the first launch of its salvo (docs/formats/events.md)
+    salvo: str | None = None  # the first launch of its salvo (docs/fusion.md)
+    pair_margin: float | None = None  # how sure its pair is, in nats (docs/fusion.md)
     weapon: str | None = None
     n_sensors: int | None = None
     semi_major_m: float = 0.0
@@ -114,6 +115,9 @@ def _event(feature: Any) -> FireEvent:
     if n_sensors is not None and (isinstance(n_sensors, bool) or not isinstance(n_sensors, int)):
         raise _Bad("properties.n_sensors", "expected an integer")
     weapon = props.get("weapon")
+    margin = props.get("pair_margin")
+    if margin is not None and (isinstance(margin, bool) or not isinstance(margin, int | float)):
+        raise _Bad("properties.pair_margin", "expected a number")
     markings = None
     if props.get("markings") is not None:
         try:
@@ -129,6 +133,7 @@ def _event(feature: Any) -> FireEvent:
         side=side,
         paired_with=_optional_id(props.get("paired_with"), "properties.paired_with"),
         salvo=_optional_id(props.get("salvo"), "properties.salvo"),
+        pair_margin=None if margin is None else float(margin),
         weapon=weapon if isinstance(weapon, str) else None,
         n_sensors=n_sensors,
         semi_major_m=e["semi_major_m"],

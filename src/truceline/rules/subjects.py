@@ -98,6 +98,8 @@ def _event_shot(ev: FireEvent) -> Shot:
     info: dict[str, Any] = {"error_ellipse": ev.ellipse()}
     if ev.n_sensors is not None:
         info["n_sensors"] = ev.n_sensors
+    if ev.pair_margin is not None:
+        info["pair_margin_nats"] = ev.pair_margin
     return Shot(
         id=ev.id,
         phase=ev.phase,
