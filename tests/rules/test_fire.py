@@ -44,6 +44,12 @@ def test_an_ambiguous_pairing_says_so_and_every_pair_carries_its_margin() -> Non
     [f] = [f for f in check([A], events=[launch, impact]) if f.rule == "fire"]
     assert f.basis.endswith("into A [Side A]; the pairing is ambiguous (another within 0.4 nats)")
     assert [s["pair_margin_nats"] for s in f.facts["shots"]] == [0.4, 0.4]
+    for ev in (launch, impact):  # two rounds of one salvo: who fired is not in doubt
+        ev["properties"]["salvo"] = "ev-1"  # type: ignore[index]
+    [f] = [f for f in check([A], events=[launch, impact]) if f.rule == "fire"]
+    assert f.basis.endswith(
+        "; which round of the salvo it was is ambiguous (another within 0.4 nats), not who fired it"
+    )
     for ev in (launch, impact):
         ev["properties"]["pair_margin"] = 3.0  # type: ignore[index]
     [f] = [f for f in check([A], events=[launch, impact]) if f.rule == "fire"]

@@ -24,7 +24,7 @@ from typing import Any
 from truceline.rules.casualties import CasualtyReport, matching
 from truceline.rules.context import Judge, Where, shot_facts, shot_phrase
 from truceline.rules.finding import Finding
-from truceline.rules.subjects import Fire
+from truceline.rules.subjects import Fire, Shot
 
 RULE = "fire"
 # A pair whose best local alternative is within this many nats is called ambiguous: on the
@@ -54,6 +54,19 @@ def _conclusion(
     return "fire while the ceasefire holds; the geometry names no side"
 
 
+def _ambiguity(launch: Shot | None, impact: Shot | None) -> str:
+    """A note for a pair whose best alternative is within ``AMBIGUOUS_NATS``: within one
+    salvo it is which round it was that is in doubt, not who fired."""
+    margin = launch.info.get("pair_margin_nats") if launch and impact else None
+    if launch is None or impact is None or margin is None or margin >= AMBIGUOUS_NATS:
+        return ""
+    salvo = launch.info.get("salvo")
+    if salvo is not None and impact.info.get("salvo") == salvo:
+        return (f"; which round of the salvo it was is ambiguous (another within {margin:.1f} "
+                "nats), not who fired it")  # fmt: skip
+    return f"; the pairing is ambiguous (another within {margin:.1f} nats)"
+
+
 def evaluate(
     judge: Judge,
     fires: Sequence[Fire],
@@ -76,9 +89,7 @@ def evaluate(
                            + shot_phrase(salvo, where[salvo.id], judge))  # fmt: skip
         by_salvo = launch is None and salvo is not None
         basis = ", ".join(phrases) + ": " + _conclusion(judge, responsible, affected, by_salvo)
-        margin = launch.info.get("pair_margin_nats") if launch and impact else None
-        if margin is not None and margin < AMBIGUOUS_NATS:
-            basis += f"; the pairing is ambiguous (another within {margin:.1f} nats)"
+        basis += _ambiguity(launch, impact)
         landing = fire.landing
         facts: dict[str, Any] = {
             "shots": [shot_facts(s, where[s.id]) for s in fire.shots],

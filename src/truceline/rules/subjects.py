@@ -100,6 +100,8 @@ def _event_shot(ev: FireEvent) -> Shot:
         info["n_sensors"] = ev.n_sensors
     if ev.pair_margin is not None:
         info["pair_margin_nats"] = ev.pair_margin
+    if ev.salvo is not None:
+        info["salvo"] = ev.salvo
     return Shot(
         id=ev.id,
         phase=ev.phase,
