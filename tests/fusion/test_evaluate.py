@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -12,7 +13,7 @@ import typer
 from pyproj import Geod
 from typer.testing import CliRunner
 
-from truceline.cli.simulate_cmd import register
+from truceline.cli.simulate_cmd import register, write_scenario
 from truceline.errors import InputError
 from truceline.fusion.evaluate import EventRecord, evaluate, match_events, parse_events
 from truceline.fusion.simulate import Scenario, SimulationConfig, simulate
@@ -188,9 +189,25 @@ def _feature(e: EventRecord) -> dict[str, object]:
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [e.lon, e.lat]},
         "properties": {"id": e.id, "time": format_time(e.time), "phase": e.phase,
-                       "side": e.side, "paired_with": e.paired_with,
-                       "detections": list(e.detections), "n_sensors": 0},
+                       "side": e.side, "paired_with": e.paired_with, "salvo": e.salvo,
+                       "pair_margin": e.pair_margin, "detections": list(e.detections),
+                       "n_sensors": 0},
     }  # fmt: skip
+
+
+def evaluate_cli(scenario: Scenario, folder: Path, events: list[EventRecord]) -> tuple[Any, str]:
+    """``truceline evaluate`` of ``events`` against ``scenario`` written into ``folder``:
+    its JSON report, parsed, and its tables."""
+    write_scenario(scenario, folder)
+    doc = {"type": "FeatureCollection", "features": [_feature(e) for e in events]}
+    (folder / "events.geojson").write_bytes(orjson.dumps(doc))
+    app = typer.Typer()
+    register(app)
+    args = ["evaluate", "--truth", str(folder / "truth.ndjson"), "--events",
+            str(folder / "events.geojson"), "--sensors", str(folder / "sensors.csv")]  # fmt: skip
+    as_json, as_text = CliRunner().invoke(app, [*args, "--json"]), CliRunner().invoke(app, args)
+    assert as_json.exit_code == 0 and as_text.exit_code == 0, as_json.output + as_text.output
+    return orjson.loads(as_json.stdout), as_text.stdout
 
 
 def test_cli_simulate_then_evaluate(tmp_path: Path) -> None:

@@ -5,16 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import orjson
 import pytest
-import typer
-from typer.testing import CliRunner
 
-from truceline.cli.simulate_cmd import register, write_scenario
 from truceline.fusion.margin_scores import EDGES, margin_scores
 from truceline.fusion.simulate import Scenario, SimulationConfig, simulate
 
-from .test_evaluate import _feature, perfect
+from .test_evaluate import evaluate_cli, perfect
 
 
 @pytest.fixture(scope="module")
@@ -43,23 +39,8 @@ def test_sure_pairs_right_and_unsure_ones_wrong_land_in_their_bins(scenario: Sce
 
 
 def test_cli_evaluate_gives_pairing_by_margin(scenario: Scenario, tmp_path: Path) -> None:
-    write_scenario(scenario, tmp_path)
-    features = []
-    for e in perfect(scenario):
-        f = _feature(e)
-        f["properties"]["pair_margin"] = 4.0 if e.paired_with else None  # type: ignore[index]
-        features.append(f)
-    doc = {"type": "FeatureCollection", "features": features}
-    (tmp_path / "events.geojson").write_bytes(orjson.dumps(doc))
-    app = typer.Typer()
-    register(app)
-    args = ["evaluate", "--truth", str(tmp_path / "truth.ndjson"), "--events",
-            str(tmp_path / "events.geojson"), "--sensors",
-            str(tmp_path / "sensors.csv")]  # fmt: skip
-    res = CliRunner().invoke(app, [*args, "--json"])
-    assert res.exit_code == 0, res.output
-    by_margin = orjson.loads(res.stdout)["pairing_by_margin"]
-    (sure,) = [b for b in by_margin if b["pairs"]]
+    events = [replace(e, pair_margin=4.0 if e.paired_with else None) for e in perfect(scenario)]
+    report, text = evaluate_cli(scenario, tmp_path, events)
+    (sure,) = [b for b in report["pairing_by_margin"] if b["pairs"]]
     assert (sure["low"], sure["high"]) == (3.0, 5.0) and sure["right"] == sure["pairs"]
-    res = CliRunner().invoke(app, args)
-    assert res.exit_code == 0 and "pairing by margin" in res.stdout
+    assert "pairing by margin" in text

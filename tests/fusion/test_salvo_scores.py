@@ -7,18 +7,14 @@ from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 
-import orjson
 import pytest
-import typer
-from typer.testing import CliRunner
 
-from truceline.cli.simulate_cmd import register, write_scenario
 from truceline.fusion.evaluate import EventRecord, evaluate
 from truceline.fusion.salvo_scores import salvo_scores
 from truceline.fusion.simulate import Scenario, SimulationConfig, simulate
 from truceline.fusion.truth import TrueBlast
 
-from .test_evaluate import _feature, perfect
+from .test_evaluate import evaluate_cli, perfect
 
 
 @pytest.fixture(scope="module")
@@ -117,19 +113,9 @@ def test_rounds_not_found_other_fire_and_scattered_shifts(scenario: Scenario) ->
 
 
 def test_cli_evaluate_gives_each_salvos_pairing(scenario: Scenario, tmp_path: Path) -> None:
-    write_scenario(scenario, tmp_path)
-    doc = {"type": "FeatureCollection", "features": [_feature(e) for e in perfect(scenario)]}
-    (tmp_path / "events.geojson").write_bytes(orjson.dumps(doc))
-    app = typer.Typer()
-    register(app)
-    args = ["evaluate", "--truth", str(tmp_path / "truth.ndjson"), "--events",
-            str(tmp_path / "events.geojson"), "--sensors",
-            str(tmp_path / "sensors.csv")]  # fmt: skip
-    res = CliRunner().invoke(app, [*args, "--json"])
-    assert res.exit_code == 0, res.output
-    (s,) = orjson.loads(res.stdout)["salvos"]
+    report, text = evaluate_cli(scenario, tmp_path, perfect(scenario))
+    (s,) = report["salvos"]
     n = len(_rounds(scenario))
     assert (s["salvo"], s["rounds"], s["both"], s["right"], s["shift"]) == ("v-0001", n, n, n, None)
-    res = CliRunner().invoke(app, args)
-    assert res.exit_code == 0 and "pairing by salvo" in res.stdout
-    assert re.search(rf"v-0001\s+{n}\s+{n}\s+{n}\s+{n}\s+{n}\s+0\s+0\s+0\s+{n}", res.stdout)
+    assert "pairing by salvo" in text
+    assert re.search(rf"v-0001\s+{n}\s+{n}\s+{n}\s+{n}\s+{n}\s+0\s+0\s+0\s+{n}", text)

@@ -23,7 +23,7 @@ from rich.table import Table
 from truceline.cli.fuse_cmd import read_detections, read_sensors, read_weather
 from truceline.errors import InputError, Problem, TrucelineError
 from truceline.formats.records import Sensor, to_json_dict
-from truceline.fusion.evaluate import Report, evaluate, read_events
+from truceline.fusion.evaluate import Report, evaluate, match_events, read_events
 from truceline.fusion.margin_scores import MarginBin, margin_scores
 from truceline.fusion.misses import Miss, cause_counts, explain_misses
 from truceline.fusion.salvo_scores import SalvoScore, salvo_scores
@@ -215,9 +215,10 @@ def _evaluate(
         the_truth, the_events = read_truth(truth), read_events(events)
         the_sensors = read_sensors(sensors)
         the_weather = read_weather(weather) if weather is not None else []
-        report = evaluate(the_truth, the_events, the_sensors, the_weather)
-        salvos = salvo_scores(the_truth, the_events)
-        margins = margin_scores(the_truth, the_events)
+        matches = match_events(the_truth, the_events)  # once, for every figure below
+        report = evaluate(the_truth, the_events, the_sensors, the_weather, matches=matches)
+        salvos = salvo_scores(the_truth, the_events, matches=matches)
+        margins = margin_scores(the_truth, the_events, matches=matches)
         misses = None
         if detections is not None:
             misses = explain_misses(the_truth, the_events, the_sensors,
@@ -265,21 +266,18 @@ def _salvos_table(salvos: list[SalvoScore]) -> Table:
     return table
 
 
+def _of(n: int, total: int) -> str:
+    """``n`` and its share of ``total`` (just ``n`` when there is no total)."""
+    return f"{n} ({n / total:.2f})" if total else str(n)
+
+
 def _margins_table(margins: list[MarginBin]) -> Table:
     table = Table(title="pairing by margin", box=box.SIMPLE, padding=(0, 1))
     for name in ("margin, nats", "pairs", "right", "launcher right"):
         table.add_column(name, justify="right", no_wrap=True)
     for b in margins:
         span = f"{b.low:g}–{b.high:g}" if b.high is not None else f"≥ {b.low:g}"
-        right, launcher = (
-            (
-                f"{b.right} ({b.right / b.pairs:.2f})",
-                f"{b.launcher_right} ({b.launcher_right / b.pairs:.2f})",
-            )
-            if b.pairs
-            else ("0", "0")
-        )
-        table.add_row(span, str(b.pairs), right, launcher)
+        table.add_row(span, str(b.pairs), _of(b.right, b.pairs), _of(b.launcher_right, b.pairs))
     table.caption = (
         "launch events paired to a matched event, by their pair's margin over its best local "
         'alternative (docs/fusion.md, "Pair margins")'

@@ -524,10 +524,11 @@ class FusionEngine:
             launch.weapon = impact.weapon = weapon
             launch.margin = impact.margin = margin
             applied.append((a, bb))
-        labels = salvo_labels(
-            [c.event.id for c in group], inp.origin, salvo, impact_groups(inp), applied, early,
-            [c.salvo for c in group],
-        )  # fmt: skip
+        prior = [c.salvo for c in group]
+        if not early and not any(prior):  # no salvo in play: every label stays None
+            return
+        labels = salvo_labels([c.event.id for c in group], inp.origin, salvo,
+                              impact_groups(inp), applied, early, prior)  # fmt: skip
         for c, label in zip(group, labels, strict=True):
             c.salvo = label
 

@@ -348,53 +348,47 @@ def right_launcher(impact: TrueBlast, launch: TrueBlast | None) -> bool:
     return impact.pair == launch.id or (impact.salvo is not None and launch.salvo == impact.salvo)
 
 
+@dataclass(frozen=True, slots=True)
+class _Attribution:
+    accuracy: float
+    precision: float
+    coverage: float
+    side_accuracy: float
+
+
 def _attribution(
-    truth: Truth, events: Sequence[EventRecord], matched_events: Mapping[str, str]
-) -> tuple[float, float]:
-    """(attribution accuracy, attribution precision): see the module docstring."""
+    truth: Truth, by_id: Mapping[str, EventRecord], matched_events: Mapping[str, str]
+) -> _Attribution:
+    """The four attribution figures of the module docstring, over the matched impacts."""
     blasts = {b.id: b for b in truth.blasts}
-    by_id = {e.id: e for e in events}
     event_of = {b: by_id[e] for e, b in matched_events.items()}
-
-    def right(impact_ev: EventRecord, impact: TrueBlast) -> bool | None:
-        named = named_launcher(impact_ev, by_id)
-        if named is None or named.id not in matched_events:
-            return None
-        return right_launcher(impact, blasts[matched_events[named.id]])
-
-    found = correct = 0
-    for b in truth.blasts:
-        if b.phase != "impact" or b.pair is None:
-            continue
-        ei = event_of.get(b.id)
-        if ei is None or b.pair not in event_of:
-            continue
-        found += 1
-        correct += bool(right(ei, b))
-    said = [right(by_id[e], blasts[b]) for e, b in matched_events.items()
-            if blasts[b].phase == "impact"]  # fmt: skip
-    named = [r for r in said if r is not None]
-    return (correct / found if found else math.nan), _share(named)
-
-
-def _responsible_side(
-    truth: Truth, events: Sequence[EventRecord], matched_events: Mapping[str, str]
-) -> tuple[float, float]:
-    """(attribution coverage, responsible-side accuracy): see the module docstring."""
-    blasts = {b.id: b for b in truth.blasts}
-    by_id = {e.id: e for e in events}
-    event_of = {b: by_id[e] for e, b in matched_events.items()}
-    found = named = right = 0
+    found = correct = 0  # accuracy: true pairs found at both ends
+    said: list[bool] = []  # precision: impact events naming a matched launcher
+    shot = named = side_right = 0  # coverage and side: impacts of a shot with a launch
     for b in truth.blasts:
         ei = event_of.get(b.id)
-        if b.phase != "impact" or b.pair is None or ei is None:
+        if b.phase != "impact" or ei is None:
             continue
-        found += 1
         launcher = named_launcher(ei, by_id)
+        right = None
+        if launcher is not None and launcher.id in matched_events:
+            right = right_launcher(b, blasts[matched_events[launcher.id]])
+            said.append(right)
+        if b.pair is None:
+            continue
+        shot += 1
         if launcher is not None:
             named += 1
-            right += launcher.side == blasts[b.pair].side
-    return (named / found if found else math.nan), (right / named if named else math.nan)
+            side_right += launcher.side == blasts[b.pair].side
+        if b.pair in event_of:
+            found += 1
+            correct += bool(right)
+    return _Attribution(
+        accuracy=correct / found if found else math.nan,
+        precision=_share(said),
+        coverage=named / shot if shot else math.nan,
+        side_accuracy=side_right / named if named else math.nan,
+    )
 
 
 def evaluate(
@@ -406,9 +400,12 @@ def evaluate(
     min_sensors: int = 4,
     far_m: float = 500.0,
     max_distance_m: float = 3_000.0,
+    matches: Sequence[Match] | None = None,
 ) -> Report:
-    """Score ``events`` against ``truth`` (see the module docstring for the rules)."""
-    matches = match_events(truth, events, max_distance_m=max_distance_m)
+    """Score ``events`` against ``truth`` (see the module docstring for the rules);
+    ``matches``, when the caller has them, are :func:`match_events`'s."""
+    if matches is None:
+        matches = match_events(truth, events, max_distance_m=max_distance_m)
     blasts = {b.id: b for b in truth.blasts}
     ev_by_id = {e.id: e for e in events}
     by_blast = {m.blast: ev_by_id[m.event] for m in matches}
@@ -424,9 +421,9 @@ def evaluate(
         if math.isfinite(c) and c > 0:
             crbs.append(c)
             ratios.append(m.error_m / c)
-    found, pair_acc, pair_prec = _pairing(truth, by_blast, {m.event: m.blast for m in matches})
-    attr_acc, attr_prec = _attribution(truth, events, {m.event: m.blast for m in matches})
-    coverage, side_right = _responsible_side(truth, events, {m.event: m.blast for m in matches})
+    matched = {m.event: m.blast for m in matches}
+    found, pair_acc, pair_prec = _pairing(truth, by_blast, matched)
+    attr = _attribution(truth, ev_by_id, matched)
     sided = [m for m in good if blasts[m.blast].side is not None]
     far = [m for m in sided if blasts[m.blast].line_distance_m > far_m]
     use_count = Counter(d for e in events for d in e.detections)
@@ -451,10 +448,10 @@ def evaluate(
         true_pairs_found=found,
         pairing_accuracy=pair_acc,
         pairing_precision=pair_prec,
-        attribution_accuracy=attr_acc,
-        attribution_precision=attr_prec,
-        attribution_coverage=coverage,
-        responsible_side_accuracy=side_right,
+        attribution_accuracy=attr.accuracy,
+        attribution_precision=attr.precision,
+        attribution_coverage=attr.coverage,
+        responsible_side_accuracy=attr.side_accuracy,
         side_accuracy=_share([by_blast[m.blast].side == blasts[m.blast].side for m in sided]),
         side_accuracy_far=_share([by_blast[m.blast].side == blasts[m.blast].side for m in far]),
         phase_accuracy=_share([by_blast[m.blast].phase == blasts[m.blast].phase for m in good]),

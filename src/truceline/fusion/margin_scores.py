@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from truceline.fusion.evaluate import EventRecord, match_events, right_launcher
+from truceline.fusion.evaluate import EventRecord, Match, match_events, right_launcher
 from truceline.fusion.truth import Truth
 
 EDGES = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)  # nats; the last bin is open
@@ -33,10 +33,16 @@ class MarginBin:
 
 
 def margin_scores(
-    truth: Truth, events: Sequence[EventRecord], *, max_distance_m: float = 3_000.0
+    truth: Truth,
+    events: Sequence[EventRecord],
+    *,
+    max_distance_m: float = 3_000.0,
+    matches: Sequence[Match] | None = None,
 ) -> list[MarginBin]:
-    """Pairs by margin bin, every bin listed (empty ones too), lowest first."""
-    matches = match_events(truth, events, max_distance_m=max_distance_m)
+    """Pairs by margin bin, every bin listed (empty ones too), lowest first
+    (``matches``, when the caller has them: :func:`match_events`'s)."""
+    if matches is None:
+        matches = match_events(truth, events, max_distance_m=max_distance_m)
     blast_of = {m.event: m.blast for m in matches}
     blasts = {b.id: b for b in truth.blasts}
     counts = [[0, 0, 0] for _ in EDGES]

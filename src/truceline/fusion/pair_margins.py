@@ -29,7 +29,8 @@ def pair_margins(sym: F64, pairs: Sequence[tuple[int, int]], unpaired: float) ->
     """The margin, in nats, of each of ``pairs`` in an optimal assignment of ``sym``.
 
     ``sym[a, b]`` is the cost of pairing events ``a`` and ``b`` (either way round, the
-    cheaper), ``unpaired`` the cost of leaving one event unpaired.
+    cheaper; its diagonal is not read), ``unpaired`` the cost of leaving one event
+    unpaired.
     """
     if not pairs:
         return np.zeros(0)

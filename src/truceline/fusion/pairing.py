@@ -571,10 +571,10 @@ def _impact_area_fits(inp: PairingInput, t: _Terms, group: np.ndarray, launch_gr
     }
 
 
-def _assign(c: F64, unpaired: float) -> list[tuple[int, int]]:
-    """Optimal matching of the symmetric double cover (see the module docstring)."""
-    n = len(c)
-    sym = np.minimum(c, c.T)
+def _assign(sym: F64, unpaired: float) -> list[tuple[int, int]]:
+    """Optimal matching of the symmetric double cover (see the module docstring) of the
+    pair costs ``sym`` (each pair's cheaper way round), whose diagonal it sets."""
+    n = len(sym)
     np.fill_diagonal(sym, 2.0 * unpaired)
     _, perm = linear_sum_assignment(sym)
     seen = np.zeros(n, dtype=bool)
@@ -627,8 +627,9 @@ def solve_pairs_scored(
         return []
     group = salvo_groups(inp) if group is None else group
     c, cls = _salvo_rows(inp, t, group, costs.unpaired, c, cls, memo)
-    pairs = _assign(c, costs.unpaired)
-    margins = pair_margins(np.minimum(c, c.T), pairs, costs.unpaired)
+    sym = np.minimum(c, c.T)
+    pairs = _assign(sym, costs.unpaired)
+    margins = pair_margins(sym, pairs, costs.unpaired)
     out = []
     for (a, b), margin in zip(pairs, margins.tolist(), strict=True):
         launch, impact = (a, b) if c[a, b] <= c[b, a] else (b, a)

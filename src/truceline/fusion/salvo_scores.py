@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from truceline.fusion.evaluate import (
     EventRecord,
+    Match,
     match_events,
     named_launcher,
     paired_right,
@@ -60,10 +61,16 @@ class SalvoScore:
 
 
 def salvo_scores(
-    truth: Truth, events: Sequence[EventRecord], *, max_distance_m: float = 3_000.0
+    truth: Truth,
+    events: Sequence[EventRecord],
+    *,
+    max_distance_m: float = 3_000.0,
+    matches: Sequence[Match] | None = None,
 ) -> list[SalvoScore]:
-    """Each salvo's pairing (:class:`SalvoScore`), in order of its first launch."""
-    matches = match_events(truth, events, max_distance_m=max_distance_m)
+    """Each salvo's pairing (:class:`SalvoScore`), in order of its first launch
+    (``matches``, when the caller has them: :func:`match_events`'s)."""
+    if matches is None:
+        matches = match_events(truth, events, max_distance_m=max_distance_m)
     by_id = {e.id: e for e in events}
     event_of = {m.blast: by_id[m.event] for m in matches}
     blast_of = {m.event: m.blast for m in matches}

@@ -68,6 +68,10 @@ def _number(value: Any, field: str, lo: float = -math.inf, hi: float = math.inf)
     return float(value)
 
 
+def _optional_number(value: Any, field: str) -> float | None:
+    return None if value is None else _number(value, field, 0.0)
+
+
 def _optional_id(value: Any, field: str) -> str | None:
     if value is None:
         return None
@@ -115,9 +119,6 @@ def _event(feature: Any) -> FireEvent:
     if n_sensors is not None and (isinstance(n_sensors, bool) or not isinstance(n_sensors, int)):
         raise _Bad("properties.n_sensors", "expected an integer")
     weapon = props.get("weapon")
-    margin = props.get("pair_margin")
-    if margin is not None and (isinstance(margin, bool) or not isinstance(margin, int | float)):
-        raise _Bad("properties.pair_margin", "expected a number")
     markings = None
     if props.get("markings") is not None:
         try:
@@ -133,7 +134,7 @@ def _event(feature: Any) -> FireEvent:
         side=side,
         paired_with=_optional_id(props.get("paired_with"), "properties.paired_with"),
         salvo=_optional_id(props.get("salvo"), "properties.salvo"),
-        pair_margin=None if margin is None else float(margin),
+        pair_margin=_optional_number(props.get("pair_margin"), "properties.pair_margin"),
         weapon=weapon if isinstance(weapon, str) else None,
         n_sensors=n_sensors,
         semi_major_m=e["semi_major_m"],

@@ -57,8 +57,10 @@ def _conclusion(
 def _ambiguity(launch: Shot | None, impact: Shot | None) -> str:
     """A note for a pair whose best alternative is within ``AMBIGUOUS_NATS``: within one
     salvo it is which round it was that is in doubt, not who fired."""
-    margin = launch.info.get("pair_margin_nats") if launch and impact else None
-    if launch is None or impact is None or margin is None or margin >= AMBIGUOUS_NATS:
+    if launch is None or impact is None:
+        return ""
+    margin = launch.info.get("pair_margin_nats")
+    if margin is None or margin >= AMBIGUOUS_NATS:
         return ""
     salvo = launch.info.get("salvo")
     if salvo is not None and impact.info.get("salvo") == salvo:
@@ -79,16 +81,17 @@ def evaluate(
         return []
     out = []
     for fire in fires:
+        # salvo: who fired an impact whose own launch is not paired (Fire.salvo_launch)
         launch, impact, salvo = fire.launch, fire.impact, fire.salvo_launch
         fired_from = launch or salvo
         responsible = where[fired_from.id].side if fired_from else None
         affected = where[impact.id].side if impact else None
         phrases = [shot_phrase(s, where[s.id], judge) for s in fire.shots]
-        if launch is None and salvo is not None:
+        if salvo is not None:
             phrases.append("a round of a salvo, its first "
                            + shot_phrase(salvo, where[salvo.id], judge))  # fmt: skip
-        by_salvo = launch is None and salvo is not None
-        basis = ", ".join(phrases) + ": " + _conclusion(judge, responsible, affected, by_salvo)
+        conclusion = _conclusion(judge, responsible, affected, salvo is not None)
+        basis = ", ".join(phrases) + ": " + conclusion
         basis += _ambiguity(launch, impact)
         landing = fire.landing
         facts: dict[str, Any] = {
@@ -96,7 +99,7 @@ def evaluate(
             "weapon": next((s.weapon for s in fire.shots if s.weapon), None),
             "paired": launch is not None and impact is not None,
         }
-        if launch is None and salvo is not None:
+        if salvo is not None:
             facts["salvo_launch"] = shot_facts(salvo, where[salvo.id])
         hurt = matching(fire, casualties, judge.options)
         if hurt:
@@ -109,7 +112,7 @@ def evaluate(
                 subjects=[s.id for s in fire.shots] + [r.observation.id for r, _ in hurt],
                 marks=[s.markings for s in fire.shots]
                 + [r.observation.markings for r, _ in hurt]
-                + ([salvo.markings] if launch is None and salvo is not None else []),
+                + ([salvo.markings] if salvo is not None else []),
                 time=fire.time,
                 location=(landing.place.lat, landing.place.lon),
                 responsible=responsible,
