@@ -65,12 +65,13 @@ def main() -> None:
     sc = simulate(SimulationConfig.from_preset(args.preset, seed=args.seed, hours=args.hours))
     sensors = {s.id: s for s in sc.sensors}
     det_by_id = {d.id: d for d in sc.detections}
-    side_of = AgreementIndex(parse_agreement(sc.agreement, source="agreement")).side_at_many
+    index = AgreementIndex(parse_agreement(sc.agreement, source="agreement"))
     weather = WeatherTable(sc.weather)
 
     # --- Truceline
     t0 = time.process_time()
-    engine = FusionEngine(sc.sensors, sc.weather, side_of=side_of)
+    engine = FusionEngine(sc.sensors, sc.weather, side_of=index.side_at_many,
+                          line_of=index.contact_line_distances)  # fmt: skip
     engine.add(sc.detections)
     events = engine.finish()
     t_truce = time.process_time() - t0

@@ -15,13 +15,20 @@ from truceline.fusion.simulate import Scenario, SimulationConfig, simulate
 from truceline.geo import geodetic_to_ecef
 
 
+def _engine(sc: Scenario) -> FusionEngine:
+    """The engine as `truceline fuse` builds it: sides and the contact line from the
+    scenario's agreement."""
+    index = AgreementIndex(parse_agreement(sc.agreement, source="agreement"))
+    return FusionEngine(sc.sensors, sc.weather, side_of=index.side_at_many,
+                        line_of=index.contact_line_distances)  # fmt: skip
+
+
 @pytest.mark.parametrize("seed", [11, 12])
 def test_moderate_single_shot_fire(seed: int) -> None:
     # Single shots only: dense MLRS salvos are scored in docs/fusion.md, not here.
     cfg = SimulationConfig.from_preset("moderate", seed=seed, hours=0.15, salvos_per_hour=0.0)
     sc = simulate(cfg)
-    side_of = AgreementIndex(parse_agreement(sc.agreement, source="agreement")).side_at_many
-    engine = FusionEngine(sc.sensors, sc.weather, side_of=side_of)
+    engine = _engine(sc)
     engine.add(sc.detections)
     doc = {"features": [event_to_feature(e) for e in engine.finish()]}
     report = evaluate(sc.truth, parse_events(doc, source="events"), sc.sensors, sc.weather)
@@ -43,8 +50,7 @@ def _moderate_salvos(seed: int) -> Report:
     draws more of its picks from it than from all other sources together: the evaluator's
     recall also credits a mixture of rounds with a round it holds a pick of."""
     sc = simulate(SimulationConfig.from_preset("moderate", seed=seed, hours=0.5))
-    side_of = AgreementIndex(parse_agreement(sc.agreement, source="agreement")).side_at_many
-    engine = FusionEngine(sc.sensors, sc.weather, side_of=side_of)
+    engine = _engine(sc)
     engine.add(sc.detections)
     events = parse_events({"features": [event_to_feature(e) for e in engine.finish()]},
                           source="events")  # fmt: skip
@@ -221,8 +227,7 @@ def test_a_salvo_whose_rounds_cannot_be_told_apart_still_names_its_launcher() ->
     all but one of the 33 name the right launcher. Every label names a launch event of
     the output that carries the label itself."""
     sc = simulate(SimulationConfig.from_preset("moderate", seed=90, hours=0.5))
-    side_of = AgreementIndex(parse_agreement(sc.agreement, source="agreement")).side_at_many
-    engine = FusionEngine(sc.sensors, sc.weather, side_of=side_of)
+    engine = _engine(sc)
     engine.add(sc.detections)
     out = engine.finish()
     events = parse_events({"features": [event_to_feature(e) for e in out]}, source="events")

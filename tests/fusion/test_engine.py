@@ -1,7 +1,8 @@
 from datetime import timedelta
 
 import numpy as np
-from fusion_synth import T0, Blast, enu_to_latlon, grid_network, picks, run_chunked
+import pytest
+from fusion_synth import LAT0, LON0, T0, Blast, enu_to_latlon, grid_network, picks, run_chunked
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -112,3 +113,32 @@ def test_blast_inside_the_network_is_recovered_within_its_ellipse(
     cov = np.array(ev.covariance)[:2, :2]
     # Mahalanobis distance of the error under the reported covariance: 99.99 % bound.
     assert float(err @ np.linalg.solve(cov, err)) < 18.4
+
+
+def _paired(line_of) -> dict[str, tuple[str | None, float | None]]:  # type: ignore[no-untyped-def]
+    sensors, _, dets = _scenario(2)
+    west = lambda la, lo: ["A" if o < LON0 else "B" for o in lo]  # noqa: E731
+    eng = FusionEngine(sensors, WEATHER, side_of=west, line_of=line_of)
+    eng.add(dets)
+    return {e.id: (e.paired_with, e.pair_margin) for e in eng.finish()}
+
+
+def test_the_pairing_asks_whether_each_shot_heads_across_the_line() -> None:
+    """The engine hands each event's distance to the contact line (``line_of``) to the
+    pairing. The launches lie west of the line (side A), their impacts east: with the
+    line's true distances every shot heads across; with every event put on the line, none
+    comes nearer the other side, and each pair pays ``not_aimed_cost`` against staying
+    unpaired (its margin falls by that much), while the pairs stay the same."""
+
+    def across(la: np.ndarray, lo: np.ndarray) -> np.ndarray:  # the line: north through 0
+        return np.abs(ecef_to_enu(geodetic_to_ecef(la, lo), LAT0, LON0)[:, 0])
+
+    aimed = _paired(across)
+    on_line = _paired(lambda la, lo: np.zeros(len(la)))
+    assert {k: p for k, (p, _) in aimed.items()} == {k: p for k, (p, _) in on_line.items()}
+    assert sum(p is not None for p, _ in aimed.values()) == 2 * 8
+    drops = [aimed[k][1] - on_line[k][1] for k in aimed if aimed[k][1] is not None]
+    cost = FusionConfig().not_aimed_cost
+    assert cost > 0
+    assert max(drops) == pytest.approx(cost)
+    assert min(drops) >= -1e-9

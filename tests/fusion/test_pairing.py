@@ -486,3 +486,46 @@ def test_the_salvo_memo_holds_a_bounded_number_of_fits() -> None:
     for i, fit in enumerate(fits):
         memo.put((i,), fit)
     assert len(memo) == 2 and memo.get((0,)) is None and memo.get((2,)) is fits[2]
+
+
+def _across(
+    line_m: list[float], side: list[str | None], costs: PairingCosts
+) -> list[tuple[int, int]]:
+    """A launch 5 km behind side A's line (the line runs north–south through east 0, A
+    to its west) and two impacts in the artillery band 12 km from it: one 12 km further
+    back on A's side, right on the band's centre, and one across the line in B, a little
+    off it."""
+    back, over = _band_time("artillery", 12_000.0, 0.0), _band_time("artillery", 12_000.0, 0.3)
+    inp = PairingInput(
+        origin=np.array([0.0, back, over]),
+        ecef=np.array([[-5_000.0, 0.0, 0.0], [-17_000.0, 0.0, 0.0], [7_000.0, 0.0, 0.0]]),
+        phase_llr=np.array([5.0, -5.0, -5.0]),
+        weapon_loglik=np.array([_labels("artillery")] * 3),
+        side=side,
+        line_m=np.array(line_m),
+    )
+    return [(a, b) for a, b, _ in solve_pairs(inp, costs)]
+
+
+def test_a_shot_heading_away_from_the_line_costs_what_it_says_against_the_pair() -> None:
+    sides: list[str | None] = ["A", "A", "B"]
+    dist = [5_000.0, 17_000.0, 7_000.0]
+    # Without the term the band decides: the impact behind the launch.
+    assert _across(dist, sides, PairingCosts(same_side=0.0)) == [(0, 1)]
+    # Fire is aimed across the line: a shot flying away from it is unlikely.
+    assert _across(dist, sides, PairingCosts(same_side=0.0, not_aimed=3.0)) == [(0, 2)]
+    # Unknown distances or sides take no term.
+    assert _across([np.nan] * 3, sides, PairingCosts(same_side=0.0, not_aimed=3.0)) == [(0, 1)]
+    assert _across(dist, [None] * 3, PairingCosts(same_side=0.0, not_aimed=3.0)) == [(0, 1)]
+
+
+def test_a_shot_aimed_across_that_falls_short_is_aimed() -> None:
+    # Launch 8 km behind A's line: an impact 2 km short of the line, 6 km on (aimed); one
+    # 6 km along the line, as far from it as the launch (not); one 6 km back (not); one
+    # across, 3 km into B (aimed).
+    side = np.array(["A", "A", "A", "A", "B"], dtype=object)
+    line_m = np.array([8_000.0, 2_000.0, 8_000.0, 14_000.0, 3_000.0])
+    dist = np.array([[0.0, 6_000.0, 6_000.0, 6_000.0, 11_000.0]] * 5)
+    same = side[:, None] == side[None, :]
+    aimed = pairing._aimed(side, same, line_m, dist)[0]
+    assert aimed.tolist() == [False, True, False, False, True]

@@ -19,11 +19,13 @@ from functools import lru_cache
 import numpy as np
 import shapely
 from pyproj import Geod, Transformer
+from scipy.spatial import cKDTree
 from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
 from truceline.agreement.model import Agreement, AgreementFeature
+from truceline.geo import geodetic_to_ecef
 
 GEOD = Geod(ellps="WGS84")
 _DENSIFY_M = 25.0
@@ -72,6 +74,7 @@ class GeodesicLine:
         lines = shapely.linestrings(np.stack([np.stack([x0, y0], -1), np.stack([x1, y1], -1)], 1))
         self._tree = STRtree(lines)
         self._lines = lines
+        self._ecef: tuple[np.ndarray, np.ndarray, cKDTree] | None = None
 
     def distance(self, lat: float, lon: float) -> LineDistance:
         """Exact geodesic distance (to the densification's millimetres)."""
@@ -92,6 +95,40 @@ class GeodesicLine:
                 nlon, nlat = local.transform(near.x, near.y, direction="INVERSE")
                 best = LineDistance(d, float(nlat), float(nlon))
         return best
+
+    def distances(self, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+        """Distances (m) of many points on the ellipsoid to the line, for fusion's
+        thousands of events an hour: straight-line (chord) distances in ECEF to the line
+        densified to 25 m, whose chords then depart from the geodesic by micrometres; a
+        chord differs from the arc by ``d³ / 24R²``, 8 mm at 20 km. :meth:`distance` is
+        the exact one for a single point (a rule's measurement)."""
+        starts, ends, tree = self._chords()
+        xyz = geodetic_to_ecef(np.asarray(lats, dtype=np.float64),
+                               np.asarray(lons, dtype=np.float64))  # fmt: skip
+        if len(xyz) == 0:
+            return np.zeros(0)
+        k = min(4, len(starts))
+        _, near = tree.query(xyz, k=k)
+        near = np.asarray(near).reshape(len(xyz), k)
+        a, b = starts[near], ends[near]  # (n, k, 3)
+        ab = b - a
+        u = np.einsum("nkc,nkc->nk", xyz[:, None, :] - a, ab) / np.einsum("nkc,nkc->nk", ab, ab)
+        foot = a + np.clip(u, 0.0, 1.0)[..., None] * ab
+        return np.asarray(np.linalg.norm(xyz[:, None, :] - foot, axis=2).min(axis=1))
+
+    def _chords(self) -> tuple[np.ndarray, np.ndarray, cKDTree]:
+        """The line's 25 m pieces in ECEF (start and end points) and a tree of their
+        midpoints, built on first use."""
+        if self._ecef is None:
+            starts, ends = [], []
+            for seg in self._segments:
+                lons, lats = _densify(seg)
+                pts = geodetic_to_ecef(lats, lons)
+                starts.append(pts[:-1])
+                ends.append(pts[1:])
+            s, e = np.concatenate(starts), np.concatenate(ends)
+            self._ecef = (s, e, cKDTree(0.5 * (s + e)))
+        return self._ecef
 
 
 def _densify(seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -154,6 +191,13 @@ class AgreementIndex:
         if self._contact is None:
             raise ValueError("the agreement has no contact line in force at this time")
         return self._contact.distance(lat, lon)
+
+    def contact_line_distances(self, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+        """Vectorised distances to the contact line (:meth:`GeodesicLine.distances`),
+        NaN everywhere when no contact line is in force."""
+        if self._contact is None:
+            return np.full(len(lats), np.nan)
+        return self._contact.distances(lats, lons)
 
     def distance_to_reference_line(self, side: str, lat: float, lon: float) -> LineDistance:
         """Distance to the line from which ``side``'s withdrawal distances are measured."""

@@ -25,10 +25,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from truceline.errors import InputError, Problem, TrucelineError
 from truceline.formats.readers import Parsed, iter_ndjson, iter_sensor_csv, open_lines
 from truceline.formats.records import Detection, Record, Sensor, Weather
-from truceline.fusion.engine import FusionEngine, SideOf
+from truceline.fusion.engine import FusionEngine
 from truceline.fusion.event import Event, event_to_feature
 
 if TYPE_CHECKING:
+    from truceline.agreement.spatial import AgreementIndex
     from truceline.fusion.warmup import WarmUp
 
 BATCH = 2_000
@@ -86,12 +87,13 @@ def read_weather(path: Path) -> list[Weather]:
     return _read_records(path, Weather, "weather file")
 
 
-def agreement_sides(path: Path) -> SideOf:
-    """``side_of`` from an agreement file's control areas (imported lazily)."""
+def agreement_index(path: Path) -> AgreementIndex:
+    """The agreement file's spatial index (imported lazily): the engine's ``side_of``
+    (control areas) and ``line_of`` (distance to the contact line)."""
     from truceline.agreement.io import read_agreement_file
     from truceline.agreement.spatial import AgreementIndex
 
-    return AgreementIndex(read_agreement_file(path)).side_at_many
+    return AgreementIndex(read_agreement_file(path))
 
 
 def read_detections(path: Path) -> list[Detection]:
@@ -168,8 +170,11 @@ def run_fuse(
     console = console or Console(stderr=True)
     registry = read_sensors(sensors)
     records = read_weather(weather) if weather else []
-    side_of = agreement_sides(agreement) if agreement else None
-    engine = FusionEngine(registry, records, side_of=side_of)
+    index = agreement_index(agreement) if agreement else None
+    engine = FusionEngine(
+        registry, records, side_of=index.side_at_many if index else None,
+        line_of=index.contact_line_distances if index else None,
+    )  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     tmp = Path(tmp_name)

@@ -86,6 +86,10 @@ class FusionConfig:
     - ``same_side_cost``: extra cost of a pair whose launch and impact lie in the same
       side's control area (fire mostly crosses the line; 1.5: some 18 % of shots land on
       their own side, see :mod:`truceline.fusion.pairing`).
+    - ``not_aimed_cost``: extra cost of a pair whose shot does not head across the
+      contact line (it comes nearer the other side by less than half its range; only
+      when the engine has ``line_of``): fire is aimed across, whether or not it lands
+      there.
     - ``label_accuracy``: assumed probability that one classifier label is right.
     """
 
@@ -118,6 +122,7 @@ class FusionConfig:
     pair_block_s: float = 60.0
     unpaired_cost: float = 3.0
     same_side_cost: float = 1.5
+    not_aimed_cost: float = 2.0
     label_accuracy: float = 0.8
 
     @property

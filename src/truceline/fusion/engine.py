@@ -74,6 +74,7 @@ from truceline.geo import F64, geodetic_to_ecef
 from truceline.timefmt import from_micros, to_micros
 
 SideOf = Callable[[np.ndarray, np.ndarray], list[str | None]]
+LineOf = Callable[[np.ndarray, np.ndarray], np.ndarray]
 POOL_MARGIN_S = 2.0
 LOOKAHEAD = True  # each stage of the next block before the following stage of this one
 ORIGIN_SLACK_S = 1.0
@@ -130,13 +131,17 @@ class _Candidate:
     weapon: str | None = None
     salvo: str | None = None  # the salvo it belongs to (:mod:`truceline.fusion.salvos`)
     margin: float | None = None  # its pair's margin, nats (:mod:`.pair_margins`)
+    line_m: float = math.nan  # distance to the contact line, m (NaN: not known)
 
 
 class FusionEngine:
     """Fuse detections into events; identical events however the input is chunked.
 
     ``side_of(lats, lons)`` maps positions to side codes (``None`` outside every control
-    area); without it every event's ``side`` is ``None``.
+    area); without it every event's ``side`` is ``None``. ``line_of(lats, lons)`` gives
+    their distances to the contact line (m, NaN unknown), for the pairing to ask whether
+    a shot heads across the line (``FusionConfig.not_aimed_cost``); without it, it does
+    not ask.
     """
 
     def __init__(
@@ -145,12 +150,14 @@ class FusionEngine:
         weather: Sequence[Weather],
         side_of: SideOf | None = None,
         config: FusionConfig = FusionConfig(),
+        line_of: LineOf | None = None,
     ) -> None:
         self.config = config
         self.sensors = list(sensors)
         self.net = Network(sensors)
         self.weather = WeatherTable(weather)
         self.side_of = side_of
+        self.line_of = line_of
         self._tof = max_time_of_flight()
         margin = config.search_margin_m
         e, n = self.net.enu[:, 0], self.net.enu[:, 1]
@@ -169,7 +176,8 @@ class FusionEngine:
         self._recent_s = np.zeros(0, dtype=np.int64)
         self._cands: list[_Candidate] = []
         self._pair_block: int | None = None
-        self._costs = PairingCosts(config.unpaired_cost, config.same_side_cost)
+        self._costs = PairingCosts(config.unpaired_cost, config.same_side_cost,
+                                   config.not_aimed_cost)  # fmt: skip
         self._salvo_memo = SalvoMemo()  # salvo fits seen by the pairing blocks before
         self.late = 0
         self.inactive = 0
@@ -433,7 +441,8 @@ class FusionEngine:
         sides: list[str | None] = (
             list(self.side_of(lats, lons)) if self.side_of else [None] * len(found)
         )
-        for f, side in zip(found, sides, strict=True):
+        line_m = self.line_of(lats, lons) if self.line_of else np.full(len(found), np.nan)
+        for f, side, to_line in zip(found, sides, line_m.tolist(), strict=True):
             rows = f.picks + offset
             ids = tuple(sorted(str(x) for x in buf.ids[rows]))
             sensors = np.unique(buf.sensor[rows])
@@ -472,6 +481,7 @@ class FusionEngine:
                     phase_llr(buf.phase[rows], cfg.label_accuracy),
                     weapon_loglik(wcodes, cfg.label_accuracy),
                     int(np.sum(wcodes < len(WEAPON_CODE) - 1)),
+                    line_m=to_line,
                 )
             )
 
@@ -509,6 +519,7 @@ class FusionEngine:
             phase_llr=np.array([c.llr for c in group]),
             weapon_loglik=np.array([c.wlog for c in group]),
             side=[c.event.side for c in group],
+            line_m=np.array([c.line_m for c in group]),
         )
         # A salvo that starts in this block is committed whole, even past its end.
         salvo = salvo_groups(inp)
