@@ -79,3 +79,16 @@ def test_area_and_centroid_of_a_sector() -> None:
 def test_bad_half_width_is_refused() -> None:
     with pytest.raises(ValueError):
         bearing_area(48.0, 37.5, 10.0, 0.0, 1000.0, 0.0)
+
+
+def test_a_source_centimetres_from_the_observer_on_the_sectors_edge_is_inside() -> None:
+    """Found by the property above: 3 cm from the observer on the sector's edge, the
+    round trip through Geod.fwd/inv moves the azimuth by more than 1e-7 degrees; the
+    tolerance is a millimetre across the bearing, not a fixed angle."""
+    area = bearing_area(45.0, 30.0, 0.0, 0.03125, 10.03125, 3.0)
+    src_lon, src_lat, _ = GEOD.fwd(30.0, 45.0, 3.0, 0.03125)
+    assert area.contains(src_lat, src_lon)
+    far_lon, far_lat, _ = GEOD.fwd(30.0, 45.0, 3.01, 5.0)  # 0.9 mm off at 5 m: inside
+    assert area.contains(far_lat, far_lon)
+    off_lon, off_lat, _ = GEOD.fwd(30.0, 45.0, 3.1, 5.0)  # 9 mm off: outside
+    assert not area.contains(off_lat, off_lon)

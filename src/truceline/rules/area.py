@@ -70,7 +70,9 @@ class SectorArea:
         if float(dist) <= tol:  # the observer: no azimuth, inside when the band starts there
             return self.min_m <= tol
         inside_band = self.min_m - tol <= float(dist) <= self.max_m + tol
-        return inside_band and off <= self.half_width_deg + 1e-7
+        # the same millimetre across the bearing: an angle that grows near the observer
+        # (centimetres away, the round trip's azimuth is off by more than 1e-7 degrees)
+        return inside_band and off <= self.half_width_deg + 1e-7 + math.degrees(tol / float(dist))
 
     @cached_property
     def boundary(self) -> LineMeasure:
