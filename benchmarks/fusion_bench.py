@@ -70,8 +70,7 @@ def main() -> None:
 
     # --- Truceline
     t0 = time.process_time()
-    engine = FusionEngine(sc.sensors, sc.weather, side_of=index.side_at_many,
-                          line_of=index.contact_line_distances)  # fmt: skip
+    engine = FusionEngine.for_agreement(sc.sensors, sc.weather, index)
     engine.add(sc.detections)
     events = engine.finish()
     t_truce = time.process_time() - t0

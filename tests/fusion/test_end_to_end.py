@@ -19,8 +19,7 @@ def _engine(sc: Scenario) -> FusionEngine:
     """The engine as `truceline fuse` builds it: sides and the contact line from the
     scenario's agreement."""
     index = AgreementIndex(parse_agreement(sc.agreement, source="agreement"))
-    return FusionEngine(sc.sensors, sc.weather, side_of=index.side_at_many,
-                        line_of=index.contact_line_distances)  # fmt: skip
+    return FusionEngine.for_agreement(sc.sensors, sc.weather, index)
 
 
 @pytest.mark.parametrize("seed", [11, 12])

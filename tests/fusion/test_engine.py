@@ -142,3 +142,20 @@ def test_the_pairing_asks_whether_each_shot_heads_across_the_line() -> None:
     assert cost > 0
     assert max(drops) == pytest.approx(cost)
     assert min(drops) >= -1e-9
+
+
+def test_an_engine_for_an_agreement_takes_its_sides_and_its_line_from_it() -> None:
+    """`truceline fuse`, the live worker and the benchmarks build the engine so: both
+    callables from one index, so the pairing's aim term is never left out."""
+    import copy
+
+    from tests.conftest import AGREEMENT
+    from truceline.agreement import parse_agreement
+    from truceline.agreement.spatial import AgreementIndex
+
+    index = AgreementIndex(parse_agreement(copy.deepcopy(AGREEMENT)))
+    eng = FusionEngine.for_agreement(grid_network(), WEATHER, index)
+    assert eng.side_of == index.side_at_many
+    assert eng.line_of == index.contact_line_distances
+    bare = FusionEngine.for_agreement(grid_network(), WEATHER, None)
+    assert bare.side_of is None and bare.line_of is None

@@ -74,7 +74,7 @@ class GeodesicLine:
         lines = shapely.linestrings(np.stack([np.stack([x0, y0], -1), np.stack([x1, y1], -1)], 1))
         self._tree = STRtree(lines)
         self._lines = lines
-        self._ecef: tuple[np.ndarray, np.ndarray, cKDTree] | None = None
+        self._pieces: tuple[np.ndarray, np.ndarray, cKDTree] | None = None
 
     def distance(self, lat: float, lon: float) -> LineDistance:
         """Exact geodesic distance (to the densification's millimetres)."""
@@ -101,7 +101,11 @@ class GeodesicLine:
         thousands of events an hour: straight-line (chord) distances in ECEF to the line
         densified to 25 m, whose chords then depart from the geodesic by micrometres; a
         chord differs from the arc by ``d³ / 24R²``, 8 mm at 20 km. :meth:`distance` is
-        the exact one for a single point (a rule's measurement)."""
+        the exact one for a single point, and :class:`truceline.rules.geodesic.LineMeasure`
+        the exact one for many (a rule's measurements). Fusion asks for a prior, not a
+        measurement, in some 240 calls of about eight events on the 4-hour moderate input:
+        there LineMeasure costs 1.8 ms a call of 20 points, these 0.2 ms (0.4 s against
+        0.05 s of a 9 s run), and they agree to 0.01–0.12 m on such calls."""
         starts, ends, tree = self._chords()
         xyz = geodetic_to_ecef(np.asarray(lats, dtype=np.float64),
                                np.asarray(lons, dtype=np.float64))  # fmt: skip
@@ -119,7 +123,7 @@ class GeodesicLine:
     def _chords(self) -> tuple[np.ndarray, np.ndarray, cKDTree]:
         """The line's 25 m pieces in ECEF (start and end points) and a tree of their
         midpoints, built on first use."""
-        if self._ecef is None:
+        if self._pieces is None:
             starts, ends = [], []
             for seg in self._segments:
                 lons, lats = _densify(seg)
@@ -127,8 +131,8 @@ class GeodesicLine:
                 starts.append(pts[:-1])
                 ends.append(pts[1:])
             s, e = np.concatenate(starts), np.concatenate(ends)
-            self._ecef = (s, e, cKDTree(0.5 * (s + e)))
-        return self._ecef
+            self._pieces = (s, e, cKDTree(0.5 * (s + e)))
+        return self._pieces
 
 
 def _densify(seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

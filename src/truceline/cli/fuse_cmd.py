@@ -88,8 +88,8 @@ def read_weather(path: Path) -> list[Weather]:
 
 
 def agreement_index(path: Path) -> AgreementIndex:
-    """The agreement file's spatial index (imported lazily): the engine's ``side_of``
-    (control areas) and ``line_of`` (distance to the contact line)."""
+    """The agreement file's spatial index (imported lazily), for
+    :meth:`FusionEngine.for_agreement`."""
     from truceline.agreement.io import read_agreement_file
     from truceline.agreement.spatial import AgreementIndex
 
@@ -171,10 +171,7 @@ def run_fuse(
     registry = read_sensors(sensors)
     records = read_weather(weather) if weather else []
     index = agreement_index(agreement) if agreement else None
-    engine = FusionEngine(
-        registry, records, side_of=index.side_at_many if index else None,
-        line_of=index.contact_line_distances if index else None,
-    )  # fmt: skip
+    engine = FusionEngine.for_agreement(registry, records, index)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     tmp = Path(tmp_name)

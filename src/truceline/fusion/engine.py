@@ -31,6 +31,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -72,6 +73,9 @@ from truceline.fusion.salvos import salvo_labels
 from truceline.fusion.weapons import max_time_of_flight
 from truceline.geo import F64, geodetic_to_ecef
 from truceline.timefmt import from_micros, to_micros
+
+if TYPE_CHECKING:
+    from truceline.agreement.spatial import AgreementIndex
 
 SideOf = Callable[[np.ndarray, np.ndarray], list[str | None]]
 LineOf = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -143,6 +147,22 @@ class FusionEngine:
     a shot heads across the line (``FusionConfig.not_aimed_cost``); without it, it does
     not ask.
     """
+
+    @classmethod
+    def for_agreement(
+        cls,
+        sensors: Sequence[Sensor],
+        weather: Sequence[Weather],
+        index: AgreementIndex | None,
+        config: FusionConfig = FusionConfig(),
+    ) -> FusionEngine:
+        """The engine every caller with an agreement builds (``truceline fuse``, the live
+        worker, the benchmarks): sides from its control areas and distances from its
+        contact line, both from one index, so that no caller gives one without the other."""
+        if index is None:
+            return cls(sensors, weather, config=config)
+        return cls(sensors, weather, side_of=index.side_at_many, config=config,
+                   line_of=index.contact_line_distances)  # fmt: skip
 
     def __init__(
         self,

@@ -78,6 +78,7 @@ from truceline.geo import F64
 I64 = NDArray[np.int64]
 
 BIG = 1e6
+AIM_COS = 0.5  # a shot heads across when it nears the other side by this share of its range
 TOF_SCALE_S = 40.0
 RANGE_SCALE_M = 15_000.0
 EDGE_TOL = 0.1
@@ -88,7 +89,6 @@ SALVO_MIN = 5
 SALVO_GAP_S = 10.0  # a salvo's events at one spot chain across gaps up to this long
 SALVO_BY_SPOT = True  # a salvo's launches are grouped by spot, their labels summed
 SALVO_SIGMA_S = 1.0
-AIM_COS = 0.5
 SALVO_SIGMAS_S = (1.0, 0.5, 0.25, 0.12, 0.06)
 SALVO_HUBER = 1.5  # z beyond which a round's cost grows linearly
 SALVO_ZMAX = 6.0  # the farthest a round's pair may lie from the salvo's fit, in σ

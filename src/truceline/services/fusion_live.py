@@ -79,16 +79,14 @@ class LiveFusion:
             ]
             agreements = in_force(conn, from_micros(self.clock_us()))
             saved = conn.execute(select(tables.fusion_progress.c.watermark_us)).scalar()
-        side_of = line_of = None
+        index = None
         if agreements:
             index = AgreementIndex(agreements[0])
-            side_of, line_of = index.side_at_many, index.contact_line_distances
             self._side_codes = agreements[0].side_codes
         self._sensor_count = len(sensors)
         if saved is not None:
             self._released_us = int(saved)
-        return FusionEngine(sensors, weather, side_of=side_of, config=self.config,
-                            line_of=line_of)  # fmt: skip
+        return FusionEngine.for_agreement(sensors, weather, index, self.config)
 
     def _registry_changed(self) -> bool:
         with self.store.read() as conn:
