@@ -54,12 +54,14 @@ def test_distance_to_line_matches_dense_geodesic_sampling(lat: float, lon: float
 @settings(max_examples=25, deadline=None)
 @given(lat=st.floats(47.6, 48.9), lon=st.floats(36.9, 38.6))
 def test_many_distances_match_the_exact_one(lat: float, lon: float) -> None:
-    """Fusion's vectorised distances (chords in ECEF to the line in 25 m pieces) agree
-    with the exact geodesic one to well under a metre out to tens of kilometres."""
+    """Fusion's vectorised distances (chords in ECEF to the line in 25 m pieces) differ
+    from the exact geodesic one by the chord's ``d³ / 24R²`` (0.22 m at 60 km, 0.57 m at
+    82 km: a CI run drew such a point) and a centimetre more at most."""
     many = INDEX.contact_line_distances(np.array([lat, 48.3]), np.array([lon, 37.5]))
     assert many.shape == (2,)
-    assert many[0] == pytest.approx(INDEX.distance_to_contact_line(lat, lon).distance_m, abs=0.5)
-    assert many[1] == pytest.approx(INDEX.distance_to_contact_line(48.3, 37.5).distance_m, abs=0.5)
+    for got, (la, lo) in zip(many, [(lat, lon), (48.3, 37.5)], strict=True):
+        exact = INDEX.distance_to_contact_line(la, lo).distance_m
+        assert got == pytest.approx(exact, abs=0.01 + exact**3 / (24 * 6_371_000.0**2))
 
 
 def test_many_distances_of_no_points() -> None:
