@@ -180,7 +180,10 @@ def test_a_weakly_heard_salvos_impacts_are_found_as_an_area(
     fail the chance test one by one. From the candidates that failed only that test, the
     weak stage forms the area and takes its rounds (docs/fusion.md, association 6.,
     "Impact areas of weakly heard salvos"). The detections from 30 s before the salvo's
-    first impact to 70 s after its last are fused, with the areas and without."""
+    first impact to 70 s after its last are fused, with the areas and without. Sought
+    among the candidates alone, chained, the areas found 17 of its impacts, each within
+    9 m; sought among the suspect events found too, around where they gather
+    (``WEAK_HELD``, ``WEAK_DENSE``), 27, 26 of them within 9 m and one 39 m off."""
     truth, impacts, window = _salvo_window(tmp_path, "hard", 22, "v3", before_s=30.0,
                                            after_s=70.0)  # fmt: skip
     found = {}
@@ -188,8 +191,9 @@ def test_a_weakly_heard_salvos_impacts_are_found_as_an_area(
         monkeypatch.setattr(associate, "WEAK_AREAS", weak)
         found[weak] = _found(tmp_path, truth, impacts, window, str(weak))
     assert len(found[False]) <= 3  # 1
-    assert len(found[True]) >= len(found[False]) + 12  # 17, all within 9 m
-    assert all(m.error_m < 20.0 and m.shared >= 4 for m in found[True])
+    assert len(found[True]) >= len(found[False]) + 20  # 27
+    assert all(m.error_m < 50.0 and m.shared >= 4 for m in found[True])
+    assert sum(m.error_m < 10.0 for m in found[True]) >= 24  # 26
 
 
 def test_a_weakly_heard_salvos_rounds_dropped_as_strays_are_found_as_an_area(
@@ -203,16 +207,24 @@ def test_a_weakly_heard_salvos_rounds_dropped_as_strays_are_found_as_an_area(
     before. Once the strays are dropped, the weak stage seeks impact areas again among
     its doubtful candidates and the small ones chance did not rule out (docs/fusion.md,
     association 6., "Impact areas among the strays"). The detections from 30 s before
-    the salvo's first impact to 70 s after its last are fused, with and without."""
+    the salvo's first impact to 70 s after its last are fused, with and without. Weak
+    areas sought among the suspect events found too (``WEAK_HELD``, with ``WEAK_DENSE``)
+    take the rounds five sensors heard as members before the strays are dropped: 27 of
+    the impacts are then found without the second search, 32 with it."""
     truth, impacts, window = _salvo_window(tmp_path, "moderate", 7, "v1", before_s=30.0,
                                            after_s=70.0)  # fmt: skip
     found = {}
-    for again in (False, True):
-        monkeypatch.setattr(associate, "STRAY_AREAS", again)
-        found[again] = _found(tmp_path, truth, impacts, window, str(again))
-    assert len(found[False]) <= 3  # 0
-    assert len(found[True]) >= len(found[False]) + 20  # 32, each within 4.1 m
-    assert all(m.error_m < 20.0 for m in found[True])
+    for held in (False, True):
+        monkeypatch.setattr(associate, "WEAK_HELD", held)
+        monkeypatch.setattr(associate, "WEAK_DENSE", held)
+        for again in (False, True):
+            monkeypatch.setattr(associate, "STRAY_AREAS", again)
+            found[held, again] = _found(tmp_path, truth, impacts, window, f"{held}{again}")
+    assert len(found[False, False]) <= 3  # 0
+    assert len(found[False, True]) >= len(found[False, False]) + 20  # 32, each within 4.1 m
+    assert len(found[True, False]) >= 20  # 27
+    assert len(found[True, True]) >= 30  # 32
+    assert all(m.error_m < 20.0 for m in found[False, True] + found[True, True])
 
 
 def test_a_weak_areas_ghosts_are_dropped_and_their_picks_go_to_its_rounds(

@@ -105,6 +105,10 @@ WEAK_LINK_S = 10.0
 WEAK_MIN = 4
 WEAK_ROUNDS = 6
 WEAK_FIT_P = 0.01
+WEAK_HELD = True  # weak areas sought among the small suspect events found, too
+WEAK_DENSE = True  # ... grouped around their densest points (_dense), then chained
+WEAK_CORE_M = 300.0  # a group's reach from its densest point, m
+WEAK_SPAN_S = 20.0  # and in origin time (a salvo's 40 rounds take 20 s)
 WEAK_HALO = True  # a weak area's ghosts (the halo test's) are dropped, its rounds chosen again
 # Impact areas sought again once the strays are dropped, from the small events the stray
 # rule's pass accepts too (``_Ctx.suspects``): a weakly heard salvo's true rounds are strays.
@@ -1203,9 +1207,23 @@ def _weak_areas(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
     independent hard scenario 22, 38 of a salvo's 40 impacts were lost so. The weak
     stage keeps the candidates its fits (passes and launch-spot searches) reject for
     that test alone and that would pass it at ``AREA_CHANCE_P`` (``ctx.doubtful``).
-    Those still free are chained within ``WEAK_LINK_M`` and ``WEAK_LINK_S``; each
-    chain's disjoint candidates (least likely chance first), ``WEAK_MIN`` or more, are an
+    Those still free, and the block's small suspect events (``WEAK_HELD``,
+    :func:`_suspect`), are grouped where they gather (``WEAK_DENSE``, :func:`_dense`),
+    or, where no such group's rounds pass their test, along chains within
+    ``WEAK_LINK_M`` and ``WEAK_LINK_S`` (:func:`_chained`); each group's suspect events
+    and disjoint candidates (least likely chance first), ``WEAK_MIN`` or more, are an
     area's members, and its rounds are chosen as a salvo area's are (:func:`_weak_area`).
+
+    Why both: when four or five sensors hear each round, ghosts made of the picks of
+    three or four rounds, 0.6–3 km off, are found first and hold most rounds' picks, so
+    few doubtful candidates are rounds (own moderate seed 23, an hour: 7 of the salvo's
+    40 impacts found within 50 m, 11 ghosts). Its rounds found as events are evidence of
+    the area as much as doubtful candidates are; and candidates linked in chains
+    (``WEAK_LINK_M``, :func:`_chained`) let ghosts, each a few hundred metres from the
+    next, join the rounds' chain, whose rounds then failed their test together. A
+    salvo's rounds land within a few hundred metres; its ghosts scatter. Chains stay the
+    fallback: on own moderate seed 19 (an hour) a chain's rounds passed the test where
+    the dense group's, a few members short, just failed it.
 
     With ``STRAY_AREAS`` it runs again once the strays are dropped, ``ctx.doubtful``
     then holding too the doubtful candidates of the stray rule's pass (on the picks the
@@ -1219,13 +1237,48 @@ def _weak_areas(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
     """
     doubt = sorted((d for d in ctx.doubtful or [] if ctx.free[d.picks].all()),
                    key=lambda d: d.chance)  # fmt: skip
-    if len(doubt) < WEAK_MIN:
+    held = _suspects(ctx, events) if WEAK_HELD else []
+    pool = held + doubt
+    if len(pool) < WEAK_MIN:
         return events
-    for chain in _chained(doubt):
-        members = _disjoint_free(ctx, [doubt[k] for k in chain])
+    before = events
+    if WEAK_DENSE:
+        events = _weak_groups(ctx, geo, window, events, held, pool, _dense(pool))
+    if events is before:  # no area around a dense point: along chains, as before
+        events = _weak_groups(ctx, geo, window, events, held, pool, _chained(pool))
+    return events
+
+
+def _weak_groups(ctx: _Ctx, geo: Geometry, window: tuple[float, float], events: list[Located],
+                 held: list[Located], pool: list[Located], groups: list[I64]
+                 ) -> list[Located]:  # fmt: skip
+    """``events`` with the rounds of each group's area (:func:`_weak_area`), a group
+    indexing ``pool``, whose first ``len(held)`` are events found (members as they are)
+    and the rest candidates (members if their picks are free and disjoint); a new list
+    only if some area's rounds were taken."""
+    for group in groups:
+        taken = [pool[k] for k in group if k < len(held)]
+        members = taken + _disjoint_free(ctx, [pool[k] for k in group if k >= len(held)])
         if len(members) >= WEAK_MIN:
             events = _weak_area(ctx, geo, window, events, members)
     return events
+
+
+def _suspects(ctx: _Ctx, events: list[Located]) -> list[Located]:
+    """The suspects among ``events`` (:func:`_suspect`)."""
+    return [ev for ev, s in zip(events, _suspect(ctx, events), strict=True) if s]
+
+
+def _suspect(ctx: _Ctx, events: list[Located]) -> np.ndarray:
+    """Which ``events`` are suspects (:mod:`truceline.fusion.halo`): small, not unlikely
+    as chance (``halo_chance_p`` or more), every pick in a burst at its sensor."""
+    cfg, pool = ctx.cfg, ctx.pool
+    out = np.zeros(len(events), dtype=bool)
+    for i, e in enumerate(events):
+        if len(e.picks) <= cfg.small_event_sensors and e.chance >= cfg.halo_chance_p:
+            p = e.picks
+            out[i] = in_bursts(ctx.keys, pool.sensor[p] * KEY_SPAN_S + pool.t[p]).all()
+    return out
 
 
 def _chained(events: list[Located]) -> list[I64]:
@@ -1238,6 +1291,29 @@ def _chained(events: list[Located]) -> list[I64]:
     n = len(events)
     n_chains, label = connected_components(csr_matrix((np.ones(len(i)), (i, j)), shape=(n, n)))
     return [np.flatnonzero(label == c) for c in range(n_chains)]
+
+
+def _dense(events: list[Located]) -> list[I64]:
+    """Groups (indices, ascending) of ``events`` around their densest points: the event
+    with the most distinct others within ``WEAK_CORE_M`` and ``WEAK_SPAN_S`` leads a group
+    of those, which leave; again while a group would hold ``WEAK_MIN``."""
+    pos, t = _ecef(events), np.array([e.fix.origin for e in events])
+    keys = [tuple(np.sort(e.picks).tolist()) for e in events]
+    first = {k: i for i, k in reversed(list(enumerate(keys)))}
+    distinct = np.array([first[k] == i for i, k in enumerate(keys)])
+    near = np.linalg.norm(pos[:, None] - pos[None], axis=2) <= WEAK_CORE_M
+    near &= np.abs(t[:, None] - t[None]) <= WEAK_SPAN_S
+    left = np.ones(len(events), dtype=bool)
+    out: list[I64] = []
+    while True:
+        count = (near & (left & distinct)[None, :]).sum(axis=1)
+        count[~left] = -1
+        lead = int(np.argmax(count))
+        if count[lead] < WEAK_MIN:
+            return out
+        group = np.flatnonzero(near[lead] & left)
+        left[group] = False
+        out.append(group)
 
 
 def _disjoint_free(ctx: _Ctx, events: list[Located]) -> list[Located]:
@@ -1906,15 +1982,7 @@ def _strays(ctx: _Ctx, events: list[Located], nearby: Members = Members.none()
     neighbouring blocks' members in this block's time frame) is no stray: a salvo that
     lands just across the block's edge forms its area in the next block, and its rounds
     here are as small and as bursty as its ghosts."""
-    cfg, pool = ctx.cfg, ctx.pool
-    small = np.array([len(e.picks) <= cfg.small_event_sensors and e.chance >= cfg.halo_chance_p
-                      for e in events], dtype=bool)  # fmt: skip
-    if not small.any():
-        return events, []
-    suspect = small.copy()
-    for i in np.flatnonzero(small).tolist():
-        p = events[i].picks
-        suspect[i] = in_bursts(ctx.keys, pool.sensor[p] * KEY_SPAN_S + pool.t[p]).all()
+    suspect = _suspect(ctx, events)
     if not suspect.any():
         return events, []
     ecef = _ecef(events)
