@@ -250,24 +250,25 @@ def test_a_leaf_whose_purified_picks_were_taken_in_part_is_purified_again(
     assert _whole_in_window("moderate", 90, 5.0, 9.0, "b-000064") == (4, False)
 
 
-def test_a_salvo_whose_rounds_cannot_be_told_apart_still_names_its_launcher() -> None:
-    """Moderate seed 90 (unseen): its salvo's 40 launches are found within 2 ms, 33 of its
-    impacts too, but 15 of those events are mixtures of neighbouring rounds, and the
-    pairing slides by a round (pairing accuracy 0.71: docs/fusion.md, Known weaknesses,
-    "Salvo alignment"). Which launcher fired is not in doubt: the paired impacts name a
-    launch of the salvo, and the unpaired ones its salvo label (``fusion.salvos``), so
-    all but one of the 33 name the right launcher. Every label names a launch event of
-    the output that carries the label itself."""
+def test_a_weakly_heard_salvo_names_its_launcher() -> None:
+    """Moderate seed 90 (unseen): its salvo's 40 launches are found within 2 ms. Until
+    weak areas were sought where their rounds gather (docs/fusion.md, association 6.),
+    33 of its impacts were found, 15 of them mixtures of neighbouring rounds, and the
+    pairing slid by a round (1 of 33 right, pairing accuracy 0.71); the paired impacts
+    still named a launch of the salvo and the unpaired ones its salvo label
+    (``fusion.salvos``), so all but one named the right launcher. Now 34 are found, 26
+    paired right (pairing 0.91), and every one names the salvo's launches. Every label
+    names a launch event of the output that carries the label itself."""
     sc = simulate(SimulationConfig.from_preset("moderate", seed=90, hours=0.5))
     engine = _engine(sc)
     engine.add(sc.detections)
     out = engine.finish()
     events = parse_events({"features": [event_to_feature(e) for e in out]}, source="events")
     (score,) = salvo_scores(sc.truth, events)
-    assert score.impacts == 33 and score.right <= 5
-    assert score.attributed >= 31  # pairs alone name the salvo's launches for 27
+    assert score.impacts >= 33 and score.right >= 20  # 34 and 26
+    assert score.attributed >= score.impacts - 1  # 34 of 34
     report = evaluate(sc.truth, events, sc.sensors, sc.weather)
-    assert report.attribution_accuracy >= 0.95 > report.pairing_accuracy + 0.2
+    assert report.attribution_accuracy >= 0.95  # 0.975
     by_id = {e.id: e for e in out}
     labels = {e.salvo for e in out} - {None}
     assert labels
