@@ -394,8 +394,9 @@ class FusionEngine:
         self._buf.used[lo:hi] = used
 
     def _search_middle(self, k: int) -> None:
-        """Block k's middle stage (after block k + 1's strong one)."""
-        self._run_stage(k, search_middle)
+        """Block k's middle stage (after block k + 1's strong one), its walks knowing the
+        salvo areas of blocks k − 1 and k + 1 so far."""
+        self._run_stage(k, lambda search, used: search_middle(search, used, self._nearby(k)))
 
     def _search_low(self, k: int) -> None:
         """Block k's low stage (after block k + 1's middle one), its halo test knowing the
