@@ -1248,16 +1248,11 @@ def test_a_weak_impact_area_seen_from_one_side_keeps_rounds_that_fit_together(
     assert untested[0] >= tested[0] + 8  # (27, 0)
 
 
-def _middle_walks(monkeypatch: pytest.MonkeyPatch, halo: bool) -> tuple[int, set[frozenset[str]]]:
-    """Leaf picks of the middle stage's walks, and the events (as detection sets), over
-    eight minutes of the project's 4-hour moderate input (seed 11) around salvo
-    v-0008's impacts, with the middle stage's halo test (``MIDDLE_HALO``) or without."""
-    from datetime import timedelta
-
-    from truceline.fusion.simulate import SimulationConfig, simulate
-
-    sc = simulate(SimulationConfig.from_preset("moderate", seed=11, hours=4.0))
-    lo = min(b.time for b in sc.truth.blasts if b.salvo == "v-0008") - timedelta(minutes=3)
+def _middle_walks(monkeypatch: pytest.MonkeyPatch, dets: list[Detection],
+                  sensors: list[Sensor], weather: list[Weather], halo: bool
+                  ) -> tuple[int, set[frozenset[str]]]:  # fmt: skip
+    """Leaf picks of the middle stage's walks, and the events (as detection sets), of
+    ``dets`` with the middle stage's halo test (``MIDDLE_HALO``) or without."""
     middle, walk = engine_module.search_middle, associate.walk
     held = [0, False]
 
@@ -1276,8 +1271,8 @@ def _middle_walks(monkeypatch: pytest.MonkeyPatch, halo: bool) -> tuple[int, set
     monkeypatch.setattr(associate, "MIDDLE_HALO", halo)
     monkeypatch.setattr(engine_module, "search_middle", middle_stage)
     monkeypatch.setattr(associate, "walk", counted)
-    engine = FusionEngine(sc.sensors, sc.weather)
-    engine.add([d for d in sc.detections if lo <= d.time < lo + timedelta(minutes=8)])
+    engine = FusionEngine(sensors, weather)
+    engine.add(dets)
     events = {frozenset(e.detections) for e in engine.finish()}
     monkeypatch.undo()
     return int(held[0]), events
@@ -1291,9 +1286,18 @@ def test_the_middle_stage_walks_no_box_off_a_known_salvo_area(
     arrival windows, as the small events' walks do (:mod:`truceline.fusion.halo`): with
     eight of the salvo's sensors there, those boxes had lived down to the leaves 1–3 km
     around the area and were most of the 4-hour moderate input's middle walks. The
-    events are the same (136); the middle walks' leaves hold 26,250 picks, not 203,617."""
-    work, events = _middle_walks(monkeypatch, True)
-    work_without, events_without = _middle_walks(monkeypatch, False)
+    events are the same (136); the middle walks' leaves hold 26,250 picks, not 203,617.
+    Eight minutes of the input (seed 11) around salvo v-0008's impacts are fused."""
+    from datetime import timedelta
+
+    from truceline.fusion.simulate import SimulationConfig, simulate
+
+    sc = simulate(SimulationConfig.from_preset("moderate", seed=11, hours=4.0))
+    lo = min(b.time for b in sc.truth.blasts if b.salvo == "v-0008") - timedelta(minutes=3)
+    dets = [d for d in sc.detections if lo <= d.time < lo + timedelta(minutes=8)]
+    work, events = _middle_walks(monkeypatch, dets, sc.sensors, sc.weather, True)
+    work_without, events_without = _middle_walks(monkeypatch, dets, sc.sensors, sc.weather,
+                                                 False)  # fmt: skip
     assert events == events_without
     assert len(events) > 120
     assert work < 0.25 * work_without

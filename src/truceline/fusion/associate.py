@@ -1078,7 +1078,9 @@ def search_middle(search: BlockSearch, used: np.ndarray, nearby: Members = Membe
     three costliest such walks of hard seed 3 arrived more than 30 s after the block's
     end). With ``MIDDLE_HALO`` its walks know the salvo areas of its events so far and of
     ``nearby`` (:func:`neighbours`), as the low stage's do, and drop the boxes off them
-    that hold only their window picks (:func:`_halo_reach`).
+    that hold only their window picks (:func:`_halo_reach`); knowing them, they also
+    prune such boxes for near misses (``NEAR_SENSORS``, :func:`_limits`), as the low
+    stage's walks do.
     """
     if len(search.ctx.pool.t) == 0:
         return
@@ -2553,8 +2555,9 @@ def _pass(ctx: _Ctx, geo: Geometry, window: tuple[float, float],
 
 def _halo_reach(cfg: FusionConfig, threshold: int) -> int:
     """The most sensors a box may have and still die in a salvo area's halo, in a pass
-    of ``threshold`` sensors: every box of the middle stage's passes (``MIDDLE_HALO``),
-    the small ones (``small_event_sensors``) of the low and weak stages'.
+    of ``threshold`` sensors: fewer than ``STRONG_MIN`` in the middle stage's pass (whose
+    areas ``MIDDLE_HALO`` gives it), the small ones (``small_event_sensors``) in the low
+    and weak stages'. The strong stage knows no areas.
 
     A middle pass's candidate faces no halo test (its picks are too many to line up by
     chance), so a blast of 8–11 sensors beside a salvo, all of whose picks the area's
@@ -2566,9 +2569,7 @@ def _halo_reach(cfg: FusionConfig, threshold: int) -> int:
     block, 7 % of them within 300 m of an event of six picks or more, 89 % within 3 km),
     and every leaf's picks were fitted and rejected.
     """
-    if MIDDLE_HALO and threshold >= MIDDLE_MIN:
-        return STRONG_MIN - 1
-    return cfg.small_event_sensors
+    return STRONG_MIN - 1 if threshold >= MIDDLE_MIN else cfg.small_event_sensors
 
 
 def _limits(cfg: FusionConfig, threshold: int, halo_sensors: int = 0) -> Limits:
@@ -2689,7 +2690,7 @@ def _walk_halo(ctx: _Ctx) -> Halo:
     (at most ``small_event_sensors`` sensors, farther than ``HALO_IN_M`` from every member,
     every pick in the area's windows) and their subtrees: fewer sensors, farther away
     and a subset of the picks hold below them. The middle stage's walks drop such boxes
-    of any size (:func:`_halo_reach`).
+    of up to ``STRONG_MIN`` − 1 sensors (:func:`_halo_reach`).
     """
     areas = ctx.areas
     keep = areas.area < MAX_AREAS
