@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
 	$(BIN)/truceline warm-up
+	$(BIN)/python -m compileall -q src/truceline
 	touch $@
 
 install: $(STAMP)

@@ -803,7 +803,7 @@ def _random_leaves(rng: np.random.Generator, n_picks: int, n_leaves: int) -> ass
     return associate._LeafPicks(np.concatenate(sets), start)
 
 
-@pytest.mark.skipif(not associate._kernels.HAVE_NUMBA, reason="numba is not installed")
+@pytest.mark.skipif(not associate.kernels.COMPILED, reason="numba is not installed")
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_compiled_votes_pick_the_numpy_forms_candidates(seed: int) -> None:
     """Round after round (picks taken, sets tried), the compiled vote returns the very
@@ -828,7 +828,7 @@ def test_compiled_votes_pick_the_numpy_forms_candidates(seed: int) -> None:
     assert rounds >= 3
 
 
-@pytest.mark.skipif(not associate._kernels.HAVE_NUMBA, reason="numba is not installed")
+@pytest.mark.skipif(not associate.kernels.COMPILED, reason="numba is not installed")
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_compiled_repeat_windows_are_the_numpy_forms_groups(seed: int) -> None:
     """On implied origin times with ties (rounded to 10 ms), odd and even windows and
@@ -841,7 +841,7 @@ def test_compiled_repeat_windows_are_the_numpy_forms_groups(seed: int) -> None:
         implied = np.sort(np.round(rng.uniform(0.0, 5.0, n), 2))
         sensors = rng.integers(0, 12, n)
         ends = np.searchsorted(implied, implied + rng.uniform(0.05, 0.5), side="right")
-        a = associate._kernels.repeat_windows(implied, sensors, ends, 12, 4)
+        a = associate.kernels.repeat_windows(implied, sensors, ends, 12, 4)
         b = associate._repeat_windows_numpy(implied, sensors, ends, 4)
         assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
         groups += len(a[2])

@@ -35,7 +35,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from scipy.special import chdtrc, pdtrc
 
-from truceline.fusion import _fit_kernels, _kernels, amplitude, batch, packing, spot
+from truceline.fusion import amplitude, batch, kernels, packing, spot
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.ellipse import semi_major_axes
 from truceline.fusion.halo import (
@@ -254,12 +254,12 @@ def _build(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air) -> tuple[batch
     Compiled (:func:`_fit_kernels.build`) when numba is installed; :func:`_build_numpy`
     is the reference and the fallback.
     """
-    if not _kernels.HAVE_NUMBA:
+    if not kernels.COMPILED:
         return _build_numpy(ctx, sel, frames, air)
     net, pool = ctx.net, ctx.pool
     n = len(frames.lat)
     k = int(max(np.bincount(sel.ci, minlength=n).max(initial=0), 1)) if n else 1
-    sens, t, sig, bear, sigb, brot, mask, slot = _fit_kernels.build(
+    sens, t, sig, bear, sigb, brot, mask, slot = kernels.build(
         sel.ci, sel.pi, sel.wb, n, k, pool.t, pool.sensor, pool.bearing, pool.sigma_b,
         net.ecef, net.sigma_t, frames.to_sensors(net.rot, ctx.bearers), frames.rot,
         frames.origin,
@@ -493,14 +493,14 @@ def _fit_rounds(ctx: _Ctx, sel: _Sel, frames: batch.Frames, air: _Air, x: F64
     numpy form's gates and batches cost more than the fits (hard seed 16: 5.8 of the
     12.2 s candidates took). :func:`_fit_rounds_numpy` is the reference and the fallback.
     Returns the fits, their picks, and the padded batch of those picks with its slots."""
-    if not _kernels.HAVE_NUMBA:
+    if not kernels.COMPILED:
         return _fit_rounds_numpy(ctx, sel, frames, air, x)
     cfg, net, pool = ctx.cfg, ctx.net, ctx.pool
     key, idx, lo, hi = _free_index(pool, np.flatnonzero(ctx.free), len(net))
     x, b, slot = _fit(ctx, sel, frames, air, x, robust=True, iterations=10)
     for _ in range(2):
         cov, _, _ = batch.covariance(b, x)
-        x, ci, pi, wb = _fit_kernels.gate_rounds(
+        x, ci, pi, wb = kernels.gate_rounds(
             np.ascontiguousarray(x, dtype=np.float64), cov, frames.rot, frames.origin,
             frames.inv2n, frames.inv2m, air.speed, air.wind, pool.t, pool.sensor, pool.bearing,
             pool.sigma_b, net.ecef, net.sigma_t, net.rot,
@@ -869,10 +869,10 @@ def _candidates(lp: _LeafPicks, free: np.ndarray, sensor: I64, min_sensors: int,
     """
     if not lp.n:
         return [], []
-    if not _kernels.HAVE_NUMBA:
+    if not kernels.COMPILED:
         return _candidates_numpy(lp, free, sensor, min_sensors, tried)
     known = np.sort(np.fromiter(tried, dtype=np.uint64, count=len(tried)))
-    boxes, digests = _kernels.leaf_votes(lp.start, lp.pick, free, sensor, int(sensor.max()) + 1,
+    boxes, digests = kernels.leaf_votes(lp.start, lp.pick, free, sensor, int(sensor.max()) + 1,
                                          min_sensors, known, VOTES)  # fmt: skip
     tried.update(int(h) for h in digests)
     out = []
@@ -2315,8 +2315,8 @@ def _repeat_groups(ctx: _Ctx, view: _Master, free: I64, window: tuple[float, flo
     free, implied = free[order], implied[order]
     ends = np.searchsorted(implied, implied + width, side="right")
     sensors = pool.sensor[free]
-    if _kernels.HAVE_NUMBA:
-        start, pos, mids = _kernels.repeat_windows(implied, sensors, ends, len(net),
+    if kernels.COMPILED:
+        start, pos, mids = kernels.repeat_windows(implied, sensors, ends, len(net),
                                                    cfg.min_sensors)  # fmt: skip
     else:
         start, pos, mids = _repeat_windows_numpy(implied, sensors, ends, cfg.min_sensors)
@@ -2621,7 +2621,7 @@ def _purify(ctx: _Ctx, geo: Geometry, leaves: Leaves, lp: _LeafPicks, threshold:
     picks that the exact fit's gate adds, is found from them).
     Without numba the leaves stay as they are (no purified search).
     """
-    if not _kernels.HAVE_NUMBA or not lp.n:
+    if not kernels.COMPILED or not lp.n:
         return lp, _no_leaves()
     pure = _purified(ctx, geo, leaves, lp, threshold)
     failed = np.diff(pure.start) == 0
@@ -2634,7 +2634,7 @@ def _purified(ctx: _Ctx, geo: Geometry, leaves: Leaves, lp: _LeafPicks, threshol
     (:func:`_kernels.purify_leaves`); a leaf left with fewer than ``threshold`` sensors
     is empty."""
     pool = ctx.pool
-    start, pick = _kernels.purify_leaves(
+    start, pick = kernels.purify_leaves(
         lp.start, lp.pick, pool.t, pool.sensor, leaves.box, geo.east, geo.north, geo.up,
         geo.sigma_t, 0.5 * (geo.c_lo + geo.c_hi), geo.wind_u, geo.wind_v,
         ctx.cfg.model_tol_s, ctx.cfg.reject_sigmas, threshold,
@@ -2671,7 +2671,7 @@ def _repurified(ctx: _Ctx, geo: Geometry, leaves: Leaves, lp: _LeafPicks, thresh
     free for the next pass, whose walk and purification start afresh, and doing it in
     every pass made the 4-hour moderate input 10–15 % slower.
     """
-    if not _kernels.HAVE_NUMBA or not lp.n or not len(pure.pick):
+    if not kernels.COMPILED or not lp.n or not len(pure.pick):
         return _no_leaves()
     lost = np.zeros(pure.n, dtype=bool)
     lost[pure.leaf[~ctx.free[pure.pick]]] = True

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from truceline.fusion import _kernels
+from truceline.fusion import kernels
 from truceline.fusion.locate import CAUCHY_C
 from truceline.geo import F64, WGS84_A, WGS84_E2, ecef_to_geodetic, geodetic_to_ecef
 
@@ -126,8 +126,8 @@ def evaluate(b: Batch, x: F64) -> tuple[F64, F64]:
     Compiled (:func:`truceline.fusion._kernels.residuals`) when numba is installed;
     :func:`evaluate_numpy` is the reference and the fallback.
     """
-    if _kernels.HAVE_NUMBA and len(x):
-        return _kernels.residuals(
+    if kernels.COMPILED and len(x):
+        return kernels.residuals(
             b.sens, b.t, b.sig, b.bear, b.sigb, b.brot, b.mask, b.speed, b.wind, b.inv2n,
             b.inv2m, np.ascontiguousarray(x, dtype=np.float64),
         )  # fmt: skip
@@ -178,8 +178,8 @@ def solve(b: Batch, x: F64, *, robust: bool, iterations: int) -> F64:
     one compiled loop (:func:`truceline.fusion._kernels.lm_solve`) when numba is
     installed, and :func:`solve_numpy` is the reference and the fallback.
     """
-    if _kernels.HAVE_NUMBA and len(x):
-        return _kernels.lm_solve(
+    if kernels.COMPILED and len(x):
+        return kernels.lm_solve(
             b.sens, b.t, b.sig, b.bear, b.sigb, b.brot, b.mask, b.speed, b.wind, b.inv2n,
             b.inv2m, np.ascontiguousarray(x, dtype=np.float64), robust, iterations, CAUCHY_C,
         )  # fmt: skip

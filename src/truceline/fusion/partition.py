@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from truceline.fusion import _kernels
+from truceline.fusion import kernels
 from truceline.geo import F64
 
 I64 = np.ndarray
@@ -146,8 +146,11 @@ def _consistent(box: F64, pv: I64, pp: I64, ps: PickSet, geo: Geometry, lim: Lim
     This test over every (box, pick) pair is where association spends its time, so it runs
     as one compiled loop (:func:`truceline.fusion._kernels.consistent`) when numba is
     installed; :func:`_consistent_numpy` is the same test in numpy (fallback, and the
-    reference the kernel is tested against).
+    reference the kernel is tested against). Only the breadth-first form calls it, so
+    numba is imported here, not for every walk (:mod:`truceline.fusion.kernels`).
     """
+    from truceline.fusion import _kernels
+
     if _kernels.HAVE_NUMBA and len(pv):
         return _kernels.consistent(
             box, pv, pp, ps.t, ps.sensor, ps.bearing, ps.sigma_b, geo.east, geo.north,
@@ -243,7 +246,7 @@ def partition(
     if alive is None:
         alive = np.zeros(nsens, dtype=bool)
         alive[ps.sensor] = True
-    if _kernels.HAVE_NUMBA:
+    if kernels.COMPILED:
         leaves, rest = walk(np.asarray(root, dtype=np.float64), ps, geo, lim, alive, halo)
         for sub in rest[::-1]:  # the stack's top, next in depth-first order, is its last row
             leaves = _concat(leaves, partition(sub, ps, geo, lim, alive, halo))
@@ -268,10 +271,10 @@ def walk(
     so nothing is lost): the walk is split, never cut. Without numba, the breadth-first
     form runs (whose budget, ``max_boxes`` per level, keeps the best-supported boxes).
     """
-    if not _kernels.HAVE_NUMBA:
+    if not kernels.COMPILED:
         return partition_bfs(root, ps, geo, lim, alive, halo), np.zeros((0, 6))
     halo = Halo.none() if halo is None else halo
-    box, start, picks, count, rest = _kernels.partition_dfs(
+    box, start, picks, count, rest = kernels.partition_dfs(
         np.asarray(root, dtype=np.float64), ps.t, ps.sensor, ps.bearing, ps.sigma_b,
         geo.east, geo.north, geo.up, geo.sigma_t, alive, geo.c_lo, geo.c_hi, geo.wind_u,
         geo.wind_v, geo.wind_slack, lim.assoc_sigmas, lim.model_tol_s, lim.max_range_m,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from truceline.fusion import _fit_kernels, _kernels
+from truceline.fusion import kernels
 
 HOURS = 0.1  # 1,774 detections (hard, seed 1): every production signature, measured
 SEED = 1
@@ -35,6 +35,8 @@ def kernel_signatures() -> dict[str, int]:
     process (compiled, or loaded from the disk cache). A helper called only from other
     kernels has signatures of its own when it was compiled in this process, none when its
     callers were loaded from the cache."""
+    from truceline.fusion import _fit_kernels, _kernels
+
     out: dict[str, int] = {}
     for module in (_kernels, _fit_kernels):
         for obj in vars(module).values():
@@ -46,7 +48,9 @@ def kernel_signatures() -> dict[str, int]:
 
 def fusion_kernels() -> tuple[Any, ...]:
     """The kernels fusion calls from Python (the others are called from these, and
-    compiled into them, or serve the numpy forms' tests only)."""
+    compiled into them, or serve the numpy forms' tests only): numba's dispatchers."""
+    from truceline.fusion import _fit_kernels, _kernels
+
     return (_kernels.partition_dfs, _kernels.purify_leaves, _kernels.leaf_votes,
             _kernels.repeat_windows, _kernels.lm_solve, _kernels.residuals,
             _fit_kernels.gate_rounds, _fit_kernels.build)  # fmt: skip
@@ -61,7 +65,12 @@ def kernels_cached() -> bool:
     compiles the kernels as it meets them, for about half a minute, and
     ``truceline fuse`` warms up first when this says so. A cache whose index was written
     for older sources, or for another processor, does not count (numba would compile
-    again)."""
+    again). Where fusion calls the ahead-of-time build, nothing is compiled: ``True``,
+    without importing numba."""
+    if kernels.ACTIVE == "aot":
+        return True
+    from truceline.fusion import _kernels
+
     if not _kernels.HAVE_NUMBA:
         return True
     try:
@@ -78,7 +87,11 @@ def warm_up(hours: float = HOURS, seed: int = SEED) -> WarmUp | None:
     """Fuse a small simulated hard input, compiling (or loading) every kernel it calls.
 
     ``None`` without numba: there is nothing to compile (fusion runs the numpy forms), so
-    no input is fused."""
+    no input is fused. The JIT serves while it runs (even where an ahead-of-time build
+    is current), so that its cache holds every kernel, with the argument types that
+    :func:`truceline.fusion.aot.build` then compiles for."""
+    from truceline.fusion import _kernels
+
     if not _kernels.HAVE_NUMBA:
         return None
     # Here, not at the top: ``truceline fuse`` asks :func:`kernels_cached` on every run,
@@ -87,7 +100,12 @@ def warm_up(hours: float = HOURS, seed: int = SEED) -> WarmUp | None:
     from truceline.fusion.simulate import SimulationConfig, simulate
 
     scenario = simulate(SimulationConfig.from_preset("hard", seed=seed, hours=hours))
-    engine = FusionEngine(scenario.sensors, scenario.weather)
-    engine.add(scenario.detections)
-    events = engine.finish()
+    form = kernels.ACTIVE
+    kernels.use("jit")
+    try:
+        engine = FusionEngine(scenario.sensors, scenario.weather)
+        engine.add(scenario.detections)
+        events = engine.finish()
+    finally:
+        kernels.use(form)
     return WarmUp(detections=len(scenario.detections), events=len(events))
