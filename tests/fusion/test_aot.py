@@ -83,7 +83,9 @@ def test_each_kernel_returns_what_the_jit_returns(monkeypatch: pytest.MonkeyPatc
 
 def test_a_call_unlike_the_build_goes_to_the_jit(aot_bound: None) -> None:
     """Arrays of another element type or layout than the build's would be misread by the
-    compiled code (it does not check them); the guard sends them to the JIT."""
+    compiled code (it does not check them: an int32 array crashes it), a float where it
+    was built for an integer truncated; the guard sends such calls, and calls by keyword,
+    to the JIT."""
     rng = np.random.default_rng(3)
     implied = np.sort(np.round(rng.uniform(0.0, 5.0, 120), 2))
     sensors = rng.integers(0, 12, 120)
@@ -93,8 +95,10 @@ def test_a_call_unlike_the_build_goes_to_the_jit(aot_bound: None) -> None:
     strided = np.repeat(implied, 2)[::2]
     assert not strided.flags.c_contiguous
     from_view = kernels.repeat_windows(strided, sensors, ends, 12, 4)
+    as_float = kernels.repeat_windows(implied, sensors, ends, 12, 4.0)  # built for int64
+    by_keyword = kernels.repeat_windows(implied, sensors, ends, 12, min_sensors=4)
     assert len(want[2]) > 5  # windows of four sensors or more were found
-    for got in (as_int32, from_view):
+    for got in (as_int32, from_view, as_float, by_keyword):
         assert _equal(got, want)
 
 

@@ -74,22 +74,37 @@ def _jit(name: str) -> Kernel:
     return getattr(module, name)  # type: ignore[no-any-return]
 
 
+# The Python scalars a compiled scalar argument takes as the JIT would (a float where an
+# integer was built would be truncated silently; the JIT compiles for the float).
+_SCALARS: Mapping[str, tuple[type, ...]] = {
+    "int64": (int, np.integer),
+    "float64": (float, int, np.floating, np.integer),
+    "bool": (bool, np.bool_),
+}
+
+
 def _guarded(fast: Kernel, name: str, spec: list[list[Any]]) -> Kernel:
-    """``fast`` for calls whose arrays are what it was built for (``spec``: per argument,
-    ``[dtype, ndim]`` for an array, ``[kind]`` for a scalar), the JIT kernel otherwise."""
+    """``fast`` for calls whose arguments are what it was built for (``spec``: per
+    argument, ``[dtype, ndim]`` for an array, ``[type]`` for a scalar), the JIT kernel
+    otherwise."""
     arrays = tuple((i, np.dtype(s[0]), s[1]) for i, s in enumerate(spec) if len(s) == 2)
+    scalars = tuple((i, _SCALARS.get(s[0], ())) for i, s in enumerate(spec) if len(s) == 1)
     n_args = len(spec)
 
-    def call(*args: Any) -> Any:
-        if len(args) == n_args:
-            for i, dtype, ndim in arrays:
-                a = args[i]
-                if (type(a) is not np.ndarray or a.dtype != dtype or a.ndim != ndim
-                        or not a.flags.c_contiguous):  # fmt: skip
-                    break
-            else:
-                return fast(*args)
-        return _jit(name)(*args)
+    def fits(args: tuple[Any, ...]) -> bool:
+        if len(args) != n_args:
+            return False
+        for i, dtype, ndim in arrays:
+            a = args[i]
+            if (type(a) is not np.ndarray or a.dtype != dtype or a.ndim != ndim
+                    or not a.flags.c_contiguous):  # fmt: skip
+                return False
+        return all(isinstance(args[i], kinds) for i, kinds in scalars)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if not kwargs and fits(args):
+            return fast(*args)
+        return _jit(name)(*args, **kwargs)
 
     call.__name__ = call.__qualname__ = name
     call.__doc__ = f"The ahead-of-time build of :func:`{NAMES[name]}.{name}` (guarded)."
