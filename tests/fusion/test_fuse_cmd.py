@@ -92,3 +92,28 @@ def test_fuse_compiles_the_kernels_first_when_their_cache_is_cold(
     assert res.exit_code == 0, res.output
     assert warmed == ([] if cached else [True])
     assert ("not compiled yet" in res.output) is (not cached)
+
+
+@pytest.mark.parametrize("edited", [False, True])
+def test_fuse_says_when_the_kernels_built_ahead_of_time_are_stale(
+    app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edited: bool
+) -> None:
+    """After an update that changed the kernels' sources but ran no ``truceline warm-up``,
+    the JIT serves (same events) and ``fuse`` says how to get the faster start back."""
+    from truceline.fusion import kernels
+
+    form = kernels.ACTIVE
+    if edited:
+        monkeypatch.setattr(kernels, "source_digest", lambda: "edited since the build")
+    try:
+        assert kernels.use() == ("jit" if edited else "aot")
+        assert kernels.stale() is edited
+        s_path, d_path = _write_inputs(tmp_path)
+        args = ["fuse", "--sensors", str(s_path), "--detections", str(d_path), "--out",
+                str(tmp_path / "e.geojson")]  # fmt: skip
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 0, res.output
+        assert ("older than their sources" in res.output) is edited
+    finally:
+        monkeypatch.undo()
+        kernels.use(form)

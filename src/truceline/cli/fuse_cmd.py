@@ -228,6 +228,7 @@ def fuse(
         console.print("the fusion kernels are not compiled yet (`truceline warm-up` does it "
                       "once after an install): compiling them first", highlight=False)  # fmt: skip
         _warm(console)
+    _say_if_stale(console)
     try:
         counts = run_fuse(
             sensors, detections, out, weather=weather, agreement=agreement,
@@ -249,6 +250,17 @@ def fuse(
             "boxes were left unsearched (docs/fusion.md, 'Search budget')",
             highlight=False,
         )
+
+
+def _say_if_stale(console: Console) -> None:
+    """A hint when the kernels built ahead of time are older than their sources (after an
+    update without ``truceline warm-up``): fusion is as right, but starts slower."""
+    from truceline.fusion import kernels
+
+    if kernels.ACTIVE != "aot" and kernels.stale():
+        console.print("note: the fusion kernels built ahead of time are older than their "
+                      "sources; `truceline warm-up` builds them again (each run starts "
+                      "about 0.6 s sooner)", highlight=False)  # fmt: skip
 
 
 def warm_up_cmd() -> None:

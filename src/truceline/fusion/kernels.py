@@ -127,6 +127,16 @@ def current() -> bool:
     return _extension() is not None
 
 
+def stale() -> bool:
+    """Whether an ahead-of-time build is there but from other sources (kernels edited or
+    updated since ``truceline warm-up`` ran): the JIT then serves, and every process
+    starts slower until the build is made again."""
+    try:
+        return bool(json.loads(STAMP.read_text()).get("digest") != source_digest())
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def use(form: str | None = None) -> str:
     """Bind the kernel names to ``form`` ("aot", "jit"; default: the ahead-of-time build
     when current, unless ``TRUCELINE_KERNELS=jit``, else the JIT); returns the form bound
