@@ -3,6 +3,7 @@
 against calls they were not built for, and loaded without numba."""
 
 import copy
+import importlib
 import os
 import subprocess
 import sys
@@ -71,13 +72,17 @@ def _recorded_calls(monkeypatch: pytest.MonkeyPatch, per_kernel: int) -> Calls:
 
 def test_each_kernel_returns_what_the_jit_returns(monkeypatch: pytest.MonkeyPatch,
                                                   aot_bound: None) -> None:  # fmt: skip
+    """Each recorded call takes the compiled path (the guard passes it), and the
+    extension's function itself returns exactly what numba's does."""
     calls = _recorded_calls(monkeypatch, per_kernel=40)
     kernels.use("aot")
+    extension = importlib.import_module(f"truceline.fusion.{kernels.MODULE}")
     for name, made in calls.items():
         assert made, f"{name} was never called"
         for args in made:
-            want = kernels._jit(name)(*copy.deepcopy(args))
-            got = getattr(kernels, name)(*copy.deepcopy(args))
+            assert getattr(kernels, name).fits(args), name
+            want = kernels.jitted(name)(*copy.deepcopy(args))
+            got = getattr(extension, name)(*copy.deepcopy(args))
             assert _equal(got, want), name
 
 
@@ -98,6 +103,11 @@ def test_a_call_unlike_the_build_goes_to_the_jit(aot_bound: None) -> None:
     as_float = kernels.repeat_windows(implied, sensors, ends, 12, 4.0)  # built for int64
     by_keyword = kernels.repeat_windows(implied, sensors, ends, 12, min_sensors=4)
     assert len(want[2]) > 5  # windows of four sensors or more were found
+    guard = kernels.repeat_windows.fits  # type: ignore[attr-defined]
+    assert guard((implied, sensors, ends, 12, 4))
+    assert not guard((implied, sensors.astype(np.int32), ends, 12, 4))
+    assert not guard((strided, sensors, ends, 12, 4))
+    assert not guard((implied, sensors, ends, 12, 4.0))
     for got in (as_int32, from_view, as_float, by_keyword):
         assert _equal(got, want)
 

@@ -57,31 +57,28 @@ def build(out_dir: Path = kernels.HERE) -> Path:
     stamp = out_dir / kernels.STAMP.name
     stamp.unlink(missing_ok=True)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pycc's pending deprecation
+        warnings.simplefilter("ignore")  # pycc's pending deprecation, and distutils'
         try:
             cc: Any = importlib.import_module("numba.pycc").CC(kernels.MODULE)
         except (ImportError, AttributeError) as exc:
             raise BuildError(f"numba's pycc is not available: {exc}") from None
-    cc.verbose = False
-    args: dict[str, list[list[Any]]] = {}
-    for kernel in fusion_kernels():
-        name = kernel.py_func.__name__
-        sigs = kernel.nopython_signatures
-        if len(sigs) != 1:
-            raise BuildError(f"{name} holds {len(sigs)} signatures, not one: warm up first")
-        args[name] = [_spec(a) for a in sigs[0].args]
-        cc.export(name, sigs[0])(kernel.py_func)
-    with tempfile.TemporaryDirectory(prefix=".aot-", dir=out_dir) as scratch:
-        cc.output_dir = scratch
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+        cc.verbose = False
+        args: dict[str, list[list[Any]]] = {}
+        for kernel in fusion_kernels():
+            name = kernel.py_func.__name__
+            sigs = kernel.nopython_signatures
+            if len(sigs) != 1:
+                raise BuildError(f"{name} holds {len(sigs)} signatures, not one: warm up first")
+            args[name] = [_spec(a) for a in sigs[0].args]
+            cc.export(name, sigs[0])(kernel.py_func)
+        with tempfile.TemporaryDirectory(prefix=".aot-", dir=out_dir) as scratch:
+            cc.output_dir = scratch
+            try:
                 cc.compile()
-        except Exception as exc:  # distutils, the compiler, the linker: any of them
-            raise BuildError(f"compiling the extension failed: {exc}") from exc
-        name = str(cc.output_file)
-        target = out_dir / name
-        os.replace(Path(scratch) / name, target)
+            except Exception as exc:  # distutils, the compiler, the linker: any of them
+                raise BuildError(f"compiling the extension failed: {exc}") from exc
+            target = out_dir / str(cc.output_file)
+            os.replace(Path(scratch) / target.name, target)
     _write(stamp, {"digest": kernels.source_digest(), "args": args})
     return target
 

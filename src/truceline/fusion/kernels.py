@@ -69,7 +69,8 @@ def source_digest() -> str:
     return h.hexdigest()
 
 
-def _jit(name: str) -> Kernel:
+def jitted(name: str) -> Kernel:
+    """Kernel ``name`` as numba's dispatcher (the plain function without numba)."""
     module = importlib.import_module(f"truceline.fusion.{NAMES[name]}")
     return getattr(module, name)  # type: ignore[no-any-return]
 
@@ -104,21 +105,32 @@ def _guarded(fast: Kernel, name: str, spec: list[list[Any]]) -> Kernel:
     def call(*args: Any, **kwargs: Any) -> Any:
         if not kwargs and fits(args):
             return fast(*args)
-        return _jit(name)(*args, **kwargs)
+        return jitted(name)(*args, **kwargs)
 
     call.__name__ = call.__qualname__ = name
     call.__doc__ = f"The ahead-of-time build of :func:`{NAMES[name]}.{name}` (guarded)."
+    call.fits = fits  # type: ignore[attr-defined]  # what the tests ask of each call
     return call
+
+
+def _stamp() -> dict[str, Any] | None:
+    """The build's stamp (None when there is none, or it is unreadable)."""
+    try:
+        stamp = json.loads(STAMP.read_text())
+    except (OSError, ValueError):
+        return None
+    return stamp if isinstance(stamp, dict) else None
 
 
 def _extension() -> tuple[ModuleType, dict[str, Any]] | None:
     """The extension and its stamp, if both are there and current."""
+    stamp = _stamp()
+    if (stamp is None or stamp.get("digest") != source_digest()
+            or set(stamp.get("args", {})) != set(NAMES)):  # fmt: skip
+        return None
     try:
-        stamp = json.loads(STAMP.read_text())
-        if stamp.get("digest") != source_digest() or set(stamp.get("args", {})) != set(NAMES):
-            return None
         return importlib.import_module(f"truceline.fusion.{MODULE}"), stamp
-    except (OSError, ValueError, ImportError):
+    except ImportError:
         return None
 
 
@@ -131,10 +143,8 @@ def stale() -> bool:
     """Whether an ahead-of-time build is there but from other sources (kernels edited or
     updated since ``truceline warm-up`` ran): the JIT then serves, and every process
     starts slower until the build is made again."""
-    try:
-        return bool(json.loads(STAMP.read_text()).get("digest") != source_digest())
-    except (OSError, ValueError, AttributeError):
-        return False
+    stamp = _stamp()
+    return stamp is not None and stamp.get("digest") != source_digest()
 
 
 def use(form: str | None = None) -> str:
@@ -149,7 +159,7 @@ def use(form: str | None = None) -> str:
         return _bind(funcs, "aot", compiled=True)
     from truceline.fusion import _kernels  # imports numba, where installed
 
-    return _bind({n: _jit(n) for n in NAMES}, "jit" if _kernels.HAVE_NUMBA else "python",
+    return _bind({n: jitted(n) for n in NAMES}, "jit" if _kernels.HAVE_NUMBA else "python",
                  compiled=_kernels.HAVE_NUMBA)  # fmt: skip
 
 

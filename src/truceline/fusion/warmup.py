@@ -48,12 +48,9 @@ def kernel_signatures() -> dict[str, int]:
 
 def fusion_kernels() -> tuple[Any, ...]:
     """The kernels fusion calls from Python (the others are called from these, and
-    compiled into them, or serve the numpy forms' tests only): numba's dispatchers."""
-    from truceline.fusion import _fit_kernels, _kernels
-
-    return (_kernels.partition_dfs, _kernels.purify_leaves, _kernels.leaf_votes,
-            _kernels.repeat_windows, _kernels.lm_solve, _kernels.residuals,
-            _fit_kernels.gate_rounds, _fit_kernels.build)  # fmt: skip
+    compiled into them, or serve the numpy forms' tests only): numba's dispatchers of
+    :data:`truceline.fusion.kernels.NAMES`."""
+    return tuple(kernels.jitted(name) for name in kernels.NAMES)
 
 
 def kernels_cached() -> bool:
