@@ -46,6 +46,7 @@ from truceline.fusion.associate import (
     search_strong,
     search_weak,
     set_foreign,
+    shadow_rounds,
 )
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.ellipse import error_ellipse
@@ -83,6 +84,7 @@ POOL_MARGIN_S = 2.0
 LOOKAHEAD = True  # each stage of the next block before the following stage of this one
 ORIGIN_SLACK_S = 1.0
 FOREIGN = True  # a block's repeat-source search takes its neighbours' events as masters
+SHADOWS = True  # salvo fits count the rounds a launch spot fired that no event holds
 FOREIGN_S = 30.0  # how far outside the block's window such a master's origin may lie
 
 
@@ -136,6 +138,20 @@ class _Candidate:
     salvo: str | None = None  # the salvo it belongs to (:mod:`truceline.fusion.salvos`)
     margin: float | None = None  # its pair's margin, nats (:mod:`.pair_margins`)
     line_m: float = math.nan  # distance to the contact line, m (NaN: not known)
+
+
+@dataclass(frozen=True, slots=True)
+class _Shadow:
+    """A round fired from a launch spot that no event holds (:mod:`.shadows`): the
+    pairing counts it among its salvo's launches, at the spot's place, with the spot's
+    events' mean labels, and never pairs it."""
+
+    origin: float
+    ecef: F64
+    llr: float
+    wlog: F64
+    side: str | None
+    line_m: float
 
 
 class FusionEngine:
@@ -195,6 +211,7 @@ class FusionEngine:
         self._recent_t = np.zeros(0, dtype=np.int64)
         self._recent_s = np.zeros(0, dtype=np.int64)
         self._cands: list[_Candidate] = []
+        self._shadows: list[_Shadow] = []
         self._pair_block: int | None = None
         self._costs = PairingCosts(config.unpaired_cost, config.same_side_cost,
                                    config.not_aimed_cost)  # fmt: skip
@@ -453,10 +470,32 @@ class FusionEngine:
         search.found = keep  # what block k + 1's stages see of it (_nearby)
         self._last = (k, search)
         if keep:
-            self._make_candidates(keep, k * b, lo)
+            made = self._make_candidates(keep, k * b, lo)
+            if SHADOWS:
+                self._add_shadows(search, keep, made, k * b)
 
-    def _make_candidates(self, found: list[Located], ref: float, offset: int) -> None:
+    def _add_shadows(self, search: BlockSearch, keep: list[Located], made: list[_Candidate],
+                     ref: float) -> None:  # fmt: skip
+        """The block's shadow rounds (:func:`.associate.shadow_rounds`) whose origin lies in
+        it (each block adds its own, so none twice), from spots whose events' labels say
+        launch on the whole."""
+        b = self.config.block_s
+        for t, members in shadow_rounds(search, keep):
+            spot = [made[m] for m in members.tolist()]
+            llr = float(np.mean([c.llr for c in spot]))
+            if not 0.0 <= t < b or llr <= 0.0:
+                continue
+            best = spot[0]  # the spot's best-heard event
+            self._shadows.append(_Shadow(ref + t, best.ecef, llr,
+                                         np.mean([c.wlog for c in spot], axis=0),
+                                         best.event.side, best.line_m))  # fmt: skip
+
+    def _make_candidates(self, found: list[Located], ref: float, offset: int
+                         ) -> list[_Candidate]:  # fmt: skip
+        """Pairing candidates of a block's events (``found``, origins relative to ``ref``,
+        picks relative to the buffer row ``offset``), added and returned."""
         cfg, buf = self.config, self._buf
+        made: list[_Candidate] = []
         lats = np.array([f.fix.lat for f in found])
         lons = np.array([f.fix.lon for f in found])
         sides: list[str | None] = (
@@ -494,7 +533,7 @@ class FusionEngine:
                 dof=fix.dof,
                 covariance=tuple(tuple(float(v) for v in row) for row in cov),
             )
-            self._cands.append(
+            made.append(
                 _Candidate(
                     event,
                     origin,
@@ -505,6 +544,8 @@ class FusionEngine:
                     line_m=to_line,
                 )
             )
+        self._cands += made
+        return made
 
     # ------------------------------------------------------------------ pairing
 
@@ -525,6 +566,7 @@ class FusionEngine:
             end = (j + 1) * p
             done = [c for c in self._cands if c.origin < end]
             self._cands = [c for c in self._cands if c.origin >= end]
+            self._shadows = [h for h in self._shadows if h.origin >= end]
             out.extend(self._final(c) for c in done)
         return out
 
@@ -534,18 +576,21 @@ class FusionEngine:
         group = [c for c in self._cands if lo <= c.origin < hi and c.partner is None]
         if len(group) < 2:
             return
+        n = len(group)
+        shade = [h for h in self._shadows if lo <= h.origin < hi]
         inp = PairingInput(
-            origin=np.array([c.origin - lo for c in group]),
-            ecef=np.array([c.ecef for c in group]),
-            phase_llr=np.array([c.llr for c in group]),
-            weapon_loglik=np.array([c.wlog for c in group]),
-            side=[c.event.side for c in group],
-            line_m=np.array([c.line_m for c in group]),
+            origin=np.array([c.origin - lo for c in group] + [h.origin - lo for h in shade]),
+            ecef=np.array([c.ecef for c in group] + [h.ecef for h in shade]),
+            phase_llr=np.array([c.llr for c in group] + [h.llr for h in shade]),
+            weapon_loglik=np.array([c.wlog for c in group] + [h.wlog for h in shade]),
+            side=[c.event.side for c in group] + [h.side for h in shade],
+            line_m=np.array([c.line_m for c in group] + [h.line_m for h in shade]),
+            shadow=np.arange(n + len(shade)) >= n if shade else None,
         )
         # A salvo that starts in this block is committed whole, even past its end.
         salvo = salvo_groups(inp)
         end = (j + 1) * p
-        early = {int(g) for g, c in zip(salvo, group, strict=True) if c.origin < end} - {-1}
+        early = {int(g) for g, c in zip(salvo[:n], group, strict=True) if c.origin < end} - {-1}
         applied: list[tuple[int, int]] = []
         for a, bb, weapon, margin in solve_pairs_scored(inp, self._costs, salvo, self._salvo_memo):
             launch, impact = group[a], group[bb]
@@ -559,8 +604,8 @@ class FusionEngine:
         prior = [c.salvo for c in group]
         if not early and not any(prior):  # no salvo in play: every label stays None
             return
-        labels = salvo_labels([c.event.id for c in group], inp.origin, salvo,
-                              impact_groups(inp), applied, early, prior)  # fmt: skip
+        labels = salvo_labels([c.event.id for c in group], inp.origin[:n], salvo[:n],
+                              impact_groups(inp)[:n], applied, early, prior)  # fmt: skip
         for c, label in zip(group, labels, strict=True):
             c.salvo = label
 

@@ -112,6 +112,7 @@ class PairingInput:
     weapon_loglik: F64
     side: Sequence[str | None]
     line_m: F64 | None = None  # each event's distance to the contact line, NaN unknown
+    shadow: np.ndarray | None = None  # rows that are shadow rounds (:mod:`.shadows`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -647,6 +648,9 @@ def solve_pairs_scored(
         return []
     group = salvo_groups(inp) if group is None else group
     c, cls = _salvo_rows(inp, t, group, costs.unpaired, c, cls, memo)
+    if inp.shadow is not None:  # a salvo's fit counts them; no pair holds one
+        c[inp.shadow, :] = BIG
+        c[:, inp.shadow] = BIG
     sym = np.minimum(c, c.T)
     pairs = _assign(sym, costs.unpaired)
     margins = pair_margins(sym, pairs, costs.unpaired)
