@@ -305,6 +305,19 @@ def test_shadow_rounds_tie_a_weakly_heard_salvos_alignment_down() -> None:
     assert right[False] <= 0.5 * 220
 
 
+def test_shadow_rounds_alone_make_no_salvo() -> None:
+    """A salvo committed in an earlier pairing block leaves its later shadow rounds in
+    the next block's window: alone they are no launch group (they would fit an impact
+    area by themselves); with one of the salvo's events beside them they fill it out."""
+    times = [0.5 * i for i in range(8)]
+    inp = _inp(times, [0.0] * 8, [5.0] * 8, "mlrs")
+    alone = replace(inp, shadow=np.ones(8, dtype=bool))
+    assert (salvo_groups(alone) == -1).all()
+    one = replace(inp, shadow=np.arange(8) > 0)
+    group = salvo_groups(one)
+    assert group[0] >= 0 and (group == group[0]).all()
+
+
 def test_salvo_fires_on_its_own_impact_area_not_the_next_salvos() -> None:
     # Salvo A (20 rounds from x=0) lands 15 km east after ~45 s, three of its impacts
     # unheard; salvo B, fired 10 s later from 3 km north, lands 15 km east of that ~45 s

@@ -210,7 +210,8 @@ def salvo_groups(inp: PairingInput) -> np.ndarray:
     3.5 s, and linked within ``SALVO_LINK_S`` (3 s) they made two groups of five and
     six, each fitted a time of flight of its own, 12 s apart. A launcher does not fire
     a second salvo within seconds of its first, so ``SALVO_GAP_S`` spans gaps of many
-    rounds unheard.
+    rounds unheard. Shadow rounds (``inp.shadow``) link like events, but a group of
+    shadow rounds alone is none.
     """
     if not SALVO_BY_SPOT:
         return _chains(inp, inp.phase_llr > 0, SALVO_LINK_M)
@@ -219,6 +220,11 @@ def salvo_groups(inp: PairingInput) -> np.ndarray:
     if member.any():
         llr = np.bincount(group[member], weights=inp.phase_llr[member])
         group[member & (llr[np.maximum(group, 0)] <= 0.0)] = -1
+    if inp.shadow is not None and (group >= 0).any():
+        # Shadow rounds only fill out a salvo that has events of its own here: those of
+        # a salvo committed in an earlier block would fit an impact area by themselves.
+        real = np.bincount(group[(group >= 0) & ~inp.shadow], minlength=group.max() + 1)
+        group[(group >= 0) & (real[np.maximum(group, 0)] == 0)] = -1
     return group
 
 
@@ -531,6 +537,8 @@ def _salvo_rows(
     lo, hi = mlrs.tof_band(np.maximum(t.dist, 1.0))
     in_band = (t.dt >= lo * (1 - EDGE_TOL)) & (t.dt <= hi * (1 + EDGE_TOL))
     in_band &= (t.dist >= mlrs.range_m[0] * 0.9) & (t.dist <= mlrs.range_m[1] * 1.05)
+    if inp.shadow is not None:
+        in_band[:, inp.shadow] = False  # a shadow round is a launch, never an impact
     launch_groups = [int(g) for g in np.unique(group[group >= 0])]
     fits = _impact_area_fits(inp, t, group, launch_groups, in_band, unpaired, memo)
     for g in launch_groups:
