@@ -89,9 +89,10 @@ def test_a_weakly_heard_salvo_pairs_in_order_by_its_shadow_rounds(tmp_path: Path
     found (three or four sensors heard each round), all 40 impacts. The three sensors
     nearest the launcher picked 39-40 of its rounds, and the rounds no event holds are
     counted from them as shadow rounds (:mod:`truceline.fusion.shadows`), so the salvo's
-    fit matches 40 launches to 40 impacts: every found launch takes its own round's
-    impact. Without them the salvo was fitted a round off (11 of 12 launches paired with
-    the next round's impact, scenario pairing 0.816; 0.904 with them)."""
+    fit matches 40 launches to 40 impacts: 11 of the 12 found launches take their own
+    round's impact (the twelfth pairs 29 rounds off). Without them the salvo was fitted
+    a round off (11 of 12 launches paired with the next round's impact, scenario pairing
+    0.816; 0.904 with them)."""
     _generator().generate("moderate", 21, 0.5, tmp_path)
     run_fuse(tmp_path / "sensors.csv", tmp_path / "detections.ndjson", tmp_path / "events.geojson",
              weather=tmp_path / "weather.ndjson", agreement=tmp_path / "agreement.geojson",

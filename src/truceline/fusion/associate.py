@@ -1155,31 +1155,35 @@ def search_weak(
     return out
 
 
-def shadow_rounds(search: BlockSearch, events: list[Located]) -> list[tuple[float, I64]]:
+def shadow_rounds(search: BlockSearch, events: list[Located]) -> list[tuple[I64, F64]]:
     """Rounds fired from the launch spots of ``events`` (the block's, after its weak
-    stage) that no event holds: ``(origin time, the spot's events, best heard first)``
-    each (:mod:`truceline.fusion.shadows`). A spot's round is a pulse of origin times that two
-    or more of the sensors that heard its found rounds agree on, among their free picks
-    (a found round's picks are taken; a pick another event took is that event's)."""
+    stage) that no event holds (:mod:`truceline.fusion.shadows`): for each spot that has
+    some, its events (best heard first) and the rounds' origin times in the block's
+    window. A spot's round is a pulse of origin times that two or more of the sensors
+    that heard its found rounds agree on, among their free picks (a found round's picks
+    are taken; a pick another event took is that event's)."""
     ctx = search.ctx
     if len(events) < shadows.SPOT_EVENTS:
         return []
     pool, net = ctx.pool, ctx.net
     en = ecef_to_enu(_ecef(events), net.lat0, net.lon0, net.h0)
     origin = np.array([e.fix.origin for e in events])
-    out: list[tuple[float, I64]] = []
     cov = np.array([e.fix.cov[:2, :2] for e in events])
-    for members in shadows.spot_groups(en[:, 0], en[:, 1], origin, cov):
-        ranked = sorted(members.tolist(), key=lambda k: (-len(events[k].picks), events[k].fix.chi2))
-        members = np.array(ranked)
-        view = _master(ctx, events[ranked[0]])
+    lo, hi = search.window
+    out: list[tuple[I64, F64]] = []
+    for group in shadows.spot_groups(en[:, 0], en[:, 1], origin, cov):
+        members = np.array(sorted(group.tolist(), key=lambda k: (-len(events[k].picks),
+                                                                 events[k].fix.chi2)))  # fmt: skip
+        view = _master(ctx, events[int(members[0])])
         heard = np.unique(np.concatenate([pool.sensor[events[k].picks] for k in members]))
         sel = np.flatnonzero(ctx.free & np.isin(pool.sensor, heard))
         width = _cluster_width(ctx.cfg, float(net.sigma_t[heard].max()))
         implied = pool.t[sel] - view.tt[pool.sensor[sel]]
         times = shadows.unlocated(shadows.pulses(implied, pool.sensor[sel], width),
                                   origin[members])  # fmt: skip
-        out += [(float(t), members) for t in times.tolist()]
+        times = times[(times >= lo) & (times < hi)]  # each block adds its own
+        if len(times):
+            out.append((members, times))
     return out
 
 

@@ -139,6 +139,10 @@ class _Candidate:
     margin: float | None = None  # its pair's margin, nats (:mod:`.pair_margins`)
     line_m: float = math.nan  # distance to the contact line, m (NaN: not known)
 
+    @property
+    def side(self) -> str | None:
+        return self.event.side
+
 
 @dataclass(frozen=True, slots=True)
 class _Shadow:
@@ -476,19 +480,17 @@ class FusionEngine:
 
     def _add_shadows(self, search: BlockSearch, keep: list[Located], made: list[_Candidate],
                      ref: float) -> None:  # fmt: skip
-        """The block's shadow rounds (:func:`.associate.shadow_rounds`) whose origin lies in
-        it (each block adds its own, so none twice), from spots whose events' labels say
-        launch on the whole."""
-        b = self.config.block_s
-        for t, members in shadow_rounds(search, keep):
+        """The block's shadow rounds (:func:`.associate.shadow_rounds`), from spots whose
+        events' labels say launch on the whole."""
+        for members, times in shadow_rounds(search, keep):
             spot = [made[m] for m in members.tolist()]
             llr = float(np.mean([c.llr for c in spot]))
-            if not 0.0 <= t < b or llr <= 0.0:
+            if llr <= 0.0:
                 continue
+            wlog = np.mean([c.wlog for c in spot], axis=0)
             best = spot[0]  # the spot's best-heard event
-            self._shadows.append(_Shadow(ref + t, best.ecef, llr,
-                                         np.mean([c.wlog for c in spot], axis=0),
-                                         best.event.side, best.line_m))  # fmt: skip
+            self._shadows += [_Shadow(ref + t, best.ecef, llr, wlog, best.side, best.line_m)
+                              for t in times.tolist()]  # fmt: skip
 
     def _make_candidates(self, found: list[Located], ref: float, offset: int
                          ) -> list[_Candidate]:  # fmt: skip
@@ -577,15 +579,16 @@ class FusionEngine:
         if len(group) < 2:
             return
         n = len(group)
-        shade = [h for h in self._shadows if lo <= h.origin < hi]
+        rows: list[_Candidate | _Shadow] = [*group]
+        rows += [h for h in self._shadows if lo <= h.origin < hi]
         inp = PairingInput(
-            origin=np.array([c.origin - lo for c in group] + [h.origin - lo for h in shade]),
-            ecef=np.array([c.ecef for c in group] + [h.ecef for h in shade]),
-            phase_llr=np.array([c.llr for c in group] + [h.llr for h in shade]),
-            weapon_loglik=np.array([c.wlog for c in group] + [h.wlog for h in shade]),
-            side=[c.event.side for c in group] + [h.side for h in shade],
-            line_m=np.array([c.line_m for c in group] + [h.line_m for h in shade]),
-            shadow=np.arange(n + len(shade)) >= n if shade else None,
+            origin=np.array([r.origin - lo for r in rows]),
+            ecef=np.array([r.ecef for r in rows]),
+            phase_llr=np.array([r.llr for r in rows]),
+            weapon_loglik=np.array([r.wlog for r in rows]),
+            side=[r.side for r in rows],
+            line_m=np.array([r.line_m for r in rows]),
+            shadow=np.arange(len(rows)) >= n if len(rows) > n else None,
         )
         # A salvo that starts in this block is committed whole, even past its end.
         salvo = salvo_groups(inp)

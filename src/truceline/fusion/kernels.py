@@ -13,8 +13,10 @@ Where it is missing or stale (a kernel edited since), the JIT serves, with the s
 results: the extension is the same numba code, compiled by the same compiler (the tests
 compare them call by call). ``TRUCELINE_KERNELS=jit`` forces the JIT (to compare, or to
 warm its cache up). A compiled function takes its arguments as declared, unchecked: a
-call whose arrays differ in element type, dimensions or layout from the build's goes to
-the JIT instead, which compiles for what it is given, so no call is ever misread.
+call whose arrays differ in element type, dimensions or layout from the build's, whose
+scalars are of another kind (a float where an integer was built), or that passes
+keywords goes to the JIT instead, which compiles for what it is given, so no call is
+ever misread.
 """
 
 from __future__ import annotations
