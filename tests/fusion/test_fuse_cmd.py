@@ -1,4 +1,5 @@
 import csv
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -117,3 +118,28 @@ def test_fuse_says_when_the_kernels_built_ahead_of_time_are_stale(
     finally:
         monkeypatch.undo()
         kernels.use(form)
+
+
+def test_fuse_warns_of_a_clock_off_and_writes_every_sensors_check(
+    app: typer.Typer, tmp_path: Path
+) -> None:
+    sensors = grid_network()
+    blasts = [Blast(f"B{k}", *enu_to_latlon(-3000.0 + 500 * k, 2500.0 - 450 * k), 5.0 + 9 * k)
+              for k in range(12)]  # fmt: skip
+    dets = picks(sensors, blasts, np.random.default_rng(1))
+    late = [d.model_copy(update={"time": d.time + timedelta(milliseconds=80)})
+            if d.sensor == "S005" else d for d in dets]  # fmt: skip
+    s_path, d_path = _write_inputs(tmp_path)
+    d_path.write_bytes(b"".join(orjson.dumps(to_json_dict(d)) + b"\n"
+                                for d in sorted(late, key=lambda d: (d.time, d.id))))  # fmt: skip
+    clocks = tmp_path / "clocks.json"
+    res = CliRunner().invoke(app, ["fuse", "--sensors", str(s_path), "--detections",
+                                   str(d_path), "--out", str(tmp_path / "events.geojson"),
+                                   "--clocks", str(clocks)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "warning: sensor S005: its arrival times run 80." in res.output
+    checks = {c["sensor"]: c for c in orjson.loads(clocks.read_bytes())["sensors"]}
+    assert len(checks) == len(sensors)
+    assert checks["S005"]["status"] == "offset"
+    assert abs(checks["S005"]["offset_ms"] - 80.0) < 2.0
+    assert [s for s, c in checks.items() if c["status"] == "offset"] == ["S005"]

@@ -221,6 +221,34 @@ def test_outages_silence_sensors() -> None:
         assert not [d for d in sc.detections if d.sensor == o.sensor and o.start <= d.time <= o.end]
 
 
+def test_clock_faults_shift_their_sensors_times_and_nothing_else(tmp_path: Path) -> None:
+    sound = simulate(small(hours=0.3))
+    faulty = simulate(small(hours=0.3, clock_faults=3, clock_fault_ms=(50.0, 50.0)))
+    faults = {f.sensor: f for f in faulty.truth.clock_faults}
+    assert len(faults) == 3 and {abs(f.offset_ms) for f in faults.values()} == {50.0}
+    assert not faults.keys() & {o.sensor for o in faulty.truth.outages}
+    # The same picks (ids follow time order, so a pick may be renumbered), each blast's
+    # own where it was, but for the faulty sensors' from their fault's start.
+    assert len(faulty.detections) == len(sound.detections)
+    source, sound_source = faulty.truth.source_of(), sound.truth.source_of()
+    before = {(sound_source[d.id], d.sensor): d.time for d in sound.detections
+              if d.id in sound_source}  # fmt: skip
+    moved = 0
+    for d in faulty.detections:
+        if d.id not in source:
+            continue
+        was = before[(source[d.id], d.sensor)]
+        f = faults.get(d.sensor)
+        if f is not None and was >= f.start:
+            assert d.time - was == timedelta(milliseconds=f.offset_ms)
+            moved += 1
+        else:
+            assert d.time == was
+    assert moved > 20
+    write_truth(faulty.truth, tmp_path / "t.ndjson")
+    assert read_truth(tmp_path / "t.ndjson").clock_faults == faulty.truth.clock_faults
+
+
 def test_truth_round_trip_and_errors(tmp_path: Path) -> None:
     sc = simulate(small(hours=0.05))
     write_truth(sc.truth, tmp_path / "t.ndjson")

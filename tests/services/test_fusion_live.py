@@ -8,6 +8,9 @@ label included, must be the same, on both backends.
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ from truceline.cli.simulate_cmd import write_scenario
 from truceline.fusion.simulate import SimulationConfig, simulate
 from truceline.services import agreements
 from truceline.services.fusion_live import LiveFusion
+from truceline.services.sensors import status_spans
 from truceline.store import tables
 from truceline.store.engine import Store
 from truceline.timefmt import to_micros
@@ -73,3 +77,29 @@ def test_the_live_worker_stores_the_events_the_offline_command_writes(
     # the second arrival (16 minutes in) releases the first minutes' events.
     assert sum(released[:-1]) > 0 and released[-1] > 0, "events come out as data arrives"
     assert _stored(store) == offline
+
+
+def test_a_clock_found_off_is_recorded_once_as_a_degraded_span(
+    store: Store, tmp_path: Path
+) -> None:
+    scenario = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=0.5))
+    busiest = Counter(d.sensor for d in scenario.detections).most_common(1)[0][0]
+    late = [d.model_copy(update={"time": d.time + timedelta(milliseconds=60)})
+            if d.sensor == busiest else d for d in scenario.detections]  # fmt: skip
+    scenario = replace(scenario, detections=tuple(sorted(late, key=lambda d: (d.time, d.id))))
+    folder = tmp_path / "scenario"
+    write_scenario(scenario, folder)
+    now_us = to_micros(max(d.time for d in scenario.detections)) + 60_000_000
+    for kind, name in (("sensors", "sensors.csv"), ("weather", "weather.ndjson"),
+                       ("detections", "detections.ndjson")):  # fmt: skip
+        ingest_file(store, kind, folder / name)
+    LiveFusion(store, clock_us=lambda: now_us).step(final=True)
+    with store.read() as conn:
+        spans = status_spans(conn)
+    assert [(s.sensor, s.status) for s in spans] == [(busiest, "degraded")]
+    assert "fusion clock check" in str(spans[0].reason) and "ms late" in str(spans[0].reason)
+    LiveFusion(store, clock_us=lambda: now_us).step(final=True)  # a restarted worker
+    with store.read() as conn:
+        assert len(status_spans(conn)) == 1
+        kinds = conn.execute(select(tables.ledger_leaves.c.kind)).scalars().all()
+    assert "sensor_status" in kinds

@@ -6,6 +6,10 @@ batches, with the watermark trailing the latest detection time read by ``--reord
 written as they are released. Output goes to a temporary file next to ``--out`` that is
 renamed into place only when everything succeeded: on bad input nothing is written and
 the command exits with status 2 and a message naming the file, line and field.
+
+At the end it checks the sensors' clocks against the well-located events of the last hour
+of input (:mod:`truceline.fusion.clocks`), warns of every clock that runs off, and with
+``--clocks`` writes every sensor's check as JSON.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, TypeVar
@@ -25,6 +30,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from truceline.errors import InputError, Problem, TrucelineError
 from truceline.formats.readers import Parsed, iter_ndjson, iter_sensor_csv, open_lines
 from truceline.formats.records import Detection, Record, Sensor, Weather
+from truceline.fusion.clocks import WINDOW_S, ClockCheck
 from truceline.fusion.engine import FusionEngine
 from truceline.fusion.event import Event, event_to_feature
 
@@ -156,6 +162,17 @@ def _write(fh: IO[bytes], events: list[Event], first: bool) -> bool:
     return first
 
 
+@dataclass(frozen=True)
+class Fused:
+    """What a fusion run did: its counts and the sensors' clock checks at its end."""
+
+    detections: int
+    events: int
+    duplicates: int
+    unsearched: int
+    clocks: list[ClockCheck] = field(default_factory=list)
+
+
 def run_fuse(
     sensors: Path,
     detections: Path,
@@ -165,8 +182,10 @@ def run_fuse(
     agreement: Path | None = None,
     reorder_s: float = 60.0,
     console: Console | None = None,
-) -> dict[str, int]:
-    """Fuse the files into ``out``; returns counts. Raises :class:`TrucelineError`."""
+    clocks: Path | None = None,
+) -> Fused:
+    """Fuse the files into ``out`` (and the clock checks into ``clocks`` when given);
+    returns counts. Raises :class:`TrucelineError`."""
     console = console or Console(stderr=True)
     registry = read_sensors(sensors)
     records = read_weather(weather) if weather else []
@@ -202,12 +221,24 @@ def run_fuse(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return {
-        "detections": n_detections,
-        "events": n_events,
-        "duplicates": engine.duplicates,
-        "unsearched": engine.stats["unsearched"],
-    }
+    checks = engine.clock_checks()
+    if clocks is not None:
+        _write_clocks(clocks, checks)
+    return Fused(n_detections, n_events, engine.duplicates, engine.stats["unsearched"], checks)
+
+
+def _write_clocks(path: Path, checks: list[ClockCheck]) -> None:
+    """The clock checks as JSON, written whole or not at all."""
+    doc = {"window_s": WINDOW_S, "sensors": [c.as_dict() for c in checks]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+        Path(tmp_name).replace(path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
 
 
 def fuse(
@@ -219,6 +250,9 @@ def fuse(
     reorder_s: Annotated[
         float, typer.Option(min=0.0, help="how far out of time order detections may be, s")
     ] = 60.0,
+    clocks: Annotated[
+        Path | None, typer.Option(help="clocks.json to write: every sensor's clock check")
+    ] = None,
 ) -> None:
     """Fuse detections into located, paired, side-attributed blasts (events.geojson)."""
     from truceline.fusion.warmup import kernels_cached
@@ -232,7 +266,7 @@ def fuse(
     try:
         counts = run_fuse(
             sensors, detections, out, weather=weather, agreement=agreement,
-            reorder_s=reorder_s, console=console,
+            reorder_s=reorder_s, console=console, clocks=clocks,
         )  # fmt: skip
     except TrucelineError as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
@@ -241,12 +275,15 @@ def fuse(
         console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     console.print(
-        f"wrote {out}: {counts['events']} events from {counts['detections']} detections",
+        f"wrote {out}: {counts.events} events from {counts.detections} detections",
         highlight=False,
     )
-    if counts["unsearched"]:
+    for check in counts.clocks:
+        if check.verdict.status in ("offset", "inconsistent"):
+            console.print(f"warning: {check.describe()}", highlight=False, soft_wrap=True)
+    if counts.unsearched:
         console.print(
-            f"warning: fire too dense to search in full: {counts['unsearched']} partition "
+            f"warning: fire too dense to search in full: {counts.unsearched} partition "
             "boxes were left unsearched (docs/fusion.md, 'Search budget')",
             highlight=False,
         )

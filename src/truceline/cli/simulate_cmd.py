@@ -23,6 +23,7 @@ from rich.table import Table
 from truceline.cli.fuse_cmd import read_detections, read_sensors, read_weather
 from truceline.errors import InputError, Problem, TrucelineError
 from truceline.formats.records import Sensor, to_json_dict
+from truceline.fusion.clock_scores import ClockScore, clock_scores
 from truceline.fusion.evaluate import Report, evaluate, match_events, read_events
 from truceline.fusion.margin_scores import MarginBin, margin_scores
 from truceline.fusion.misses import Miss, cause_counts, explain_misses
@@ -145,6 +146,10 @@ def _simulate(
         Path | None, typer.Option(help="agreement.geojson whose contact line to fight along.")
     ] = None,
     sensors: Annotated[Path | None, typer.Option(help="sensors.csv to use instead.")] = None,
+    clock_faults: Annotated[
+        int | None,
+        typer.Option(min=0, help="Sensors whose clock runs off from some time on (GNSS lost)."),
+    ] = None,
 ) -> None:
     """Simulate a scenario with ground truth (docs/simulation.md)."""
     console = Console(stderr=True)
@@ -156,6 +161,7 @@ def _simulate(
         "outlier_fraction": outlier_fraction,
         "false_alarms_per_sensor_hour": false_alarms,
         "wind_ms": wind,
+        "clock_faults": clock_faults,
     }
     overrides.update({k: v for k, v in named.items() if v is not None})
     try:
@@ -207,6 +213,13 @@ def _evaluate(
             "missed (docs/simulation.md)."
         ),
     ] = None,
+    clocks: Annotated[
+        Path | None,
+        typer.Option(
+            help="clocks.json from truceline fuse --clocks: score the clock checks "
+            "against the truth's clock faults."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Score located events against the simulator's ground truth."""
@@ -219,6 +232,7 @@ def _evaluate(
         report = evaluate(the_truth, the_events, the_sensors, the_weather, matches=matches)
         salvos = salvo_scores(the_truth, the_events, matches=matches)
         margins = margin_scores(the_truth, the_events, matches=matches)
+        clock = clock_scores(the_truth, read_clocks(clocks)) if clocks is not None else None
         misses = None
         if detections is not None:
             misses = explain_misses(the_truth, the_events, the_sensors,
@@ -233,6 +247,8 @@ def _evaluate(
         if misses is not None:
             doc["miss_causes"] = cause_counts(misses)
             doc["misses"] = [asdict(m) for m in misses]
+        if clock is not None:
+            doc["clocks"] = asdict(clock)
         typer.echo(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
     else:
         Console().print(_report_table(report))
@@ -242,6 +258,54 @@ def _evaluate(
             Console().print(_margins_table(margins))
         if misses is not None:
             Console().print(_misses_table(misses))
+        if clock is not None:
+            Console().print(_clocks_table(clock))
+
+
+def read_clocks(path: Path) -> list[dict[str, Any]]:
+    """The sensors' checks of a ``clocks.json``; :class:`InputError` naming the record and
+    field of anything malformed."""
+    try:
+        doc = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc.msg})") from None
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror}") from None
+    items = doc.get("sensors") if isinstance(doc, dict) else None
+    if not isinstance(items, list):
+        raise InputError(f"{path}: invalid clocks file", problems=[
+            Problem(str(path), None, "sensors", "expected a list of checks")])  # fmt: skip
+    problems = []
+    for i, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            problems.append(Problem(str(path), i, None, "expected an object", unit="record"))
+            continue
+        for name, kinds, wanted in (
+            ("sensor", str, "a string"),
+            ("status", str, "a string"),
+            ("offset_ms", (int, float), "a number or null"),
+        ):
+            value = item.get(name)
+            if name == "offset_ms" and value is None:
+                continue
+            if not isinstance(value, kinds) or isinstance(value, bool):
+                problems.append(Problem(str(path), i, name, f"expected {wanted}", unit="record"))
+    if problems:
+        raise InputError(f"{path}: invalid clocks file", problems=problems)
+    return items
+
+
+def _clocks_table(score: ClockScore) -> Table:
+    table = Table(title=f"clock faults: {score.found} of {score.faults} found, "
+                  f"{score.false_flags} false flags", box=box.SIMPLE)  # fmt: skip
+    for name in ("sensor", "offset ms", "check", "found ms", "found"):
+        table.add_column(name, justify="left" if name in ("sensor", "check") else "right")
+    for d in score.detail:
+        found = "" if d.found_ms is None else f"{d.found_ms:.1f}"
+        table.add_row(d.sensor, f"{d.offset_ms:.1f}", d.status, found, "yes" if d.found else "no")
+    if score.false_sensors:
+        table.caption = "flagged with a right clock: " + ", ".join(score.false_sensors)
+    return table
 
 
 def _salvos_table(salvos: list[SalvoScore]) -> Table:

@@ -20,6 +20,11 @@ a batch:
    once block ``j`` is committed the events of that span cannot change any more and are
    released.
 
+Each block's well-located events also check the clocks of the sensors around them
+(:mod:`truceline.fusion.clocks`); a sensor whose clock is judged off has that offset
+taken off its picks in the pools of the blocks whose strong stage follows (read every
+``CLOCK_EVERY`` blocks, so fixed by the steps, never by the batches).
+
 Picks older than the block being associated are dropped, and events once released, so
 memory stays bounded by a few minutes of input. Detections that arrive after their block
 was processed (a broken watermark promise) are counted in ``late`` and ignored.
@@ -37,6 +42,7 @@ import numpy as np
 
 from truceline.formats.records import Detection, Sensor, Weather
 from truceline.fusion.associate import (
+    KEY_SPAN_S,
     BlockSearch,
     Located,
     Members,
@@ -48,6 +54,7 @@ from truceline.fusion.associate import (
     set_foreign,
     shadow_rounds,
 )
+from truceline.fusion.clocks import CHECK_SENSORS, Checked, ClockCheck, ClockWatch, block_offsets
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.ellipse import error_ellipse
 from truceline.fusion.event import Event, event_id
@@ -85,6 +92,9 @@ LOOKAHEAD = True  # each stage of the next block before the following stage of t
 ORIGIN_SLACK_S = 1.0
 FOREIGN = True  # a block's repeat-source search takes its neighbours' events as masters
 SHADOWS = True  # salvo fits count the rounds a launch spot fired that no event holds
+CLOCKS = True  # well-located events check the clocks of the sensors around them (.clocks)
+CLOCK_FIX = True  # a sensor whose clock is judged off has its picks corrected from then on
+CLOCK_EVERY = 5  # blocks between two readings of the clock checks for corrections
 FOREIGN_S = 30.0  # how far outside the block's window such a master's origin may lie
 
 
@@ -220,6 +230,9 @@ class FusionEngine:
         self._costs = PairingCosts(config.unpaired_cost, config.same_side_cost,
                                    config.not_aimed_cost)  # fmt: skip
         self._salvo_memo = SalvoMemo()  # salvo fits seen by the pairing blocks before
+        self._clocks = ClockWatch(len(self.net))
+        self._correction = np.zeros(len(self.net))  # s, subtracted from each sensor's picks
+        self._applied: dict[int, F64] = {}  # the corrections each block's pool was built with
         self.late = 0
         self.inactive = 0
         self.duplicates = 0
@@ -380,8 +393,12 @@ class FusionEngine:
         if hi - lo == 0:
             self._searches[k] = None
             return
+        if CLOCKS and CLOCK_FIX and k % CLOCK_EVERY == 0:
+            self._correction = self._corrections()
+        if CLOCKS:
+            self._applied[k] = self._correction  # taken back by the block's weak stage
         pool = PickSet(
-            (buf.t_us[lo:hi] - round(ref * 1e6)) / 1e6,
+            (buf.t_us[lo:hi] - round(ref * 1e6)) / 1e6 - self._correction[buf.sensor[lo:hi]],
             buf.sensor[lo:hi],
             buf.bearing[lo:hi],
             buf.sigma_b[lo:hi],
@@ -473,10 +490,58 @@ class FusionEngine:
         buf.used[lo:hi] = used
         search.found = keep  # what block k + 1's stages see of it (_nearby)
         self._last = (k, search)
+        if CLOCKS:
+            self._check_clocks(search, keep, k)
         if keep:
             made = self._make_candidates(keep, k * b, lo)
             if SHADOWS:
                 self._add_shadows(search, keep, made, k * b)
+
+    def _check_clocks(self, search: BlockSearch, events: list[Located], k: int) -> None:
+        """Block k's well-located events' offsets at the sensors around them
+        (:func:`.clocks.block_offsets`), into the clock watch, as offsets of the raw
+        clocks (the pool's times had the block's corrections taken off)."""
+        applied = self._applied.pop(k, np.zeros(len(self.net)))
+        events = [e for e in events if len(e.picks) >= CHECK_SENSORS]
+        if not events:
+            return
+        ctx = search.ctx
+        picks = np.concatenate([e.picks for e in events])
+        fx = [e.fix for e in events]
+        checked = Checked(
+            np.array([f.lat for f in fx]), np.array([f.lon for f in fx]),
+            np.array([f.height for f in fx]), np.array([f.origin for f in fx]),
+            np.array([f.cov for f in fx]), np.array([e.weather.temperature_c for e in events]),
+            np.array([e.weather.wind_u_ms for e in events]),
+            np.array([e.weather.wind_v_ms for e in events]), ctx.pool.sensor[picks],
+            ctx.pool.t[picks], np.concatenate([[0], np.cumsum([len(e.picks) for e in events])]),
+        )  # fmt: skip
+        event, sensor, offset = block_offsets(checked, self.net.ecef, self.net.sigma_t,
+                                              ctx.alive, ctx.keys, KEY_SPAN_S)  # fmt: skip
+        origin = k * self.config.block_s + checked.origin
+        self._clocks.add(origin[event], sensor, offset + applied[sensor])
+
+    def _corrections(self) -> F64:
+        """Each sensor's clock correction, s: the offset of a clock judged off
+        (:func:`.clocks.judge`), 0 for every other."""
+        out = np.zeros(len(self.net))
+        for i, v in enumerate(self._clocks.verdicts(self.net.sigma_t)):
+            if v.status == "offset":
+                out[i] = v.offset
+        return out
+
+    @property
+    def clocks_as_of(self) -> datetime | None:
+        """The latest event time the clock checks have seen (``None``: none yet)."""
+        latest = self._clocks.latest
+        return None if not math.isfinite(latest) else from_micros(round(latest * 1e6))
+
+    def clock_checks(self) -> list[ClockCheck]:
+        """Every sensor's clock as the well-located events of the last hour of fused
+        event time saw it (:mod:`truceline.fusion.clocks`), in registry order."""
+        verdicts = self._clocks.verdicts(self.net.sigma_t)
+        pairs = zip(self.sensors, verdicts, strict=True)
+        return [ClockCheck(s.id, s.timing_sigma_ms, v) for s, v in pairs]
 
     def _add_shadows(self, search: BlockSearch, keep: list[Located], made: list[_Candidate],
                      ref: float) -> None:  # fmt: skip

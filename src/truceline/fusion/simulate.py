@@ -28,7 +28,7 @@ from shapely.ops import split, unary_union
 
 from truceline.formats.records import Detection, Sensor, Weather
 from truceline.fusion.propagation import travel_times
-from truceline.fusion.truth import FalseAlarm, Outage, TrueBlast, Truth
+from truceline.fusion.truth import ClockFault, FalseAlarm, Outage, TrueBlast, Truth
 from truceline.geo import F64, ecef_to_enu, geodetic_to_ecef
 from truceline.timefmt import to_micros
 
@@ -36,6 +36,7 @@ G = 9.80665
 PHASE_LABELS = ("launch", "impact", "unknown")
 WEAPON_LABELS = ("artillery", "mortar", "mlrs", "tank", "small_arms", "explosion", "unknown")
 OWNERS = ("USA", "GBR", "FRA", "DEU", "POL", "CAN", "FIN", "MISSION")
+CLOCK_STREAM = 0xC10C  # the clock faults' random stream, beside the scenario's seed
 Progress = Callable[[int, int], None]
 
 
@@ -110,6 +111,8 @@ class SimulationConfig:
     wind_ms: float = 3.0
     outages: int = 3
     outage_hours: tuple[float, float] = (1.0, 3.0)
+    clock_faults: int = 0  # sensors whose clock runs off from some time on (GNSS lost)
+    clock_fault_ms: tuple[float, float] = (5.0, 1000.0)  # its offset's size (log-uniform)
 
     @classmethod
     def from_preset(cls, name: str, **overrides: Any) -> SimulationConfig:
@@ -589,6 +592,45 @@ def false_alarms(
     return picks
 
 
+def make_clock_faults(
+    net: _Network, config: SimulationConfig, start: datetime, outages: Sequence[Outage]
+) -> tuple[ClockFault, ...]:
+    """A few sensors (none with an outage) whose clocks run a constant offset off from a
+    time in the scenario's first half to its end: a field sensor that lost its satellite
+    time source. Drawn from a stream of their own, so that a scenario with faults differs
+    from the one without only in those sensors' times."""
+    if config.clock_faults <= 0:
+        return ()
+    rng = np.random.default_rng([config.seed, CLOCK_STREAM])
+    down = {o.sensor for o in outages}
+    free = [i for i, s in enumerate(net.sensors) if s.id not in down]
+    chosen = sorted(rng.choice(free, size=min(config.clock_faults, len(free)), replace=False))
+    lo, hi = (math.log(v) for v in config.clock_fault_ms)
+    out = []
+    for i in chosen:
+        begin = round(rng.uniform(0.0, 0.5) * config.hours * 3600.0)
+        size = math.exp(rng.uniform(lo, hi)) * (1.0 if rng.random() < 0.5 else -1.0)
+        out.append(ClockFault(net.sensors[int(i)].id, start + timedelta(seconds=begin),
+                              round(size, 3)))  # fmt: skip
+    return tuple(out)
+
+
+def _shift_clocks(picks: list[_Pick], faults: Sequence[ClockFault], index: dict[str, int]
+                  ) -> list[_Pick]:  # fmt: skip
+    """The picks with each faulty sensor's times from its fault's start moved by its
+    offset (the truth keeps the true times of blasts)."""
+    if not faults:
+        return picks
+    when = {index[f.sensor]: (to_micros(f.start), round(f.offset_ms * 1e3)) for f in faults}
+    out = []
+    for p in picks:
+        fault = when.get(p.sensor)
+        if fault is not None and p.t_us >= fault[0]:
+            p = replace(p, t_us=p.t_us + fault[1])
+        out.append(p)
+    return out
+
+
 def make_outages(
     net: _Network, config: SimulationConfig, start: datetime, rng: np.random.Generator
 ) -> tuple[Outage, ...]:
@@ -724,6 +766,8 @@ def simulate(
         if progress is not None and (k % 100 == 0 or k == len(blasts) - 1):
             progress(k + 1, len(blasts))
     picks += false_alarms(net, config, start_us, down, rng)
+    faults = make_clock_faults(net, config, start, outages)
+    picks = _shift_clocks(picks, faults, index)
     picks.sort(key=lambda p: (p.t_us, p.sensor))
     detections, truth = _assemble(picks, blasts, lats, lons, alts, geom, net, start_us)
     meta = {
@@ -733,7 +777,7 @@ def simulate(
         "end": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "hours": config.hours,
     }
-    truth = Truth(truth.blasts, truth.false_alarms, outages, meta)
+    truth = Truth(truth.blasts, truth.false_alarms, outages, meta, faults)
     return Scenario(
         config=config,
         start=start,

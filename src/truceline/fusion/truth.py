@@ -9,7 +9,8 @@ The format is documented in ``docs/simulation.md``. One JSON object per line, to
   and the ids of the detections it caused (``detections`` with the parallel ``sensors``),
   of which ``outliers`` were mis-timed on purpose;
 - ``false_alarm``: one detection that no blast caused;
-- ``outage``: a span in which a sensor heard nothing.
+- ``outage``: a span in which a sensor heard nothing;
+- ``clock_fault``: a sensor whose clock ran off by ``offset_ms`` from ``start`` on.
 
 The record types and the encoding are pure; only :func:`write_truth` and :func:`read_truth`
 touch files.
@@ -79,6 +80,16 @@ class Outage:
     end: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class ClockFault:
+    """A sensor whose clock ran ``offset_ms`` off from ``start`` to the scenario's end: its
+    detections from then on carry times that much late (early when negative)."""
+
+    sensor: str
+    start: datetime
+    offset_ms: float
+
+
 @dataclass(frozen=True)
 class Truth:
     """Everything the simulator knows and the fusion engine must find out."""
@@ -87,6 +98,7 @@ class Truth:
     false_alarms: tuple[FalseAlarm, ...] = ()
     outages: tuple[Outage, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
+    clock_faults: tuple[ClockFault, ...] = ()
 
     def source_of(self) -> dict[str, str]:
         """Map each blast-caused detection id to its blast id."""
@@ -136,6 +148,10 @@ def truth_lines(truth: Truth) -> Iterator[bytes]:
             "end": format_time(o.end),
         }
         yield orjson.dumps(obj) + b"\n"
+    for c in truth.clock_faults:
+        fault: dict[str, object] = {"kind": "clock_fault", "sensor": c.sensor}
+        fault.update(start=format_time(c.start), offset_ms=c.offset_ms)
+        yield orjson.dumps(fault) + b"\n"
 
 
 def write_truth(truth: Truth, path: Path) -> None:
@@ -211,6 +227,7 @@ def parse_truth(lines: Iterable[bytes], *, source: str) -> Truth:
     blasts: list[TrueBlast] = []
     alarms: list[FalseAlarm] = []
     outages: list[Outage] = []
+    faults: list[ClockFault] = []
     meta: dict[str, Any] = {}
     problems: list[Problem] = []
     for number, raw in enumerate(lines, start=1):
@@ -229,6 +246,9 @@ def parse_truth(lines: Iterable[bytes], *, source: str) -> Truth:
             elif kind == "outage":
                 sensor = str(_req(obj, "sensor"))
                 outages.append(Outage(sensor, _time(obj, "start"), _time(obj, "end")))
+            elif kind == "clock_fault":
+                sensor = str(_req(obj, "sensor"))
+                faults.append(ClockFault(sensor, _time(obj, "start"), _num(obj, "offset_ms")))
             elif kind == "scenario":
                 meta = {k: v for k, v in obj.items() if k not in ("kind", "version")}
             else:
@@ -243,7 +263,7 @@ def parse_truth(lines: Iterable[bytes], *, source: str) -> Truth:
                 problems.append(Problem(source, number, None, str(exc)))
     if problems:
         raise InputError(f"{source}: invalid truth file", problems=problems)
-    return Truth(tuple(blasts), tuple(alarms), tuple(outages), meta)
+    return Truth(tuple(blasts), tuple(alarms), tuple(outages), meta, tuple(faults))
 
 
 def read_truth(path: Path) -> Truth:

@@ -11,6 +11,12 @@ the last blasts before a lull are not held back.
 
 Restart: the released watermark is kept in ``fusion_progress``; a new worker replays from a
 lookback before it. Events already stored are skipped by id, so replay never duplicates.
+
+Clocks: when the engine's clock checks (:mod:`truceline.fusion.clocks`) judge a sensor's
+clock off, the worker records a ``degraded`` status span for it from the time of the
+check, its reason the offset found (the span goes to the ledger like any status); when
+the clock reads right again, an ``operational`` one. A sensor already recorded so at that
+time gets nothing new, so a restarted worker does not record it twice.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from truceline.fusion.config import FusionConfig
 from truceline.fusion.engine import FusionEngine
 from truceline.services.agreements import in_force
 from truceline.services.events import store_events
-from truceline.services.sensors import load_registry
+from truceline.services.sensors import StatusSpan, load_registry, record_status, status_at
 from truceline.store import tables
 from truceline.store.engine import Store
 from truceline.timefmt import from_micros
@@ -65,6 +71,7 @@ class LiveFusion:
         self._max_time_us = 0
         self._released_us = 0
         self._side_codes: tuple[str, ...] = ()
+        self._clock_off: set[str] = set()  # sensors whose clock this worker found off
 
     # -- state ---------------------------------------------------------------------
 
@@ -106,7 +113,9 @@ class LiveFusion:
                 self._cursor_us = 0
             fed = self._feed(self._engine)
             events = self._engine.finish() if final else self._engine.ready(self._watermark(fed))
-            return self._store(events)
+            stored = self._store(events)
+            self._record_clocks(self._engine)
+            return stored
 
     def _feed(self, engine: FusionEngine) -> bool:
         t = tables.detections
@@ -147,6 +156,32 @@ class LiveFusion:
         if features and self.on_events is not None:
             self.on_events(features)
         return len(features)
+
+    def _record_clocks(self, engine: FusionEngine) -> int:
+        """Status spans for the sensors whose clock the checks found off (``degraded``)
+        or right again (``operational``) since the last step; returns how many."""
+        at = engine.clocks_as_of
+        if at is None:
+            return 0
+        spans = []
+        with self.store.read() as conn:
+            for check in engine.clock_checks():
+                v, sensor = check.verdict, check.sensor
+                if v.status == "offset" and sensor not in self._clock_off:
+                    self._clock_off.add(sensor)
+                    if status_at(conn, sensor, at) != "degraded":
+                        reason = f"fusion clock check: {check.describe()}"
+                        spans.append(StatusSpan(sensor, "degraded", at, None, reason))
+                elif v.status == "ok" and sensor in self._clock_off:
+                    self._clock_off.discard(sensor)
+                    if status_at(conn, sensor, at) == "degraded":
+                        reason = (f"fusion clock check: sensor {sensor}'s clock reads right "
+                                  f"again ({v.offset * 1e3:+.1f} ms)")  # fmt: skip
+                        spans.append(StatusSpan(sensor, "operational", at, None, reason))
+        if not spans:
+            return 0
+        return record_status(self.store, spans, source="fusion clock check",
+                             now_us=self.clock_us())  # fmt: skip
 
     def _save_progress(self, conn: Any) -> None:
         p = tables.fusion_progress

@@ -1,0 +1,296 @@
+"""Sensor clocks checked against the events they heard (pure).
+
+A sensor's arrival times are only as good as its clock, and along a front where satellite
+navigation is jammed a field sensor can lose its time source and run tens or hundreds of
+milliseconds off. Fusion cannot see that pick by pick: a pick 40 ms off a 2 ms sensor's
+prediction is rejected from its event like any outlier, so the sensor silently stops
+contributing, its picks are left free for chance alignments, and nothing says why. A
+smaller offset (a few sigmas) is worse: the picks are kept and pull every fix they join.
+
+Every well-located event (``CHECK_SENSORS`` picks or more) predicts when each working
+sensor within its hearing reach (its farthest hearing sensor's distance) should have
+picked it. The sensor's *offset* for that event is its pick minus the prediction: for a
+pick the event holds, its residual divided by ``1 − h`` (``h`` its leverage, the
+prediction's variance over the pick's: the residual a fit without that pick would have
+left); otherwise each of its picks within ``REACH_S`` of the prediction, whoever holds it.
+A sound sensor's offsets cluster at zero, within its timing sigma; a clock that is off
+moves the cluster; picks of other blasts and false alarms spread evenly around it.
+
+:class:`ClockWatch` keeps each sensor's offsets over the last ``WINDOW_S`` of event time
+and :func:`judge` reads them (those of the last ``RECENT_S`` first, which tell how the
+clock is now, then twice that, the whole window where they are too few to say): the
+densest cluster of width ``2 g`` (``g`` the sensor's gate, :func:`gate`), how unlikely
+that many offsets are from the even background alone (Poisson), its median and that
+median's standard error (from the cluster's spread). A sensor is ``offset`` when the
+cluster of ``MIN_CLUSTER`` offsets or more is no chance (below ``PEAK_P``) and its median
+lies more than ``OFF_SIGMAS`` timing sigmas and ``OFF_SE`` standard errors from zero;
+otherwise ``few`` with fewer than ``MIN_OFFSETS`` offsets, ``inconsistent`` when no
+cluster stands out and fewer than ``MIN_CLUSTER`` of ``LOST_OFFSETS`` offsets or more are
+on time (picks that agree with no prediction), ``few`` when fewer say so, ``ok`` else.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import pdtrc
+
+from truceline.fusion.locate import travel_model
+from truceline.fusion.propagation import sound_speed
+from truceline.geo import F64, geodetic_to_ecef
+
+I64 = np.ndarray
+CHECK_SENSORS = 8  # picks an event needs to check the clocks of the sensors around it
+REACH_S = 2.0  # offsets looked at either side of a prediction, s
+WINDOW_S = 3600.0  # offsets kept, s of event time
+RECENT_S = 900.0  # the latest offsets, which say how a clock is now where they can
+MIN_OFFSETS = 10  # offsets a sensor needs for a verdict
+MIN_CLUSTER = 6  # offsets a cluster needs to say a clock is off
+LOST_OFFSETS = 30  # offsets a sensor needs to say none of them agree (``inconsistent``)
+PEAK_P = 1e-6  # how unlikely as background a cluster must be
+OFF_SIGMAS = 3.0  # a clock is off beyond this many timing sigmas ...
+OFF_SE = 5.0  # ... and this many standard errors of its offset
+PREDICTION_S = 0.002  # a well-located event's prediction error at a sensor, s (gate)
+GATE_SIGMAS = 3.0
+MAX_LEVERAGE = 0.9
+_SPAN = 10.0  # sensor · _SPAN + offset sorts offsets by sensor (|offset| ≤ REACH_S)
+
+
+def gate(sigma: float) -> float:
+    """Half-width of a sensor's cluster, s: ``GATE_SIGMAS`` of its timing sigma and a
+    well-located event's prediction error together."""
+    return GATE_SIGMAS * math.hypot(sigma, PREDICTION_S)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a sensor's offsets say of its clock (times in seconds)."""
+
+    offsets: int  # offsets within ``REACH_S`` of their predictions
+    on_time: int  # of them within the sensor's gate of zero
+    cluster: int  # offsets in the densest cluster
+    offset: float  # the cluster's median (NaN: no offsets)
+    stderr: float  # its standard error
+    chance: float  # how likely that cluster is from the background alone
+    status: str  # "ok", "offset", "inconsistent" or "few"
+
+
+def judge(offsets: F64, sigma: float) -> Verdict:
+    """The verdict on one sensor's clock from its offsets (s) and its timing sigma (s)."""
+    offsets = np.asarray(offsets, dtype=np.float64)
+    return judge_all(np.zeros(len(offsets), dtype=np.int64), offsets, np.array([sigma]))[0]
+
+
+def judge_all(sensor: I64, offsets: F64, sigma: F64) -> list[Verdict]:
+    """Every sensor's verdict at once: ``offsets`` (s) with their ``sensor``, and each
+    sensor's timing sigma (s). Sorted by sensor and offset, each cluster is a run of
+    consecutive offsets, so the whole network's verdicts take a few array passes (the
+    engine reads them every few blocks)."""
+    ns = len(sigma)
+    inside = np.abs(offsets) <= REACH_S
+    order = np.lexsort((offsets[inside], sensor[inside]))
+    s, o = sensor[inside][order], offsets[inside][order]
+    key = s * _SPAN + o
+    g = GATE_SIGMAS * np.hypot(np.asarray(sigma, dtype=np.float64), PREDICTION_S)
+    n = np.bincount(s, minlength=ns)
+    on_time = np.bincount(s, weights=np.abs(o) <= g[s], minlength=ns).astype(np.int64)
+    idx = np.arange(len(o))
+    width = np.searchsorted(key, key + 2.0 * g[s], side="right") - idx
+    # The densest window of each sensor: its first widest run.
+    widest = np.zeros(ns, dtype=np.int64)
+    np.maximum.at(widest, s, width)
+    first = np.full(ns, len(o), dtype=np.int64)
+    np.minimum.at(first, s, np.where(width == widest[s], idx, len(o)))
+    has = n > 0
+    centre = np.full(ns, np.nan)
+    centre[has] = _run_median(o, first[has], widest[has])
+    sh = np.where(has, np.arange(ns), 0) * _SPAN
+    lo = np.searchsorted(key, sh + centre - g)
+    m = np.where(has, np.searchsorted(key, sh + centre + g, side="right") - lo, 0)
+    offset = np.full(ns, np.nan)
+    offset[has] = _run_median(o, lo[has], m[has])
+    # The cluster's spread about its median, from running sums of the offsets' distances
+    # to their sensor's median (small numbers: the sums lose no precision to the rest).
+    d = np.where(has[s], o - np.nan_to_num(offset)[s], 0.0)
+    c1, c2 = np.concatenate([[0.0], np.cumsum(d)]), np.concatenate([[0.0], np.cumsum(d * d)])
+    mm = np.maximum(m, 1)
+    mean = (c1[lo + m] - c1[lo]) / mm
+    sd = np.sqrt(np.maximum((c2[lo + m] - c2[lo]) / mm - mean * mean, 0.0))
+    stderr = np.where(has, 1.2533 * np.maximum(sd, 1e-4) / np.sqrt(mm), np.nan)
+    background = (n - m) * (2.0 * g) / np.maximum(2.0 * REACH_S - 2.0 * g, 2.0 * g)
+    chance = np.where(has, pdtrc(np.maximum(m - 1, 0), np.maximum(background, 1e-9)), 1.0)
+    off = ((chance < PEAK_P) & (m >= MIN_CLUSTER) & (np.abs(offset) > OFF_SIGMAS * sigma)
+           & (np.abs(offset) > OFF_SE * stderr))  # fmt: skip
+    lost = ((chance >= PEAK_P) | (m < MIN_CLUSTER)) & (on_time < MIN_CLUSTER)
+    status = np.where(off, "offset",
+                      np.where((n < MIN_OFFSETS) | (lost & (n < LOST_OFFSETS)), "few",
+                               np.where(lost, "inconsistent", "ok")))  # fmt: skip
+    return [Verdict(int(n[i]), int(on_time[i]), int(m[i]), float(offset[i]),
+                    float(stderr[i]), float(chance[i]), str(status[i]))
+            for i in range(ns)]  # fmt: skip
+
+
+def _run_median(o: F64, start: I64, length: I64) -> F64:
+    """Medians of the sorted runs ``o[start : start + length]`` (lengths ≥ 1)."""
+    return np.asarray(0.5 * (o[start + (length - 1) // 2] + o[start + length // 2]))
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A block's well-located events, as :func:`block_offsets` needs them: place
+    (degrees, m), origin (block time, s), fix covariance (east m, north m, origin s),
+    weather in force (°C, m/s), and their picks (sensor, block time; ``first`` the
+    start of each event's run of picks, with a final end)."""
+
+    lat: F64
+    lon: F64
+    height: F64
+    origin: F64
+    cov: F64  # (E, 3, 3)
+    temperature: F64
+    wind_u: F64
+    wind_v: F64
+    pick_sensor: I64
+    pick_t: F64
+    first: I64  # (E + 1,)
+
+
+def block_offsets(ev: Checked, sensors_ecef: F64, sigma: F64, working: np.ndarray,
+                  keys: F64, span: float) -> tuple[I64, I64, F64]:  # fmt: skip
+    """Every offset of a block's events: (event, sensor, offset in s).
+
+    Each event predicts its arrival at every sensor as its fit did (the exact ENU frame at
+    its place, :func:`.locate.travel_model`), with the prediction's standard deviation
+    from its covariance. A sensor holding one of its picks gives that pick's leave-one-out
+    residual; any other working sensor within its reach (its farthest pick's distance)
+    every pick it has within ``REACH_S`` of the prediction (not only the nearest: a clock
+    off by a second puts other blasts' picks nearer the prediction than its own). ``keys``
+    are every pick of the block as ``sensor · span + t``, sorted.
+    """
+    n_ev = len(ev.lat)
+    lat, lon = np.radians(ev.lat), np.radians(ev.lon)
+    sl, cl, so, co = np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon)
+    zero = np.zeros(n_ev)
+    rot = np.stack([np.stack([-so, co, zero], 1), np.stack([-sl * co, -sl * so, cl], 1),
+                    np.stack([cl * co, cl * so, sl], 1)], 1)  # fmt: skip
+    place = geodetic_to_ecef(ev.lat, ev.lon, ev.height)
+    rel = np.einsum("eij,esj->esi", rot, sensors_ecef[None, :, :] - place[:, None, :])
+    n_s = len(sensors_ecef)
+    each = np.repeat(np.arange(n_ev), n_s)
+    tt, de, dn = travel_model(rel.reshape(-1, 3), sound_speed(ev.temperature)[each],
+                              ev.wind_u[each], ev.wind_v[each])  # fmt: skip
+    grad = np.stack([de, dn, np.ones_like(de)], axis=1).reshape(n_ev, n_s, 3)
+    var = np.einsum("esi,eij,esj->es", grad, ev.cov, grad)
+    arrival = ev.origin[:, None] + tt.reshape(n_ev, n_s)
+    dist = np.linalg.norm(sensors_ecef[None, :, :] - place[:, None, :], axis=2)
+    counts = np.diff(ev.first)
+    owner = np.repeat(np.arange(n_ev), counts)
+    held = np.zeros((n_ev, n_s), dtype=bool)
+    held[owner, ev.pick_sensor] = True
+    reach_m = np.zeros(n_ev)
+    np.maximum.at(reach_m, owner, dist[owner, ev.pick_sensor])
+    # Picks the events hold: leave-one-out residuals.
+    leverage = np.minimum(var[owner, ev.pick_sensor] / sigma[ev.pick_sensor] ** 2, MAX_LEVERAGE)
+    own = (ev.pick_t - arrival[owner, ev.pick_sensor]) / (1.0 - leverage)
+    # Other working sensors within reach: every pick of theirs near the prediction.
+    e_i, s_i = np.nonzero(working[None, :] & ~held & (dist <= reach_m[:, None]))
+    q = s_i * span + arrival[e_i, s_i]
+    lo = np.searchsorted(keys, q - REACH_S)
+    k = np.searchsorted(keys, q + REACH_S, side="right") - lo
+    at = np.repeat(lo - np.cumsum(k) + k, k) + np.arange(int(k.sum()))
+    event = np.concatenate([owner, np.repeat(e_i, k)])
+    sensor = np.concatenate([ev.pick_sensor, np.repeat(s_i, k)])
+    offset = np.concatenate([own, keys[at] - np.repeat(q, k)])
+    keep = np.abs(offset) <= REACH_S
+    return event[keep], sensor[keep].astype(np.int64), offset[keep]
+
+
+@dataclass
+class ClockWatch:
+    """Each sensor's offsets over the last ``window_s`` of event time (memory bounded by
+    the events of that window), added block by block in the engine's order."""
+
+    n_sensors: int
+    window_s: float = WINDOW_S
+    recent_s: float = RECENT_S
+    _t: list[F64] = field(default_factory=list)
+    _sensor: list[I64] = field(default_factory=list)
+    _offset: list[F64] = field(default_factory=list)
+    latest: float = -math.inf
+
+    def add(self, t: F64, sensors: I64, offsets: F64) -> None:
+        """Offsets (s) of ``sensors``, each measured at event time ``t`` (Unix s)."""
+        if not len(sensors):
+            return
+        self._t.append(np.asarray(t, dtype=np.float64))
+        self._sensor.append(np.asarray(sensors, dtype=np.int64))
+        self._offset.append(np.asarray(offsets, dtype=np.float64))
+        self.latest = max(self.latest, float(np.max(t)))
+        if len(self._t) > 64:
+            self._compact()
+
+    def _compact(self) -> None:
+        t, s, o = self._arrays()
+        keep = t >= self.latest - self.window_s
+        self._t, self._sensor, self._offset = [t[keep]], [s[keep]], [o[keep]]
+
+    def _arrays(self) -> tuple[F64, I64, F64]:
+        if not self._t:
+            return np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0)
+        return (np.concatenate(self._t), np.concatenate(self._sensor),
+                np.concatenate(self._offset))  # fmt: skip
+
+    def verdicts(self, sigma: Sequence[float] | F64) -> list[Verdict]:
+        """Each sensor's :class:`Verdict`: on the latest offsets that say ``offset`` or
+        ``ok`` (the last ``RECENT_S`` first, then twice that: a clock that went off half
+        an hour ago has more offsets at zero before than off since), else on the whole
+        window."""
+        self._compact()
+        t, s, o = self._arrays()
+        sig = np.asarray(sigma, dtype=np.float64)
+        out = judge_all(s, o, sig)
+        for span in (2.0 * self.recent_s, self.recent_s):  # the latest say last
+            late = t >= self.latest - span
+            recent = judge_all(s[late], o[late], sig)
+            out = [r if r.status in ("offset", "ok") else w
+                   for r, w in zip(recent, out, strict=True)]  # fmt: skip
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ClockCheck:
+    """One sensor's clock as the events of the window saw it."""
+
+    sensor: str
+    timing_sigma_ms: float
+    verdict: Verdict
+
+    def as_dict(self) -> dict[str, object]:
+        """The check as JSON-ready values (milliseconds; ``null`` for no offsets)."""
+        v = self.verdict
+
+        def ms(x: float) -> float | None:
+            return None if math.isnan(x) else round(x * 1e3, 3)
+
+        return {"sensor": self.sensor, "status": v.status, "offset_ms": ms(v.offset),
+                "stderr_ms": ms(v.stderr), "offsets": v.offsets, "on_time": v.on_time,
+                "cluster": v.cluster, "chance": v.chance,
+                "timing_sigma_ms": self.timing_sigma_ms}  # fmt: skip
+
+    def describe(self) -> str:
+        """One line for an operator: what is wrong and what to check."""
+        v = self.verdict
+        if v.status == "offset":
+            way = "late" if v.offset > 0 else "early"
+            return (f"sensor {self.sensor}: its arrival times run {abs(v.offset) * 1e3:.1f} ± "
+                    f"{v.stderr * 1e3:.1f} ms {way} ({v.cluster} of its {v.offsets} checks "
+                    f"against well-located events agree; timing_sigma_ms "
+                    f"{self.timing_sigma_ms:g}): check its clock")  # fmt: skip
+        if v.status == "inconsistent":
+            return (f"sensor {self.sensor}: its picks agree with none of the well-located "
+                    f"events around it ({v.offsets} checks): check its clock and "
+                    "position")  # fmt: skip
+        return f"sensor {self.sensor}: {v.status}"

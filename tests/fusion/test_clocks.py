@@ -1,0 +1,196 @@
+"""The sensors' clock checks: verdicts on offsets, offsets of events, the window."""
+
+from collections import Counter
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from fusion_synth import T0, Blast, enu_to_latlon, grid_network, picks, run_chunked
+
+from truceline.formats.records import Weather
+from truceline.fusion import engine as engine_module
+from truceline.fusion.clocks import (
+    MIN_OFFSETS,
+    REACH_S,
+    Checked,
+    ClockWatch,
+    block_offsets,
+    judge,
+    judge_all,
+)
+from truceline.fusion.engine import FusionEngine
+from truceline.fusion.evaluate import evaluate, parse_events
+from truceline.fusion.event import event_to_feature
+from truceline.fusion.locate import Fix, predict
+from truceline.fusion.network import Network, WeatherTable
+from truceline.fusion.simulate import Scenario, SimulationConfig, simulate
+from truceline.timefmt import to_micros
+
+SIGMA = 0.002
+
+
+def _offsets(rng: np.random.Generator, n_on: int, at: float, n_background: int) -> np.ndarray:
+    """``n_on`` offsets at ``at`` with the timing noise, and background spread evenly."""
+    return np.concatenate([at + rng.normal(0.0, SIGMA, n_on),
+                           rng.uniform(-REACH_S, REACH_S, n_background)])  # fmt: skip
+
+
+def test_a_sound_clock_is_ok_and_its_offset_near_zero() -> None:
+    v = judge(_offsets(np.random.default_rng(1), 60, 0.0, 120), SIGMA)
+    assert v.status == "ok"
+    assert abs(v.offset) < 3 * v.stderr + 1e-4
+    assert v.on_time >= 55
+
+
+@pytest.mark.parametrize("off", [0.008, -0.04, 0.3, -1.5])
+def test_a_clock_off_is_found_with_its_offset(off: float) -> None:
+    v = judge(_offsets(np.random.default_rng(2), 40, off, 150), SIGMA)
+    assert v.status == "offset"
+    assert abs(v.offset - off) < 0.0015
+    assert v.chance < 1e-6
+
+
+def test_a_clock_within_three_sigmas_is_reported_but_not_flagged() -> None:
+    v = judge(_offsets(np.random.default_rng(3), 80, 0.004, 50), SIGMA)
+    assert v.status == "ok"
+    assert abs(v.offset - 0.004) < 0.001
+
+
+def test_few_offsets_give_no_verdict_unless_they_agree_far_from_zero() -> None:
+    rng = np.random.default_rng(4)
+    assert judge(_offsets(rng, MIN_OFFSETS - 2, 0.0, 0), SIGMA).status == "few"
+    assert judge(_offsets(rng, 7, 0.9, 1), SIGMA).status == "offset"
+    assert judge(np.zeros(0), SIGMA).status == "few"
+
+
+def test_picks_that_agree_with_no_prediction_are_inconsistent() -> None:
+    rng = np.random.default_rng(5)
+    assert judge(rng.uniform(-REACH_S, REACH_S, 60), SIGMA).status == "inconsistent"
+    # Ten offsets four of them on time are too few to say so.
+    assert judge(_offsets(rng, 4, 0.0, 6), SIGMA).status == "few"
+
+
+def test_the_network_at_once_is_each_sensor_alone() -> None:
+    rng = np.random.default_rng(6)
+    parts = [_offsets(rng, 30, 0.0, 40), _offsets(rng, 25, 0.12, 60), np.zeros(0),
+             _offsets(rng, 5, 0.0, 3)]  # fmt: skip
+    sigma = np.array([SIGMA, 0.001, SIGMA, 0.003])
+    sensor = np.concatenate([np.full(len(p), i) for i, p in enumerate(parts)])
+    together = judge_all(sensor, np.concatenate(parts), sigma)
+    alone = [judge(p, s) for p, s in zip(parts, sigma, strict=True)]
+    for a, b in zip(together, alone, strict=True):
+        assert (a.offsets, a.on_time, a.cluster, a.status) == (b.offsets, b.on_time, b.cluster,
+                                                               b.status)  # fmt: skip
+        assert [a.offset, a.stderr, a.chance] == pytest.approx([b.offset, b.stderr, b.chance],
+                                                                rel=1e-9, nan_ok=True)  # fmt: skip
+    assert [v.status for v in together] == ["ok", "offset", "few", "few"]
+
+
+def test_the_watch_keeps_one_window_of_event_time() -> None:
+    watch = ClockWatch(2, window_s=600.0)
+    watch.add(np.full(30, 0.0), np.zeros(30, dtype=np.int64), np.full(30, 0.05))
+    watch.add(np.full(30, 700.0), np.zeros(30, dtype=np.int64), np.zeros(30))
+    first, second = watch.verdicts([SIGMA, SIGMA])
+    assert first.status == "ok" and first.offsets == 30 and abs(first.offset) < 1e-9
+    assert second.status == "few"
+
+
+def test_the_latest_offsets_say_how_a_clock_is_now() -> None:
+    rng = np.random.default_rng(8)
+    watch = ClockWatch(1)
+    zero = np.zeros(80, dtype=np.int64)
+    watch.add(np.linspace(0.0, 2400.0, 80), zero, rng.normal(0.0, SIGMA, 80))
+    # Off by 50 ms for the last quarter hour: fewer offsets than at zero before.
+    watch.add(np.linspace(2700.0, 3500.0, 30), zero[:30], 0.05 + rng.normal(0.0, SIGMA, 30))
+    (now,) = watch.verdicts([SIGMA])
+    assert now.status == "offset" and abs(now.offset - 0.05) < 0.002
+    assert judge(np.concatenate([rng.normal(0.0, SIGMA, 80), 0.05 + rng.normal(0.0, SIGMA, 30)]),
+                 SIGMA).status == "ok"  # the whole hour at once would not say so  # fmt: skip
+    # Right again: the last quarter hour on time.
+    watch.add(np.linspace(3600.0, 4400.0, 30), zero[:30], rng.normal(0.0, SIGMA, 30))
+    assert watch.verdicts([SIGMA])[0].status == "ok"
+
+
+WEATHER = Weather(time=T0 - timedelta(hours=1), temperature_c=3.0, wind_u_ms=5.0, wind_v_ms=-2.0)
+
+
+def test_an_events_offsets_are_its_picks_left_out_and_other_picks_near_it() -> None:
+    sensors = grid_network()
+    net = Network(sensors)
+    lat, lon = enu_to_latlon(1_200.0, -800.0)
+    blast = Blast("B", lat, lon, 10.0, "impact", "artillery")
+    dets = picks(sensors, [blast], np.random.default_rng(7), weather=WEATHER)
+    ref = to_micros(T0) / 1e6
+    s = np.array([net.index[d.sensor] for d in dets])
+    t = np.array([to_micros(d.time) / 1e6 - ref for d in dets])
+    held, late = s[1:], s[0]  # the nearest sensor's pick is left out of the event ...
+    t_late = t[0] + 0.15  # ... and is 150 ms late
+    fix = Fix(lat, lon, float(np.median(net.alt)), 10.0, np.diag([25.0, 25.0, 1e-6]),
+              np.zeros(0), np.zeros(0), 0.0, 0, True)  # fmt: skip
+    w = WeatherTable([WEATHER]).at(ref + 10.0)
+    arrival, sd = predict(net.ecef, fix, w)
+    keys = np.sort(np.concatenate([held, [late]]) * 1e4 + np.concatenate([t[1:], [t_late]]))
+    checked = Checked(np.array([lat]), np.array([lon]), np.array([fix.height]),
+                      np.array([10.0]), fix.cov[None], np.array([w.temperature_c]),
+                      np.array([w.wind_u_ms]), np.array([w.wind_v_ms]), held, t[1:],
+                      np.array([0, len(held)]))  # fmt: skip
+    event, sensor, offset = block_offsets(checked, net.ecef, net.sigma_t,
+                                          np.ones(len(net), dtype=bool), keys, 1e4)  # fmt: skip
+    assert (event == 0).all()
+    by = dict(zip(sensor.tolist(), offset.tolist(), strict=True))
+    leverage = np.minimum((sd[held] / net.sigma_t[held]) ** 2, 0.9)
+    assert np.allclose([by[i] for i in held], (t[1:] - arrival[held]) / (1 - leverage))
+    assert by[late] == pytest.approx(t_late - arrival[late])
+    assert abs(by[late] - 0.15) < 0.01
+
+
+def _shifted(seed: int, by_s: float) -> tuple[Scenario, str, list]:
+    """Half an hour of the moderate load with the busiest sensor's clock ``by_s`` late."""
+    sc = simulate(SimulationConfig.from_preset("moderate", seed=seed, hours=0.5))
+    busiest = Counter(d.sensor for d in sc.detections).most_common(1)[0][0]
+    dets = sorted((d.model_copy(update={"time": d.time + timedelta(seconds=by_s)})
+                   if d.sensor == busiest else d for d in sc.detections),
+                  key=lambda d: (d.time, d.id))  # fmt: skip
+    return sc, busiest, dets
+
+
+def _fused(sc: Scenario, dets: list) -> tuple[FusionEngine, list]:
+    engine = FusionEngine(sc.sensors, sc.weather)
+    engine.add(dets)
+    return engine, engine.finish()
+
+
+def _recall(sc: Scenario, events: list) -> float:
+    doc = {"features": [event_to_feature(e) for e in events]}
+    return evaluate(sc.truth, parse_events(doc, source="events"), sc.sensors, sc.weather).recall
+
+
+def test_a_clock_off_is_flagged_and_corrected(monkeypatch: pytest.MonkeyPatch) -> None:
+    sc, busiest, dets = _shifted(21, 0.06)
+    engine, events = _fused(sc, dets)
+    checks = {c.sensor: c.verdict for c in engine.clock_checks()}
+    assert checks[busiest].status == "offset"
+    assert abs(checks[busiest].offset - 0.06) < 0.002
+    assert [s for s, v in checks.items() if v.status == "offset"] == [busiest]
+    monkeypatch.setattr(engine_module, "CLOCK_FIX", False)
+    _, uncorrected = _fused(sc, dets)
+    # Its picks fail every event's gate uncorrected: the blasts it alone lifted to four
+    # sensors are lost.
+    assert _recall(sc, events) > _recall(sc, uncorrected)
+    held = {d for e in events for d in e.detections}
+    mine = {d.id for d in dets if d.sensor == busiest}
+    assert len(held & mine) > 2 * len({d for e in uncorrected for d in e.detections} & mine)
+
+
+def test_corrected_clocks_give_the_same_events_however_the_input_is_chunked() -> None:
+    sc, _, dets = _shifted(21, -0.2)
+    whole = run_chunked(list(sc.sensors), dets, list(sc.weather), len(dets))
+    assert run_chunked(list(sc.sensors), dets, list(sc.weather), 500) == whole
+
+
+def test_sound_clocks_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    sc = simulate(SimulationConfig.from_preset("moderate", seed=22, hours=0.5))
+    engine, events = _fused(sc, list(sc.detections))
+    assert all(c.verdict.status != "offset" for c in engine.clock_checks())
+    monkeypatch.setattr(engine_module, "CLOCKS", False)
+    assert _fused(sc, list(sc.detections))[1] == events
