@@ -148,7 +148,7 @@ def _simulate(
     sensors: Annotated[Path | None, typer.Option(help="sensors.csv to use instead.")] = None,
     clock_faults: Annotated[
         int | None,
-        typer.Option(min=0, help="Sensors whose clock runs off from some time on (GNSS lost)."),
+        typer.Option(min=0, help="Sensors whose clock steps off from some time on."),
     ] = None,
 ) -> None:
     """Simulate a scenario with ground truth (docs/simulation.md)."""

@@ -111,7 +111,7 @@ class SimulationConfig:
     wind_ms: float = 3.0
     outages: int = 3
     outage_hours: tuple[float, float] = (1.0, 3.0)
-    clock_faults: int = 0  # sensors whose clock runs off from some time on (GNSS lost)
+    clock_faults: int = 0  # sensors whose clock steps off from some time on
     clock_fault_ms: tuple[float, float] = (5.0, 1000.0)  # its offset's size (log-uniform)
 
     @classmethod
@@ -596,9 +596,10 @@ def make_clock_faults(
     net: _Network, config: SimulationConfig, start: datetime, outages: Sequence[Outage]
 ) -> tuple[ClockFault, ...]:
     """A few sensors (none with an outage) whose clocks run a constant offset off from a
-    time in the scenario's first half to its end: a field sensor that lost its satellite
-    time source. Drawn from a stream of their own, so that a scenario with faults differs
-    from the one without only in those sensors' times."""
+    time in the scenario's first half to its end: a field sensor whose time source was
+    spoofed, or whose clock was set by hand after satellite time was lost (a clock that
+    drifts is not simulated). Drawn from a stream of their own, so that a scenario with
+    faults differs from the one without only in those sensors' times."""
     if config.clock_faults <= 0:
         return ()
     rng = np.random.default_rng([config.seed, CLOCK_STREAM])
