@@ -1,13 +1,14 @@
 """Sensor clocks that run off: are they found, and what does correcting them give back?
 
 Each scenario is simulated twice from one seed (``truceline.fusion.simulate``): as is, and
-with ``--clock-faults`` sensors whose clocks run off (5 ms to 1 s either way, from a time
-in the scenario's first half; docs/simulation.md). The faulty input is fused with the
+with ``--faults`` sensors whose clocks step off (5 ms to 1 s either way) and ``--drifts``
+whose clocks drift (2 to 100 ppm either way), each from a time in the scenario's first
+half (docs/simulation.md). The faulty input is fused with the
 clock corrections (``engine.CLOCK_FIX``) and without, and the sound input as it is; each
 run is scored by the evaluator, and the clock checks at the end of the faulty input by
 :func:`truceline.fusion.clock_scores.clock_scores`. Usage::
 
-    .venv/bin/python benchmarks/clock_eval.py --seeds 1-10 --hours 1 --faults 4 --jobs 2
+    .venv/bin/python benchmarks/clock_eval.py --seeds 1-10 --hours 1 --faults 4 --drifts 2
 
 The table (markdown, also written to ``--out``) has one row per scenario: faults found of
 those simulated, false flags, and recall, precision and pairing of the three runs. Not
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from fusion_versions import parse_seeds  # benchmarks/ is the script's own folder
@@ -34,30 +36,33 @@ from truceline.fusion.event import event_to_feature
 from truceline.fusion.simulate import Scenario, SimulationConfig, simulate
 
 
-def _fuse(sc: Scenario, detections: list, fix: bool) -> tuple[Report, list[dict[str, object]]]:
-    """Fuse ``detections`` as ``truceline fuse`` does; the report and the clock checks."""
+def _fuse(sc: Scenario, detections: list, fix: bool
+          ) -> tuple[Report, list[dict[str, object]], datetime | None]:  # fmt: skip
+    """Fuse ``detections`` as ``truceline fuse`` does; the report, the clock checks and
+    their time."""
     engine_module.CLOCK_FIX = fix
     index = AgreementIndex(parse_agreement(sc.agreement, source="agreement"))
     engine = engine_module.FusionEngine.for_agreement(sc.sensors, sc.weather, index)
     engine.add(detections)
     doc = {"features": [event_to_feature(e) for e in engine.finish()]}
     report = evaluate(sc.truth, parse_events(doc, source="events"), sc.sensors, sc.weather)
-    return report, [c.as_dict() for c in engine.clock_checks()]
+    return report, [c.as_dict() for c in engine.clock_checks()], engine.clocks_as_of
 
 
-def run_one(preset: str, seed: int, hours: float, faults: int) -> dict[str, object]:
+def run_one(preset: str, seed: int, hours: float, faults: int, drifts: int
+            ) -> dict[str, object]:  # fmt: skip
     """One scenario's figures (see the module's docstring)."""
     config = SimulationConfig.from_preset(preset, seed=seed, hours=hours)
     sound = simulate(config)
-    faulty = simulate(replace(config, clock_faults=faults))
-    base, _ = _fuse(sound, list(sound.detections), True)
-    left, _ = _fuse(faulty, list(faulty.detections), False)
-    fixed, checks = _fuse(faulty, list(faulty.detections), True)
-    score = clock_scores(faulty.truth, checks)
+    faulty = simulate(replace(config, clock_faults=faults, clock_drifts=drifts))
+    base, _, _ = _fuse(sound, list(sound.detections), True)
+    left, _, _ = _fuse(faulty, list(faulty.detections), False)
+    fixed, checks, as_of = _fuse(faulty, list(faulty.detections), True)
+    score = clock_scores(faulty.truth, checks, as_of)
     runs = {"sound": base, "faulty": left, "corrected": fixed}
     return {"preset": preset, "seed": seed, "faults": score.faults, "found": score.found,
             "false": score.false_flags,
-            "detail": [(d.sensor, d.offset_ms, d.status, d.found_ms, d.found)
+            "detail": [(d.sensor, d.offset_ms, d.drift_ppm, d.status, d.found_ms, d.found)
                        for d in score.detail],
             "runs": {name: (r.recall, r.precision, r.pairing_accuracy, r.median_error_to_crb)
                      for name, r in runs.items()}}  # fmt: skip
@@ -80,8 +85,9 @@ def markdown(rows: list[dict[str, object]]) -> str:
     false = sum(int(r["false"]) for r in rows)  # type: ignore[call-overload]
     lines.append(f"\n{found} of {total} faults found, {false} false flags over {len(rows)} "
                  "scenarios.")  # fmt: skip
-    missed = [f"{r['preset']} {r['seed']} {s} ({o:+.1f} ms: {st}, found {f})"
-              for r in rows for s, o, st, f, ok in r["detail"]  # type: ignore[attr-defined]
+    missed = [f"{r['preset']} {r['seed']} {s} ({o:+.1f} ms{f', {d:+g} ppm' if d else ''}: "
+              f"{st}, found {f})"
+              for r in rows for s, o, d, st, f, ok in r["detail"]  # type: ignore[attr-defined]
               if not ok]  # fmt: skip
     lines.append("Not found: " + ("; ".join(missed) or "none") + ".")
     return "\n".join(lines) + "\n"
@@ -92,7 +98,8 @@ def main() -> None:
     ap.add_argument("--seeds", default="1-5")
     ap.add_argument("--presets", default="moderate,hard")
     ap.add_argument("--hours", type=float, default=1.0)
-    ap.add_argument("--faults", type=int, default=4, help="sensors whose clock runs off")
+    ap.add_argument("--faults", type=int, default=4, help="sensors whose clock steps off")
+    ap.add_argument("--drifts", type=int, default=0, help="sensors whose clock drifts")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=Path("/tmp/truceline-clock-eval.md"))
     args = ap.parse_args()
@@ -100,7 +107,8 @@ def main() -> None:
     rows = []
     with ProcessPoolExecutor(args.jobs) as pool, Progress(console=Console(stderr=True)) as bar:
         task = bar.add_task("scenarios", total=len(todo))
-        futures = [pool.submit(run_one, p, s, args.hours, args.faults) for p, s in todo]
+        futures = [pool.submit(run_one, p, s, args.hours, args.faults, args.drifts)
+                   for p, s in todo]  # fmt: skip
         for fut in as_completed(futures):
             rows.append(fut.result())
             bar.advance(task)

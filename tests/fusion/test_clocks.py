@@ -15,6 +15,7 @@ from truceline.fusion.clocks import (
     Checked,
     ClockWatch,
     block_offsets,
+    drifting,
     judge,
     judge_all,
 )
@@ -111,6 +112,35 @@ def test_the_latest_offsets_say_how_a_clock_is_now() -> None:
     assert watch.verdicts([SIGMA])[0].status == "ok"
 
 
+def test_a_drifting_clock_is_followed_to_its_offset_now() -> None:
+    rng = np.random.default_rng(9)
+    t = np.sort(rng.uniform(0.0, 3600.0, 60))
+    drift = 40e-6  # 40 ppm: 144 ms over the hour, far more than a cluster's width
+    offsets = np.concatenate([drift * t + rng.normal(0.0, SIGMA, 60),
+                              rng.uniform(-REACH_S, REACH_S, 100)])  # fmt: skip
+    times = np.concatenate([t, rng.uniform(0.0, 3600.0, 100)])
+    sensor = np.zeros(160, dtype=np.int64)
+    (v,) = drifting(times, sensor, offsets, np.array([SIGMA]), 3600.0, np.array([0])).values()
+    assert v.status == "offset"
+    assert abs(v.drift - drift) < 3e-6 and abs(v.offset - drift * 3600.0) < 0.004
+    assert v.cluster >= 55
+    watch = ClockWatch(1)
+    watch.add(times, sensor, offsets)
+    (now,) = watch.verdicts([SIGMA])
+    assert now.status == "offset" and abs(now.offset - 0.144) < 0.004
+    # A clock that stepped off does not drift.
+    step = np.concatenate([0.05 + rng.normal(0.0, SIGMA, 60), rng.uniform(-REACH_S, REACH_S, 100)])
+    assert drifting(times, sensor, step, np.array([SIGMA]), 3600.0, np.array([0])) == {}
+    # Offsets all at one time tell no rate.
+    burst = np.full(20, 1800.0)
+    assert drifting(burst, sensor[:20], step[:20], np.array([SIGMA]), 3600.0,
+                    np.array([0])) == {}  # fmt: skip
+    watch = ClockWatch(1)
+    watch.add(times, sensor, step)
+    (now,) = watch.verdicts([SIGMA])
+    assert now.status == "offset" and now.drift == 0.0 and abs(now.offset - 0.05) < 0.002
+
+
 WEATHER = Weather(time=T0 - timedelta(hours=1), temperature_c=3.0, wind_u_ms=5.0, wind_v_ms=-2.0)
 
 
@@ -134,13 +164,14 @@ def test_an_events_offsets_are_its_picks_left_out_and_other_picks_near_it() -> N
                       np.array([10.0]), fix.cov[None], np.array([w.temperature_c]),
                       np.array([w.wind_u_ms]), np.array([w.wind_v_ms]), held, t[1:],
                       np.array([0, len(held)]))  # fmt: skip
-    event, sensor, offset = block_offsets(checked, net.ecef, net.sigma_t,
+    event, sensor, offset, at = block_offsets(checked, net.ecef, net.sigma_t,
                                           np.ones(len(net), dtype=bool), keys, 1e4)  # fmt: skip
     assert (event == 0).all()
     by = dict(zip(sensor.tolist(), offset.tolist(), strict=True))
     leverage = np.minimum((sd[held] / net.sigma_t[held]) ** 2, 0.9)
     assert np.allclose([by[i] for i in held], (t[1:] - arrival[held]) / (1 - leverage))
     assert by[late] == pytest.approx(t_late - arrival[late])
+    assert dict(zip(sensor.tolist(), at.tolist(), strict=True))[late] == pytest.approx(t_late)
     assert abs(by[late] - 0.15) < 0.01
 
 
@@ -194,3 +225,27 @@ def test_sound_clocks_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     assert all(c.verdict.status != "offset" for c in engine.clock_checks())
     monkeypatch.setattr(engine_module, "CLOCKS", False)
     assert _fused(sc, list(sc.detections))[1] == events
+
+
+def test_a_drifting_clock_is_flagged_with_its_rate_and_corrected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sc = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=0.5))
+    busiest = Counter(d.sensor for d in sc.detections).most_common(1)[0][0]
+    t0, rate = sc.detections[0].time, 60e-6  # 108 ms by the end of the half hour
+    dets = sorted((d.model_copy(update={"time": d.time + timedelta(
+                       seconds=rate * (d.time - t0).total_seconds())})
+                   if d.sensor == busiest else d for d in sc.detections),
+                  key=lambda d: (d.time, d.id))  # fmt: skip
+    engine, events = _fused(sc, dets)
+    check = {c.sensor: c.verdict for c in engine.clock_checks()}[busiest]
+    assert engine.clocks_as_of is not None
+    now = rate * (engine.clocks_as_of - t0).total_seconds()
+    assert check.status == "offset"
+    assert abs(check.drift - rate) < 10e-6 and abs(check.offset - now) < 0.005
+    monkeypatch.setattr(engine_module, "CLOCK_FIX", False)
+    _, uncorrected = _fused(sc, dets)
+    assert _recall(sc, events) >= _recall(sc, uncorrected)
+    mine = {d.id for d in dets if d.sensor == busiest}
+    held = [len({d for e in run for d in e.detections} & mine) for run in (events, uncorrected)]
+    assert held[0] >= 2 * held[1]  # 11 against 5: drifting past its gate, it is followed

@@ -249,6 +249,25 @@ def test_clock_faults_shift_their_sensors_times_and_nothing_else(tmp_path: Path)
     assert read_truth(tmp_path / "t.ndjson").clock_faults == faulty.truth.clock_faults
 
 
+def test_drifting_clocks_shift_their_sensors_times_more_as_time_passes() -> None:
+    sound = simulate(small(hours=0.3))
+    faulty = simulate(small(hours=0.3, clock_drifts=2, clock_drift_ppm=(50.0, 50.0)))
+    faults = {f.sensor: f for f in faulty.truth.clock_faults}
+    assert {(f.offset_ms, abs(f.drift_ppm)) for f in faults.values()} == {(0.0, 50.0)}
+    source, sound_source = faulty.truth.source_of(), sound.truth.source_of()
+    before = {(sound_source[d.id], d.sensor): d.time for d in sound.detections
+              if d.id in sound_source}  # fmt: skip
+    late = []
+    for d in faulty.detections:
+        f = faults.get(d.sensor)
+        if d.id in source and f is not None:
+            was = before[(source[d.id], d.sensor)]
+            shift = (d.time - was).total_seconds() * 1e3
+            assert shift == pytest.approx(f.offset_at(was), abs=0.002)
+            late.append(abs(shift))
+    assert max(late) > 20.0  # 50 ppm for well over 400 s
+
+
 def test_truth_round_trip_and_errors(tmp_path: Path) -> None:
     sc = simulate(small(hours=0.05))
     write_truth(sc.truth, tmp_path / "t.ndjson")

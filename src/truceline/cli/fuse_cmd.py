@@ -18,7 +18,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, TypeVar
 
@@ -33,6 +33,7 @@ from truceline.formats.records import Detection, Record, Sensor, Weather
 from truceline.fusion.clocks import WINDOW_S, ClockCheck
 from truceline.fusion.engine import FusionEngine
 from truceline.fusion.event import Event, event_to_feature
+from truceline.timefmt import format_time
 
 if TYPE_CHECKING:
     from truceline.agreement.spatial import AgreementIndex
@@ -171,6 +172,7 @@ class Fused:
     duplicates: int
     unsearched: int
     clocks: list[ClockCheck] = field(default_factory=list)
+    clocks_as_of: datetime | None = None  # the latest event time the clock checks saw
 
 
 def run_fuse(
@@ -221,15 +223,17 @@ def run_fuse(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    checks = engine.clock_checks()
+    checks, as_of = engine.clock_checks(), engine.clocks_as_of
     if clocks is not None:
-        _write_clocks(clocks, checks)
-    return Fused(n_detections, n_events, engine.duplicates, engine.stats["unsearched"], checks)
+        _write_clocks(clocks, checks, as_of)
+    return Fused(n_detections, n_events, engine.duplicates, engine.stats["unsearched"], checks,
+                 as_of)  # fmt: skip
 
 
-def _write_clocks(path: Path, checks: list[ClockCheck]) -> None:
+def _write_clocks(path: Path, checks: list[ClockCheck], as_of: datetime | None) -> None:
     """The clock checks as JSON, written whole or not at all."""
-    doc = {"window_s": WINDOW_S, "sensors": [c.as_dict() for c in checks]}
+    doc = {"as_of": format_time(as_of) if as_of is not None else None, "window_s": WINDOW_S,
+           "sensors": [c.as_dict() for c in checks]}  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -10,6 +10,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import asdict, fields
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -150,6 +151,10 @@ def _simulate(
         int | None,
         typer.Option(min=0, help="Sensors whose clock steps off from some time on."),
     ] = None,
+    clock_drifts: Annotated[
+        int | None,
+        typer.Option(min=0, help="Sensors whose clock drifts from some time on."),
+    ] = None,
 ) -> None:
     """Simulate a scenario with ground truth (docs/simulation.md)."""
     console = Console(stderr=True)
@@ -162,6 +167,7 @@ def _simulate(
         "false_alarms_per_sensor_hour": false_alarms,
         "wind_ms": wind,
         "clock_faults": clock_faults,
+        "clock_drifts": clock_drifts,
     }
     overrides.update({k: v for k, v in named.items() if v is not None})
     try:
@@ -232,7 +238,7 @@ def _evaluate(
         report = evaluate(the_truth, the_events, the_sensors, the_weather, matches=matches)
         salvos = salvo_scores(the_truth, the_events, matches=matches)
         margins = margin_scores(the_truth, the_events, matches=matches)
-        clock = clock_scores(the_truth, read_clocks(clocks)) if clocks is not None else None
+        clock = clock_scores(the_truth, *read_clocks(clocks)) if clocks is not None else None
         misses = None
         if detections is not None:
             misses = explain_misses(the_truth, the_events, the_sensors,
@@ -262,9 +268,9 @@ def _evaluate(
             Console().print(_clocks_table(clock))
 
 
-def read_clocks(path: Path) -> list[dict[str, Any]]:
-    """The sensors' checks of a ``clocks.json``; :class:`InputError` naming the record and
-    field of anything malformed."""
+def read_clocks(path: Path) -> tuple[list[dict[str, Any]], datetime | None]:
+    """The sensors' checks of a ``clocks.json`` and the time they were made (``as_of``);
+    :class:`InputError` naming the record and field of anything malformed."""
     try:
         doc = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
@@ -290,19 +296,25 @@ def read_clocks(path: Path) -> list[dict[str, Any]]:
                 continue
             if not isinstance(value, kinds) or isinstance(value, bool):
                 problems.append(Problem(str(path), i, name, f"expected {wanted}", unit="record"))
+    as_of = doc.get("as_of")
+    try:
+        when = parse_time(as_of) if as_of is not None else None
+    except ValueError as exc:
+        problems.append(Problem(str(path), None, "as_of", str(exc)))
     if problems:
         raise InputError(f"{path}: invalid clocks file", problems=problems)
-    return items
+    return items, when
 
 
 def _clocks_table(score: ClockScore) -> Table:
     table = Table(title=f"clock faults: {score.found} of {score.faults} found, "
                   f"{score.false_flags} false flags", box=box.SIMPLE)  # fmt: skip
-    for name in ("sensor", "offset ms", "check", "found ms", "found"):
+    for name in ("sensor", "offset ms", "drift ppm", "check", "found ms", "found"):
         table.add_column(name, justify="left" if name in ("sensor", "check") else "right")
     for d in score.detail:
         found = "" if d.found_ms is None else f"{d.found_ms:.1f}"
-        table.add_row(d.sensor, f"{d.offset_ms:.1f}", d.status, found, "yes" if d.found else "no")
+        table.add_row(d.sensor, f"{d.offset_ms:.1f}", f"{d.drift_ppm:g}", d.status, found,
+                      "yes" if d.found else "no")  # fmt: skip
     if score.false_sensors:
         table.caption = "flagged with a right clock: " + ", ".join(score.false_sensors)
     return table

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from truceline.fusion.truth import Truth
 
@@ -27,7 +28,8 @@ class FaultScore:
     """One simulated clock fault and what the checks said of its sensor."""
 
     sensor: str
-    offset_ms: float  # the truth
+    offset_ms: float  # the truth, at the checks' time
+    drift_ppm: float  # the truth's drift
     status: str  # the sensor's check ("missing" when the report does not name it)
     found_ms: float | None  # the check's offset
     found: bool
@@ -44,9 +46,12 @@ class ClockScore:
     detail: list[FaultScore] = field(default_factory=list)
 
 
-def clock_scores(truth: Truth, checks: Sequence[Mapping[str, object]]) -> ClockScore:
+def clock_scores(truth: Truth, checks: Sequence[Mapping[str, object]],
+                 as_of: datetime | None = None) -> ClockScore:  # fmt: skip
     """Score the checks (``clocks.json``'s ``sensors``: ``sensor``, ``status``,
-    ``offset_ms``) against ``truth``'s clock faults."""
+    ``offset_ms``, made ``as_of`` the latest event they saw) against ``truth``'s clock
+    faults: a drifting clock's offset is the truth's at that time (at the fault's start
+    without ``as_of``)."""
     by_sensor = {str(c["sensor"]): c for c in checks}
     detail = []
     for f in truth.clock_faults:
@@ -54,9 +59,10 @@ def clock_scores(truth: Truth, checks: Sequence[Mapping[str, object]]) -> ClockS
         status = str(c["status"]) if c is not None else "missing"
         raw = c.get("offset_ms") if c is not None else None
         got = float(raw) if isinstance(raw, int | float) and math.isfinite(raw) else None
-        tol = max(TOLERANCE_MS, TOLERANCE * abs(f.offset_ms))
-        found = status == "offset" and got is not None and abs(got - f.offset_ms) <= tol
-        detail.append(FaultScore(f.sensor, f.offset_ms, status, got, found))
+        true = f.offset_at(as_of) if as_of is not None else f.offset_ms
+        tol = max(TOLERANCE_MS, TOLERANCE * abs(true))
+        found = status == "offset" and got is not None and abs(got - true) <= tol
+        detail.append(FaultScore(f.sensor, true, f.drift_ppm, status, got, found))
     faulty = {f.sensor for f in truth.clock_faults}
     false = sorted(s for s, c in by_sensor.items() if c["status"] == "offset" and s not in faulty)
     return ClockScore(len(detail), sum(d.found for d in detail), len(false), false, detail)

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.special import pdtrc
@@ -57,6 +57,8 @@ PREDICTION_S = 0.002  # a well-located event's prediction error at a sensor, s (
 GATE_SIGMAS = 3.0
 MAX_LEVERAGE = 0.9
 _SPAN = 10.0  # sensor · _SPAN + offset sorts offsets by sensor (|offset| ≤ REACH_S)
+DRIFT_ROUNDS = 8  # fits of a drifting clock's line, each to the offsets near the last
+DRIFT_T = 5.0  # standard errors a drift's rate must lie from zero
 
 
 def gate(sigma: float) -> float:
@@ -76,6 +78,7 @@ class Verdict:
     stderr: float  # its standard error
     chance: float  # how likely that cluster is from the background alone
     status: str  # "ok", "offset", "inconsistent" or "few"
+    drift: float = 0.0  # s/s: the offset grows by this much a second (0: a step)
 
 
 def judge(offsets: F64, sigma: float) -> Verdict:
@@ -138,6 +141,61 @@ def _run_median(o: F64, start: I64, length: I64) -> F64:
     return np.asarray(0.5 * (o[start + (length - 1) // 2] + o[start + length // 2]))
 
 
+def drifting(t: F64, sensor: I64, offsets: F64, sigma: F64, now: float, which: I64,
+             seeds: dict[int, float] | None = None) -> dict[int, Verdict]:  # fmt: skip
+    """The verdicts of those of the sensors ``which`` whose clock drifts, at time ``now``.
+
+    A free-running clock drifts: its offsets (measured at event times ``t``) lie on a
+    line, a cluster of one gate's width holding only a stretch of it. From the sensor's
+    latest cluster (its offset in ``seeds``, else its densest), a line is fitted (least
+    squares against time) to the offsets of the last ``2 · RECENT_S`` within the sensor's
+    gate of it, and fitted again to those within the gate of the line, up to
+    ``DRIFT_ROUNDS`` times, so that it follows the drift along the whole window. A
+    sensor drifts when the line's rate is ``DRIFT_T`` standard errors from zero and moves
+    its offset by more than a gate over the offsets' span (a clock that stepped off gives
+    a flat line: it stays a step). Its verdict is then :func:`judge_all`'s on the offsets
+    taken back to ``now`` along the line, with the rate as ``drift``."""
+    out: dict[int, Verdict] = {}
+    sig = np.asarray(sigma, dtype=np.float64)
+    for i in which.tolist():
+        mine = (sensor == i) & (np.abs(offsets) <= REACH_S)
+        if np.count_nonzero(mine) < MIN_CLUSTER:
+            continue
+        ti, oi = t[mine] - now, offsets[mine]
+        g = gate(float(sig[i]))
+        seed = (seeds or {}).get(i, judge(oi, float(sig[i])).offset)
+        if not math.isfinite(seed):
+            continue
+        near = np.abs(oi - seed) <= g
+        if np.count_nonzero(near & (ti >= -2.0 * RECENT_S)) >= MIN_CLUSTER:
+            near &= ti >= -2.0 * RECENT_S
+        rate, se = 0.0, math.inf
+        for _ in range(DRIFT_ROUNDS):
+            if np.count_nonzero(near) < MIN_CLUSTER or np.ptp(ti[near]) <= 0.0:
+                break
+            rate, at, se = _line(ti[near], oi[near])
+            now_near = np.abs(oi - (at + rate * ti)) <= g
+            if (now_near == near).all():
+                break
+            near = now_near
+        if not (abs(rate) > DRIFT_T * se and abs(rate) * float(np.ptp(ti[near])) > g):
+            continue
+        v = judge(oi - rate * ti, float(sig[i]))
+        out[i] = replace(v, drift=float(rate))
+    return out
+
+
+def _line(t: F64, o: F64) -> tuple[float, float, float]:
+    """Least-squares line ``o = at + rate · t``: (rate, at, the rate's standard error)."""
+    tm, om = float(t.mean()), float(o.mean())
+    stt = float(((t - tm) ** 2).sum())
+    rate = float(((t - tm) * (o - om)).sum()) / stt
+    at = om - rate * tm
+    dof = max(len(t) - 2, 1)
+    res = float(((o - at - rate * t) ** 2).sum()) / dof
+    return rate, at, math.sqrt(max(res, 1e-10) / stt)
+
+
 @dataclass(frozen=True, slots=True)
 class Checked:
     """A block's well-located events, as :func:`block_offsets` needs them: place
@@ -159,8 +217,9 @@ class Checked:
 
 
 def block_offsets(ev: Checked, sensors_ecef: F64, sigma: F64, working: np.ndarray,
-                  keys: F64, span: float) -> tuple[I64, I64, F64]:  # fmt: skip
-    """Every offset of a block's events: (event, sensor, offset in s).
+                  keys: F64, span: float) -> tuple[I64, I64, F64, F64]:  # fmt: skip
+    """Every offset of a block's events: (event, sensor, offset in s, the pick's time in
+    the block's frame).
 
     Each event predicts its arrival at every sensor as its fit did (the exact ENU frame at
     its place, :func:`.locate.travel_model`), with the prediction's standard deviation
@@ -205,7 +264,26 @@ def block_offsets(ev: Checked, sensors_ecef: F64, sigma: F64, working: np.ndarra
     sensor = np.concatenate([ev.pick_sensor, np.repeat(s_i, k)])
     offset = np.concatenate([own, keys[at] - np.repeat(q, k)])
     keep = np.abs(offset) <= REACH_S
-    return event[keep], sensor[keep].astype(np.int64), offset[keep]
+    event, sensor, offset = event[keep], sensor[keep].astype(np.int64), offset[keep]
+    return event, sensor, offset, arrival[event, sensor] + offset
+
+
+@dataclass
+class Correction:
+    """The clock corrections in force: sensor ``i``'s picks at Unix time ``t`` are
+    ``offset[i] + drift[i] · (t − now)`` late (seconds)."""
+
+    offset: F64
+    drift: F64
+    now: float = 0.0
+
+    @classmethod
+    def none(cls, n: int) -> Correction:
+        return cls(np.zeros(n), np.zeros(n))
+
+    def at(self, sensor: I64, t: F64) -> F64:
+        """How late each pick (its sensor, Unix time) is."""
+        return np.asarray(self.offset[sensor] + self.drift[sensor] * (t - self.now))
 
 
 @dataclass
@@ -247,7 +325,8 @@ class ClockWatch:
         """Each sensor's :class:`Verdict`: on the latest offsets that say ``offset`` or
         ``ok`` (the last ``RECENT_S`` first, then twice that: a clock that went off half
         an hour ago has more offsets at zero before than off since), else on the whole
-        window."""
+        window; for a sensor found off or inconsistent, its drift over the whole window
+        where it drifts (:func:`drifting`)."""
         self._compact()
         t, s, o = self._arrays()
         sig = np.asarray(sigma, dtype=np.float64)
@@ -257,6 +336,14 @@ class ClockWatch:
             recent = judge_all(s[late], o[late], sig)
             out = [r if r.status in ("offset", "ok") else w
                    for r, w in zip(recent, out, strict=True)]  # fmt: skip
+        # Sensors found off or inconsistent: is it a drift? (Sought only there.)
+        odd = np.array([i for i, v in enumerate(out) if v.status in ("offset", "inconsistent")],
+                       dtype=np.int64)  # fmt: skip
+        if len(odd):
+            seeds = {int(i): out[i].offset for i in odd}
+            for i, v in drifting(t, s, o, sig, self.latest, odd, seeds).items():
+                if v.status == "offset" and v.cluster >= out[i].cluster:
+                    out[i] = v
         return out
 
 
@@ -278,6 +365,7 @@ class ClockCheck:
         return {"sensor": self.sensor, "status": v.status, "offset_ms": ms(v.offset),
                 "stderr_ms": ms(v.stderr), "offsets": v.offsets, "on_time": v.on_time,
                 "cluster": v.cluster, "chance": v.chance,
+                "drift_ppm": round(v.drift * 1e6, 2),
                 "timing_sigma_ms": self.timing_sigma_ms}  # fmt: skip
 
     def describe(self) -> str:
@@ -285,9 +373,12 @@ class ClockCheck:
         v = self.verdict
         if v.status == "offset":
             way = "late" if v.offset > 0 else "early"
+            drift = ""
+            if v.drift:
+                drift = f", drifting {v.drift * 3.6e6:+.0f} ms an hour ({v.drift * 1e6:+.0f} ppm)"
             return (f"sensor {self.sensor}: its arrival times run {abs(v.offset) * 1e3:.1f} ± "
-                    f"{v.stderr * 1e3:.1f} ms {way} ({v.cluster} of its {v.offsets} checks "
-                    f"against well-located events agree; timing_sigma_ms "
+                    f"{v.stderr * 1e3:.1f} ms {way}{drift} ({v.cluster} of its {v.offsets} "
+                    f"checks against well-located events agree; timing_sigma_ms "
                     f"{self.timing_sigma_ms:g}): check its clock")  # fmt: skip
         if v.status == "inconsistent":
             return (f"sensor {self.sensor}: its picks agree with none of the well-located "

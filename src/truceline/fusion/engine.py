@@ -54,7 +54,14 @@ from truceline.fusion.associate import (
     set_foreign,
     shadow_rounds,
 )
-from truceline.fusion.clocks import CHECK_SENSORS, Checked, ClockCheck, ClockWatch, block_offsets
+from truceline.fusion.clocks import (
+    CHECK_SENSORS,
+    Checked,
+    ClockCheck,
+    ClockWatch,
+    Correction,
+    block_offsets,
+)
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.ellipse import error_ellipse
 from truceline.fusion.event import Event, event_id
@@ -231,8 +238,8 @@ class FusionEngine:
                                    config.not_aimed_cost)  # fmt: skip
         self._salvo_memo = SalvoMemo()  # salvo fits seen by the pairing blocks before
         self._clocks = ClockWatch(len(self.net))
-        self._correction = np.zeros(len(self.net))  # s, subtracted from each sensor's picks
-        self._applied: dict[int, F64] = {}  # the corrections each block's pool was built with
+        self._correction = Correction.none(len(self.net))  # taken off each sensor's picks
+        self._applied: dict[int, Correction] = {}  # the corrections of each block's pool
         self.late = 0
         self.inactive = 0
         self.duplicates = 0
@@ -397,8 +404,9 @@ class FusionEngine:
             self._correction = self._corrections()
         if CLOCKS:
             self._applied[k] = self._correction  # taken back by the block's weak stage
+        t = (buf.t_us[lo:hi] - round(ref * 1e6)) / 1e6
         pool = PickSet(
-            (buf.t_us[lo:hi] - round(ref * 1e6)) / 1e6 - self._correction[buf.sensor[lo:hi]],
+            t - self._correction.at(buf.sensor[lo:hi], ref + t),
             buf.sensor[lo:hi],
             buf.bearing[lo:hi],
             buf.sigma_b[lo:hi],
@@ -501,7 +509,7 @@ class FusionEngine:
         """Block k's well-located events' offsets at the sensors around them
         (:func:`.clocks.block_offsets`), into the clock watch, as offsets of the raw
         clocks (the pool's times had the block's corrections taken off)."""
-        applied = self._applied.pop(k, np.zeros(len(self.net)))
+        applied = self._applied.pop(k, Correction.none(len(self.net)))
         events = [e for e in events if len(e.picks) >= CHECK_SENSORS]
         if not events:
             return
@@ -516,18 +524,20 @@ class FusionEngine:
             np.array([e.weather.wind_v_ms for e in events]), ctx.pool.sensor[picks],
             ctx.pool.t[picks], np.concatenate([[0], np.cumsum([len(e.picks) for e in events])]),
         )  # fmt: skip
-        event, sensor, offset = block_offsets(checked, self.net.ecef, self.net.sigma_t,
-                                              ctx.alive, ctx.keys, KEY_SPAN_S)  # fmt: skip
-        origin = k * self.config.block_s + checked.origin
-        self._clocks.add(origin[event], sensor, offset + applied[sensor])
+        event, sensor, offset, at = block_offsets(checked, self.net.ecef, self.net.sigma_t,
+                                                  ctx.alive, ctx.keys, KEY_SPAN_S)  # fmt: skip
+        ref = k * self.config.block_s
+        raw = offset + applied.at(sensor, ref + at)
+        self._clocks.add(ref + checked.origin[event], sensor, raw)
 
-    def _corrections(self) -> F64:
-        """Each sensor's clock correction, s: the offset of a clock judged off
-        (:func:`.clocks.judge`), 0 for every other."""
-        out = np.zeros(len(self.net))
+    def _corrections(self) -> Correction:
+        """Each sensor's clock correction: the offset (and drift) of a clock judged off
+        (:meth:`.clocks.ClockWatch.verdicts`), none for every other."""
+        out = Correction.none(len(self.net))
         for i, v in enumerate(self._clocks.verdicts(self.net.sigma_t)):
             if v.status == "offset":
-                out[i] = v.offset
+                out.offset[i], out.drift[i] = v.offset, v.drift
+        out.now = self._clocks.latest if math.isfinite(self._clocks.latest) else 0.0
         return out
 
     @property

@@ -113,6 +113,8 @@ class SimulationConfig:
     outage_hours: tuple[float, float] = (1.0, 3.0)
     clock_faults: int = 0  # sensors whose clock steps off from some time on
     clock_fault_ms: tuple[float, float] = (5.0, 1000.0)  # its offset's size (log-uniform)
+    clock_drifts: int = 0  # sensors whose clock drifts from some time on (free-running)
+    clock_drift_ppm: tuple[float, float] = (2.0, 100.0)  # its rate's size (log-uniform)
 
     @classmethod
     def from_preset(cls, name: str, **overrides: Any) -> SimulationConfig:
@@ -595,39 +597,46 @@ def false_alarms(
 def make_clock_faults(
     net: _Network, config: SimulationConfig, start: datetime, outages: Sequence[Outage]
 ) -> tuple[ClockFault, ...]:
-    """A few sensors (none with an outage) whose clocks run a constant offset off from a
-    time in the scenario's first half to its end: a field sensor whose time source was
-    spoofed, or whose clock was set by hand after satellite time was lost (a clock that
-    drifts is not simulated). Drawn from a stream of their own, so that a scenario with
-    faults differs from the one without only in those sensors' times."""
-    if config.clock_faults <= 0:
+    """A few sensors (none with an outage) whose clocks run off from a time in the
+    scenario's first half to its end: ``clock_faults`` step off by a constant offset (a
+    time source spoofed, or a clock set by hand after satellite time was lost),
+    ``clock_drifts`` drift at a constant rate from zero (an oscillator left free-running).
+    Drawn from a stream of their own, so that a scenario with faults differs from the one
+    without only in those sensors' times."""
+    n_faults = max(config.clock_faults, 0) + max(config.clock_drifts, 0)
+    if n_faults == 0:
         return ()
     rng = np.random.default_rng([config.seed, CLOCK_STREAM])
     down = {o.sensor for o in outages}
     free = [i for i, s in enumerate(net.sensors) if s.id not in down]
-    chosen = sorted(rng.choice(free, size=min(config.clock_faults, len(free)), replace=False))
-    lo, hi = (math.log(v) for v in config.clock_fault_ms)
+    chosen = sorted(rng.choice(free, size=min(n_faults, len(free)), replace=False))
+    steps = set(rng.permutation(len(chosen))[: max(config.clock_faults, 0)].tolist())
     out = []
-    for i in chosen:
+    for k, i in enumerate(chosen):
         begin = round(rng.uniform(0.0, 0.5) * config.hours * 3600.0)
+        lo, hi = (math.log(v) for v in (config.clock_fault_ms if k in steps
+                                        else config.clock_drift_ppm))  # fmt: skip
         size = math.exp(rng.uniform(lo, hi)) * (1.0 if rng.random() < 0.5 else -1.0)
+        offset, drift = (round(size, 3), 0.0) if k in steps else (0.0, round(size, 3))
         out.append(ClockFault(net.sensors[int(i)].id, start + timedelta(seconds=begin),
-                              round(size, 3)))  # fmt: skip
+                              offset, drift))  # fmt: skip
     return tuple(out)
 
 
 def _shift_clocks(picks: list[_Pick], faults: Sequence[ClockFault], index: dict[str, int]
                   ) -> list[_Pick]:  # fmt: skip
     """The picks with each faulty sensor's times from its fault's start moved by its
-    offset (the truth keeps the true times of blasts)."""
+    clock's offset then (the truth keeps the true times of blasts)."""
     if not faults:
         return picks
-    when = {index[f.sensor]: (to_micros(f.start), round(f.offset_ms * 1e3)) for f in faults}
+    when = {index[f.sensor]: f for f in faults}
     out = []
     for p in picks:
         fault = when.get(p.sensor)
-        if fault is not None and p.t_us >= fault[0]:
-            p = replace(p, t_us=p.t_us + fault[1])
+        if fault is not None and p.t_us >= to_micros(fault.start):
+            late_s = (p.t_us - to_micros(fault.start)) / 1e6
+            shift_ms = fault.offset_ms + fault.drift_ppm * 1e-3 * late_s
+            p = replace(p, t_us=p.t_us + round(shift_ms * 1e3))
         out.append(p)
     return out
 

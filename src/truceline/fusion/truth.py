@@ -10,7 +10,8 @@ The format is documented in ``docs/simulation.md``. One JSON object per line, to
   of which ``outliers`` were mis-timed on purpose;
 - ``false_alarm``: one detection that no blast caused;
 - ``outage``: a span in which a sensor heard nothing;
-- ``clock_fault``: a sensor whose clock ran off by ``offset_ms`` from ``start`` on.
+- ``clock_fault``: a sensor whose clock ran off by ``offset_ms`` from ``start`` on, and
+  drifted by ``drift_ppm`` from then.
 
 The record types and the encoding are pure; only :func:`write_truth` and :func:`read_truth`
 touch files.
@@ -82,12 +83,20 @@ class Outage:
 
 @dataclass(frozen=True, slots=True)
 class ClockFault:
-    """A sensor whose clock ran ``offset_ms`` off from ``start`` to the scenario's end: its
-    detections from then on carry times that much late (early when negative)."""
+    """A sensor whose clock ran off from ``start`` to the scenario's end: its detections
+    from then on carry times ``offset_ms + drift_ppm · 1e-3 · (t − start)`` ms late (t in
+    seconds; early when negative)."""
 
     sensor: str
     start: datetime
     offset_ms: float
+    drift_ppm: float = 0.0
+
+    def offset_at(self, when: datetime) -> float:
+        """How late the sensor's clock was at ``when``, ms (0 before the fault)."""
+        if when < self.start:
+            return 0.0
+        return self.offset_ms + self.drift_ppm * 1e-3 * (when - self.start).total_seconds()
 
 
 @dataclass(frozen=True)
@@ -150,7 +159,7 @@ def truth_lines(truth: Truth) -> Iterator[bytes]:
         yield orjson.dumps(obj) + b"\n"
     for c in truth.clock_faults:
         fault: dict[str, object] = {"kind": "clock_fault", "sensor": c.sensor}
-        fault.update(start=format_time(c.start), offset_ms=c.offset_ms)
+        fault.update(start=format_time(c.start), offset_ms=c.offset_ms, drift_ppm=c.drift_ppm)
         yield orjson.dumps(fault) + b"\n"
 
 
@@ -248,7 +257,9 @@ def parse_truth(lines: Iterable[bytes], *, source: str) -> Truth:
                 outages.append(Outage(sensor, _time(obj, "start"), _time(obj, "end")))
             elif kind == "clock_fault":
                 sensor = str(_req(obj, "sensor"))
-                faults.append(ClockFault(sensor, _time(obj, "start"), _num(obj, "offset_ms")))
+                drift = _num(obj, "drift_ppm") if "drift_ppm" in obj else 0.0
+                faults.append(ClockFault(sensor, _time(obj, "start"), _num(obj, "offset_ms"),
+                                         drift))  # fmt: skip
             elif kind == "scenario":
                 meta = {k: v for k, v in obj.items() if k not in ("kind", "version")}
             else:
