@@ -27,8 +27,15 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from truceline.cli.output import atomic_write
 from truceline.errors import InputError, Problem, TrucelineError
-from truceline.formats.readers import Parsed, iter_ndjson, iter_sensor_csv, open_lines
+from truceline.formats.readers import (
+    Parsed,
+    iter_ndjson,
+    iter_sensor_csv,
+    open_lines,
+    problems_of,
+)
 from truceline.formats.records import Detection, Record, Sensor, Weather
 from truceline.fusion.clocks import WINDOW_S, ClockCheck
 from truceline.fusion.engine import FusionEngine
@@ -45,14 +52,6 @@ BATCH = 2_000
 R = TypeVar("R", bound=Record)
 
 
-def _problems(item: object) -> list[Problem]:
-    if isinstance(item, Problem):
-        return [item]
-    if isinstance(item, list):
-        return item
-    return []
-
-
 def read_sensors(path: Path) -> list[Sensor]:
     """The registry (for `fuse`, `simulate` and `evaluate`); :class:`InputError` naming
     line and field of every bad row."""
@@ -62,7 +61,7 @@ def read_sensors(path: Path) -> list[Sensor]:
         for item in iter_sensor_csv(fh, source=str(path)):
             if isinstance(item, Parsed):
                 out.append(item.record)
-            problems += _problems(item)
+            problems += problems_of(item)
     ids = [s.id for s in out]
     if len(set(ids)) != len(ids):
         dup = sorted({i for i in ids if ids.count(i) > 1})[0]
@@ -83,7 +82,7 @@ def _read_records(path: Path, kind: type[R], what: str) -> list[R]:
         for item in iter_ndjson(fh, kind, source=str(path)):
             if isinstance(item, Parsed):
                 out.append(item.record)
-            problems += _problems(item)
+            problems += problems_of(item)
     if problems:
         raise InputError(f"{path}: invalid {what}", problems=problems)
     return out
@@ -129,7 +128,7 @@ def _detections(
     net = engine.net
     with open_lines(path) as raw:
         for item in iter_ndjson(_Counting(raw, progress, task), Detection, source=str(path)):
-            problems = _problems(item)
+            problems = problems_of(item)
             if problems:
                 raise InputError(f"{path}: invalid detection", problems=problems)
             assert isinstance(item, Parsed)
@@ -234,15 +233,8 @@ def _write_clocks(path: Path, checks: list[ClockCheck], as_of: datetime | None) 
     """The clock checks as JSON, written whole or not at all."""
     doc = {"as_of": format_time(as_of) if as_of is not None else None, "window_s": WINDOW_S,
            "sensors": [c.as_dict() for c in checks]}  # fmt: skip
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
-        Path(tmp_name).replace(path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as fh:
+        fh.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
 
 
 def fuse(

@@ -8,13 +8,10 @@ output is written to a temporary file and renamed, so a half-written file never 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, TypeVar, get_args
+from typing import Annotated, TypeVar, get_args
 
 import orjson
 import typer
@@ -23,7 +20,7 @@ from rich.table import Table
 
 from truceline.agreement.io import read_agreement_file
 from truceline.cli.context import CountingReader, byte_progress, user_errors
-from truceline.cli.output import console, err_console
+from truceline.cli.output import atomic_write, console, err_console
 from truceline.errors import InputError, Problem
 from truceline.formats.readers import Parsed, iter_ndjson, open_lines
 from truceline.formats.records import Observation, Track
@@ -84,22 +81,8 @@ def read_events(path: Path) -> list[FireEvent]:
     return events_from_geojson(doc, source=str(path))
 
 
-@contextmanager
-def _atomic(path: Path) -> Iterator[Any]:
-    """Write to a temporary file beside ``path`` and rename it into place on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_findings(path: Path, findings: Sequence[Finding]) -> None:
-    with _atomic(path) as fh:
+    with atomic_write(path) as fh:
         for f in findings:
             fh.write(orjson.dumps(f.to_dict()) + b"\n")
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import orjson
 import typer
+from pydantic import BaseModel, ConfigDict
 from rich import box
 from rich.console import Console
 from rich.progress import Progress
@@ -23,6 +24,7 @@ from rich.table import Table
 
 from truceline.cli.fuse_cmd import read_detections, read_sensors, read_weather
 from truceline.errors import InputError, Problem, TrucelineError
+from truceline.formats.readers import problems_of, validate_object
 from truceline.formats.records import Sensor, to_json_dict
 from truceline.fusion.clock_scores import ClockScore, clock_scores
 from truceline.fusion.evaluate import Report, evaluate, match_events, read_events
@@ -268,6 +270,16 @@ def _evaluate(
             Console().print(_clocks_table(clock))
 
 
+class _ClockRecord(BaseModel):
+    """What the scoring reads of one sensor's check in ``clocks.json`` (other fields are
+    kept and ignored)."""
+
+    model_config = ConfigDict(extra="allow")
+    sensor: str
+    status: str
+    offset_ms: float | None = None
+
+
 def read_clocks(path: Path) -> tuple[list[dict[str, Any]], datetime | None]:
     """The sensors' checks of a ``clocks.json`` and the time they were made (``as_of``);
     :class:`InputError` naming the record and field of anything malformed."""
@@ -281,21 +293,10 @@ def read_clocks(path: Path) -> tuple[list[dict[str, Any]], datetime | None]:
     if not isinstance(items, list):
         raise InputError(f"{path}: invalid clocks file", problems=[
             Problem(str(path), None, "sensors", "expected a list of checks")])  # fmt: skip
-    problems = []
+    problems: list[Problem] = []
     for i, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            problems.append(Problem(str(path), i, None, "expected an object", unit="record"))
-            continue
-        for name, kinds, wanted in (
-            ("sensor", str, "a string"),
-            ("status", str, "a string"),
-            ("offset_ms", (int, float), "a number or null"),
-        ):
-            value = item.get(name)
-            if name == "offset_ms" and value is None:
-                continue
-            if not isinstance(value, kinds) or isinstance(value, bool):
-                problems.append(Problem(str(path), i, name, f"expected {wanted}", unit="record"))
+        problems += problems_of(validate_object(item, _ClockRecord, source=str(path), line=i,
+                                                unit="record"))  # fmt: skip
     as_of = doc.get("as_of")
     try:
         when = parse_time(as_of) if as_of is not None else None

@@ -70,6 +70,15 @@ def validate_object(
     return Parsed(line, record, obj, unit)
 
 
+def problems_of(result: object) -> list[Problem]:
+    """The problems a reader yielded for one record (none for a :class:`Parsed` one)."""
+    if isinstance(result, Problem):
+        return [result]
+    if isinstance(result, list):
+        return result
+    return []
+
+
 def iter_ndjson(
     lines: Iterable[bytes], model: type[M], *, source: str
 ) -> Iterator[Parsed[M] | Problem | list[Problem]]:

@@ -38,9 +38,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy.special import pdtrc
 
+from truceline.fusion.batch import Frames
 from truceline.fusion.locate import travel_model
 from truceline.fusion.propagation import sound_speed
-from truceline.geo import F64, geodetic_to_ecef
+from truceline.geo import F64
 
 I64 = np.ndarray
 CHECK_SENSORS = 8  # picks an event needs to check the clocks of the sensors around it
@@ -61,10 +62,10 @@ DRIFT_ROUNDS = 8  # fits of a drifting clock's line, each to the offsets near th
 DRIFT_T = 5.0  # standard errors a drift's rate must lie from zero
 
 
-def gate(sigma: float) -> float:
-    """Half-width of a sensor's cluster, s: ``GATE_SIGMAS`` of its timing sigma and a
+def gate(sigma: F64) -> F64:
+    """Half-width of each sensor's cluster, s: ``GATE_SIGMAS`` of its timing sigma and a
     well-located event's prediction error together."""
-    return GATE_SIGMAS * math.hypot(sigma, PREDICTION_S)
+    return np.asarray(GATE_SIGMAS * np.hypot(sigma, PREDICTION_S))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +98,7 @@ def judge_all(sensor: I64, offsets: F64, sigma: F64) -> list[Verdict]:
     order = np.lexsort((offsets[inside], sensor[inside]))
     s, o = sensor[inside][order], offsets[inside][order]
     key = s * _SPAN + o
-    g = GATE_SIGMAS * np.hypot(np.asarray(sigma, dtype=np.float64), PREDICTION_S)
+    g = gate(np.asarray(sigma, dtype=np.float64))
     n = np.bincount(s, minlength=ns)
     on_time = np.bincount(s, weights=np.abs(o) <= g[s], minlength=ns).astype(np.int64)
     idx = np.arange(len(o))
@@ -162,7 +163,7 @@ def drifting(t: F64, sensor: I64, offsets: F64, sigma: F64, now: float, which: I
         if np.count_nonzero(mine) < MIN_CLUSTER:
             continue
         ti, oi = t[mine] - now, offsets[mine]
-        g = gate(float(sig[i]))
+        g = float(gate(sig[i]))
         seed = (seeds or {}).get(i, judge(oi, float(sig[i])).offset)
         if not math.isfinite(seed):
             continue
@@ -229,22 +230,15 @@ def block_offsets(ev: Checked, sensors_ecef: F64, sigma: F64, working: np.ndarra
     off by a second puts other blasts' picks nearer the prediction than its own). ``keys``
     are every pick of the block as ``sensor · span + t``, sorted.
     """
-    n_ev = len(ev.lat)
-    lat, lon = np.radians(ev.lat), np.radians(ev.lon)
-    sl, cl, so, co = np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon)
-    zero = np.zeros(n_ev)
-    rot = np.stack([np.stack([-so, co, zero], 1), np.stack([-sl * co, -sl * so, cl], 1),
-                    np.stack([cl * co, cl * so, sl], 1)], 1)  # fmt: skip
-    place = geodetic_to_ecef(ev.lat, ev.lon, ev.height)
-    rel = np.einsum("eij,esj->esi", rot, sensors_ecef[None, :, :] - place[:, None, :])
-    n_s = len(sensors_ecef)
+    n_ev, n_s = len(ev.lat), len(sensors_ecef)
+    rel = Frames(ev.lat, ev.lon, ev.height).local(sensors_ecef)  # (E, S, 3): in each frame
     each = np.repeat(np.arange(n_ev), n_s)
     tt, de, dn = travel_model(rel.reshape(-1, 3), sound_speed(ev.temperature)[each],
                               ev.wind_u[each], ev.wind_v[each])  # fmt: skip
     grad = np.stack([de, dn, np.ones_like(de)], axis=1).reshape(n_ev, n_s, 3)
     var = np.einsum("esi,eij,esj->es", grad, ev.cov, grad)
     arrival = ev.origin[:, None] + tt.reshape(n_ev, n_s)
-    dist = np.linalg.norm(sensors_ecef[None, :, :] - place[:, None, :], axis=2)
+    dist = np.linalg.norm(rel, axis=2)
     counts = np.diff(ev.first)
     owner = np.repeat(np.arange(n_ev), counts)
     held = np.zeros((n_ev, n_s), dtype=bool)

@@ -533,12 +533,12 @@ class FusionEngine:
     def _corrections(self) -> Correction:
         """Each sensor's clock correction: the offset (and drift) of a clock judged off
         (:meth:`.clocks.ClockWatch.verdicts`), none for every other."""
-        out = Correction.none(len(self.net))
-        for i, v in enumerate(self._clocks.verdicts(self.net.sigma_t)):
-            if v.status == "offset":
-                out.offset[i], out.drift[i] = v.offset, v.drift
-        out.now = self._clocks.latest if math.isfinite(self._clocks.latest) else 0.0
-        return out
+        verdicts = self._clocks.verdicts(self.net.sigma_t)
+        off = np.array([v.status == "offset" for v in verdicts], dtype=bool)
+        offset = np.where(off, [v.offset for v in verdicts], 0.0)
+        drift = np.where(off, [v.drift for v in verdicts], 0.0)
+        latest = self._clocks.latest
+        return Correction(offset, drift, latest if math.isfinite(latest) else 0.0)
 
     @property
     def clocks_as_of(self) -> datetime | None:

@@ -629,13 +629,12 @@ def _shift_clocks(picks: list[_Pick], faults: Sequence[ClockFault], index: dict[
     clock's offset then (the truth keeps the true times of blasts)."""
     if not faults:
         return picks
-    when = {index[f.sensor]: f for f in faults}
+    when = {index[f.sensor]: (to_micros(f.start), f) for f in faults}
     out = []
     for p in picks:
-        fault = when.get(p.sensor)
-        if fault is not None and p.t_us >= to_micros(fault.start):
-            late_s = (p.t_us - to_micros(fault.start)) / 1e6
-            shift_ms = fault.offset_ms + fault.drift_ppm * 1e-3 * late_s
+        start_us, fault = when.get(p.sensor, (None, None))
+        if fault is not None and start_us is not None and p.t_us >= start_us:
+            shift_ms = fault.offset_ms + fault.drift_ppm * 1e-3 * (p.t_us - start_us) / 1e6
             p = replace(p, t_us=p.t_us + round(shift_ms * 1e3))
         out.append(p)
     return out
