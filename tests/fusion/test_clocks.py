@@ -13,7 +13,9 @@ from truceline.fusion.clocks import (
     MIN_OFFSETS,
     REACH_S,
     Checked,
+    ClockCheck,
     ClockWatch,
+    Correction,
     block_offsets,
     drifting,
     judge,
@@ -141,6 +143,75 @@ def test_a_drifting_clock_is_followed_to_its_offset_now() -> None:
     assert now.status == "offset" and now.drift == 0.0 and abs(now.offset - 0.05) < 0.002
 
 
+def test_a_fast_drift_is_found_past_the_fire_heard_before_it() -> None:
+    rng = np.random.default_rng(10)
+    start, drift = 1800.0, -85e-6  # from half an hour ago: 153 ms early now
+    burst = 600.0 + rng.uniform(0.0, 20.0, 50)  # a salvo heard 50 minutes ago, on time
+    before = rng.uniform(0.0, start, 10)
+    after = np.sort(rng.uniform(start, 3600.0, 30))
+    noise = rng.uniform(0.0, 3600.0, 100)
+    times = np.concatenate([burst, before, after, noise])
+    offsets = np.concatenate([rng.normal(0.0, SIGMA, 60),
+                              drift * (after - start) + rng.normal(0.0, SIGMA, 30),
+                              rng.uniform(-REACH_S, REACH_S, 100)])  # fmt: skip
+    watch = ClockWatch(1)
+    watch.add(times, np.zeros(len(times), dtype=np.int64), offsets)
+    (now,) = watch.verdicts([SIGMA])
+    # Its recent offsets form no cluster: the whole hour's would say "ok" (the on-time
+    # offsets before), and the burst taken along the line would make a cluster of its own.
+    assert judge(offsets, SIGMA).status == "ok"
+    assert now.status == "offset"
+    true = drift * (watch.latest - start)
+    assert abs(now.drift - drift) < 3e-6 and abs(now.offset - true) < 0.003
+    assert now.cluster >= 28
+
+
+def test_background_alone_makes_no_drift() -> None:
+    rng = np.random.default_rng(11)
+    found = 0
+    for _ in range(20):
+        times = rng.uniform(0.0, 3600.0, 200)
+        offsets = np.concatenate([rng.normal(0.0, SIGMA, 50), rng.uniform(-REACH_S, REACH_S, 150)])
+        found += len(drifting(times, np.zeros(200, dtype=np.int64), offsets, np.array([SIGMA]),
+                              3600.0, np.array([0])))  # fmt: skip
+    assert found == 0
+
+
+def test_a_step_smaller_than_the_gate_is_no_drift() -> None:
+    # 7 ms against a gate of 8.5: a line through both levels holds them all, and would
+    # say 4 ppm and report 11 ms now without the step's better fit (18 of these 20).
+    found = 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        t = np.sort(rng.uniform(0.0, 3600.0, 80))
+        step = np.where(t < 1800.0, 0.0, 0.007) + rng.normal(0.0, SIGMA, 80)
+        times = np.concatenate([t, rng.uniform(0.0, 3600.0, 60)])
+        offsets = np.concatenate([step, rng.uniform(-REACH_S, REACH_S, 60)])
+        found += len(drifting(times, np.zeros(140, dtype=np.int64), offsets,
+                              np.array([SIGMA]), 3600.0, np.array([0])))  # fmt: skip
+    assert found == 0
+
+
+def test_offsets_are_judged_from_the_corrections_in_force() -> None:
+    rng = np.random.default_rng(12)
+    times = np.sort(rng.uniform(0.0, 3600.0, 60))
+    drift = 150e-6  # 2.3 s at the hour's start, 2.84 s at its end: past REACH_S
+    raw = 2.3 + drift * times + rng.normal(0.0, SIGMA, 60)  # as the engine stores them
+    watch = ClockWatch(1)
+    watch.add(times, np.zeros(60, dtype=np.int64), raw)
+    assert watch.verdicts([SIGMA])[0].status == "few"  # beyond REACH_S of zero
+    # The correction found when the clock was still within reach, followed since.
+    frame = Correction(np.array([2.3 + drift * 1800.0]), np.array([145e-6]), 1800.0)
+    (v,) = watch.verdicts([SIGMA], frame)
+    now = 2.3 + drift * watch.latest
+    assert v.status == "offset" and abs(v.offset - now) < 0.003
+    assert abs(v.drift - drift) < 2e-6  # the correction's drift and the 5 ppm it missed
+    # A clock that reads right again under its correction is judged so.
+    right = ClockWatch(1)
+    right.add(times, np.zeros(60, dtype=np.int64), rng.normal(0.0, SIGMA, 60))
+    assert right.verdicts([SIGMA], Correction(np.array([0.3]), np.zeros(1)))[0].status == "ok"
+
+
 WEATHER = Weather(time=T0 - timedelta(hours=1), temperature_c=3.0, wind_u_ms=5.0, wind_v_ms=-2.0)
 
 
@@ -249,3 +320,55 @@ def test_a_drifting_clock_is_flagged_with_its_rate_and_corrected(
     mine = {d.id for d in dets if d.sensor == busiest}
     held = [len({d for e in run for d in e.detections} & mine) for run in (events, uncorrected)]
     assert held[0] >= 2 * held[1]  # 11 against 5: drifting past its gate, it is followed
+
+
+def test_a_correction_is_followed_past_reach_and_kept_through_quiet_spells() -> None:
+    sc = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=0.5))
+    busiest = Counter(d.sensor for d in sc.detections).most_common(1)[0][0]
+    t0, step, rate = sc.detections[0].time, 1.9, 300e-6  # 2.44 s by the end
+    dets = sorted((d.model_copy(update={"time": d.time + timedelta(
+                       seconds=step + rate * (d.time - t0).total_seconds())})
+                   if d.sensor == busiest else d for d in sc.detections),
+                  key=lambda d: (d.time, d.id))  # fmt: skip
+    engine = FusionEngine(list(sc.sensors), list(sc.weather))
+    i = engine.net.index[busiest]
+    offset, drift = np.zeros(len(engine.net)), np.zeros(len(engine.net))
+    offset[i], drift[i] = step, rate
+    # As found by the hours before this input (no offsets yet: its first readings say
+    # "few", which keeps the correction).
+    engine._correction = Correction(offset, drift, to_micros(t0) / 1e6)
+    engine.add(dets)
+    events = engine.finish()
+    whole = {c.sensor: c for c in engine.clock_checks()}[busiest]
+    check = whole.verdict
+    assert engine.clocks_as_of is not None
+    now = step + rate * (engine.clocks_as_of - t0).total_seconds()
+    assert now > REACH_S
+    assert check.status == "offset" and abs(check.offset - now) < 0.005
+    assert abs(whole.correction - now) < 0.005 and abs(whole.correction_drift - rate) < 5e-6
+    held = len(
+        {d for e in events for d in e.detections} & {d.id for d in dets if d.sensor == busiest}
+    )
+    assert held >= 30
+
+
+def test_the_corrections_in_force_carry_over_to_a_new_engine() -> None:
+    sc = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=0.1))
+    engine = FusionEngine(list(sc.sensors), list(sc.weather))
+    assert engine.clock_corrections() == {"now": 0.0, "sensors": {}}
+    saved = {"now": 1.7e9, "sensors": {sc.sensors[3].id: [2.5, 1e-4], "GONE": [1.0, 0.0]}}
+    engine.restore_clock_corrections(saved)
+    assert engine.clock_corrections() == {"now": 1.7e9, "sensors": {sc.sensors[3].id: [2.5, 1e-4]}}
+    with pytest.raises(ValueError, match="clock corrections"):
+        engine.restore_clock_corrections({"sensors": []})
+
+
+def test_a_correction_kept_without_a_verdict_is_said() -> None:
+    few = judge(np.array([0.0, 0.001]), SIGMA)
+    assert few.status == "few"
+    kept = ClockCheck("S1", 2.0, few, correction=-2.5, correction_drift=-1e-4)
+    assert kept.kept and not ClockCheck("S1", 2.0, few).kept
+    said = "the correction found before is kept (2500.0 ms early, drifting -360 ms an hour"
+    assert said + " (-100 ppm)): check its clock" in kept.describe()
+    row = kept.as_dict()
+    assert row["correction_ms"] == -2500.0 and row["correction_ppm"] == -100.0

@@ -98,7 +98,16 @@ def test_a_clock_found_off_is_recorded_once_as_a_degraded_span(
         spans = status_spans(conn)
     assert [(s.sensor, s.status) for s in spans] == [(busiest, "degraded")]
     assert "fusion clock check" in str(spans[0].reason) and "ms late" in str(spans[0].reason)
-    LiveFusion(store, clock_us=lambda: now_us).step(final=True)  # a restarted worker
+    # The correction in force is kept with the watermark, for a restarted worker.
+    with store.read() as conn:
+        saved = orjson.loads(conn.execute(select(tables.fusion_progress.c.clocks)).scalar_one())
+    assert list(saved["sensors"]) == [busiest]
+    assert abs(saved["sensors"][busiest][0] - 0.06) < 0.002
+    restarted = LiveFusion(store, clock_us=lambda: now_us)
+    restarted.step(final=True)
+    assert restarted._engine is not None
+    before = restarted._engine.clock_corrections()["sensors"]
+    assert isinstance(before, dict) and abs(before[busiest][0] - 0.06) < 0.002
     with store.read() as conn:
         assert len(status_spans(conn)) == 1
         kinds = conn.execute(select(tables.ledger_leaves.c.kind)).scalars().all()

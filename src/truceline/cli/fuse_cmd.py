@@ -171,7 +171,7 @@ class Fused:
     duplicates: int
     unsearched: int
     clocks: list[ClockCheck] = field(default_factory=list)
-    clocks_as_of: datetime | None = None  # the latest event time the clock checks saw
+    clocks_as_of: datetime | None = None  # the latest pick time the clock checks saw
 
 
 def run_fuse(
@@ -275,7 +275,7 @@ def fuse(
         highlight=False,
     )
     for check in counts.clocks:
-        if check.verdict.status in ("offset", "inconsistent"):
+        if check.verdict.status in ("offset", "inconsistent") or check.kept:
             console.print(f"warning: {check.describe()}", highlight=False, soft_wrap=True)
     if counts.unsearched:
         console.print(

@@ -60,6 +60,7 @@ MAX_LEVERAGE = 0.9
 _SPAN = 10.0  # sensor · _SPAN + offset sorts offsets by sensor (|offset| ≤ REACH_S)
 DRIFT_ROUNDS = 8  # fits of a drifting clock's line, each to the offsets near the last
 DRIFT_T = 5.0  # standard errors a drift's rate must lie from zero
+MAX_DRIFT = 5e-4  # fastest drift sought, s/s (REACH_S over WINDOW_S)
 
 
 def gate(sigma: F64) -> F64:
@@ -82,25 +83,36 @@ class Verdict:
     drift: float = 0.0  # s/s: the offset grows by this much a second (0: a step)
 
 
-def judge(offsets: F64, sigma: float) -> Verdict:
-    """The verdict on one sensor's clock from its offsets (s) and its timing sigma (s)."""
+def judge(offsets: F64, sigma: float, frame: float = 0.0, raw: F64 | None = None) -> Verdict:
+    """The verdict on one sensor's clock from its offsets (s) and its timing sigma (s)
+    (in a correction's frame: see :func:`judge_all`)."""
     offsets = np.asarray(offsets, dtype=np.float64)
-    return judge_all(np.zeros(len(offsets), dtype=np.int64), offsets, np.array([sigma]))[0]
+    return judge_all(np.zeros(len(offsets), dtype=np.int64), offsets, np.array([sigma]),
+                     np.array([frame]), raw)[0]  # fmt: skip
 
 
-def judge_all(sensor: I64, offsets: F64, sigma: F64) -> list[Verdict]:
+def judge_all(sensor: I64, offsets: F64, sigma: F64, frame: F64 | None = None,
+              raw: F64 | None = None) -> list[Verdict]:  # fmt: skip
     """Every sensor's verdict at once: ``offsets`` (s) with their ``sensor``, and each
     sensor's timing sigma (s). Sorted by sensor and offset, each cluster is a run of
     consecutive offsets, so the whole network's verdicts take a few array passes (the
-    engine reads them every few blocks)."""
+    engine reads them every few blocks).
+
+    With ``frame`` (each sensor's clock correction now, s), the offsets are measured
+    from the corrections (a corrected clock's offsets cluster at zero however far off it
+    runs); the verdicts' offsets, and whether a clock is off, are the clock's own.
+    ``raw`` (default: the offsets plus ``frame``) are the same offsets on the raw clock,
+    those within the gate of zero ``on_time``."""
     ns = len(sigma)
+    base = np.zeros(ns) if frame is None else np.asarray(frame, dtype=np.float64)
     inside = np.abs(offsets) <= REACH_S
     order = np.lexsort((offsets[inside], sensor[inside]))
     s, o = sensor[inside][order], offsets[inside][order]
+    r = o + base[s] if raw is None else np.asarray(raw)[inside][order]
     key = s * _SPAN + o
     g = gate(np.asarray(sigma, dtype=np.float64))
     n = np.bincount(s, minlength=ns)
-    on_time = np.bincount(s, weights=np.abs(o) <= g[s], minlength=ns).astype(np.int64)
+    on_time = np.bincount(s, weights=np.abs(r) <= g[s], minlength=ns).astype(np.int64)
     idx = np.arange(len(o))
     width = np.searchsorted(key, key + 2.0 * g[s], side="right") - idx
     # The densest window of each sensor: its first widest run.
@@ -116,6 +128,7 @@ def judge_all(sensor: I64, offsets: F64, sigma: F64) -> list[Verdict]:
     m = np.where(has, np.searchsorted(key, sh + centre + g, side="right") - lo, 0)
     offset = np.full(ns, np.nan)
     offset[has] = _run_median(o, lo[has], m[has])
+    own = offset + base  # the clock's own offset
     # The cluster's spread about its median, from running sums of the offsets' distances
     # to their sensor's median (small numbers: the sums lose no precision to the rest).
     d = np.where(has[s], o - np.nan_to_num(offset)[s], 0.0)
@@ -126,13 +139,13 @@ def judge_all(sensor: I64, offsets: F64, sigma: F64) -> list[Verdict]:
     stderr = np.where(has, 1.2533 * np.maximum(sd, 1e-4) / np.sqrt(mm), np.nan)
     background = (n - m) * (2.0 * g) / np.maximum(2.0 * REACH_S - 2.0 * g, 2.0 * g)
     chance = np.where(has, pdtrc(np.maximum(m - 1, 0), np.maximum(background, 1e-9)), 1.0)
-    off = ((chance < PEAK_P) & (m >= MIN_CLUSTER) & (np.abs(offset) > OFF_SIGMAS * sigma)
-           & (np.abs(offset) > OFF_SE * stderr))  # fmt: skip
+    off = ((chance < PEAK_P) & (m >= MIN_CLUSTER) & (np.abs(own) > OFF_SIGMAS * sigma)
+           & (np.abs(own) > OFF_SE * stderr))  # fmt: skip
     lost = ((chance >= PEAK_P) | (m < MIN_CLUSTER)) & (on_time < MIN_CLUSTER)
     status = np.where(off, "offset",
                       np.where((n < MIN_OFFSETS) | (lost & (n < LOST_OFFSETS)), "few",
                                np.where(lost, "inconsistent", "ok")))  # fmt: skip
-    return [Verdict(int(n[i]), int(on_time[i]), int(m[i]), float(offset[i]),
+    return [Verdict(int(n[i]), int(on_time[i]), int(m[i]), float(own[i]),
                     float(stderr[i]), float(chance[i]), str(status[i]))
             for i in range(ns)]  # fmt: skip
 
@@ -143,58 +156,113 @@ def _run_median(o: F64, start: I64, length: I64) -> F64:
 
 
 def drifting(t: F64, sensor: I64, offsets: F64, sigma: F64, now: float, which: I64,
-             seeds: dict[int, float] | None = None) -> dict[int, Verdict]:  # fmt: skip
+             frame: Correction | None = None) -> dict[int, Verdict]:  # fmt: skip
     """The verdicts of those of the sensors ``which`` whose clock drifts, at time ``now``.
 
-    A free-running clock drifts: its offsets (measured at event times ``t``) lie on a
-    line, a cluster of one gate's width holding only a stretch of it. From the sensor's
-    latest cluster (its offset in ``seeds``, else its densest), a line is fitted (least
-    squares against time) to the offsets of the last ``2 · RECENT_S`` within the sensor's
-    gate of it, and fitted again to those within the gate of the line, up to
+    A free-running clock drifts: its offsets (measured at their picks' times ``t``) lie on a
+    line, a cluster of one gate's width holding only a stretch of it. The line is sought
+    among the offsets of the last ``2 · RECENT_S`` (:func:`_densest_line`: the rate, on a
+    grid, whose detrended offsets cluster most), then fitted (least squares against time)
+    to the offsets within the sensor's gate of it, and again to those near the fit, up to
     ``DRIFT_ROUNDS`` times, so that it follows the drift along the whole window. A
-    sensor drifts when the line's rate is ``DRIFT_T`` standard errors from zero and moves
-    its offset by more than a gate over the offsets' span (a clock that stepped off gives
-    a flat line: it stays a step). Its verdict is then :func:`judge_all`'s on the offsets
-    taken back to ``now`` along the line, with the rate as ``drift``."""
+    sensor drifts when the line's rate is ``DRIFT_T`` standard errors from zero, moves its
+    offset by more than a gate over the offsets' span (a clock that stepped off gives a
+    flat line: it stays a step), holds as many of the recent offsets as the densest
+    flat cluster does, or more, and fits them better than a step does
+    (:func:`_step_rss`). Its verdict is then :func:`judge_all`'s on the offsets since the
+    line's first, taken back to ``now`` along it (not those before: a burst of fire
+    before the drift began, taken along a line, makes a dense cluster of its own), with
+    the rate as ``drift`` and the chance multiplied by the rates tried, where that
+    verdict is ``offset`` still. With ``frame``, the offsets are measured from its
+    corrections (:func:`judge_all`): the line is how far the clock has run from its
+    correction, the verdict the clock's own."""
     out: dict[int, Verdict] = {}
     sig = np.asarray(sigma, dtype=np.float64)
+    frame = Correction.none(len(sig)) if frame is None else frame
     for i in which.tolist():
         mine = (sensor == i) & (np.abs(offsets) <= REACH_S)
-        if np.count_nonzero(mine) < MIN_CLUSTER:
-            continue
         ti, oi = t[mine] - now, offsets[mine]
-        g = float(gate(sig[i]))
-        seed = (seeds or {}).get(i, judge(oi, float(sig[i])).offset)
-        if not math.isfinite(seed):
+        recent = ti >= -2.0 * RECENT_S
+        if np.count_nonzero(recent) < MIN_CLUSTER or np.ptp(ti[recent]) <= 0.0:
             continue
-        near = np.abs(oi - seed) <= g
-        if np.count_nonzero(near & (ti >= -2.0 * RECENT_S)) >= MIN_CLUSTER:
-            near &= ti >= -2.0 * RECENT_S
-        rate, se = 0.0, math.inf
+        g = float(gate(sig[i]))
+        rate, at, tries, flat = _densest_line(ti[recent], oi[recent], g)
+        near = recent & (np.abs(oi - (at + rate * ti)) <= g)
+        se = math.inf
         for _ in range(DRIFT_ROUNDS):
             if np.count_nonzero(near) < MIN_CLUSTER or np.ptp(ti[near]) <= 0.0:
                 break
-            rate, at, se = _line(ti[near], oi[near])
+            rate, at, se = _line(ti[near], oi[near], g / GATE_SIGMAS)
             now_near = np.abs(oi - (at + rate * ti)) <= g
             if (now_near == near).all():
                 break
             near = now_near
-        if not (abs(rate) > DRIFT_T * se and abs(rate) * float(np.ptp(ti[near])) > g):
+        held = np.count_nonzero(recent & (np.abs(oi - (at + rate * ti)) <= g))
+        if not (abs(rate) > DRIFT_T * se and abs(rate) * float(np.ptp(ti[near])) > g
+                and held >= flat):  # fmt: skip
             continue
-        v = judge(oi - rate * ti, float(sig[i]))
-        out[i] = replace(v, drift=float(rate))
+        line = float(((oi[near] - at - rate * ti[near]) ** 2).sum())
+        if _step_rss(ti[near], oi[near]) <= line:  # a step smaller than the gate
+            continue
+        since = ti >= ti[near].min()
+        raw = oi[since] + frame.at(i, ti[since] + now)
+        v = judge(oi[since] - rate * ti[since], float(sig[i]), float(frame.at(i, now)), raw)
+        chance = min(1.0, v.chance * tries)
+        if v.status == "offset" and chance < PEAK_P:
+            out[i] = replace(v, drift=float(rate + frame.drift[i]), chance=chance)
     return out
 
 
-def _line(t: F64, o: F64) -> tuple[float, float, float]:
-    """Least-squares line ``o = at + rate · t``: (rate, at, the rate's standard error)."""
+def _step_rss(t: F64, o: F64) -> float:
+    """The least residual sum of squares of a step (one level before some time, another
+    after, each on ``MIN_CLUSTER // 2`` offsets or more) through the offsets ``o`` at
+    ``t``: a step smaller than the gate, its two levels within one gate's reach of a
+    line, fits them better than the line does."""
+    o = o[np.argsort(t, kind="stable")]
+    n, k = len(o), MIN_CLUSTER // 2
+    if n < 2 * k:
+        return math.inf
+    c1, c2 = np.cumsum(o), np.cumsum(o * o)
+    j = np.arange(k, n - k + 1)  # offsets before the step
+    left = c2[j - 1] - c1[j - 1] ** 2 / j
+    right = (c2[-1] - c2[j - 1]) - (c1[-1] - c1[j - 1]) ** 2 / (n - j)
+    return float((left + right).min())
+
+
+def _densest_line(t: F64, o: F64, g: float) -> tuple[float, float, int, int]:
+    """The line ``o = at + rate · t`` that most offsets lie within ``g`` of: rates on a
+    grid ``g / span`` apart up to ``MAX_DRIFT`` either way (neighbours part by one gate
+    over the offsets' span), each with its densest cluster of width ``2 g``, the
+    smallest rate of the largest. Returns (rate, at, rates tried, the flat cluster's
+    count)."""
+    step = g / float(np.ptp(t))
+    k = int(MAX_DRIFT / step)
+    rates = np.arange(-k, k + 1) * step
+    rates = rates[np.argsort(np.abs(rates), kind="stable")]  # ties go to the smaller rate
+    d = np.sort(o[None, :] - rates[:, None] * t[None, :], axis=1)
+    row = np.arange(len(rates))[:, None] * (4.0 * REACH_S + 4.0 * MAX_DRIFT * np.abs(t).max())
+    key = (d + row).ravel()
+    width = (np.searchsorted(key, key + 2.0 * g, side="right")
+             - np.arange(key.size)).reshape(d.shape)  # fmt: skip
+    best = width.max(axis=1)
+    r = int(np.argmax(best))
+    j = int(np.argmax(width[r]))
+    at = float(np.median(d[r, j : j + best[r]]))
+    return float(rates[r]), at, len(rates), int(best[0])
+
+
+def _line(t: F64, o: F64, sigma: float = 0.0) -> tuple[float, float, float]:
+    """Least-squares line ``o = at + rate · t``: (rate, at, the rate's standard error,
+    from the residuals' spread but never below ``sigma``, the offsets' own: a few
+    offsets can lie closer to a line than their noise, and one of them 4 sigmas off made
+    8 on-time offsets over 3.5 minutes a 65 ppm drift)."""
     tm, om = float(t.mean()), float(o.mean())
     stt = float(((t - tm) ** 2).sum())
     rate = float(((t - tm) * (o - om)).sum()) / stt
     at = om - rate * tm
     dof = max(len(t) - 2, 1)
     res = float(((o - at - rate * t) ** 2).sum()) / dof
-    return rate, at, math.sqrt(max(res, 1e-10) / stt)
+    return rate, at, math.sqrt(max(res, sigma * sigma, 1e-10) / stt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +343,7 @@ class Correction:
     def none(cls, n: int) -> Correction:
         return cls(np.zeros(n), np.zeros(n))
 
-    def at(self, sensor: I64, t: F64) -> F64:
+    def at(self, sensor: I64 | int, t: F64 | float) -> F64:
         """How late each pick (its sensor, Unix time) is."""
         return np.asarray(self.offset[sensor] + self.drift[sensor] * (t - self.now))
 
@@ -294,7 +362,7 @@ class ClockWatch:
     latest: float = -math.inf
 
     def add(self, t: F64, sensors: I64, offsets: F64) -> None:
-        """Offsets (s) of ``sensors``, each measured at event time ``t`` (Unix s)."""
+        """Offsets (s) of ``sensors``, each measured at its pick's time ``t`` (Unix s)."""
         if not len(sensors):
             return
         self._t.append(np.asarray(t, dtype=np.float64))
@@ -315,39 +383,63 @@ class ClockWatch:
         return (np.concatenate(self._t), np.concatenate(self._sensor),
                 np.concatenate(self._offset))  # fmt: skip
 
-    def verdicts(self, sigma: Sequence[float] | F64) -> list[Verdict]:
+    def verdicts(self, sigma: Sequence[float] | F64, frame: Correction | None = None
+                 ) -> list[Verdict]:  # fmt: skip
         """Each sensor's :class:`Verdict`: on the latest offsets that say ``offset`` or
         ``ok`` (the last ``RECENT_S`` first, then twice that: a clock that went off half
         an hour ago has more offsets at zero before than off since), else on the whole
-        window; for a sensor found off or inconsistent, its drift over the whole window
-        where it drifts (:func:`drifting`)."""
+        window; its drift where it drifts (:func:`drifting`: sought for a sensor found
+        off or inconsistent, or whose recent offsets settle nothing).
+
+        With ``frame`` (the corrections in force), each offset is judged by how far it
+        lies from its sensor's correction at its time: offsets are only measured within
+        ``REACH_S`` of the corrected predictions, so a drift followed by its correction
+        is followed past ``REACH_S``. A clock found off keeps its correction's drift and
+        adds any found from it."""
         self._compact()
         t, s, o = self._arrays()
         sig = np.asarray(sigma, dtype=np.float64)
-        out = judge_all(s, o, sig)
+        frame = Correction.none(len(sig)) if frame is None else frame
+        raw, o = o, o - frame.at(s, t)
+        now = self.latest if math.isfinite(self.latest) else frame.now
+        base = frame.at(np.arange(len(sig)), np.full(len(sig), now))
+        out = judge_all(s, o, sig, base, raw)
+        settled = np.zeros(len(sig), dtype=bool)  # a recent window said offset or ok
         for span in (2.0 * self.recent_s, self.recent_s):  # the latest say last
             late = t >= self.latest - span
-            recent = judge_all(s[late], o[late], sig)
+            recent = judge_all(s[late], o[late], sig, base, raw[late])
             out = [r if r.status in ("offset", "ok") else w
                    for r, w in zip(recent, out, strict=True)]  # fmt: skip
-        # Sensors found off or inconsistent: is it a drift? (Sought only there.)
-        odd = np.array([i for i, v in enumerate(out) if v.status in ("offset", "inconsistent")],
+            settled |= np.array([r.status in ("offset", "ok") for r in recent], dtype=bool)
+        out = [replace(v, drift=float(frame.drift[i])) if v.status == "offset" else v
+               for i, v in enumerate(out)]  # fmt: skip
+        # Is it a drift? Sought for sensors found off or inconsistent, and for those whose
+        # recent offsets settled nothing (a fast drift spreads them beyond any cluster).
+        odd = np.array([i for i, v in enumerate(out)
+                        if v.status in ("offset", "inconsistent") or not settled[i]],
                        dtype=np.int64)  # fmt: skip
         if len(odd):
-            seeds = {int(i): out[i].offset for i in odd}
-            for i, v in drifting(t, s, o, sig, self.latest, odd, seeds).items():
-                if v.status == "offset" and v.cluster >= out[i].cluster:
-                    out[i] = v
+            for i, v in drifting(t, s, o, sig, self.latest, odd, frame).items():
+                out[i] = v
         return out
 
 
 @dataclass(frozen=True, slots=True)
 class ClockCheck:
-    """One sensor's clock as the events of the window saw it."""
+    """One sensor's clock as the events of the window saw it, and the correction fusion
+    takes off its picks (s late at the checks' time, and s/s; zero: none)."""
 
     sensor: str
     timing_sigma_ms: float
     verdict: Verdict
+    correction: float = 0.0
+    correction_drift: float = 0.0
+
+    @property
+    def kept(self) -> bool:
+        """A correction still in force though the latest offsets are too few to say."""
+        return self.verdict.status == "few" and (self.correction != 0.0
+                                                 or self.correction_drift != 0.0)  # fmt: skip
 
     def as_dict(self) -> dict[str, object]:
         """The check as JSON-ready values (milliseconds; ``null`` for no offsets)."""
@@ -360,22 +452,33 @@ class ClockCheck:
                 "stderr_ms": ms(v.stderr), "offsets": v.offsets, "on_time": v.on_time,
                 "cluster": v.cluster, "chance": v.chance,
                 "drift_ppm": round(v.drift * 1e6, 2),
-                "timing_sigma_ms": self.timing_sigma_ms}  # fmt: skip
+                "timing_sigma_ms": self.timing_sigma_ms,
+                "correction_ms": round(self.correction * 1e3, 3),
+                "correction_ppm": round(self.correction_drift * 1e6, 2)}  # fmt: skip
 
     def describe(self) -> str:
         """One line for an operator: what is wrong and what to check."""
         v = self.verdict
         if v.status == "offset":
-            way = "late" if v.offset > 0 else "early"
-            drift = ""
-            if v.drift:
-                drift = f", drifting {v.drift * 3.6e6:+.0f} ms an hour ({v.drift * 1e6:+.0f} ppm)"
-            return (f"sensor {self.sensor}: its arrival times run {abs(v.offset) * 1e3:.1f} ± "
-                    f"{v.stderr * 1e3:.1f} ms {way}{drift} ({v.cluster} of its {v.offsets} "
-                    f"checks against well-located events agree; timing_sigma_ms "
+            return (f"sensor {self.sensor}: its arrival times run "
+                    f"{_lateness(v.offset, v.drift, v.stderr)} ({v.cluster} of its "
+                    f"{v.offsets} checks against well-located events agree; timing_sigma_ms "
                     f"{self.timing_sigma_ms:g}): check its clock")  # fmt: skip
         if v.status == "inconsistent":
             return (f"sensor {self.sensor}: its picks agree with none of the well-located "
                     f"events around it ({v.offsets} checks): check its clock and "
                     "position")  # fmt: skip
+        if self.kept:
+            return (f"sensor {self.sensor}: too few checks against well-located events of the "
+                    f"last hour to judge its clock ({v.offsets}); the correction found "
+                    f"before is kept ({_lateness(self.correction, self.correction_drift)}): "
+                    "check its clock")  # fmt: skip
         return f"sensor {self.sensor}: {v.status}"
+
+
+def _lateness(offset: float, drift: float, stderr: float | None = None) -> str:
+    """How late a clock runs (s), and how fast that grows (s/s), in an operator's words."""
+    spread = "" if stderr is None else f" ± {stderr * 1e3:.1f}"
+    way = "late" if offset > 0 else "early"
+    grows = f", drifting {drift * 3.6e6:+.0f} ms an hour ({drift * 1e6:+.0f} ppm)" if drift else ""
+    return f"{abs(offset) * 1e3:.1f}{spread} ms {way}{grows}"

@@ -33,7 +33,7 @@ was processed (a broken watermark promise) are counted in ``late`` and ignored.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -524,34 +524,72 @@ class FusionEngine:
             np.array([e.weather.wind_v_ms for e in events]), ctx.pool.sensor[picks],
             ctx.pool.t[picks], np.concatenate([[0], np.cumsum([len(e.picks) for e in events])]),
         )  # fmt: skip
-        event, sensor, offset, at = block_offsets(checked, self.net.ecef, self.net.sigma_t,
-                                                  ctx.alive, ctx.keys, KEY_SPAN_S)  # fmt: skip
+        _, sensor, offset, at = block_offsets(checked, self.net.ecef, self.net.sigma_t,
+                                              ctx.alive, ctx.keys, KEY_SPAN_S)  # fmt: skip
         ref = k * self.config.block_s
         raw = offset + applied.at(sensor, ref + at)
-        self._clocks.add(ref + checked.origin[event], sensor, raw)
+        # At the picks' times, not the events': at 300 ppm a clock moves 9 ms over 30 s.
+        self._clocks.add(ref + at, sensor, raw)
 
     def _corrections(self) -> Correction:
         """Each sensor's clock correction: the offset (and drift) of a clock judged off
-        (:meth:`.clocks.ClockWatch.verdicts`), none for every other."""
-        verdicts = self._clocks.verdicts(self.net.sigma_t)
+        (:meth:`.clocks.ClockWatch.verdicts`, measured from the corrections in force);
+        the one in force, carried on, for a clock with too few offsets to say (a
+        quiet hour is no sign that it reads right); none for every other."""
+        verdicts = self._clocks.verdicts(self.net.sigma_t, self._correction)
         off = np.array([v.status == "offset" for v in verdicts], dtype=bool)
-        offset = np.where(off, [v.offset for v in verdicts], 0.0)
-        drift = np.where(off, [v.drift for v in verdicts], 0.0)
+        few = np.array([v.status == "few" for v in verdicts], dtype=bool)
         latest = self._clocks.latest
-        return Correction(offset, drift, latest if math.isfinite(latest) else 0.0)
+        now = latest if math.isfinite(latest) else 0.0
+        n = len(verdicts)
+        carried = self._correction.at(np.arange(n), np.full(n, now))
+        offset = np.where(off, [v.offset for v in verdicts], np.where(few, carried, 0.0))
+        drift = np.where(off, [v.drift for v in verdicts],
+                         np.where(few, self._correction.drift, 0.0))  # fmt: skip
+        return Correction(offset, drift, now)
 
     @property
     def clocks_as_of(self) -> datetime | None:
-        """The latest event time the clock checks have seen (``None``: none yet)."""
+        """The latest pick time the clock checks have seen (``None``: none yet)."""
         latest = self._clocks.latest
         return None if not math.isfinite(latest) else from_micros(round(latest * 1e6))
 
+    def clock_corrections(self) -> dict[str, object]:
+        """The clock corrections in force, to carry over to a later engine
+        (:meth:`restore_clock_corrections`): ``now`` (Unix s) and, for each corrected
+        sensor, its offset then (s) and drift (s/s). A restarted live worker replays only
+        minutes, too few for a verdict; without them a clock followed past ``REACH_S``
+        would never be found again."""
+        c = self._correction
+        fixed = np.nonzero((c.offset != 0.0) | (c.drift != 0.0))[0]
+        return {"now": c.now, "sensors": {self.sensors[i].id: [float(c.offset[i]),
+                                                               float(c.drift[i])]
+                                          for i in fixed.tolist()}}  # fmt: skip
+
+    def restore_clock_corrections(self, saved: Mapping[str, object]) -> None:
+        """Put in force the corrections :meth:`clock_corrections` gave (before any input:
+        sensors no longer registered are left out). They hold until the checks judge
+        their clocks anew."""
+        now, by_sensor = saved.get("now"), saved.get("sensors")
+        if not isinstance(now, int | float) or not isinstance(by_sensor, Mapping):
+            raise ValueError("clock corrections: expected 'now' and 'sensors'")
+        offset, drift = np.zeros(len(self.net)), np.zeros(len(self.net))
+        for sensor, value in by_sensor.items():
+            i = self.net.index.get(sensor)
+            if i is not None:
+                offset[i], drift[i] = (float(x) for x in value)
+        self._correction = Correction(offset, drift, float(now))
+
     def clock_checks(self) -> list[ClockCheck]:
         """Every sensor's clock as the well-located events of the last hour of fused
-        event time saw it (:mod:`truceline.fusion.clocks`), in registry order."""
-        verdicts = self._clocks.verdicts(self.net.sigma_t)
-        pairs = zip(self.sensors, verdicts, strict=True)
-        return [ClockCheck(s.id, s.timing_sigma_ms, v) for s, v in pairs]
+        event time saw it (:mod:`truceline.fusion.clocks`), with the correction in force,
+        in registry order."""
+        verdicts = self._clocks.verdicts(self.net.sigma_t, self._correction)
+        latest = self._clocks.latest
+        n, c = len(verdicts), self._correction
+        now = c.at(np.arange(n), np.full(n, latest if math.isfinite(latest) else c.now))
+        return [ClockCheck(s.id, s.timing_sigma_ms, v, float(now[i]), float(c.drift[i]))
+                for i, (s, v) in enumerate(zip(self.sensors, verdicts, strict=True))]  # fmt: skip
 
     def _add_shadows(self, search: BlockSearch, keep: list[Located], made: list[_Candidate],
                      ref: float) -> None:  # fmt: skip

@@ -11,6 +11,9 @@ the last blasts before a lull are not held back.
 
 Restart: the released watermark is kept in ``fusion_progress``; a new worker replays from a
 lookback before it. Events already stored are skipped by id, so replay never duplicates.
+The clock corrections in force are kept with it and put back in force: the replay's
+minutes are too few to judge a clock anew, and a clock followed beyond the reach of the
+checks would not be found again.
 
 Clocks: when the engine's clock checks (:mod:`truceline.fusion.clocks`) judge a sensor's
 clock off, the worker records a ``degraded`` status span for it from the time of the
@@ -85,15 +88,19 @@ class LiveFusion:
                 )
             ]
             agreements = in_force(conn, from_micros(self.clock_us()))
-            saved = conn.execute(select(tables.fusion_progress.c.watermark_us)).scalar()
+            p = tables.fusion_progress
+            saved = conn.execute(select(p.c.watermark_us, p.c.clocks)).first()
         index = None
         if agreements:
             index = AgreementIndex(agreements[0])
             self._side_codes = agreements[0].side_codes
         self._sensor_count = len(sensors)
+        engine = FusionEngine.for_agreement(sensors, weather, index, self.config)
         if saved is not None:
-            self._released_us = int(saved)
-        return FusionEngine.for_agreement(sensors, weather, index, self.config)
+            self._released_us = int(saved.watermark_us)
+            if saved.clocks is not None:
+                engine.restore_clock_corrections(orjson.loads(saved.clocks))
+        return engine
 
     def _registry_changed(self) -> bool:
         with self.store.read() as conn:
@@ -185,7 +192,12 @@ class LiveFusion:
 
     def _save_progress(self, conn: Any) -> None:
         p = tables.fusion_progress
+        assert self._engine is not None
+        values = {
+            "watermark_us": self._released_us,
+            "clocks": orjson.dumps(self._engine.clock_corrections()).decode(),
+        }
         if conn.execute(select(p.c.id)).first() is None:
-            conn.execute(p.insert().values(id=1, watermark_us=self._released_us))
+            conn.execute(p.insert().values(id=1, **values))
         else:
-            conn.execute(update(p).where(p.c.id == 1).values(watermark_us=self._released_us))
+            conn.execute(update(p).where(p.c.id == 1).values(**values))

@@ -306,6 +306,9 @@ fusion_progress = Table(
     # fused; on restart the service re-reads from the last block boundary before it.
     Column("id", Integer, primary_key=True),
     Column("watermark_us", BigInteger, nullable=False),
+    # The clock corrections in force at that watermark (JSON,
+    # FusionEngine.clock_corrections), restored by a restarted worker.
+    Column("clocks", Text, nullable=True),
 )
 
 # --- incidents, decisions, evidence -----------------------------------------------------
