@@ -192,6 +192,16 @@ def test_a_step_smaller_than_the_gate_is_no_drift() -> None:
     assert found == 0
 
 
+def test_one_stray_offset_after_a_burst_makes_no_drift() -> None:
+    # Hard seed 17: five on-time offsets of one burst and a stray pick 51 ms early two
+    # minutes on lie on a 369 ppm line; without that offset there is no rate at all.
+    times = np.array([2669.2, 2670.7, 2674.3, 2677.7, 2679.1, 2815.9])
+    offsets = np.array([0.4, 2.7, -0.6, 4.5, 0.7, -51.1]) * 1e-3
+    sigma = np.array([0.0027])
+    assert drifting(times, np.zeros(6, dtype=np.int64), offsets, sigma, 3600.0,
+                    np.array([0])) == {}  # fmt: skip
+
+
 def test_offsets_are_judged_from_the_corrections_in_force() -> None:
     rng = np.random.default_rng(12)
     times = np.sort(rng.uniform(0.0, 3600.0, 60))
