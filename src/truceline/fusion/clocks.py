@@ -364,6 +364,10 @@ class Correction:
         """How late each pick (its sensor, Unix time) is."""
         return np.asarray(self.offset[sensor] + self.drift[sensor] * (t - self.now))
 
+    def every_at(self, t: float) -> F64:
+        """How late every sensor's picks are at Unix time ``t``."""
+        return np.asarray(self.offset + self.drift * (t - self.now))
+
 
 @dataclass
 class ClockWatch:
@@ -419,7 +423,7 @@ class ClockWatch:
         frame = Correction.none(len(sig)) if frame is None else frame
         raw, o = o, o - frame.at(s, t)
         now = self.latest if math.isfinite(self.latest) else frame.now
-        base = frame.at(np.arange(len(sig)), np.full(len(sig), now))
+        base = frame.every_at(now)
         out = judge_all(s, o, sig, base, raw)
         settled = np.zeros(len(sig), dtype=bool)  # a recent window said offset or ok
         for span in (2.0 * self.recent_s, self.recent_s):  # the latest say last

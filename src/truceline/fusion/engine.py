@@ -541,8 +541,7 @@ class FusionEngine:
         few = np.array([v.status == "few" for v in verdicts], dtype=bool)
         latest = self._clocks.latest
         now = latest if math.isfinite(latest) else 0.0
-        n = len(verdicts)
-        carried = self._correction.at(np.arange(n), np.full(n, now))
+        carried = self._correction.every_at(now)
         offset = np.where(off, [v.offset for v in verdicts], np.where(few, carried, 0.0))
         drift = np.where(off, [v.drift for v in verdicts],
                          np.where(few, self._correction.drift, 0.0))  # fmt: skip
@@ -586,8 +585,8 @@ class FusionEngine:
         in registry order."""
         verdicts = self._clocks.verdicts(self.net.sigma_t, self._correction)
         latest = self._clocks.latest
-        n, c = len(verdicts), self._correction
-        now = c.at(np.arange(n), np.full(n, latest if math.isfinite(latest) else c.now))
+        c = self._correction
+        now = c.every_at(latest if math.isfinite(latest) else c.now)
         return [ClockCheck(s.id, s.timing_sigma_ms, v, float(now[i]), float(c.drift[i]))
                 for i, (s, v) in enumerate(zip(self.sensors, verdicts, strict=True))]  # fmt: skip
 
