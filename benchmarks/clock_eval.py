@@ -1,7 +1,8 @@
 """Sensor clocks that run off: are they found, and what does correcting them give back?
 
 Each scenario is simulated twice from one seed (``truceline.fusion.simulate``): as is, and
-with ``--faults`` sensors whose clocks step off (5 ms to 1 s either way) and ``--drifts``
+with ``--faults`` sensors whose clocks step off (5 ms to 1 s either way, or as
+``--fault-ms`` says) and ``--drifts``
 whose clocks drift (2 to 100 ppm either way), each from a time in the scenario's first
 half (docs/simulation.md). The faulty input is fused with the
 clock corrections (``engine.CLOCK_FIX``) and without, and the sound input as it is; each
@@ -49,12 +50,20 @@ def _fuse(sc: Scenario, detections: list, fix: bool
     return report, [c.as_dict() for c in engine.clock_checks()], engine.clocks_as_of
 
 
-def run_one(preset: str, seed: int, hours: float, faults: int, drifts: int
-            ) -> dict[str, object]:  # fmt: skip
+def run_one(
+    preset: str,
+    seed: int,
+    hours: float,
+    faults: int,
+    drifts: int,
+    fault_ms: tuple[float, float] = (5.0, 1000.0),
+) -> dict[str, object]:
     """One scenario's figures (see the module's docstring)."""
     config = SimulationConfig.from_preset(preset, seed=seed, hours=hours)
     sound = simulate(config)
-    faulty = simulate(replace(config, clock_faults=faults, clock_drifts=drifts))
+    faulty = simulate(
+        replace(config, clock_faults=faults, clock_drifts=drifts, clock_fault_ms=fault_ms)
+    )
     base, _, _ = _fuse(sound, list(sound.detections), True)
     left, _, _ = _fuse(faulty, list(faulty.detections), False)
     fixed, checks, as_of = _fuse(faulty, list(faulty.detections), True)
@@ -100,14 +109,19 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=1.0)
     ap.add_argument("--faults", type=int, default=4, help="sensors whose clock steps off")
     ap.add_argument("--drifts", type=int, default=0, help="sensors whose clock drifts")
+    ap.add_argument(
+        "--fault-ms", default="5,1000", help="the steps' sizes, ms: LO,HI (log-uniform, either way)"
+    )
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=Path("/tmp/truceline-clock-eval.md"))
     args = ap.parse_args()
     todo = [(p, s) for p in args.presets.split(",") for s in parse_seeds(args.seeds)]
+    lo, hi = (float(x) for x in args.fault_ms.split(","))
     rows = []
     with ProcessPoolExecutor(args.jobs) as pool, Progress(console=Console(stderr=True)) as bar:
         task = bar.add_task("scenarios", total=len(todo))
-        futures = [pool.submit(run_one, p, s, args.hours, args.faults, args.drifts)
+        futures = [pool.submit(run_one, p, s, args.hours, args.faults, args.drifts,
+                               (lo, hi))
                    for p, s in todo]  # fmt: skip
         for fut in as_completed(futures):
             rows.append(fut.result())

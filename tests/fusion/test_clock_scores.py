@@ -65,3 +65,48 @@ def test_evaluate_scores_a_clocks_file_and_names_a_bad_records_field(tmp_path: P
     bad = runner.invoke(app, args)
     assert bad.exit_code == 2
     assert "record 2" in bad.output and "status" in bad.output
+
+
+def test_simulate_takes_the_clock_steps_sizes_and_refuses_bad_ones(tmp_path: Path) -> None:
+    app = typer.Typer()
+    register(app)
+    runner = CliRunner()
+    out = tmp_path / "sc"
+    res = runner.invoke(
+        app,
+        [
+            "simulate",
+            "--seed",
+            "3",
+            "--hours",
+            "0.05",
+            "--clock-faults",
+            "3",
+            "--clock-fault-ms",
+            "2000",
+            "30000",
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    sizes = [abs(orjson.loads(line)["offset_ms"])
+             for line in (out / "truth.ndjson").read_bytes().splitlines()
+             if b'"clock_fault"' in line]  # fmt: skip
+    assert len(sizes) == 3 and all(2000.0 <= x <= 30000.0 for x in sizes)
+    bad = runner.invoke(
+        app,
+        [
+            "simulate",
+            "--hours",
+            "0.05",
+            "--clock-faults",
+            "1",
+            "--clock-fault-ms",
+            "30",
+            "0",
+            "--out",
+            str(out),
+        ],
+    )
+    assert bad.exit_code == 2 and "--clock-fault-ms: expected 0 < LO <= HI" in bad.output

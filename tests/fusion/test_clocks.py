@@ -8,8 +8,10 @@ import pytest
 from fusion_synth import T0, Blast, enu_to_latlon, grid_network, picks, run_chunked
 
 from truceline.formats.records import Weather
+from truceline.fusion import clocks as clocks_module
 from truceline.fusion import engine as engine_module
 from truceline.fusion.clocks import (
+    FAR_S,
     MIN_OFFSETS,
     REACH_S,
     Checked,
@@ -18,6 +20,7 @@ from truceline.fusion.clocks import (
     Correction,
     block_offsets,
     drifting,
+    far_off,
     judge,
     judge_all,
 )
@@ -245,8 +248,9 @@ def test_an_events_offsets_are_its_picks_left_out_and_other_picks_near_it() -> N
                       np.array([10.0]), fix.cov[None], np.array([w.temperature_c]),
                       np.array([w.wind_u_ms]), np.array([w.wind_v_ms]), held, t[1:],
                       np.array([0, len(held)]))  # fmt: skip
-    event, sensor, offset, at = block_offsets(checked, net.ecef, net.sigma_t,
-                                          np.ones(len(net), dtype=bool), keys, 1e4)  # fmt: skip
+    event, sensor, offset, at, unheld, expected = block_offsets(
+        checked, net.ecef, net.sigma_t, np.ones(len(net), dtype=bool), keys, 1e4
+    )
     assert (event == 0).all()
     by = dict(zip(sensor.tolist(), offset.tolist(), strict=True))
     leverage = np.minimum((sd[held] / net.sigma_t[held]) ** 2, 0.9)
@@ -254,6 +258,9 @@ def test_an_events_offsets_are_its_picks_left_out_and_other_picks_near_it() -> N
     assert by[late] == pytest.approx(t_late - arrival[late])
     assert dict(zip(sensor.tolist(), at.tolist(), strict=True))[late] == pytest.approx(t_late)
     assert abs(by[late] - 0.15) < 0.01
+    # The sensor that holds none of its picks is where the far search looks.
+    assert set(unheld.tolist()).isdisjoint(held.tolist()) and late in unheld
+    assert expected[unheld == late][0] == pytest.approx(arrival[late])
 
 
 def _shifted(seed: int, by_s: float) -> tuple[Scenario, str, list]:
@@ -270,6 +277,107 @@ def _fused(sc: Scenario, dets: list) -> tuple[FusionEngine, list]:
     engine = FusionEngine(sc.sensors, sc.weather)
     engine.add(dets)
     return engine, engine.finish()
+
+
+def _far_input(rng: np.random.Generator, late: float, heard: int, salvo: bool = False
+               ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """An hour's arrivals predicted for a sensor (one a minute, or a salvo's rounds half a
+    second apart), the first ``heard`` of them picked ``late`` s late, with three false
+    alarms and three other blasts' picks a minute at random."""
+    expected = (1000.0 + np.arange(40) * 0.5 if salvo
+                else np.sort(rng.uniform(0.0, 3600.0, 60)))  # fmt: skip
+    picks = np.concatenate([expected[:heard] + late + rng.normal(0.0, SIGMA, heard),
+                            rng.uniform(0.0, 3600.0, 360)])  # fmt: skip
+    return picks, expected
+
+
+@pytest.mark.parametrize("late", [2.6, -7.3, 29.0])
+def test_a_clock_seconds_off_is_found_among_its_picks(late: float) -> None:
+    picks, expected = _far_input(np.random.default_rng(11), late, 12)
+    v = far_off(picks, expected, SIGMA)
+    assert v is not None and v.status == "offset"
+    assert abs(v.offset - late) < 0.002 and v.cluster >= 12 and v.chance < 1e-6
+
+
+def test_far_picks_of_the_background_alone_find_nothing() -> None:
+    rng = np.random.default_rng(12)
+    assert all(far_off(*_far_input(rng, 5.0, 0), SIGMA) is None for _ in range(50))
+
+
+def test_a_far_search_leaves_offsets_within_reach_and_beyond_far_alone() -> None:
+    rng = np.random.default_rng(13)
+    assert far_off(*_far_input(rng, 0.4, 20), SIGMA) is None  # judge_all's to find
+    assert far_off(*_far_input(rng, FAR_S + 5.0, 20), SIGMA) is None
+
+
+def test_forgetting_drops_only_the_sensors_earlier_offsets() -> None:
+    watch = ClockWatch(2)
+    times = np.arange(10.0)
+    for i in (0, 1):
+        watch.add(times, np.full(10, i, dtype=np.int64), np.full(10, 0.1 * i))
+    watch.forget(np.array([1]), 6.0)
+    t, s, o = watch._offsets.arrays()
+    assert t[s == 0].tolist() == times.tolist() and t[s == 1].tolist() == [6.0, 7.0, 8.0, 9.0]
+    assert np.all(o[s == 1] == 0.1)
+
+
+def test_a_salvo_alone_aliases_and_finds_nothing() -> None:
+    """A salvo's rounds, half a second apart and heard 6 s late: every shift by a round
+    matches all but one, so no one offset stands out (FAR_CLEAR)."""
+    picks, expected = _far_input(np.random.default_rng(14), 6.0, 40, salvo=True)
+    assert far_off(picks, expected, SIGMA) is None
+    more, spread = _far_input(np.random.default_rng(15), 6.0, 25)
+    v = far_off(np.concatenate([picks, more]), np.concatenate([expected, spread]), SIGMA)
+    assert v is not None and abs(v.offset - 6.0) < 0.002  # other fire settles it
+
+
+def test_a_wrong_correction_is_undone_by_the_far_search() -> None:
+    """Picks on time but corrected by 5 s: the far cluster lies at −5 s in the
+    correction's frame, the clock's own offset at zero: ``ok``."""
+    picks, expected = _far_input(np.random.default_rng(16), 0.0, 15)
+    v = far_off(picks - 5.0, expected, SIGMA, base=5.0)
+    assert v is not None and v.status == "ok" and abs(v.offset) < 0.002
+
+
+@pytest.mark.parametrize("late", [5.0, -20.0])
+def test_a_clock_seconds_off_is_corrected_in_fusion(
+    monkeypatch: pytest.MonkeyPatch, late: float
+) -> None:
+    sc, busiest, dets = _shifted(21, late)
+    engine, events = _fused(sc, dets)
+    checks = {c.sensor: c for c in engine.clock_checks()}
+    assert checks[busiest].verdict.status == "offset"
+    assert abs(checks[busiest].verdict.offset - late) < 0.003
+    assert abs(checks[busiest].correction - late) < 0.003
+    assert [s for s, c in checks.items() if c.verdict.status == "offset"] == [busiest]
+    # The offsets measured before it was found (chance matches within 2 s of predictions
+    # seconds off) were forgotten when its correction jumped: all left are its own.
+    _, s, o = engine._clocks._offsets.arrays()
+    mine = o[s == engine.net.index[busiest]]
+    assert len(mine) >= 10 and np.all(np.abs(mine - late) < 0.05)
+    monkeypatch.setattr(clocks_module, "FAR_S", 0.0)  # no far search: never found
+    lost, uncorrected = _fused(sc, dets)
+    assert {c.sensor: c for c in lost.clock_checks()}[busiest].verdict.status != "offset"
+    assert _recall(sc, events) > _recall(sc, uncorrected)
+    mine = {d.id for d in dets if d.sensor == busiest}
+    held = [len({d for e in run for d in e.detections} & mine) for run in (events, uncorrected)]
+    assert held[1] == 0 and held[0] >= 20  # 27 and 28 of its 55 picks
+
+
+def test_a_pool_reaches_back_for_a_clock_seconds_early() -> None:
+    """Each block's pool is taken on the raw clock: a clock 29 s early has the arrivals of
+    a block's first 27 s before its span, and the pool reaches back for them (without,
+    two picks that 12 s late kept were lost). The other sensors' picks there stay out."""
+    held = {}
+    for late in (12.0, -29.0):
+        sc, busiest, dets = _shifted(21, late)
+        _, events = _fused(sc, dets)
+        mine = {d.id: d.time - timedelta(seconds=late) for d in dets if d.sensor == busiest}
+        held[late] = {mine[d] for e in events for d in e.detections if d in mine}
+        assert len({d for e in events for d in e.detections}) == sum(
+            len(e.detections) for e in events
+        )  # no pick in two events
+    assert held[12.0] <= held[-29.0] and len(held[12.0]) >= 25
 
 
 def _recall(sc: Scenario, events: list) -> float:
@@ -294,8 +402,9 @@ def test_a_clock_off_is_flagged_and_corrected(monkeypatch: pytest.MonkeyPatch) -
     assert len(held & mine) > 2 * len({d for e in uncorrected for d in e.detections} & mine)
 
 
-def test_corrected_clocks_give_the_same_events_however_the_input_is_chunked() -> None:
-    sc, _, dets = _shifted(21, -0.2)
+@pytest.mark.parametrize("late", [-0.2, -25.0])
+def test_corrected_clocks_give_the_same_events_however_the_input_is_chunked(late: float) -> None:
+    sc, _, dets = _shifted(21, late)
     whole = run_chunked(list(sc.sensors), dets, list(sc.weather), len(dets))
     assert run_chunked(list(sc.sensors), dets, list(sc.weather), 500) == whole
 

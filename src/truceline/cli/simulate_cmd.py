@@ -157,6 +157,12 @@ def _simulate(
         int | None,
         typer.Option(min=0, help="Sensors whose clock drifts from some time on."),
     ] = None,
+    clock_fault_ms: Annotated[
+        tuple[float, float] | None,
+        typer.Option(
+            help="Sizes of the clock steps, ms: LO HI (log-uniform, either way).", metavar="LO HI"
+        ),
+    ] = None,
 ) -> None:
     """Simulate a scenario with ground truth (docs/simulation.md)."""
     console = Console(stderr=True)
@@ -170,9 +176,13 @@ def _simulate(
         "wind_ms": wind,
         "clock_faults": clock_faults,
         "clock_drifts": clock_drifts,
+        "clock_fault_ms": clock_fault_ms,
     }
     overrides.update({k: v for k, v in named.items() if v is not None})
     try:
+        if clock_fault_ms is not None and not 0.0 < clock_fault_ms[0] <= clock_fault_ms[1]:
+            raise ValueError(f"--clock-fault-ms: expected 0 < LO <= HI, got "
+                             f"{clock_fault_ms[0]:g} {clock_fault_ms[1]:g}")  # fmt: skip
         if start is not None:
             overrides["start"] = parse_time(start)
         config = SimulationConfig.from_preset(preset, **overrides)

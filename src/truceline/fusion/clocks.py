@@ -27,6 +27,9 @@ lies more than ``OFF_SIGMAS`` timing sigmas and ``OFF_SE`` standard errors from 
 otherwise ``few`` with fewer than ``MIN_OFFSETS`` offsets, ``inconsistent`` when no
 cluster stands out and fewer than ``MIN_CLUSTER`` of ``LOST_OFFSETS`` offsets or more are
 on time (picks that agree with no prediction), ``few`` when fewer say so, ``ok`` else.
+
+A clock seconds off has no offsets but chance ones within ``REACH_S``: :func:`far_off`
+matches its picks against the arrivals events predicted for it, within ``FAR_S``.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import pdtrc
@@ -61,6 +65,9 @@ _SPAN = 10.0  # sensor · _SPAN + offset sorts offsets by sensor (|offset| ≤ R
 DRIFT_ROUNDS = 8  # fits of a drifting clock's line, each to the offsets near the last
 DRIFT_T = 5.0  # standard errors a drift's rate must lie from zero
 MAX_DRIFT = 5e-4  # fastest drift sought, s/s (REACH_S over WINDOW_S)
+FAR_S = 30.0  # how far off a clock is sought among the picks no event took (far_off), s
+FAR_LOCAL_S = 1.0  # a far cluster's background is counted within this of it, s
+FAR_CLEAR = 1.5  # a far cluster holds this many times the next one's offsets or more
 
 
 def gate(sigma: F64) -> F64:
@@ -282,6 +289,56 @@ def _line(t: F64, o: F64, sigma: float = 0.0) -> tuple[float, float, float]:
     return rate, at, math.sqrt(max(res, sigma * sigma, 1e-10) / stt)
 
 
+def far_off(picks: F64, expected: F64, sigma: float, base: float = 0.0) -> Verdict | None:
+    """The verdict on a clock more than ``REACH_S`` (up to ``FAR_S``) off, from its
+    picks and the arrivals events predicted for it, or ``None`` when none stands out.
+
+    A clock seconds off has none of its picks taken by an event, and offsets within
+    ``REACH_S`` of the predictions only by chance: :func:`judge_all` finds them too few
+    (``few``) or none agreeing (``inconsistent``), and the sensor would be lost for good.
+    Here its picks (s, less the correction in force) are matched against every arrival
+    that well-located events predicted for it (``expected``, s; those it holds no pick
+    of) within ``FAR_S``: the offsets of a clock that is off pile up at its lateness, the
+    rest spread out. The densest cluster of width ``2 g`` must be no chance: Poisson, on
+    the background counted within ``FAR_LOCAL_S`` of it (a salvo's rounds, tenths of a
+    second apart, crowd the offsets near any one) or over all ``FAR_S``, whichever is
+    denser, times the clusters ``FAR_S`` holds (one sought among thousands); it must
+    hold ``MIN_CLUSTER`` offsets, and ``FAR_CLEAR`` times those of the next cluster clear
+    of it (a salvo's rounds heard against its predictions alias by one round), and lie
+    beyond ``REACH_S − g`` (nearer, :func:`judge_all` sees it). The verdict is ``offset``
+    at the cluster's median plus ``base`` (the correction in force) as :func:`judge_all`
+    would judge it, or ``ok`` where that is near zero (a wrong correction, undone)."""
+    p = np.sort(np.asarray(picks, dtype=np.float64))
+    q = np.asarray(expected, dtype=np.float64)
+    lo = np.searchsorted(p, q - FAR_S)
+    k = np.searchsorted(p, q + FAR_S, side="right") - lo
+    at = np.repeat(lo - np.cumsum(k) + k, k) + np.arange(int(k.sum()))
+    d = np.sort(p[at] - np.repeat(q, k))
+    n, g = len(d), float(gate(np.array(sigma)))
+    if n < MIN_CLUSTER:
+        return None
+    width = np.searchsorted(d, d + 2.0 * g, side="right") - np.arange(n)
+    j = int(np.argmax(width))
+    m = int(width[j])
+    first, last = float(d[j]), float(d[j + m - 1])
+    clear = (d + 2.0 * g < first) | (d > last)
+    second = int(width[clear].max()) if clear.any() else 0
+    centre = float(np.median(d[j : j + m]))
+    near = np.searchsorted(d, centre + FAR_LOCAL_S, side="right") - np.searchsorted(
+        d, centre - FAR_LOCAL_S
+    )
+    rate = max((near - m) / (2.0 * FAR_LOCAL_S - 2.0 * g), (n - m) / (2.0 * FAR_S))
+    chance = min(1.0, float(pdtrc(m - 1, max(rate * 2.0 * g, 1e-9))) * FAR_S / g)
+    if (m < MIN_CLUSTER or chance >= PEAK_P or FAR_CLEAR * second > m
+            or abs(centre) <= REACH_S - g):  # fmt: skip
+        return None
+    sd = max(float(np.std(d[j : j + m])), 1e-4)
+    stderr = 1.2533 * sd / math.sqrt(m)
+    own = centre + base
+    off = abs(own) > OFF_SIGMAS * sigma and abs(own) > OFF_SE * stderr
+    return Verdict(n, 0, m, own, stderr, chance, "offset" if off else "ok")
+
+
 @dataclass(frozen=True, slots=True)
 class Checked:
     """A block's well-located events, as :func:`block_offsets` needs them: place
@@ -302,10 +359,22 @@ class Checked:
     first: I64  # (E + 1,)
 
 
+class BlockOffsets(NamedTuple):
+    """A block's offsets (:func:`block_offsets`), and the arrivals its events predict at
+    the working sensors within their reach that hold none of their picks."""
+
+    event: I64
+    sensor: I64
+    offset: F64  # s
+    at: F64  # the pick's time in the block's frame, s
+    unheld: I64  # a sensor that holds none of an event's picks ...
+    expected: F64  # ... and when the event should have reached it (block frame, s)
+
+
 def block_offsets(ev: Checked, sensors_ecef: F64, sigma: F64, working: np.ndarray,
-                  keys: F64, span: float) -> tuple[I64, I64, F64, F64]:  # fmt: skip
+                  keys: F64, span: float) -> BlockOffsets:  # fmt: skip
     """Every offset of a block's events: (event, sensor, offset in s, the pick's time in
-    the block's frame).
+    the block's frame), and the arrivals the far search (:func:`far_off`) matches.
 
     Each event predicts its arrival at every sensor as its fit did (the exact ENU frame at
     its place, :func:`.locate.travel_model`), with the prediction's standard deviation
@@ -344,7 +413,8 @@ def block_offsets(ev: Checked, sensors_ecef: F64, sigma: F64, working: np.ndarra
     offset = np.concatenate([own, keys[at] - np.repeat(q, k)])
     keep = np.abs(offset) <= REACH_S
     event, sensor, offset = event[keep], sensor[keep].astype(np.int64), offset[keep]
-    return event, sensor, offset, arrival[event, sensor] + offset
+    return BlockOffsets(event, sensor, offset, arrival[event, sensor] + offset,
+                        s_i.astype(np.int64), arrival[e_i, s_i])  # fmt: skip
 
 
 @dataclass
@@ -370,39 +440,75 @@ class Correction:
 
 
 @dataclass
+class _Series:
+    """Arrays added in time order (the first of each is the times, Unix s), kept over the
+    last ``window_s`` before ``latest`` (compacted every 64 additions)."""
+
+    dtypes: tuple[type, ...]  # of each array: the times' first
+    parts: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+
+    def add(self, *arrays: np.ndarray) -> None:
+        if len(arrays[0]):
+            self.parts.append(arrays)
+
+    def compact(self, latest: float, window_s: float, every: int = 64) -> None:
+        if len(self.parts) > every:
+            keep = self.arrays()
+            inside = keep[0] >= latest - window_s
+            self.parts = [tuple(a[inside] for a in keep)]
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        if not self.parts:
+            return tuple(np.zeros(0, dtype=d) for d in self.dtypes)
+        return tuple(np.concatenate([p[k] for p in self.parts]) for k in range(len(self.dtypes)))
+
+
+@dataclass
 class ClockWatch:
     """Each sensor's offsets over the last ``window_s`` of event time (memory bounded by
-    the events of that window), added block by block in the engine's order."""
+    the events of that window), added block by block in the engine's order; and, for the
+    far search (:func:`far_off`), its picks and the arrivals predicted for it unheld."""
 
     n_sensors: int
     window_s: float = WINDOW_S
     recent_s: float = RECENT_S
-    _t: list[F64] = field(default_factory=list)
-    _sensor: list[I64] = field(default_factory=list)
-    _offset: list[F64] = field(default_factory=list)
+    _offsets: _Series = field(
+        default_factory=lambda: _Series((np.float64, np.int64, np.float64))
+    )  # t, sensor, s
+    _picks: _Series = field(default_factory=lambda: _Series((np.float64, np.int64)))
+    _expected: _Series = field(default_factory=lambda: _Series((np.float64, np.int64)))
     latest: float = -math.inf
 
     def add(self, t: F64, sensors: I64, offsets: F64) -> None:
         """Offsets (s) of ``sensors``, each measured at its pick's time ``t`` (Unix s)."""
         if not len(sensors):
             return
-        self._t.append(np.asarray(t, dtype=np.float64))
-        self._sensor.append(np.asarray(sensors, dtype=np.int64))
-        self._offset.append(np.asarray(offsets, dtype=np.float64))
+        self._offsets.add(np.asarray(t, dtype=np.float64), np.asarray(sensors, dtype=np.int64),
+                          np.asarray(offsets, dtype=np.float64))  # fmt: skip
         self.latest = max(self.latest, float(np.max(t)))
-        if len(self._t) > 64:
-            self._compact()
+        self._offsets.compact(self.latest, self.window_s)
 
-    def _compact(self) -> None:
-        t, s, o = self._arrays()
-        keep = t >= self.latest - self.window_s
-        self._t, self._sensor, self._offset = [t[keep]], [s[keep]], [o[keep]]
+    def forget(self, sensors: I64, before: float) -> None:
+        """Drop the offsets of ``sensors`` measured before ``before`` (Unix s): those
+        measured while their correction was seconds off are chance matches within 2 s
+        of the wrong predictions, and a salvo's rounds, half a second apart, lay them in
+        rows that a drift's line runs through (a clock found 2,484 ms early was then
+        "followed" at −298 ppm to −972 ms)."""
+        t, s, o = self._offsets.arrays()
+        keep = ~np.isin(s, sensors) | (t >= before)
+        self._offsets.parts = [(t[keep], s[keep], o[keep])] if len(t) else []
 
-    def _arrays(self) -> tuple[F64, I64, F64]:
-        if not self._t:
-            return np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0)
-        return (np.concatenate(self._t), np.concatenate(self._sensor),
-                np.concatenate(self._offset))  # fmt: skip
+    def add_picks(self, t: F64, sensors: I64) -> None:
+        """Picks (Unix s, on their sensors' own clocks) as fusion is done with them."""
+        self._picks.add(np.asarray(t, dtype=np.float64), np.asarray(sensors, dtype=np.int64))
+        self._picks.compact(self.latest, self.window_s)
+
+    def add_expected(self, t: F64, sensors: I64) -> None:
+        """When events should have reached ``sensors`` that hold none of their picks
+        (Unix s)."""
+        self._expected.add(np.asarray(t, dtype=np.float64),
+                           np.asarray(sensors, dtype=np.int64))  # fmt: skip
+        self._expected.compact(self.latest, self.window_s)
 
     def verdicts(self, sigma: Sequence[float] | F64, frame: Correction | None = None
                  ) -> list[Verdict]:  # fmt: skip
@@ -410,15 +516,19 @@ class ClockWatch:
         ``ok`` (the last ``RECENT_S`` first, then twice that: a clock that went off half
         an hour ago has more offsets at zero before than off since), else on the whole
         window; its drift where it drifts (:func:`drifting`: sought for a sensor found
-        off or inconsistent, or whose recent offsets settle nothing).
+        off or inconsistent, or whose recent offsets settle nothing); and whether it is
+        seconds off (:func:`far_off`: sought for a sensor whose last ``RECENT_S`` of
+        offsets settle nothing, or with too few offsets or none agreeing; a clock that
+        stepped seconds off twenty minutes ago was judged ``ok`` on the offsets of the
+        half hour, most of them from before).
 
         With ``frame`` (the corrections in force), each offset is judged by how far it
         lies from its sensor's correction at its time: offsets are only measured within
         ``REACH_S`` of the corrected predictions, so a drift followed by its correction
         is followed past ``REACH_S``. A clock found off keeps its correction's drift and
         adds any found from it."""
-        self._compact()
-        t, s, o = self._arrays()
+        self._offsets.compact(self.latest, self.window_s, every=0)
+        t, s, o = self._offsets.arrays()
         sig = np.asarray(sigma, dtype=np.float64)
         frame = Correction.none(len(sig)) if frame is None else frame
         raw, o = o, o - frame.at(s, t)
@@ -442,6 +552,34 @@ class ClockWatch:
         if len(odd):
             for i, v in drifting(t, s, o, sig, self.latest, odd, frame).items():
                 out[i] = v
+        # Is it seconds off? Sought for sensors whose last quarter hour's offsets settled
+        # nothing (a clock seconds off has none near the predictions; the half hour's
+        # may still be the on-time ones before it stepped), or with too few offsets, or
+        # none agreeing.
+        quiet = [r.status not in ("offset", "ok") for r in recent]
+        lost = [i for i, v in enumerate(out)
+                if v.status in ("few", "inconsistent") or quiet[i]]  # fmt: skip
+        for i, v in self._far(lost, sig, frame, base).items():
+            out[i] = replace(v, on_time=out[i].on_time)
+        return out
+
+    def _far(self, which: list[int], sig: F64, frame: Correction, base: F64
+             ) -> dict[int, Verdict]:  # fmt: skip
+        """:func:`far_off`'s verdicts on the sensors ``which``, each with the correction's
+        drift where it is off."""
+        if not which:
+            return {}
+        self._picks.compact(self.latest, self.window_s, every=0)
+        self._expected.compact(self.latest, self.window_s, every=0)
+        pt, ps = self._picks.arrays()
+        et, es = self._expected.arrays()
+        out = {}
+        for i in which:
+            mine = ps == i
+            picks = pt[mine] - frame.at(i, pt[mine])
+            v = far_off(picks, et[es == i], float(sig[i]), float(base[i]))
+            if v is not None:
+                out[i] = replace(v, drift=float(frame.drift[i])) if v.status == "offset" else v
         return out
 
 

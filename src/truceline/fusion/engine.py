@@ -56,6 +56,7 @@ from truceline.fusion.associate import (
 )
 from truceline.fusion.clocks import (
     CHECK_SENSORS,
+    REACH_S,
     Checked,
     ClockCheck,
     ClockWatch,
@@ -240,6 +241,9 @@ class FusionEngine:
         self._clocks = ClockWatch(len(self.net))
         self._correction = Correction.none(len(self.net))  # taken off each sensor's picks
         self._applied: dict[int, Correction] = {}  # the corrections of each block's pool
+        # How far each block's pool reaches back on the raw clock for a clock seconds
+        # early (µs), and which of those rows are other sensors' (blind to its stages).
+        self._early: dict[int, tuple[int, np.ndarray]] = {}
         self.late = 0
         self.inactive = 0
         self.duplicates = 0
@@ -356,8 +360,12 @@ class FusionEngine:
         self._step = j + 1
         b = self.config.block_s
         floor = round(((k + 1) * b - POOL_MARGIN_S) * 1e6)
-        cut = int(np.searchsorted(self._buf.t_us, floor))
         keep = round(floor - (self.config.alive_window_s + 2 * b) * 1e6)
+        # The pools still in progress may reach back before it (_reach_back).
+        floor -= max((back for back, _ in self._early.values()), default=0)
+        cut = int(np.searchsorted(self._buf.t_us, floor))
+        if CLOCKS:  # the picks fusion is done with, for the far clock search
+            self._clocks.add_picks(self._buf.t_us[:cut] / 1e6, self._buf.sensor[:cut])
         t = np.concatenate([self._recent_t, self._buf.t_us[:cut]])
         s = np.concatenate([self._recent_s, self._buf.sensor[:cut]])
         first = int(np.searchsorted(t, keep))
@@ -381,15 +389,46 @@ class FusionEngine:
             first = max(first, reach)
         return first * b - ORIGIN_SLACK_S
 
-    def _pool_rows(self, k: int) -> tuple[int, int, int, int]:
+    def _pool_rows(self, k: int, early_us: int | None = None) -> tuple[int, int, int, int]:
         """Buffer rows ``[lo, hi)`` of block k's pool and the start and end of its span
-        (µs)."""
+        (µs); the rows reach back ``early_us`` before the span's start (by default, as
+        far as block k's strong stage reached: :meth:`_reach_back`)."""
         cfg = self.config
         b = cfg.block_s
         lo_us = round((k * b - POOL_MARGIN_S) * 1e6)
         hi_us = round(((k + 1) * b + cfg.max_travel_s + POOL_MARGIN_S) * 1e6)
-        lo, hi = np.searchsorted(self._buf.t_us, [lo_us, hi_us])
+        back = self._early[k][0] if early_us is None and k in self._early else early_us or 0
+        lo, hi = np.searchsorted(self._buf.t_us, [lo_us - back, hi_us])
         return int(lo), int(hi), lo_us, hi_us
+
+    def _reach_back(self, k: int, lo: int, hi: int, lo_us: int) -> tuple[int, int]:
+        """How far block k's pool reaches back (µs) and its first row: a clock corrected
+        more than ``POOL_MARGIN_S`` early has picks of the span on its raw clock before
+        it (29 s early, a block lost the arrivals of its first 27 s). The other sensors'
+        picks there are blind to the block's stages (:meth:`_used`)."""
+        late = self._correction.every_at(k * self.config.block_s)
+        back = round(max(0.0, -float(late.min(initial=0.0)) - POOL_MARGIN_S) * 1e6)
+        if back == 0:
+            return 0, lo
+        first, _, _, _ = self._pool_rows(k, back)
+        buf = self._buf
+        t = buf.t_us[first:lo] / 1e6
+        blind = t - self._correction.at(buf.sensor[first:lo], t) < lo_us / 1e6
+        self._early[k] = (back, np.concatenate([blind, np.zeros(hi - lo, dtype=bool)]))
+        return back, first
+
+    def _used(self, k: int, lo: int, hi: int) -> np.ndarray:
+        """Block k's pool rows' ``used`` flags, its blind rows taken (:meth:`_reach_back`)."""
+        used = self._buf.used[lo:hi].copy()
+        if k in self._early:
+            used |= self._early[k][1]
+        return used
+
+    def _put_used(self, k: int, lo: int, hi: int, used: np.ndarray) -> None:
+        """Write block k's pool rows' ``used`` flags back, its blind rows left as they were."""
+        if k in self._early:
+            used = np.where(self._early[k][1], self._buf.used[lo:hi], used)
+        self._buf.used[lo:hi] = used
 
     def _search_strong(self, k: int) -> None:
         """Block k's strong stage; from now on a detection in its span would be late."""
@@ -404,6 +443,10 @@ class FusionEngine:
             self._correction = self._corrections()
         if CLOCKS:
             self._applied[k] = self._correction  # taken back by the block's weak stage
+        in_pool = np.zeros(len(self.net), dtype=bool)
+        in_pool[buf.sensor[lo:hi]] = True
+        start = lo  # the span's first row: liveness is judged on the rows before it
+        _, lo = self._reach_back(k, lo, hi, lo_us)
         t = (buf.t_us[lo:hi] - round(ref * 1e6)) / 1e6
         pool = PickSet(
             t - self._correction.at(buf.sensor[lo:hi], ref + t),
@@ -412,21 +455,19 @@ class FusionEngine:
             buf.sigma_b[lo:hi],
             snr=buf.snr[lo:hi],
         )
-        in_pool = np.zeros(len(self.net), dtype=bool)
-        in_pool[buf.sensor[lo:hi]] = True
         alive = working(
-            np.concatenate([self._recent_t, buf.t_us[:lo]]),
-            np.concatenate([self._recent_s, buf.sensor[:lo]]), len(self.net), in_pool,
+            np.concatenate([self._recent_t, buf.t_us[:start]]),
+            np.concatenate([self._recent_s, buf.sensor[:start]]), len(self.net), in_pool,
             ref_us=round(ref * 1e6), lo_us=lo_us, hi_us=hi_us,
             window_s=cfg.alive_window_s, silence_p=cfg.silence_p,
             registered=(self.net.active_from <= lo_us) & (self.net.active_to >= hi_us),
         )  # fmt: skip
-        used = buf.used[lo:hi].copy()
+        used = self._used(k, lo, hi)
         self._searches[k] = search_strong(
             pool, used, self.net, self.weather, cfg, ref=ref, window=(0.0, cfg.block_s),
             bounds=self._bounds, alive=alive, foreign=self._foreign(k), silenced=self._silenced,
         )  # fmt: skip
-        buf.used[lo:hi] = used
+        self._put_used(k, lo, hi, used)
 
     def _run_stage(self, k: int, stage: Callable[[BlockSearch, np.ndarray], None]) -> None:
         """Run a middle or low ``stage`` of block k on its pool's ``used`` rows (updated)."""
@@ -434,10 +475,10 @@ class FusionEngine:
         if search is None:
             return
         lo, hi, _, _ = self._pool_rows(k)
-        used = self._buf.used[lo:hi].copy()
+        used = self._used(k, lo, hi)
         set_foreign(search, self._foreign(k))
         stage(search, used)
-        self._buf.used[lo:hi] = used
+        self._put_used(k, lo, hi, used)
 
     def _search_middle(self, k: int) -> None:
         """Block k's middle stage (after block k + 1's strong one), its walks knowing the
@@ -483,10 +524,9 @@ class FusionEngine:
         search = self._searches.pop(k, None)
         if search is None:
             return
-        cfg, buf = self.config, self._buf
-        b = cfg.block_s
+        b = self.config.block_s
         lo, hi, _, _ = self._pool_rows(k)
-        used = buf.used[lo:hi].copy()
+        used = self._used(k, lo, hi)
         set_foreign(search, self._foreign(k))
         found = search_weak(search, used, self.stats, self._nearby(k))
         keep = []
@@ -495,7 +535,8 @@ class FusionEngine:
                 keep.append(f)
             else:
                 used[f.picks] = False
-        buf.used[lo:hi] = used
+        self._put_used(k, lo, hi, used)
+        self._early.pop(k, None)
         search.found = keep  # what block k + 1's stages see of it (_nearby)
         self._last = (k, search)
         if CLOCKS:
@@ -524,12 +565,13 @@ class FusionEngine:
             np.array([e.weather.wind_v_ms for e in events]), ctx.pool.sensor[picks],
             ctx.pool.t[picks], np.concatenate([[0], np.cumsum([len(e.picks) for e in events])]),
         )  # fmt: skip
-        _, sensor, offset, at = block_offsets(checked, self.net.ecef, self.net.sigma_t,
-                                              ctx.alive, ctx.keys, KEY_SPAN_S)  # fmt: skip
+        got = block_offsets(checked, self.net.ecef, self.net.sigma_t, ctx.alive, ctx.keys,
+                            KEY_SPAN_S)  # fmt: skip
         ref = k * self.config.block_s
-        raw = offset + applied.at(sensor, ref + at)
+        raw = got.offset + applied.at(got.sensor, ref + got.at)
         # At the picks' times, not the events': at 300 ppm a clock moves 9 ms over 30 s.
-        self._clocks.add(ref + at, sensor, raw)
+        self._clocks.add(ref + got.at, got.sensor, raw)
+        self._clocks.add_expected(ref + got.expected, got.unheld)
 
     def _corrections(self) -> Correction:
         """Each sensor's clock correction: the offset (and drift) of a clock judged off
@@ -545,6 +587,11 @@ class FusionEngine:
         offset = np.where(off, [v.offset for v in verdicts], np.where(few, carried, 0.0))
         drift = np.where(off, [v.drift for v in verdicts],
                          np.where(few, self._correction.drift, 0.0))  # fmt: skip
+        # A correction that jumps seconds (a clock found far off, or such a correction
+        # undone): the offsets measured before were measured around the wrong times.
+        jumped = np.nonzero(np.abs(offset - carried) > REACH_S)[0]
+        if len(jumped):
+            self._clocks.forget(jumped, now)
         return Correction(offset, drift, now)
 
     @property
