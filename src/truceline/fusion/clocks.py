@@ -146,8 +146,7 @@ def judge_all(sensor: I64, offsets: F64, sigma: F64, frame: F64 | None = None,
     stderr = np.where(has, 1.2533 * np.maximum(sd, 1e-4) / np.sqrt(mm), np.nan)
     background = (n - m) * (2.0 * g) / np.maximum(2.0 * REACH_S - 2.0 * g, 2.0 * g)
     chance = np.where(has, pdtrc(np.maximum(m - 1, 0), np.maximum(background, 1e-9)), 1.0)
-    off = ((chance < PEAK_P) & (m >= MIN_CLUSTER) & (np.abs(own) > OFF_SIGMAS * sigma)
-           & (np.abs(own) > OFF_SE * stderr))  # fmt: skip
+    off = (chance < PEAK_P) & (m >= MIN_CLUSTER) & _beyond(own, sigma, stderr)
     lost = ((chance >= PEAK_P) | (m < MIN_CLUSTER)) & (on_time < MIN_CLUSTER)
     status = np.where(off, "offset",
                       np.where((n < MIN_OFFSETS) | (lost & (n < LOST_OFFSETS)), "few",
@@ -155,6 +154,13 @@ def judge_all(sensor: I64, offsets: F64, sigma: F64, frame: F64 | None = None,
     return [Verdict(int(n[i]), int(on_time[i]), int(m[i]), float(own[i]),
                     float(stderr[i]), float(chance[i]), str(status[i]))
             for i in range(ns)]  # fmt: skip
+
+
+def _beyond(own: F64 | float, sigma: F64 | float, stderr: F64 | float) -> np.ndarray:
+    """Whether a clock's own offset lies beyond ``OFF_SIGMAS`` timing sigmas and
+    ``OFF_SE`` standard errors of zero (the cluster's other tests passed)."""
+    return np.asarray((np.abs(own) > OFF_SIGMAS * np.asarray(sigma))
+                      & (np.abs(own) > OFF_SE * np.asarray(stderr)))  # fmt: skip
 
 
 def _run_median(o: F64, start: I64, length: I64) -> F64:
@@ -310,9 +316,7 @@ def far_off(picks: F64, expected: F64, sigma: float, base: float = 0.0) -> Verdi
     would judge it, or ``ok`` where that is near zero (a wrong correction, undone)."""
     p = np.sort(np.asarray(picks, dtype=np.float64))
     q = np.asarray(expected, dtype=np.float64)
-    lo = np.searchsorted(p, q - FAR_S)
-    k = np.searchsorted(p, q + FAR_S, side="right") - lo
-    at = np.repeat(lo - np.cumsum(k) + k, k) + np.arange(int(k.sum()))
+    at, k = _within(p, q, FAR_S)
     d = np.sort(p[at] - np.repeat(q, k))
     n, g = len(d), float(gate(np.array(sigma)))
     if n < MIN_CLUSTER:
@@ -335,8 +339,16 @@ def far_off(picks: F64, expected: F64, sigma: float, base: float = 0.0) -> Verdi
     sd = max(float(np.std(d[j : j + m])), 1e-4)
     stderr = 1.2533 * sd / math.sqrt(m)
     own = centre + base
-    off = abs(own) > OFF_SIGMAS * sigma and abs(own) > OFF_SE * stderr
-    return Verdict(n, 0, m, own, stderr, chance, "offset" if off else "ok")
+    return Verdict(n, 0, m, own, stderr, chance,
+                   "offset" if _beyond(own, sigma, stderr) else "ok")  # fmt: skip
+
+
+def _within(keys: F64, q: F64, reach: float) -> tuple[I64, I64]:
+    """The indices of the sorted ``keys`` within ``reach`` of each ``q``, run after run,
+    and each run's length."""
+    lo = np.searchsorted(keys, q - reach)
+    k = np.searchsorted(keys, q + reach, side="right") - lo
+    return np.repeat(lo - np.cumsum(k) + k, k) + np.arange(int(k.sum())), k
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,9 +417,7 @@ def block_offsets(ev: Checked, sensors_ecef: F64, sigma: F64, working: np.ndarra
     # Other working sensors within reach: every pick of theirs near the prediction.
     e_i, s_i = np.nonzero(working[None, :] & ~held & (dist <= reach_m[:, None]))
     q = s_i * span + arrival[e_i, s_i]
-    lo = np.searchsorted(keys, q - REACH_S)
-    k = np.searchsorted(keys, q + REACH_S, side="right") - lo
-    at = np.repeat(lo - np.cumsum(k) + k, k) + np.arange(int(k.sum()))
+    at, k = _within(keys, q, REACH_S)
     event = np.concatenate([owner, np.repeat(e_i, k)])
     sensor = np.concatenate([ev.pick_sensor, np.repeat(s_i, k)])
     offset = np.concatenate([own, keys[at] - np.repeat(q, k)])
@@ -453,9 +463,11 @@ class _Series:
 
     def compact(self, latest: float, window_s: float, every: int = 64) -> None:
         if len(self.parts) > every:
-            keep = self.arrays()
-            inside = keep[0] >= latest - window_s
-            self.parts = [tuple(a[inside] for a in keep)]
+            self.keep(self.arrays()[0] >= latest - window_s)
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep the rows ``mask`` says (over :meth:`arrays`), as one part."""
+        self.parts = [tuple(a[mask] for a in self.arrays())] if mask.any() else []
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         if not self.parts:
@@ -494,9 +506,8 @@ class ClockWatch:
         of the wrong predictions, and a salvo's rounds, half a second apart, lay them in
         rows that a drift's line runs through (a clock found 2,484 ms early was then
         "followed" at −298 ppm to −972 ms)."""
-        t, s, o = self._offsets.arrays()
-        keep = ~np.isin(s, sensors) | (t >= before)
-        self._offsets.parts = [(t[keep], s[keep], o[keep])] if len(t) else []
+        t, s, _ = self._offsets.arrays()
+        self._offsets.keep(~np.isin(s, sensors) | (t >= before))
 
     def add_picks(self, t: F64, sensors: I64) -> None:
         """Picks (Unix s, on their sensors' own clocks) as fusion is done with them."""
@@ -573,11 +584,18 @@ class ClockWatch:
         self._expected.compact(self.latest, self.window_s, every=0)
         pt, ps = self._picks.arrays()
         et, es = self._expected.arrays()
+        # Each sensor's rows as one run (a stable sort keeps their time order).
+        po, eo = np.argsort(ps, kind="stable"), np.argsort(es, kind="stable")
+        pt, ps, et, es = pt[po], ps[po], et[eo], es[eo]
+        n = len(sig) + 1
+        pcut, ecut = np.searchsorted(ps, np.arange(n)), np.searchsorted(es, np.arange(n))
         out = {}
         for i in which:
-            mine = ps == i
-            picks = pt[mine] - frame.at(i, pt[mine])
-            v = far_off(picks, et[es == i], float(sig[i]), float(base[i]))
+            if ecut[i + 1] - ecut[i] < MIN_CLUSTER:  # too few arrivals for a cluster
+                continue
+            mine = pt[pcut[i] : pcut[i + 1]]
+            picks = mine - frame.at(i, mine)
+            v = far_off(picks, et[ecut[i] : ecut[i + 1]], float(sig[i]), float(base[i]))
             if v is not None:
                 out[i] = replace(v, drift=float(frame.drift[i])) if v.status == "offset" else v
         return out

@@ -389,33 +389,34 @@ class FusionEngine:
             first = max(first, reach)
         return first * b - ORIGIN_SLACK_S
 
-    def _pool_rows(self, k: int, early_us: int | None = None) -> tuple[int, int, int, int]:
+    def _pool_rows(self, k: int, back: int | None = None) -> tuple[int, int, int, int]:
         """Buffer rows ``[lo, hi)`` of block k's pool and the start and end of its span
-        (µs); the rows reach back ``early_us`` before the span's start (by default, as
+        (µs); the rows reach back ``back`` µs before the span's start (by default, as
         far as block k's strong stage reached: :meth:`_reach_back`)."""
         cfg = self.config
         b = cfg.block_s
         lo_us = round((k * b - POOL_MARGIN_S) * 1e6)
         hi_us = round(((k + 1) * b + cfg.max_travel_s + POOL_MARGIN_S) * 1e6)
-        back = self._early[k][0] if early_us is None and k in self._early else early_us or 0
+        if back is None:
+            back = self._early[k][0] if k in self._early else 0
         lo, hi = np.searchsorted(self._buf.t_us, [lo_us - back, hi_us])
         return int(lo), int(hi), lo_us, hi_us
 
-    def _reach_back(self, k: int, lo: int, hi: int, lo_us: int) -> tuple[int, int]:
-        """How far block k's pool reaches back (µs) and its first row: a clock corrected
+    def _reach_back(self, k: int, lo: int, hi: int, lo_us: int) -> int:
+        """The first row of block k's pool, reaching back before its span: a clock corrected
         more than ``POOL_MARGIN_S`` early has picks of the span on its raw clock before
         it (29 s early, a block lost the arrivals of its first 27 s). The other sensors'
         picks there are blind to the block's stages (:meth:`_used`)."""
         late = self._correction.every_at(k * self.config.block_s)
         back = round(max(0.0, -float(late.min(initial=0.0)) - POOL_MARGIN_S) * 1e6)
         if back == 0:
-            return 0, lo
+            return lo
         first, _, _, _ = self._pool_rows(k, back)
         buf = self._buf
         t = buf.t_us[first:lo] / 1e6
         blind = t - self._correction.at(buf.sensor[first:lo], t) < lo_us / 1e6
         self._early[k] = (back, np.concatenate([blind, np.zeros(hi - lo, dtype=bool)]))
-        return back, first
+        return first
 
     def _used(self, k: int, lo: int, hi: int) -> np.ndarray:
         """Block k's pool rows' ``used`` flags, its blind rows taken (:meth:`_reach_back`)."""
@@ -446,7 +447,7 @@ class FusionEngine:
         in_pool = np.zeros(len(self.net), dtype=bool)
         in_pool[buf.sensor[lo:hi]] = True
         start = lo  # the span's first row: liveness is judged on the rows before it
-        _, lo = self._reach_back(k, lo, hi, lo_us)
+        lo = self._reach_back(k, lo, hi, lo_us)
         t = (buf.t_us[lo:hi] - round(ref * 1e6)) / 1e6
         pool = PickSet(
             t - self._correction.at(buf.sensor[lo:hi], ref + t),
