@@ -7,12 +7,14 @@ whose clocks drift (2 to 100 ppm either way), each from a time in the scenario's
 half (docs/simulation.md). The faulty input is fused with the
 clock corrections (``engine.CLOCK_FIX``) and without, and the sound input as it is; each
 run is scored by the evaluator, and the clock checks at the end of the faulty input by
-:func:`truceline.fusion.clock_scores.clock_scores`. Usage::
+:func:`truceline.fusion.clock_scores.clock_scores`. A fourth run fuses the faulty input
+again with the corrections the third made, each from when its fault began by the evidence
+(``truceline fuse --refit-clocks``'s second pass; the third's figures where it made none). Usage::
 
     .venv/bin/python benchmarks/clock_eval.py --seeds 1-10 --hours 1 --faults 4 --drifts 2
 
 The table (markdown, also written to ``--out``) has one row per scenario: faults found of
-those simulated, false flags, and recall, precision and pairing of the three runs. Not
+those simulated, false flags, and recall, precision and pairing of the four runs. Not
 part of the test suite.
 """
 
@@ -21,7 +23,6 @@ from __future__ import annotations
 import argparse
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
 from fusion_versions import parse_seeds  # benchmarks/ is the script's own folder
@@ -32,22 +33,28 @@ from truceline.agreement.parse import parse_agreement
 from truceline.agreement.spatial import AgreementIndex
 from truceline.fusion import engine as engine_module
 from truceline.fusion.clock_scores import clock_scores
+from truceline.fusion.clocks import Correction
+from truceline.fusion.engine import FusionEngine
 from truceline.fusion.evaluate import Report, evaluate, parse_events
 from truceline.fusion.event import event_to_feature
 from truceline.fusion.simulate import Scenario, SimulationConfig, simulate
 
+RUNS = ("sound", "faulty", "corrected", "again")
 
-def _fuse(sc: Scenario, detections: list, fix: bool
-          ) -> tuple[Report, list[dict[str, object]], datetime | None]:  # fmt: skip
-    """Fuse ``detections`` as ``truceline fuse`` does; the report, the clock checks and
-    their time."""
+
+def _fuse(sc: Scenario, detections: list, fix: bool, schedule: Correction | None = None
+          ) -> tuple[Report, FusionEngine]:  # fmt: skip
+    """Fuse ``detections`` as ``truceline fuse`` does (with ``schedule``: as its second
+    pass, ``--refit-clocks``); the report and the engine."""
     engine_module.CLOCK_FIX = fix
     index = AgreementIndex(parse_agreement(sc.agreement, source="agreement"))
-    engine = engine_module.FusionEngine.for_agreement(sc.sensors, sc.weather, index)
+    engine = FusionEngine.for_agreement(sc.sensors, sc.weather, index)
+    if schedule is not None:
+        engine.follow_schedule(schedule)
     engine.add(detections)
     doc = {"features": [event_to_feature(e) for e in engine.finish()]}
     report = evaluate(sc.truth, parse_events(doc, source="events"), sc.sensors, sc.weather)
-    return report, [c.as_dict() for c in engine.clock_checks()], engine.clocks_as_of
+    return report, engine
 
 
 def run_one(
@@ -64,11 +71,15 @@ def run_one(
     faulty = simulate(
         replace(config, clock_faults=faults, clock_drifts=drifts, clock_fault_ms=fault_ms)
     )
-    base, _, _ = _fuse(sound, list(sound.detections), True)
-    left, _, _ = _fuse(faulty, list(faulty.detections), False)
-    fixed, checks, as_of = _fuse(faulty, list(faulty.detections), True)
-    score = clock_scores(faulty.truth, checks, as_of)
-    runs = {"sound": base, "faulty": left, "corrected": fixed}
+    base, _ = _fuse(sound, list(sound.detections), True)
+    left, _ = _fuse(faulty, list(faulty.detections), False)
+    fixed, engine = _fuse(faulty, list(faulty.detections), True)
+    checks = [c.as_dict() for c in engine.clock_checks()]
+    score = clock_scores(faulty.truth, checks, engine.clocks_as_of)
+    schedule = engine.clock_schedule()
+    again = fixed if schedule is None else _fuse(faulty, list(faulty.detections), True,
+                                                 schedule)[0]  # fmt: skip
+    runs = {"sound": base, "faulty": left, "corrected": fixed, "again": again}
     return {"preset": preset, "seed": seed, "faults": score.faults, "found": score.found,
             "false": score.false_flags,
             "detail": [(d.sensor, d.offset_ms, d.drift_ppm, d.status, d.found_ms, d.found)
@@ -79,14 +90,14 @@ def run_one(
 
 def markdown(rows: list[dict[str, object]]) -> str:
     """The table: one row per scenario, then the sums."""
-    head = ("| scenario | faults found | false flags | recall sound / faulty / corrected | "
-            "precision | pairing |\n| --- | ---: | ---: | --- | --- | --- |")  # fmt: skip
+    head = ("| scenario | faults found | false flags | recall sound / faulty / corrected / "
+            "second pass | precision | pairing |\n"
+            "| --- | ---: | ---: | --- | --- | --- |")  # fmt: skip
     lines = [head]
     for r in rows:
         runs = r["runs"]
         assert isinstance(runs, dict)
-        cells = [" / ".join(f"{runs[n][k]:.3f}" for n in ("sound", "faulty", "corrected"))
-                 for k in range(3)]  # fmt: skip
+        cells = [" / ".join(f"{runs[n][k]:.3f}" for n in RUNS) for k in range(3)]
         lines.append(f"| {r['preset']} {r['seed']} | {r['found']} of {r['faults']} | "
                      f"{r['false']} | {' | '.join(cells)} |")  # fmt: skip
     found = sum(int(r["found"]) for r in rows)  # type: ignore[call-overload]

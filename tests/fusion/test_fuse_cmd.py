@@ -143,3 +143,50 @@ def test_fuse_warns_of_a_clock_off_and_writes_every_sensors_check(
     assert checks["S005"]["status"] == "offset"
     assert abs(checks["S005"]["offset_ms"] - 80.0) < 2.0
     assert [s for s, c in checks.items() if c["status"] == "offset"] == ["S005"]
+
+
+def test_refit_clocks_fuses_again_with_a_correction_from_when_its_fault_began(
+    app: typer.Typer, tmp_path: Path
+) -> None:
+    """S005's clock steps 80 ms late at the 21st of 80 blasts; fusion finds it some
+    minutes later, and the blasts heard before that lack its pick (it held 13 of its 60
+    late picks). The second pass puts the correction in force from the step: 60 of 60."""
+    sensors = grid_network()
+    blasts = [Blast(f"B{k}", *enu_to_latlon(-3000.0 + 150 * k, 2500.0 - 120 * k), 5.0 + 9 * k)
+              for k in range(80)]  # fmt: skip
+    dets = picks(sensors, blasts, np.random.default_rng(1))
+    step = min(d.time for d in dets) + timedelta(seconds=9 * 20)
+    late = sorted((d.model_copy(update={"time": d.time + timedelta(milliseconds=80)})
+                   if d.sensor == "S005" and d.time >= step else d for d in dets),
+                  key=lambda d: (d.time, d.id))  # fmt: skip
+    s_path, d_path = _write_inputs(tmp_path)
+    d_path.write_bytes(b"".join(orjson.dumps(to_json_dict(d)) + b"\n" for d in late))
+    mine = {d.id for d in late if d.sensor == "S005" and d.time >= step}
+    held = {}
+    for refit in (False, True):
+        out = tmp_path / f"events-{refit}.geojson"
+        res = CliRunner().invoke(app, ["fuse", "--sensors", str(s_path), "--detections",
+                                       str(d_path), "--out", str(out)]
+                                 + (["--refit-clocks"] if refit else []))  # fmt: skip
+        assert res.exit_code == 0, res.output
+        assert ("fused twice" in res.output) is refit
+        features = orjson.loads(out.read_bytes())["features"]
+        assert len(features) == 80
+        held[refit] = {d for f in features for d in f["properties"]["detections"]} & mine
+    assert "S005 from" in res.output
+    assert len(held[False]) < 30 and len(held[True]) >= 55  # of its 60 late picks
+
+
+def test_refit_clocks_is_one_pass_where_no_clock_was_corrected(
+    app: typer.Typer, tmp_path: Path
+) -> None:
+    s_path, d_path = _write_inputs(tmp_path)
+    outs = []
+    for flags in ([], ["--refit-clocks"]):
+        out = tmp_path / f"events{len(flags)}.geojson"
+        res = CliRunner().invoke(app, ["fuse", "--sensors", str(s_path), "--detections",
+                                       str(d_path), "--out", str(out), *flags])  # fmt: skip
+        assert res.exit_code == 0, res.output
+        assert "fused twice" not in res.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]

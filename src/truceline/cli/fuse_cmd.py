@@ -9,7 +9,10 @@ the command exits with status 2 and a message naming the file, line and field.
 
 At the end it checks the sensors' clocks against the well-located events of the last hour
 of input (:mod:`truceline.fusion.clocks`), warns of every clock that runs off, and with
-``--clocks`` writes every sensor's check as JSON.
+``--clocks`` writes every sensor's check as JSON. A clock is found off only after minutes
+of fire around its sensor; with ``--refit-clocks`` the input is then fused a second time,
+each correction in force from when the evidence says its fault began, and that pass is
+written (docs/fusion.md, "A second pass").
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from truceline.formats.records import Detection, Record, Sensor, Weather
 from truceline.fusion.clocks import WINDOW_S, ClockCheck
 from truceline.fusion.engine import FusionEngine
 from truceline.fusion.event import Event, event_to_feature
-from truceline.timefmt import format_time
+from truceline.timefmt import format_time, from_micros
 
 if TYPE_CHECKING:
     from truceline.agreement.spatial import AgreementIndex
@@ -172,6 +175,9 @@ class Fused:
     unsearched: int
     clocks: list[ClockCheck] = field(default_factory=list)
     clocks_as_of: datetime | None = None  # the latest pick time the clock checks saw
+    # With --refit-clocks: the corrections the second pass put in force (sensor id, from
+    # when, how late its clock read then, s); empty when it made none (one pass).
+    refitted: list[tuple[str, datetime, float]] = field(default_factory=list)
 
 
 def run_fuse(
@@ -184,9 +190,13 @@ def run_fuse(
     reorder_s: float = 60.0,
     console: Console | None = None,
     clocks: Path | None = None,
+    refit_clocks: bool = False,
 ) -> Fused:
     """Fuse the files into ``out`` (and the clock checks into ``clocks`` when given);
-    returns counts. Raises :class:`TrucelineError`."""
+    returns counts. With ``refit_clocks``, where the first pass corrected any clock, the
+    input is fused again with each correction in force from when its fault began
+    (:meth:`FusionEngine.clock_schedule`), and that pass is written. Raises
+    :class:`TrucelineError`."""
     console = console or Console(stderr=True)
     registry = read_sensors(sensors)
     records = read_weather(weather) if weather else []
@@ -194,30 +204,21 @@ def run_fuse(
     engine = FusionEngine.for_agreement(registry, records, index)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
     tmp = Path(tmp_name)
-    n_events = n_detections = 0
+    refitted: list[tuple[str, datetime, float]] = []
     try:
-        with os.fdopen(fd, "wb") as fh, Progress(
-            TextColumn("fusing"), BarColumn(), TextColumn("{task.fields[events]} events"),
-            TimeRemainingColumn(), console=console, transient=True,
-        ) as progress:  # fmt: skip
-            task = progress.add_task("fuse", total=detections.stat().st_size, events=0)
-            fh.write(b'{"type":"FeatureCollection","features":[')
-            first = True
-            latest = None
-            for batch in _detections(detections, engine, progress, task):
-                engine.add(batch)
-                n_detections += len(batch)
-                top = max(d.time for d in batch)
-                latest = top if latest is None or top > latest else latest
-                released = engine.ready(latest - timedelta(seconds=reorder_s))
-                first = _write(fh, released, first)
-                n_events += len(released)
-                progress.update(task, events=n_events)
-            released = engine.finish()
-            first = _write(fh, released, first)
-            n_events += len(released)
-            fh.write(b"\n]}\n")
+        n_detections, n_events = _fuse_into(tmp, engine, detections, console, reorder_s,
+                                            "fusing")  # fmt: skip
+        schedule = engine.clock_schedule() if refit_clocks else None
+        if schedule is not None:
+            refitted = [(engine.sensors[p.sensor].id, from_micros(round(p.since * 1e6)),
+                         float(schedule.at(p.sensor, p.since)))
+                        for p in engine.clock_pieces()]  # fmt: skip
+            engine = FusionEngine.for_agreement(registry, records, index)
+            engine.follow_schedule(schedule)
+            n_detections, n_events = _fuse_into(tmp, engine, detections, console, reorder_s,
+                                                "fusing again, clocks corrected")  # fmt: skip
         tmp.replace(out)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -226,7 +227,36 @@ def run_fuse(
     if clocks is not None:
         _write_clocks(clocks, checks, as_of)
     return Fused(n_detections, n_events, engine.duplicates, engine.stats["unsearched"], checks,
-                 as_of)  # fmt: skip
+                 as_of, refitted)  # fmt: skip
+
+
+def _fuse_into(tmp: Path, engine: FusionEngine, detections: Path, console: Console,
+               reorder_s: float, what: str) -> tuple[int, int]:  # fmt: skip
+    """One pass of ``detections`` through ``engine``, its events written over ``tmp``;
+    the counts of detections and events."""
+    n_events = n_detections = 0
+    with tmp.open("wb") as fh, Progress(
+        TextColumn(what), BarColumn(), TextColumn("{task.fields[events]} events"),
+        TimeRemainingColumn(), console=console, transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("fuse", total=detections.stat().st_size, events=0)
+        fh.write(b'{"type":"FeatureCollection","features":[')
+        first = True
+        latest = None
+        for batch in _detections(detections, engine, progress, task):
+            engine.add(batch)
+            n_detections += len(batch)
+            top = max(d.time for d in batch)
+            latest = top if latest is None or top > latest else latest
+            released = engine.ready(latest - timedelta(seconds=reorder_s))
+            first = _write(fh, released, first)
+            n_events += len(released)
+            progress.update(task, events=n_events)
+        released = engine.finish()
+        first = _write(fh, released, first)
+        n_events += len(released)
+        fh.write(b"\n]}\n")
+    return n_detections, n_events
 
 
 def _write_clocks(path: Path, checks: list[ClockCheck], as_of: datetime | None) -> None:
@@ -249,6 +279,14 @@ def fuse(
     clocks: Annotated[
         Path | None, typer.Option(help="clocks.json to write: every sensor's clock check")
     ] = None,
+    refit_clocks: Annotated[
+        bool,
+        typer.Option(
+            "--refit-clocks",
+            help="where a clock was found off, fuse again with its correction in force from "
+            "when its fault began (twice the time)",
+        ),
+    ] = False,
 ) -> None:
     """Fuse detections into located, paired, side-attributed blasts (events.geojson)."""
     from truceline.fusion.warmup import kernels_cached
@@ -262,7 +300,7 @@ def fuse(
     try:
         counts = run_fuse(
             sensors, detections, out, weather=weather, agreement=agreement,
-            reorder_s=reorder_s, console=console, clocks=clocks,
+            reorder_s=reorder_s, console=console, clocks=clocks, refit_clocks=refit_clocks,
         )  # fmt: skip
     except TrucelineError as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
@@ -274,6 +312,14 @@ def fuse(
         f"wrote {out}: {counts.events} events from {counts.detections} detections",
         highlight=False,
     )
+    if counts.refitted:
+        console.print(
+            "fused twice: the second time with these clock corrections in force from when "
+            "each fault began: " + "; ".join(f"{sid} from {format_time(when)} "
+                                          f"({late * 1e3:+.1f} ms)"
+                                          for sid, when, late in counts.refitted),
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
     for check in counts.clocks:
         if check.verdict.status in ("offset", "inconsistent") or check.kept:
             console.print(f"warning: {check.describe()}", highlight=False, soft_wrap=True)

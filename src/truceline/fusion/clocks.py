@@ -430,23 +430,61 @@ def block_offsets(ev: Checked, sensors_ecef: F64, sigma: F64, working: np.ndarra
 @dataclass
 class Correction:
     """The clock corrections in force: sensor ``i``'s picks at Unix time ``t`` are
-    ``offset[i] + drift[i] · (t − now)`` late (seconds)."""
+    ``offset[i] + drift[i] · (t − now)`` late (seconds); with ``since``, only from Unix
+    time ``since[i]`` on, and as ``before`` says earlier (a schedule: :meth:`schedule`)."""
 
     offset: F64
     drift: F64
     now: float = 0.0
+    since: F64 | None = None
+    before: Correction | None = None
 
     @classmethod
     def none(cls, n: int) -> Correction:
         return cls(np.zeros(n), np.zeros(n))
 
+    @classmethod
+    def schedule(cls, n: int, pieces: Sequence[Piece]) -> Correction:
+        """The corrections that ``pieces`` put in force, each from its ``since`` until
+        its sensor's next (none before a sensor's first)."""
+        last: dict[int, Piece] = {}
+        for p in sorted(pieces, key=lambda p: p.since):
+            last[p.sensor] = p
+        if not last:
+            return cls.none(n)
+        now = max(p.now for p in last.values())
+        top = cls(np.zeros(n), np.zeros(n), now, np.full(n, -math.inf))
+        for i, p in last.items():  # each sensor's latest, on one common ``now``
+            top.offset[i] = p.offset + p.drift * (top.now - p.now)
+            top.drift[i], top.since[i] = p.drift, p.since  # type: ignore[index]
+        rest = [p for p in pieces if last[p.sensor] is not p]
+        top.before = cls.schedule(n, rest)
+        return top
+
     def at(self, sensor: I64 | int, t: F64 | float) -> F64:
         """How late each pick (its sensor, Unix time) is."""
-        return np.asarray(self.offset[sensor] + self.drift[sensor] * (t - self.now))
+        own = np.asarray(self.offset[sensor] + self.drift[sensor] * (t - self.now))
+        if self.before is None or self.since is None:
+            return own
+        return np.asarray(np.where(t < self.since[sensor], self.before.at(sensor, t), own))
 
     def every_at(self, t: float) -> F64:
         """How late every sensor's picks are at Unix time ``t``."""
-        return np.asarray(self.offset + self.drift * (t - self.now))
+        own = np.asarray(self.offset + self.drift * (t - self.now))
+        if self.before is None or self.since is None:
+            return own
+        return np.asarray(np.where(t < self.since, self.before.every_at(t), own))
+
+
+class Piece(NamedTuple):
+    """One clock correction of a schedule (:meth:`Correction.schedule`): sensor ``sensor``'s
+    picks are ``offset + drift · (t − now)`` late from Unix time ``since`` on."""
+
+    sensor: int
+    since: float
+    offset: float
+    drift: float
+    now: float
 
 
 @dataclass
@@ -573,6 +611,40 @@ class ClockWatch:
         for i, v in self._far(lost, sig, frame, base).items():
             out[i] = replace(v, on_time=out[i].on_time)
         return out
+
+    def onset(self, i: int, old: Correction, new: Correction, g: float) -> float | None:
+        """When sensor ``i``'s clock began to read as ``new`` says rather than ``old``
+        (Unix s; ``None``: nothing in the window that only ``new`` explains).
+
+        The evidence is the window's: its offsets, and the arrivals predicted for it that
+        one of its picks meets, each within ``g`` of what a correction says. The onset
+        is the time that splits that evidence best, ``old`` before and ``new`` after
+        (fewest of either on the wrong side; evidence both explain says nothing): a
+        chance offset after a step does not hold it back alone. Of equally good splits
+        the latest: a pick corrected too early is lost as surely as one left."""
+        t, s, o = self._offsets.arrays()
+        t, o = t[s == i], o[s == i]
+        pt, ps = self._picks.arrays()
+        et, es = self._expected.arrays()
+        picks, expected = pt[ps == i], et[es == i]
+
+        def explained(c: Correction) -> np.ndarray:
+            """Which offsets, then which predicted arrivals, ``c`` explains."""
+            q = np.sort(picks - c.at(i, picks))
+            met = np.searchsorted(q, expected + g, side="right") > np.searchsorted(q, expected - g)
+            return np.concatenate([np.abs(o - c.at(i, t)) <= g, met])
+
+        yes, no = explained(new), explained(old)
+        keep = yes != no  # evidence that only one of them explains
+        when = np.concatenate([t, expected])[keep]
+        order = np.argsort(when, kind="stable")
+        when, says_new = when[order], yes[keep][order]
+        # Split before evidence j: the old evidence from j on and the new before j are wrong.
+        wrong = np.concatenate([[0], np.cumsum(says_new)]) + np.concatenate(
+            [np.cumsum(~says_new[::-1])[::-1], [0]]
+        )
+        j = len(wrong) - 1 - int(np.argmin(wrong[::-1]))
+        return float(when[j]) if j < len(when) else None
 
     def _far(self, which: list[int], sig: F64, frame: Correction, base: F64
              ) -> dict[int, Verdict]:  # fmt: skip

@@ -61,7 +61,9 @@ from truceline.fusion.clocks import (
     ClockCheck,
     ClockWatch,
     Correction,
+    Piece,
     block_offsets,
+    gate,
 )
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.ellipse import error_ellipse
@@ -244,6 +246,10 @@ class FusionEngine:
         # How far each block's pool reaches back on the raw clock for a clock seconds
         # early (µs), and which of those rows are other sensors' (blind to its stages).
         self._early: dict[int, tuple[int, np.ndarray]] = {}
+        # Each sensor's corrections so far, each from when its fault began (the last one
+        # refined as verdicts come): what a second pass puts in force (clock_schedule).
+        self._pieces: dict[int, list[Piece]] = {}
+        self._scheduled = False  # the corrections follow a schedule given (follow_schedule)
         self.late = 0
         self.inactive = 0
         self.duplicates = 0
@@ -440,7 +446,7 @@ class FusionEngine:
         if hi - lo == 0:
             self._searches[k] = None
             return
-        if CLOCKS and CLOCK_FIX and k % CLOCK_EVERY == 0:
+        if CLOCKS and CLOCK_FIX and not self._scheduled and k % CLOCK_EVERY == 0:
             self._correction = self._corrections()
         if CLOCKS:
             self._applied[k] = self._correction  # taken back by the block's weak stage
@@ -569,16 +575,34 @@ class FusionEngine:
         got = block_offsets(checked, self.net.ecef, self.net.sigma_t, ctx.alive, ctx.keys,
                             KEY_SPAN_S)  # fmt: skip
         ref = k * self.config.block_s
-        raw = got.offset + applied.at(got.sensor, ref + got.at)
-        # At the picks' times, not the events': at 300 ppm a clock moves 9 ms over 30 s.
-        self._clocks.add(ref + got.at, got.sensor, raw)
+        t = ref + got.at  # the picks' times, not the events': 300 ppm is 9 ms over 30 s
+        raw = got.offset + applied.at(got.sensor, t)
+        # A block in flight when a clock was found seconds off measured its offsets within
+        # REACH_S of the wrong times: chance ones, which undid moderate 9's correction
+        # as inconsistent 5 minutes on (the earlier ones are forgotten at the jump).
+        now = np.abs(applied.at(got.sensor, t) - self._correction.at(got.sensor, t)) <= REACH_S
+        self._clocks.add(t[now], got.sensor[now], raw[now])
         self._clocks.add_expected(ref + got.expected, got.unheld)
 
     def _corrections(self) -> Correction:
-        """Each sensor's clock correction: the offset (and drift) of a clock judged off
+        """Each sensor's clock correction (:meth:`_reading`), noted for a second pass
+        (:meth:`_note_pieces`)."""
+        fresh, judged = self._reading()
+        # A correction that jumps seconds (a clock found far off, or such a correction
+        # undone): the offsets measured before were measured around the wrong times.
+        carried = self._correction.every_at(fresh.now)
+        jumped = np.nonzero(np.abs(fresh.offset - carried) > REACH_S)[0]
+        self._note_pieces(fresh, judged, self._pieces)
+        if len(jumped):
+            self._clocks.forget(jumped, fresh.now)
+        return fresh
+
+    def _reading(self) -> tuple[Correction, np.ndarray]:
+        """Each sensor's clock correction now: the offset (and drift) of a clock judged off
         (:meth:`.clocks.ClockWatch.verdicts`, measured from the corrections in force);
         the one in force, carried on, for a clock with too few offsets to say (a
-        quiet hour is no sign that it reads right); none for every other."""
+        quiet hour is no sign that it reads right); none for every other. And which
+        sensors were judged (all but those with too few offsets)."""
         verdicts = self._clocks.verdicts(self.net.sigma_t, self._correction)
         off = np.array([v.status == "offset" for v in verdicts], dtype=bool)
         few = np.array([v.status == "few" for v in verdicts], dtype=bool)
@@ -588,12 +612,61 @@ class FusionEngine:
         offset = np.where(off, [v.offset for v in verdicts], np.where(few, carried, 0.0))
         drift = np.where(off, [v.drift for v in verdicts],
                          np.where(few, self._correction.drift, 0.0))  # fmt: skip
-        # A correction that jumps seconds (a clock found far off, or such a correction
-        # undone): the offsets measured before were measured around the wrong times.
-        jumped = np.nonzero(np.abs(offset - carried) > REACH_S)[0]
-        if len(jumped):
-            self._clocks.forget(jumped, now)
-        return Correction(offset, drift, now)
+        return Correction(offset, drift, now), off | ~few
+
+    def _note_pieces(self, fresh: Correction, judged: np.ndarray,
+                     into: dict[int, list[Piece]]) -> None:  # fmt: skip
+        """Keep each sensor's corrections for a second pass (:meth:`clock_schedule`): one
+        that moves beyond the sensor's gate from the last starts a piece, from when the
+        window's evidence says its clock began to read so (:meth:`.ClockWatch.onset`;
+        the verdict comes minutes after), in place of any from then on; one within it,
+        judged anew, refines the last."""
+        now = fresh.now
+        g, late = gate(self.net.sigma_t), fresh.every_at(now)
+        for i in np.nonzero(judged)[0].tolist():
+            pieces = into.setdefault(i, [])
+            last = pieces[-1] if pieces else Piece(i, -math.inf, 0.0, 0.0, now)
+            new = Piece(i, last.since, float(fresh.offset[i]), float(fresh.drift[i]), now)
+            if abs(late[i] - last.offset - last.drift * (now - last.now)) <= g[i]:
+                if pieces:
+                    pieces[-1] = new
+                continue
+            was, one = self._as_one(last), self._as_one(new)
+            since = self._clocks.onset(i, was, one, g[i])
+            new = new._replace(since=now if since is None else min(since, now))
+            # The evidence says the clock read so from ``since`` on: pieces from then on
+            # were wrong (a correction undone for a while, then found again).
+            while pieces and pieces[-1].since >= new.since:
+                pieces.pop()
+            pieces.append(new)
+
+    def _as_one(self, piece: Piece) -> Correction:
+        """``piece`` as a correction of the whole network (none for the other sensors)."""
+        offset, drift = np.zeros(len(self.net)), np.zeros(len(self.net))
+        offset[piece.sensor], drift[piece.sensor] = piece.offset, piece.drift
+        return Correction(offset, drift, piece.now)
+
+    def clock_pieces(self) -> list[Piece]:
+        """Every clock correction this engine made, and those the checks call for now
+        (a clock found off in the last minutes, too late for this pass), each from when
+        its fault began by the evidence (:meth:`.ClockWatch.onset`), in time order."""
+        pieces = {i: list(ps) for i, ps in self._pieces.items()}
+        if CLOCKS and CLOCK_FIX and not self._scheduled and math.isfinite(self._clocks.latest):
+            self._note_pieces(*self._reading(), pieces)
+        return sorted((p for ps in pieces.values() for p in ps), key=lambda p: p.since)
+
+    def clock_schedule(self) -> Correction | None:
+        """:meth:`clock_pieces` as one schedule (``None``: no correction made): for a
+        second pass over the same input (:meth:`follow_schedule`), which gives back what a
+        fault cost in the minutes before it was found."""
+        pieces = self.clock_pieces()
+        return Correction.schedule(len(self.net), pieces) if pieces else None
+
+    def follow_schedule(self, schedule: Correction) -> None:
+        """Take each sensor's clock as ``schedule`` says (:meth:`clock_schedule`) instead of
+        judging it anew (before any input). The clock checks still run, on it."""
+        self._correction = schedule
+        self._scheduled = True
 
     @property
     def clocks_as_of(self) -> datetime | None:
