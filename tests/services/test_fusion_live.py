@@ -98,6 +98,10 @@ def test_a_clock_found_off_is_recorded_once_as_a_degraded_span(
         spans = status_spans(conn)
     assert [(s.sensor, s.status) for s in spans] == [(busiest, "degraded")]
     assert "fusion clock check" in str(spans[0].reason) and "ms late" in str(spans[0].reason)
+    # From its first evidence, not from the check that found it minutes later.
+    first = min(d.time for d in scenario.detections)
+    assert first <= spans[0].start <= first + timedelta(minutes=5)
+    assert "off since" in str(spans[0].reason)
     # The correction in force is kept with the watermark, for a restarted worker.
     with store.read() as conn:
         saved = orjson.loads(conn.execute(select(tables.fusion_progress.c.clocks)).scalar_one())

@@ -453,13 +453,12 @@ class Correction:
         if not last:
             return cls.none(n)
         now = max(p.now for p in last.values())
-        top = cls(np.zeros(n), np.zeros(n), now, np.full(n, -math.inf))
+        offset, drift, since = np.zeros(n), np.zeros(n), np.full(n, -math.inf)
         for i, p in last.items():  # each sensor's latest, on one common ``now``
-            top.offset[i] = p.offset + p.drift * (top.now - p.now)
-            top.drift[i], top.since[i] = p.drift, p.since  # type: ignore[index]
+            offset[i] = p.offset + p.drift * (now - p.now)
+            drift[i], since[i] = p.drift, p.since
         rest = [p for p in pieces if last[p.sensor] is not p]
-        top.before = cls.schedule(n, rest)
-        return top
+        return cls(offset, drift, now, since, cls.schedule(n, rest))
 
     def at(self, sensor: I64 | int, t: F64 | float) -> F64:
         """How late each pick (its sensor, Unix time) is."""

@@ -16,8 +16,9 @@ minutes are too few to judge a clock anew, and a clock followed beyond the reach
 checks would not be found again.
 
 Clocks: when the engine's clock checks (:mod:`truceline.fusion.clocks`) judge a sensor's
-clock off, the worker records a ``degraded`` status span for it from the time of the
-check, its reason the offset found (the span goes to the ledger like any status); when
+clock off, the worker records a ``degraded`` status span for it from when the evidence
+says the fault began (minutes before the check that found it), its reason the offset
+found (the span goes to the ledger like any status); when
 the clock reads right again, an ``operational`` one. A sensor already recorded so at that
 time gets nothing new, so a restarted worker does not record it twice.
 """
@@ -41,7 +42,7 @@ from truceline.services.events import store_events
 from truceline.services.sensors import StatusSpan, load_registry, record_status, status_at
 from truceline.store import tables
 from truceline.store.engine import Store
-from truceline.timefmt import from_micros
+from truceline.timefmt import format_time, from_micros
 
 LOOKBACK_US = 15 * 60 * 1_000_000  # replay window before the saved watermark on restart
 COMMIT_SLACK_US = 10 * 1_000_000  # rows may commit this long after their ingested_us
@@ -171,14 +172,19 @@ class LiveFusion:
         if at is None:
             return 0
         spans = []
+        onsets: dict[str, datetime] | None = None
         with self.store.read() as conn:
             for check in engine.clock_checks():
                 v, sensor = check.verdict, check.sensor
                 if v.status == "offset" and sensor not in self._clock_off:
                     self._clock_off.add(sensor)
                     if status_at(conn, sensor, at) != "degraded":
+                        onsets = _onsets(engine) if onsets is None else onsets
+                        start = min(onsets.get(sensor, at), at)
                         reason = f"fusion clock check: {check.describe()}"
-                        spans.append(StatusSpan(sensor, "degraded", at, None, reason))
+                        if start < at:
+                            reason += f" (off since {format_time(start)}, its first evidence)"
+                        spans.append(StatusSpan(sensor, "degraded", start, None, reason))
                 elif v.status == "ok" and sensor in self._clock_off:
                     self._clock_off.discard(sensor)
                     if status_at(conn, sensor, at) == "degraded":
@@ -201,3 +207,11 @@ class LiveFusion:
             conn.execute(p.insert().values(id=1, **values))
         else:
             conn.execute(update(p).where(p.c.id == 1).values(**values))
+
+
+def _onsets(engine: FusionEngine) -> dict[str, datetime]:
+    """When each sensor's latest clock correction began by the evidence
+    (:meth:`FusionEngine.clock_pieces`): a clock is found off minutes after it went, and
+    the sensor was as degraded then."""
+    return {engine.sensors[p.sensor].id: from_micros(round(p.since * 1e6))
+            for p in engine.clock_pieces()}  # fmt: skip
