@@ -1,5 +1,5 @@
 import csv
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -163,10 +163,11 @@ def test_refit_clocks_fuses_again_with_a_correction_from_when_its_fault_began(
     d_path.write_bytes(b"".join(orjson.dumps(to_json_dict(d)) + b"\n" for d in late))
     mine = {d.id for d in late if d.sensor == "S005" and d.time >= step}
     held = {}
+    clocks = tmp_path / "clocks.json"
     for refit in (False, True):
         out = tmp_path / f"events-{refit}.geojson"
         res = CliRunner().invoke(app, ["fuse", "--sensors", str(s_path), "--detections",
-                                       str(d_path), "--out", str(out)]
+                                       str(d_path), "--out", str(out), "--clocks", str(clocks)]
                                  + (["--refit-clocks"] if refit else []))  # fmt: skip
         assert res.exit_code == 0, res.output
         assert ("fused twice" in res.output) is refit
@@ -174,6 +175,10 @@ def test_refit_clocks_fuses_again_with_a_correction_from_when_its_fault_began(
         assert len(features) == 80
         held[refit] = {d for f in features for d in f["properties"]["detections"]} & mine
     assert "S005 from" in res.output
+    # clocks.json says what the second pass put in force, from when.
+    (piece,) = orjson.loads(clocks.read_bytes())["second_pass"]
+    assert piece["sensor"] == "S005" and abs(piece["offset_ms"] - 80.0) < 2.0
+    assert 0.0 <= (datetime.fromisoformat(piece["from"]) - step).total_seconds() < 30.0
     assert len(held[False]) < 30 and len(held[True]) >= 55  # of its 60 late picks
 
 

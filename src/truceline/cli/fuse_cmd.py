@@ -225,7 +225,7 @@ def run_fuse(
         raise
     checks, as_of = engine.clock_checks(), engine.clocks_as_of
     if clocks is not None:
-        _write_clocks(clocks, checks, as_of)
+        _write_clocks(clocks, checks, as_of, refitted if refit_clocks else None)
     return Fused(n_detections, n_events, engine.duplicates, engine.stats["unsearched"], checks,
                  as_of, refitted)  # fmt: skip
 
@@ -259,10 +259,19 @@ def _fuse_into(tmp: Path, engine: FusionEngine, detections: Path, console: Conso
     return n_detections, n_events
 
 
-def _write_clocks(path: Path, checks: list[ClockCheck], as_of: datetime | None) -> None:
-    """The clock checks as JSON, written whole or not at all."""
-    doc = {"as_of": format_time(as_of) if as_of is not None else None, "window_s": WINDOW_S,
-           "sensors": [c.as_dict() for c in checks]}  # fmt: skip
+def _write_clocks(path: Path, checks: list[ClockCheck], as_of: datetime | None,
+                  refitted: list[tuple[str, datetime, float]] | None = None) -> None:  # fmt: skip
+    """The clock checks as JSON, written whole or not at all; with ``--refit-clocks``,
+    also the corrections its second pass put in force (``second_pass``: empty when there
+    was none)."""
+    doc: dict[str, object] = {
+        "as_of": format_time(as_of) if as_of is not None else None, "window_s": WINDOW_S,
+        "sensors": [c.as_dict() for c in checks],
+    }  # fmt: skip
+    if refitted is not None:
+        doc["second_pass"] = [{"sensor": sid, "from": format_time(when),
+                               "offset_ms": round(late * 1e3, 3)}
+                              for sid, when, late in refitted]  # fmt: skip
     with atomic_write(path) as fh:
         fh.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
 
