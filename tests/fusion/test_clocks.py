@@ -529,15 +529,15 @@ def test_the_onset_splits_the_evidence_where_the_clock_changed() -> None:
                         [1500.0, 400.0, 1100.0]])  # fmt: skip
     o = np.concatenate([rng.normal(0.0, SIGMA, 20), 0.08 + rng.normal(0.0, SIGMA, 20),
                         [0.0, 0.08, 0.9]])  # fmt: skip
-    old, new = Correction.none(3), Correction(np.array([0.0, 0.08, 0.0]), np.zeros(3))
+    old, new = Piece(1, -np.inf, 0.0, 0.0, 0.0), Piece(1, -np.inf, 0.08, 0.0, 0.0)
     g = 0.007
-    assert _watch_of(t, o).onset(1, old, new, g) == pytest.approx(1210.0)
-    assert _watch_of(t[:20], o[:20]).onset(1, old, new, g) is None  # nothing late
+    assert _watch_of(t, o).onset(old, new, g) == pytest.approx(1210.0)
+    assert _watch_of(t[:20], o[:20]).onset(old, new, g) is None  # nothing late
     # A drift from 1,000 s: its first offsets are near zero, explained by both.
     dt = np.linspace(0.0, 2000.0, 80)
     drift = np.where(dt > 1000.0, (dt - 1000.0) * 1e-4, 0.0) + rng.normal(0.0, SIGMA, 80)
-    line = Correction(np.array([0.0, 0.1, 0.0]), np.array([0.0, 1e-4, 0.0]), 2000.0)
-    when = _watch_of(dt, drift).onset(1, old, line, g)
+    line = Piece(1, -np.inf, 0.1, 1e-4, 2000.0)
+    when = _watch_of(dt, drift).onset(old, line, g)
     assert when is not None and 1000.0 < when < 1100.0
 
 
@@ -550,8 +550,8 @@ def test_the_onset_of_a_clock_seconds_off_is_read_from_its_picks() -> None:
     shift = np.where(expected >= 1800.0, 5.0, 0.0)
     watch.add(expected[expected < 1800.0], np.ones(30, dtype=np.int64), np.zeros(30))
     watch.add_picks(expected + shift, np.ones(60, dtype=np.int64))
-    new = Correction(np.array([0.0, 5.0, 0.0]), np.zeros(3))
-    assert watch.onset(1, Correction.none(3), new, 0.007) == pytest.approx(1800.0)
+    old, new = Piece(1, -np.inf, 0.0, 0.0, 0.0), Piece(1, -np.inf, 5.0, 0.0, 0.0)
+    assert watch.onset(old, new, 0.007) == pytest.approx(1800.0)
 
 
 def test_a_second_pass_gives_back_what_a_clock_cost_before_it_was_found() -> None:

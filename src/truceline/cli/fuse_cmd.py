@@ -40,7 +40,7 @@ from truceline.formats.readers import (
     problems_of,
 )
 from truceline.formats.records import Detection, Record, Sensor, Weather
-from truceline.fusion.clocks import WINDOW_S, ClockCheck
+from truceline.fusion.clocks import WINDOW_S, ClockCheck, Correction
 from truceline.fusion.engine import FusionEngine
 from truceline.fusion.event import Event, event_to_feature
 from truceline.timefmt import format_time, from_micros
@@ -210,11 +210,11 @@ def run_fuse(
     try:
         n_detections, n_events = _fuse_into(tmp, engine, detections, console, reorder_s,
                                             "fusing")  # fmt: skip
-        schedule = engine.clock_schedule() if refit_clocks else None
-        if schedule is not None:
+        pieces = engine.clock_pieces() if refit_clocks else []
+        if pieces:
             refitted = [(engine.sensors[p.sensor].id, from_micros(round(p.since * 1e6)),
-                         float(schedule.at(p.sensor, p.since)))
-                        for p in engine.clock_pieces()]  # fmt: skip
+                         float(p.at(p.since))) for p in pieces]  # fmt: skip
+            schedule = Correction.schedule(len(engine.net), pieces)
             engine = FusionEngine.for_agreement(registry, records, index)
             engine.follow_schedule(schedule)
             n_detections, n_events = _fuse_into(tmp, engine, detections, console, reorder_s,

@@ -485,6 +485,10 @@ class Piece(NamedTuple):
     drift: float
     now: float
 
+    def at(self, t: F64 | float) -> F64:
+        """How late the sensor's picks at Unix time ``t`` are by this piece (s)."""
+        return np.asarray(self.offset + self.drift * (np.asarray(t) - self.now))
+
 
 @dataclass
 class _Series:
@@ -611,8 +615,8 @@ class ClockWatch:
             out[i] = replace(v, on_time=out[i].on_time)
         return out
 
-    def onset(self, i: int, old: Correction, new: Correction, g: float) -> float | None:
-        """When sensor ``i``'s clock began to read as ``new`` says rather than ``old``
+    def onset(self, old: Piece, new: Piece, g: float) -> float | None:
+        """When ``new``'s sensor's clock began to read as it says rather than as ``old``
         (Unix s; ``None``: nothing in the window that only ``new`` explains).
 
         The evidence is the window's: its offsets, and the arrivals predicted for it that
@@ -621,17 +625,18 @@ class ClockWatch:
         (fewest of either on the wrong side; evidence both explain says nothing): a
         chance offset after a step does not hold it back alone. Of equally good splits
         the latest: a pick corrected too early is lost as surely as one left."""
+        i = new.sensor
         t, s, o = self._offsets.arrays()
         t, o = t[s == i], o[s == i]
         pt, ps = self._picks.arrays()
         et, es = self._expected.arrays()
         picks, expected = pt[ps == i], et[es == i]
 
-        def explained(c: Correction) -> np.ndarray:
+        def explained(c: Piece) -> np.ndarray:
             """Which offsets, then which predicted arrivals, ``c`` explains."""
-            q = np.sort(picks - c.at(i, picks))
+            q = np.sort(picks - c.at(picks))
             met = np.searchsorted(q, expected + g, side="right") > np.searchsorted(q, expected - g)
-            return np.concatenate([np.abs(o - c.at(i, t)) <= g, met])
+            return np.concatenate([np.abs(o - c.at(t)) <= g, met])
 
         yes, no = explained(new), explained(old)
         keep = yes != no  # evidence that only one of them explains

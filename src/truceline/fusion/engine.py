@@ -576,11 +576,12 @@ class FusionEngine:
                             KEY_SPAN_S)  # fmt: skip
         ref = k * self.config.block_s
         t = ref + got.at  # the picks' times, not the events': 300 ppm is 9 ms over 30 s
-        raw = got.offset + applied.at(got.sensor, t)
+        was = applied.at(got.sensor, t)
+        raw = got.offset + was
         # A block in flight when a clock was found seconds off measured its offsets within
         # REACH_S of the wrong times: chance ones, which undid moderate 9's correction
         # as inconsistent 5 minutes on (the earlier ones are forgotten at the jump).
-        now = np.abs(applied.at(got.sensor, t) - self._correction.at(got.sensor, t)) <= REACH_S
+        now = np.abs(was - self._correction.at(got.sensor, t)) <= REACH_S
         self._clocks.add(t[now], got.sensor[now], raw[now])
         self._clocks.add_expected(ref + got.expected, got.unheld)
 
@@ -627,24 +628,17 @@ class FusionEngine:
             pieces = into.setdefault(i, [])
             last = pieces[-1] if pieces else Piece(i, -math.inf, 0.0, 0.0, now)
             new = Piece(i, last.since, float(fresh.offset[i]), float(fresh.drift[i]), now)
-            if abs(late[i] - last.offset - last.drift * (now - last.now)) <= g[i]:
+            if abs(late[i] - last.at(now)) <= g[i]:
                 if pieces:
                     pieces[-1] = new
                 continue
-            was, one = self._as_one(last), self._as_one(new)
-            since = self._clocks.onset(i, was, one, g[i])
+            since = self._clocks.onset(last, new, g[i])
             new = new._replace(since=now if since is None else min(since, now))
             # The evidence says the clock read so from ``since`` on: pieces from then on
             # were wrong (a correction undone for a while, then found again).
             while pieces and pieces[-1].since >= new.since:
                 pieces.pop()
             pieces.append(new)
-
-    def _as_one(self, piece: Piece) -> Correction:
-        """``piece`` as a correction of the whole network (none for the other sensors)."""
-        offset, drift = np.zeros(len(self.net)), np.zeros(len(self.net))
-        offset[piece.sensor], drift[piece.sensor] = piece.offset, piece.drift
-        return Correction(offset, drift, piece.now)
 
     def clock_pieces(self) -> list[Piece]:
         """Every clock correction this engine made, and those the checks call for now
