@@ -1,4 +1,4 @@
-"""Fusion benchmark: Truceline against a plain scipy baseline, OpenSoundscape and PyOcto.
+"""Fusion benchmark: Truceline against scipy baselines, OpenSoundscape and PyOcto.
 
 Not part of the test suite. One simulated scenario (``truceline.fusion.simulate``) goes
 through:
@@ -7,10 +7,16 @@ through:
 - a plain per-event ``scipy.optimize.least_squares`` fit (weighted arrival times, flat
   local frame, still-air speed, start at the hearing sensors' centroid) on Truceline's
   associations;
+- the same solver with the spec's propagation model (the exact local frame, the speed
+  of sound at the event's temperature plus the wind along each path, Huber's loss): what
+  the model is worth apart from Truceline's own solver;
 - OpenSoundscape's ``localize`` (``least_squares``, ``gillette``, ``soundfinder``) on the
   same associations, run in the separate venv ``.venv-bench`` (it needs torch);
-- PyOcto's associator on all the picks (acoustic speed as its "P" velocity), scored by the
-  same evaluator as Truceline's association.
+- PyOcto's associator on all the picks (each a "P" pick at the speed of sound of the
+  scenario's middle hour; stations counted within Truceline's ``max_range_m``), scored
+  by the same evaluator as Truceline's association, on the scenario as simulated and on
+  its twin in still air (the same seed with no wind), where PyOcto's homogeneous model is
+  exact but for the hourly temperature. Truceline fuses the twin too.
 
 Usage::
 
@@ -41,17 +47,30 @@ from scipy.optimize import least_squares
 
 from truceline.agreement.parse import parse_agreement
 from truceline.agreement.spatial import AgreementIndex
+from truceline.fusion.config import FusionConfig
 from truceline.fusion.engine import FusionEngine
-from truceline.fusion.evaluate import EventRecord, evaluate, match_events, parse_events
-from truceline.fusion.event import event_to_feature
+from truceline.fusion.evaluate import (
+    EventRecord,
+    Report,
+    evaluate,
+    match_events,
+    parse_events,
+)
+from truceline.fusion.event import Event, event_to_feature
+from truceline.fusion.locate import Frame, travel_model
 from truceline.fusion.network import WeatherTable
 from truceline.fusion.propagation import sound_speed
-from truceline.fusion.simulate import SimulationConfig, simulate
+from truceline.fusion.simulate import Scenario, SimulationConfig, simulate
 from truceline.geo import ecef_to_enu, ecef_to_geodetic, enu_to_ecef, geodetic_to_ecef
 from truceline.timefmt import from_micros, to_micros
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_PY = ROOT / ".venv-bench" / "bin" / "python"
+# PyOcto's settings: the best of those tried on moderate seed 1 (tolerances 0.03-0.4 s,
+# nodes 0.05-3 km; docs/benchmarks.md).
+PYOCTO_TOLERANCE_S = 0.1
+PYOCTO_CALM_TOLERANCE_S = 0.05
+PYOCTO_NODE_KM = 0.1
 
 
 def main() -> None:
@@ -59,24 +78,37 @@ def main() -> None:
     ap.add_argument("--preset", default="moderate")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--hours", type=float, default=0.5)
+    ap.add_argument(
+        "--pyocto-tolerance",
+        type=float,
+        default=PYOCTO_TOLERANCE_S,
+        help="PyOcto's velocity model and pick match tolerance on the input as simulated, s",
+    )
+    ap.add_argument(
+        "--pyocto-calm-tolerance",
+        type=float,
+        default=PYOCTO_CALM_TOLERANCE_S,
+        help="the same on the input's twin in still air, s",
+    )
+    ap.add_argument(
+        "--pyocto-node-km",
+        type=float,
+        default=PYOCTO_NODE_KM,
+        help="PyOcto's min_node_size, km (its location grid a tenth of it)",
+    )
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
 
     sc = simulate(SimulationConfig.from_preset(args.preset, seed=args.seed, hours=args.hours))
+    # The same scenario in still air: PyOcto's homogeneous velocity model is then exact
+    # but for the hour-to-hour temperature, so its association is judged on its own.
+    calm = simulate(SimulationConfig.from_preset(args.preset, seed=args.seed, hours=args.hours,
+                                                 wind_ms=0.0))  # fmt: skip
+    runs = {"windy": _truceline(sc), "calm": _truceline(calm)}
+    events, records, _, t_truce = runs["windy"]
     sensors = {s.id: s for s in sc.sensors}
     det_by_id = {d.id: d for d in sc.detections}
-    index = AgreementIndex(parse_agreement(sc.agreement, source="agreement"))
     weather = WeatherTable(sc.weather)
-
-    # --- Truceline
-    t0 = time.process_time()
-    engine = FusionEngine.for_agreement(sc.sensors, sc.weather, index)
-    engine.add(sc.detections)
-    events = engine.finish()
-    t_truce = time.process_time() - t0
-    doc = {"features": [event_to_feature(e) for e in events]}
-    records = parse_events(doc, source="truceline")
-    report = evaluate(sc.truth, records, sc.sensors, sc.weather)
     blasts = {b.id: b for b in sc.truth.blasts}
     eligible = {b.id for b in sc.truth.blasts if len(b.hearing_sensors()) >= 4}
     by_event = {e.id: e for e in events}
@@ -93,7 +125,8 @@ def main() -> None:
         lon0 = float(np.mean([s.lon for s in ss]))
         h0 = float(np.median([s.alt_m for s in ss]))
         enu = ecef_to_enu(ecef, lat0, lon0, h0)
-        speed = float(sound_speed(weather.at(to_micros(ev.time) / 1e6).temperature_c))
+        air = weather.at(to_micros(ev.time) / 1e6)
+        speed = float(sound_speed(air.temperature_c))
         t_ref = to_micros(min(d.time for d in dets))
         times = np.array([(to_micros(d.time) - t_ref) / 1e6 for d in dets])
         sig = np.array([s.timing_sigma_ms / 1e3 for s in ss])
@@ -101,7 +134,8 @@ def main() -> None:
         truth_enu.append(ecef_to_enu(geodetic_to_ecef(b.lat, b.lon, b.alt_m), lat0, lon0, h0))
         mine = ecef_to_enu(geodetic_to_ecef(ev.lat, ev.lon, ev.height_m), lat0, lon0, h0)
         jobs.append({"receivers": enu.tolist(), "times": times.tolist(), "sigma": sig.tolist(),
-                     "speed": speed, "truceline": mine[:2].tolist()})  # fmt: skip
+                     "speed": speed, "truceline": mine[:2].tolist(), "frame": [lat0, lon0, h0],
+                     "wind": [air.wind_u_ms, air.wind_v_ms]})  # fmt: skip
     truth_xy = np.array([t[:2] for t in truth_enu])
 
     def errors(est: list) -> np.ndarray:  # type: ignore[type-arg]
@@ -137,28 +171,21 @@ def main() -> None:
         "note": "location only, given Truceline's associations",
     }
 
+    # --- the same solver with the spec's propagation model
+    t0 = time.process_time()
+    est = [_modelled(j) for j in jobs]
+    results["scipy least_squares, the spec's model"] = {
+        "errors": errors(est),
+        "seconds": time.process_time() - t0,
+        "note": "location only, given Truceline's associations",
+    }
+
     # --- OpenSoundscape and PyOcto in their own venv
-    net_lat0 = float(np.mean([s.lat for s in sc.sensors]))
-    net_lon0 = float(np.mean([s.lon for s in sc.sensors]))
-    all_ecef = geodetic_to_ecef([s.lat for s in sc.sensors], [s.lon for s in sc.sensors],
-                                [s.alt_m for s in sc.sensors])  # fmt: skip
-    st_enu = ecef_to_enu(all_ecef, net_lat0, net_lon0, 0.0) / 1000.0
-    t_start = to_micros(sc.start)
-    job = {
-        "oss": jobs,
-        "pyocto": {
-            "stations": {"id": [s.id for s in sc.sensors], "x": st_enu[:, 0].tolist(),
-                         "y": st_enu[:, 1].tolist(), "z": (-st_enu[:, 2]).tolist()},
-            "picks": {"station": [d.sensor for d in sc.detections],
-                      "time": [(to_micros(d.time) - t_start) / 1e6 for d in sc.detections],
-                      "phase": ["P"] * len(sc.detections)},
-            "speed_kms": float(sound_speed(5.0)) / 1000.0, "tolerance_s": 0.05,
-            "xlim": [float(st_enu[:, 0].min() - 10), float(st_enu[:, 0].max() + 10)],
-            "ylim": [float(st_enu[:, 1].min() - 10), float(st_enu[:, 1].max() + 10)],
-            "time_before": 80.0, "min_node_size": 1.0,
-        },
-    }  # fmt: skip
-    pyocto_report = None
+    node = args.pyocto_node_km
+    pyocto = [_pyocto_job(sc, args.pyocto_tolerance, node),
+              _pyocto_job(calm, args.pyocto_calm_tolerance, node)]  # fmt: skip
+    job = {"oss": jobs, "pyocto": pyocto}
+    associators: list[tuple[str, object, float]] = []
     if BENCH_PY.exists():
         proc = subprocess.run([str(BENCH_PY), str(ROOT / "benchmarks/fusion_bench_worker.py")],
                               input=json.dumps(job), capture_output=True, text=True)  # fmt: skip
@@ -172,12 +199,14 @@ def main() -> None:
                     "note": "location only, given Truceline's associations",
                     "failures": sum(1 for e in r["estimates"] if not isinstance(e, list)),
                 }  # fmt: skip
-            po = out.get("pyocto", {})
-            if "error" in po:
-                print("PyOcto failed:", po["error"], file=sys.stderr)
-            elif po:
-                pyocto_report = _score_pyocto(po, sc, net_lat0, net_lon0, t_start)
-    _print(args, report, results, pyocto_report, t_truce, len(sc.detections), len(jobs))
+            for (name, twin), po, spec in zip(runs.items(), out.get("pyocto", []), job["pyocto"],
+                                               strict=False):  # fmt: skip
+                if "error" in po:
+                    print(f"PyOcto ({name}) failed:", po["error"], file=sys.stderr)
+                    continue
+                scen = sc if name == "windy" else calm
+                associators.append((name, _score_pyocto(po, scen, spec), twin[3]))
+    _print(args, runs, results, associators, (sc, calm), len(sc.detections), len(jobs))
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -189,8 +218,74 @@ def main() -> None:
         )
 
 
-def _score_pyocto(po, sc, lat0, lon0, t_start):  # type: ignore[no-untyped-def]
+def _truceline(sc: Scenario) -> tuple[list[Event], list[EventRecord], Report, float]:
+    """Truceline's events on a scenario, scored, and the CPU seconds of the engine."""
+    index = AgreementIndex(parse_agreement(sc.agreement, source="agreement"))
+    t0 = time.process_time()
+    engine = FusionEngine.for_agreement(sc.sensors, sc.weather, index)
+    engine.add(sc.detections)
+    events = engine.finish()
+    seconds = time.process_time() - t0
+    records = parse_events({"features": [event_to_feature(e) for e in events]},
+                           source="truceline")  # fmt: skip
+    return events, records, evaluate(sc.truth, records, sc.sensors, sc.weather), seconds
+
+
+def _pyocto_job(sc: Scenario, tolerance: float, node_km: float) -> dict:  # type: ignore[type-arg]
+    """PyOcto's input for a scenario: every pick as a P pick, stations in the network's
+    exact local frame (km, depth down), its homogeneous model at the speed of sound of
+    the scenario's middle hour, and stations counted only within the range Truceline
+    assumes a sensor hears (``max_range_m``), as Truceline counts them."""
+    lat0 = float(np.mean([s.lat for s in sc.sensors]))
+    lon0 = float(np.mean([s.lon for s in sc.sensors]))
+    ecef = geodetic_to_ecef([s.lat for s in sc.sensors], [s.lon for s in sc.sensors],
+                            [s.alt_m for s in sc.sensors])  # fmt: skip
+    st = ecef_to_enu(ecef, lat0, lon0, 0.0) / 1000.0
+    t_start = to_micros(sc.start)
+    mid = t_start / 1e6 + (to_micros(sc.end) - t_start) / 2e6
+    speed = float(sound_speed(WeatherTable(sc.weather).at(mid).temperature_c)) / 1000.0
+    cfg = FusionConfig()
+    return {
+        "stations": {"id": [s.id for s in sc.sensors], "x": st[:, 0].tolist(),
+                     "y": st[:, 1].tolist(), "z": (-st[:, 2]).tolist()},
+        "picks": {"station": [d.sensor for d in sc.detections],
+                  "time": [(to_micros(d.time) - t_start) / 1e6 for d in sc.detections],
+                  "phase": ["P"] * len(sc.detections)},
+        "speed_kms": speed, "tolerance_s": tolerance, "min_node_size": node_km,
+        "cutoff_km": cfg.max_range_m / 1000.0, "time_before": cfg.max_travel_s,
+        "xlim": [float(st[:, 0].min() - 10), float(st[:, 0].max() + 10)],
+        "ylim": [float(st[:, 1].min() - 10), float(st[:, 1].max() + 10)],
+        # Depth down, as the stations' (the frame's curvature puts far ones below it).
+        "zlim": [float(-st[:, 2].max() - 0.2), float(-st[:, 2].min() + 0.2)],
+        "frame": [lat0, lon0], "t_start": t_start,
+    }  # fmt: skip
+
+
+def _modelled(j: dict) -> list[float]:  # type: ignore[type-arg]
+    """A per-event ``least_squares`` fit with the spec's propagation model, as Truceline
+    fits: the source on the surface of the hearing sensors' median height in the exact
+    local frame (its sagitta), the speed of sound at the event's temperature plus the
+    wind along each path, each pick weighted by its sensor's sigma, and Huber's loss
+    (3 sigma) against outlier picks. It tells the error that the model removes from the
+    plain fit apart from what Truceline's own solver adds."""
+    rec, t, sig = np.array(j["receivers"]), np.array(j["times"]), np.array(j["sigma"])
+    frame = Frame(*j["frame"])
+    c, (wu, wv) = j["speed"], j["wind"]
+
+    def fun(x: np.ndarray) -> np.ndarray:
+        tt, _, _ = travel_model(rec - frame.surface(x[0], x[1]), c, wu, wv)
+        return np.asarray((t - x[2] - tt) / sig)
+
+    # Least squares first, from the hearing sensors' centroid: from there Huber's loss,
+    # linear in residuals of thousands of sigmas, barely moves.
+    x0 = least_squares(fun, np.array([*rec[:, :2].mean(axis=0), 0.0])).x
+    return [float(v) for v in least_squares(fun, x0, loss="huber", f_scale=3.0).x[:2]]
+
+
+def _score_pyocto(po: dict, sc: Scenario, spec: dict) -> dict:  # type: ignore[type-arg]
+    """PyOcto's events and pick assignments as event records, scored by the evaluator."""
     dets = sc.detections
+    (lat0, lon0), t_start = spec["frame"], spec["t_start"]
     members: dict[int, list[str]] = {}
     for e, p in zip(po["assignments"]["event_idx"], po["assignments"]["pick_idx"], strict=True):
         members.setdefault(int(e), []).append(dets[int(p)].id)
@@ -204,10 +299,24 @@ def _score_pyocto(po, sc, lat0, lon0, t_start):  # type: ignore[no-untyped-def]
             EventRecord(f"po-{idx}", when, float(lat), float(lon), "unknown", None, None, dets_of)
         )
     rep = evaluate(sc.truth, recs, sc.sensors, sc.weather)
-    return {"report": rep, "seconds": po["seconds"]}
+    return {"report": rep, "seconds": po["seconds"], "events": len(recs),
+            "split": _split_recall(sc, recs)}  # fmt: skip
 
 
-def _print(args, report, results, pyocto, t_truce, n_det, n_ev):  # type: ignore[no-untyped-def]
+def _split_recall(sc: Scenario, records: list[EventRecord]) -> tuple[float, float]:
+    """Recall of the eligible single shots and of the eligible salvo rounds apart: a
+    salvo's rounds, half a second apart, are where associators mix picks."""
+    eligible = {b.id: b for b in sc.truth.blasts if len(b.hearing_sensors()) >= 4}
+    found = {m.blast for m in match_events(sc.truth, records)}
+    out = []
+    for salvo in (False, True):
+        ids = [i for i, b in eligible.items() if (b.salvo is not None) == salvo]
+        out.append(sum(i in found for i in ids) / len(ids) if ids else math.nan)
+    return out[0], out[1]
+
+
+def _print(args, runs, results, associators, sc_of, n_det, n_ev):  # type: ignore[no-untyped-def]
+    t_truce = runs["windy"][3]
     print(f"\nScenario: preset {args.preset}, seed {args.seed}, {args.hours} h, {n_det} detections;"
           f" {n_ev} events matched to eligible blasts.\n")  # fmt: skip
     print("Localisation on Truceline's associations (same events for every method):\n")
@@ -223,21 +332,29 @@ def _print(args, report, results, pyocto, t_truce, n_det, n_ev):  # type: ignore
         label = name + (f" ({fails} failed)" if fails else "")
         print(f"| {label} | {med:.2f} | {p90:.1f} | {med / base_err:.2f} | {r['seconds']:.2f} | "
               f"{r['seconds'] / t_truce:.3f} |")  # fmt: skip
-    print("\nAssociation (evaluator on all blasts heard by >= 4 sensors):\n")
-    print("| associator | recall | precision | detections in 2 events | CPU s | time ratio |")
-    print("|---|---|---|---|---|---|")
-    print(
-        f"| Truceline | {report.recall:.3f} | {report.precision:.3f} | "
-        f"{report.detections_in_several_events} | {t_truce:.2f} | 1.000 |"
-    )
-    if pyocto:
-        r = pyocto["report"]
-        print(
-            f"| PyOcto | {r.recall:.3f} | {r.precision:.3f} | {r.detections_in_several_events}"
-            f" | {pyocto['seconds']:.2f} | {pyocto['seconds'] / t_truce:.3f} |"
-        )
-    else:
-        print("| PyOcto | not run (see stderr) | | | | |")
+    print("\nAssociation (evaluator on all blasts heard by >= 4 sensors; time ratio to Truceline"
+          " on the same input):\n")  # fmt: skip
+    print("| input | associator | events | recall | single shots | salvo rounds | precision |"
+          " detections in 2 events | CPU s | time ratio |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    po_of = {name: po for name, po, _ in associators}
+    scen = {"windy": sc_of[0], "calm": sc_of[1]}
+    for name, (events, records, rep, secs) in runs.items():
+        what = "as simulated" if name == "windy" else "still air"
+        one, many = _split_recall(scen[name], records)
+        print(f"| {what} | Truceline | {len(events)} | {rep.recall:.3f} | {one:.3f} | "
+              f"{many:.3f} | {rep.precision:.3f} | {rep.detections_in_several_events} | "
+              f"{secs:.2f} | 1.000 |")  # fmt: skip
+        po = po_of.get(name)
+        if po is None:
+            print(f"| {what} | PyOcto | not run (see stderr) | | | | | | | |")
+            continue
+        r, (one, many) = po["report"], po["split"]
+        tol = args.pyocto_tolerance if name == "windy" else args.pyocto_calm_tolerance
+        print(f"| {what} | PyOcto (tolerance {tol} s, nodes "
+              f"{args.pyocto_node_km} km) | {po['events']} | {r.recall:.3f} | {one:.3f} | "
+              f"{many:.3f} | {r.precision:.3f} | {r.detections_in_several_events} | "
+              f"{po['seconds']:.2f} | {po['seconds'] / secs:.3f} |")  # fmt: skip
 
 
 if __name__ == "__main__":
