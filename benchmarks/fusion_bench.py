@@ -104,7 +104,8 @@ def main() -> None:
     # but for the hour-to-hour temperature, so its association is judged on its own.
     calm = simulate(SimulationConfig.from_preset(args.preset, seed=args.seed, hours=args.hours,
                                                  wind_ms=0.0))  # fmt: skip
-    runs = {"windy": _truceline(sc), "calm": _truceline(calm)}
+    scens = {"windy": sc, "calm": calm}
+    runs = {name: _truceline(one) for name, one in scens.items()}
     events, records, _, t_truce = runs["windy"]
     sensors = {s.id: s for s in sc.sensors}
     det_by_id = {d.id: d for d in sc.detections}
@@ -181,11 +182,11 @@ def main() -> None:
     }
 
     # --- OpenSoundscape and PyOcto in their own venv
-    node = args.pyocto_node_km
-    pyocto = [_pyocto_job(sc, args.pyocto_tolerance, node),
-              _pyocto_job(calm, args.pyocto_calm_tolerance, node)]  # fmt: skip
-    job = {"oss": jobs, "pyocto": pyocto}
-    associators: list[tuple[str, object, float]] = []
+    tolerance = {"windy": args.pyocto_tolerance, "calm": args.pyocto_calm_tolerance}
+    specs = {name: _pyocto_job(one, tolerance[name], args.pyocto_node_km)
+             for name, one in scens.items()}  # fmt: skip
+    job = {"oss": jobs, "pyocto": list(specs.values())}
+    pyocto_of: dict[str, dict] = {}  # type: ignore[type-arg]
     if BENCH_PY.exists():
         proc = subprocess.run([str(BENCH_PY), str(ROOT / "benchmarks/fusion_bench_worker.py")],
                               input=json.dumps(job), capture_output=True, text=True)  # fmt: skip
@@ -199,14 +200,12 @@ def main() -> None:
                     "note": "location only, given Truceline's associations",
                     "failures": sum(1 for e in r["estimates"] if not isinstance(e, list)),
                 }  # fmt: skip
-            for (name, twin), po, spec in zip(runs.items(), out.get("pyocto", []), job["pyocto"],
-                                               strict=False):  # fmt: skip
+            for name, po in zip(scens, out.get("pyocto", []), strict=False):
                 if "error" in po:
                     print(f"PyOcto ({name}) failed:", po["error"], file=sys.stderr)
                     continue
-                scen = sc if name == "windy" else calm
-                associators.append((name, _score_pyocto(po, scen, spec), twin[3]))
-    _print(args, runs, results, associators, (sc, calm), len(sc.detections), len(jobs))
+                pyocto_of[name] = _score_pyocto(po, scens[name], specs[name])
+    _print(args, scens, runs, results, pyocto_of, tolerance, len(jobs))
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -315,8 +314,8 @@ def _split_recall(sc: Scenario, records: list[EventRecord]) -> tuple[float, floa
     return out[0], out[1]
 
 
-def _print(args, runs, results, associators, sc_of, n_det, n_ev):  # type: ignore[no-untyped-def]
-    t_truce = runs["windy"][3]
+def _print(args, scens, runs, results, pyocto_of, tolerance, n_ev):  # type: ignore[no-untyped-def]
+    t_truce, n_det = runs["windy"][3], len(scens["windy"].detections)
     print(f"\nScenario: preset {args.preset}, seed {args.seed}, {args.hours} h, {n_det} detections;"
           f" {n_ev} events matched to eligible blasts.\n")  # fmt: skip
     print("Localisation on Truceline's associations (same events for every method):\n")
@@ -337,21 +336,18 @@ def _print(args, runs, results, associators, sc_of, n_det, n_ev):  # type: ignor
     print("| input | associator | events | recall | single shots | salvo rounds | precision |"
           " detections in 2 events | CPU s | time ratio |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|---|---|")
-    po_of = {name: po for name, po, _ in associators}
-    scen = {"windy": sc_of[0], "calm": sc_of[1]}
     for name, (events, records, rep, secs) in runs.items():
         what = "as simulated" if name == "windy" else "still air"
-        one, many = _split_recall(scen[name], records)
+        one, many = _split_recall(scens[name], records)
         print(f"| {what} | Truceline | {len(events)} | {rep.recall:.3f} | {one:.3f} | "
               f"{many:.3f} | {rep.precision:.3f} | {rep.detections_in_several_events} | "
               f"{secs:.2f} | 1.000 |")  # fmt: skip
-        po = po_of.get(name)
+        po = pyocto_of.get(name)
         if po is None:
             print(f"| {what} | PyOcto | not run (see stderr) | | | | | | | |")
             continue
         r, (one, many) = po["report"], po["split"]
-        tol = args.pyocto_tolerance if name == "windy" else args.pyocto_calm_tolerance
-        print(f"| {what} | PyOcto (tolerance {tol} s, nodes "
+        print(f"| {what} | PyOcto (tolerance {tolerance[name]} s, nodes "
               f"{args.pyocto_node_km} km) | {po['events']} | {r.recall:.3f} | {one:.3f} | "
               f"{many:.3f} | {r.precision:.3f} | {r.detections_in_several_events} | "
               f"{po['seconds']:.2f} | {po['seconds'] / secs:.3f} |")  # fmt: skip

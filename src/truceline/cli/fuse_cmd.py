@@ -40,7 +40,7 @@ from truceline.formats.readers import (
     problems_of,
 )
 from truceline.formats.records import Detection, Record, Sensor, Weather
-from truceline.fusion.clocks import WINDOW_S, ClockCheck, Correction
+from truceline.fusion.clocks import WINDOW_S, ClockCheck
 from truceline.fusion.engine import FusionEngine
 from truceline.fusion.event import Event, event_to_feature
 from truceline.timefmt import format_time, from_micros
@@ -211,10 +211,10 @@ def run_fuse(
         n_detections, n_events = _fuse_into(tmp, engine, detections, console, reorder_s,
                                             "fusing")  # fmt: skip
         pieces = engine.clock_pieces() if refit_clocks else []
-        if pieces:
+        schedule = engine.clock_schedule(pieces)
+        if schedule is not None:
             refitted = [(engine.sensors[p.sensor].id, from_micros(round(p.since * 1e6)),
                          float(p.at(p.since))) for p in pieces]  # fmt: skip
-            schedule = Correction.schedule(len(engine.net), pieces)
             engine = FusionEngine.for_agreement(registry, records, index)
             engine.follow_schedule(schedule)
             n_detections, n_events = _fuse_into(tmp, engine, detections, console, reorder_s,

@@ -649,11 +649,11 @@ class FusionEngine:
             self._note_pieces(*self._reading(), pieces)
         return sorted((p for ps in pieces.values() for p in ps), key=lambda p: p.since)
 
-    def clock_schedule(self) -> Correction | None:
-        """:meth:`clock_pieces` as one schedule (``None``: no correction made): for a
-        second pass over the same input (:meth:`follow_schedule`), which gives back what a
-        fault cost in the minutes before it was found."""
-        pieces = self.clock_pieces()
+    def clock_schedule(self, pieces: list[Piece] | None = None) -> Correction | None:
+        """``pieces`` (by default :meth:`clock_pieces`) as one schedule (``None``: no
+        correction made): for a second pass over the same input (:meth:`follow_schedule`),
+        which gives back what a fault cost in the minutes before it was found."""
+        pieces = self.clock_pieces() if pieces is None else pieces
         return Correction.schedule(len(self.net), pieces) if pieces else None
 
     def follow_schedule(self, schedule: Correction) -> None:
