@@ -20,6 +20,7 @@ from truceline.fusion.clocks import (
     ClockWatch,
     Correction,
     Piece,
+    Verdict,
     block_offsets,
     drifting,
     far_off,
@@ -298,8 +299,8 @@ def _far_input(rng: np.random.Generator, late: float, heard: int, salvo: bool = 
     return picks, expected
 
 
-@pytest.mark.parametrize("late", [2.6, -7.3, 29.0])
-def test_a_clock_seconds_off_is_found_among_its_picks(late: float) -> None:
+@pytest.mark.parametrize("late", [2.6, -7.3, 29.0, 150.0, -480.0])
+def test_a_clock_seconds_or_minutes_off_is_found_among_its_picks(late: float) -> None:
     picks, expected = _far_input(np.random.default_rng(11), late, 12)
     v = far_off(picks, expected, SIGMA)
     assert v is not None and v.status == "offset"
@@ -409,7 +410,41 @@ def test_a_clock_off_is_flagged_and_corrected(monkeypatch: pytest.MonkeyPatch) -
     assert len(held & mine) > 2 * len({d for e in uncorrected for d in e.detections} & mine)
 
 
-@pytest.mark.parametrize("late", [-0.2, -25.0])
+@pytest.mark.parametrize("late", [150.0, -240.0])
+def test_a_clock_minutes_off_is_found_and_its_picks_come_back(
+    monkeypatch: pytest.MonkeyPatch, late: float
+) -> None:
+    """A clock minutes off (a receiver set by hand from a wrong source) is found by the
+    far search (``FAR_S``) and corrected, and its picks join their blasts again: a late
+    one's only because each block's pool reaches ahead past its span on the raw clock
+    (``FusionEngine._reach``), as an early one's reaches back."""
+    sc, busiest, dets = _shifted(21, late)
+    engine, events = _fused(sc, dets)
+    checks = {c.sensor: c for c in engine.clock_checks()}
+    assert checks[busiest].verdict.status == "offset"
+    assert abs(checks[busiest].verdict.offset - late) < 0.003
+    assert abs(checks[busiest].correction - late) < 0.003
+    assert [s for s, c in checks.items() if c.verdict.status == "offset"] == [busiest]
+    mine = {d.id for d in dets if d.sensor == busiest}
+    held = {d for e in events for d in e.detections}
+    assert len(held) == sum(len(e.detections) for e in events)  # no pick in two events
+    assert len(held & mine) >= 15  # 18 and 30 of its 55 (46 with its clock right)
+    if late > 0:  # no pool reaching ahead: corrected, yet none of its picks in any pool
+        monkeypatch.setattr(FusionEngine, "_late_us", staticmethod(lambda late: 0))
+        blind, unreached = _fused(sc, dets)
+        check = {c.sensor: c for c in blind.clock_checks()}[busiest]
+        assert abs(check.correction - late) < 0.003 and check.verdict.status != "offset"
+        assert not {d for e in unreached for d in e.detections} & mine
+        assert _recall(sc, events) > _recall(sc, unreached)
+        monkeypatch.undo()
+    monkeypatch.setattr(clocks_module, "FAR_S", 30.0)  # sought within 30 s: never found
+    lost, uncorrected = _fused(sc, dets)
+    assert {c.sensor: c for c in lost.clock_checks()}[busiest].verdict.status != "offset"
+    assert not {d for e in uncorrected for d in e.detections} & mine
+    assert _recall(sc, events) > _recall(sc, uncorrected)
+
+
+@pytest.mark.parametrize("late", [-0.2, -25.0, 150.0])
 def test_corrected_clocks_give_the_same_events_however_the_input_is_chunked(late: float) -> None:
     sc, _, dets = _shifted(21, late)
     whole = run_chunked(list(sc.sensors), dets, list(sc.weather), len(dets))
@@ -495,10 +530,20 @@ def test_a_correction_kept_without_a_verdict_is_said() -> None:
     assert few.status == "few"
     kept = ClockCheck("S1", 2.0, few, correction=-2.5, correction_drift=-1e-4)
     assert kept.kept and not ClockCheck("S1", 2.0, few).kept
-    said = "the correction found before is kept (2500.0 ms early, drifting -360 ms an hour"
+    said = "the correction found before is kept (2,500.0 ms early, drifting -360 ms an hour"
     assert said + " (-100 ppm)): check its clock" in kept.describe()
     row = kept.as_dict()
     assert row["correction_ms"] == -2500.0 and row["correction_ppm"] == -100.0
+
+
+def test_a_clock_minutes_off_is_said_in_minutes_too() -> None:
+    """An operator sets a clock right by its minutes: 150 s late reads as such."""
+    late = Verdict(12, 0, 12, 150.0008, 0.0009, 1e-20, "offset")
+    said = ClockCheck("S1", 2.0, late, correction=150.0008).describe()
+    assert "its arrival times run 150,000.8 ± " in said
+    assert "ms late (about 2 min 30.0 s) (12 of its 12 checks" in said
+    early = ClockCheck("S1", 2.0, judge(np.array([0.0, 0.001]), SIGMA), correction=-119.97)
+    assert "(119,970.0 ms early (about 2 min 0.0 s)): check its clock" in early.describe()
 
 
 def test_a_schedule_puts_each_correction_in_force_from_its_onset() -> None:

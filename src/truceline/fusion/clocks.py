@@ -65,7 +65,7 @@ _SPAN = 10.0  # sensor · _SPAN + offset sorts offsets by sensor (|offset| ≤ R
 DRIFT_ROUNDS = 8  # fits of a drifting clock's line, each to the offsets near the last
 DRIFT_T = 5.0  # standard errors a drift's rate must lie from zero
 MAX_DRIFT = 5e-4  # fastest drift sought, s/s (REACH_S over WINDOW_S)
-FAR_S = 30.0  # how far off a clock is sought among the picks no event took (far_off), s
+FAR_S = 600.0  # how far off a clock is sought among the picks no event took (far_off), s
 FAR_LOCAL_S = 1.0  # a far cluster's background is counted within this of it, s
 FAR_CLEAR = 1.5  # a far cluster holds this many times the next one's offsets or more
 
@@ -730,8 +730,12 @@ class ClockCheck:
 
 
 def _lateness(offset: float, drift: float, stderr: float | None = None) -> str:
-    """How late a clock runs (s), and how fast that grows (s/s), in an operator's words."""
+    """How late a clock runs (s), and how fast that grows (s/s), in an operator's words:
+    a clock a minute off or more in minutes and seconds too (one that reset to a wrong
+    minute is set right by its minutes, not by 150,000 ms)."""
     spread = "" if stderr is None else f" ± {stderr * 1e3:.1f}"
     way = "late" if offset > 0 else "early"
     grows = f", drifting {drift * 3.6e6:+.0f} ms an hour ({drift * 1e6:+.0f} ppm)" if drift else ""
-    return f"{abs(offset) * 1e3:.1f}{spread} ms {way}{grows}"
+    minutes, seconds = divmod(round(abs(offset), 1), 60.0)
+    clock = f" (about {minutes:.0f} min {seconds:.1f} s)" if minutes >= 1 else ""
+    return f"{abs(offset) * 1e3:,.1f}{spread} ms {way}{clock}{grows}"

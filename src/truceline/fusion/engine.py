@@ -36,7 +36,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -106,6 +106,15 @@ CLOCKS = True  # well-located events check the clocks of the sensors around them
 CLOCK_FIX = True  # a sensor whose clock is judged off has its picks corrected from then on
 CLOCK_EVERY = 5  # blocks between two readings of the clock checks for corrections
 FOREIGN_S = 30.0  # how far outside the block's window such a master's origin may lie
+
+
+class _Reach(NamedTuple):
+    """How far a block's pool reaches before and past its span on the raw clock (µs), and
+    which of its rows are blind to its stages (:meth:`FusionEngine._reach`)."""
+
+    back: int
+    ahead: int
+    blind: np.ndarray
 
 
 @dataclass
@@ -243,9 +252,11 @@ class FusionEngine:
         self._clocks = ClockWatch(len(self.net))
         self._correction = Correction.none(len(self.net))  # taken off each sensor's picks
         self._applied: dict[int, Correction] = {}  # the corrections of each block's pool
-        # How far each block's pool reaches back on the raw clock for a clock seconds
-        # early (µs), and which of those rows are other sensors' (blind to its stages).
-        self._early: dict[int, tuple[int, np.ndarray]] = {}
+        # How far each block's pool reaches back and ahead on the raw clock for a clock
+        # seconds early or late (µs), and which of its rows lie outside its span once
+        # corrected (blind to its stages): _reach.
+        self._early: dict[int, _Reach] = {}
+        self._read_at: int | None = None  # the step whose clock reading was taken
         # Each sensor's corrections so far, each from when its fault began (the last one
         # refined as verdicts come): what a second pass puts in force (clock_schedule).
         self._pieces: dict[int, list[Piece]] = {}
@@ -328,7 +339,8 @@ class FusionEngine:
             self._pending = []
         b, lag = self.config.block_s, self.config.max_travel_s + POOL_MARGIN_S
         while (j := self._next_step()) is not None:
-            if not final and (j + 1) * b + lag > watermark:
+            self._read_clocks(j)
+            if not final and (j + 1) * b + lag + self._ahead_us(j) / 1e6 > watermark:
                 break  # block j's pool is not complete yet
             self._run_step(j)
         return self._pair_until(math.inf if final else self._assoc_done(watermark))
@@ -346,9 +358,36 @@ class FusionEngine:
         return first if self._step is None else max(self._step, first)
 
     def _first_block(self, t_us: int) -> int:
-        """The first block whose pool holds a detection at ``t_us``."""
+        """The first block whose pool holds a detection at ``t_us``: a pool reaches ahead
+        as far as the latest clock in force is late (:meth:`_ahead_us`)."""
         b, lag = self.config.block_s, self.config.max_travel_s + POOL_MARGIN_S
+        t_us -= self._late_us(self._correction.every_at(t_us / 1e6))
         return math.ceil((t_us / 1e6 - lag) / b) - 1
+
+    def _read_clocks(self, j: int) -> None:
+        """Step j's reading of the clock checks (every ``CLOCK_EVERY`` blocks, where block
+        j's pool holds picks), once, before the step is known to be ready: the
+        corrections it puts in force say how far block j's pool reaches ahead
+        (:meth:`_ahead_us`), and so when the step is. The reading depends on the steps
+        run so far only, never on the batches."""
+        if not (CLOCKS and CLOCK_FIX) or self._scheduled or j % CLOCK_EVERY or self._read_at == j:
+            return
+        lo, hi, _, _ = self._pool_rows(j, 0, 0)
+        if hi > lo:
+            self._correction = self._corrections()
+            self._read_at = j
+
+    @staticmethod
+    def _late_us(late: F64) -> int:
+        """How far past a span a pool reaches on the raw clock for the latest of ``late``
+        (each sensor's correction, s): a clock more than ``POOL_MARGIN_S`` late has the
+        picks of the span's last seconds after it."""
+        return round(max(0.0, float(late.max(initial=0.0)) - POOL_MARGIN_S) * 1e6)
+
+    def _ahead_us(self, k: int) -> int:
+        """How far block k's pool reaches past its span on the raw clock (µs) for the
+        clocks corrected late at its start (:meth:`_reach`)."""
+        return self._late_us(self._correction.every_at(k * self.config.block_s))
 
     def _run_step(self, j: int) -> None:
         """Step ``j``: block ``j``'s strong stage, then block ``j − 1``'s middle stage, block
@@ -367,8 +406,8 @@ class FusionEngine:
         b = self.config.block_s
         floor = round(((k + 1) * b - POOL_MARGIN_S) * 1e6)
         keep = round(floor - (self.config.alive_window_s + 2 * b) * 1e6)
-        # The pools still in progress may reach back before it (_reach_back).
-        floor -= max((back for back, _ in self._early.values()), default=0)
+        # The pools still in progress may reach back before it (_reach).
+        floor -= max((r.back for r in self._early.values()), default=0)
         cut = int(np.searchsorted(self._buf.t_us, floor))
         if CLOCKS:  # the picks fusion is done with, for the far clock search
             self._clocks.add_picks(self._buf.t_us[:cut] / 1e6, self._buf.sensor[:cut])
@@ -395,46 +434,60 @@ class FusionEngine:
             first = max(first, reach)
         return first * b - ORIGIN_SLACK_S
 
-    def _pool_rows(self, k: int, back: int | None = None) -> tuple[int, int, int, int]:
+    def _pool_rows(self, k: int, back: int | None = None, ahead: int | None = None
+                   ) -> tuple[int, int, int, int]:  # fmt: skip
         """Buffer rows ``[lo, hi)`` of block k's pool and the start and end of its span
-        (µs); the rows reach back ``back`` µs before the span's start (by default, as
-        far as block k's strong stage reached: :meth:`_reach_back`)."""
+        (µs); the rows reach back ``back`` µs before the span's start and ``ahead`` µs
+        past its end (by default, as far as block k's strong stage reached: :meth:`_reach`)."""
         cfg = self.config
         b = cfg.block_s
         lo_us = round((k * b - POOL_MARGIN_S) * 1e6)
         hi_us = round(((k + 1) * b + cfg.max_travel_s + POOL_MARGIN_S) * 1e6)
+        reach = self._early.get(k)
         if back is None:
-            back = self._early[k][0] if k in self._early else 0
-        lo, hi = np.searchsorted(self._buf.t_us, [lo_us - back, hi_us])
+            back = reach.back if reach is not None else 0
+        if ahead is None:
+            ahead = reach.ahead if reach is not None else 0
+        lo, hi = np.searchsorted(self._buf.t_us, [lo_us - back, hi_us + ahead])
         return int(lo), int(hi), lo_us, hi_us
 
-    def _reach_back(self, k: int, lo: int, hi: int, lo_us: int) -> int:
-        """The first row of block k's pool, reaching back before its span: a clock corrected
-        more than ``POOL_MARGIN_S`` early has picks of the span on its raw clock before
-        it (29 s early, a block lost the arrivals of its first 27 s). The other sensors'
-        picks there are blind to the block's stages (:meth:`_used`)."""
+    def _reach(self, k: int, lo: int, hi: int, lo_us: int, hi_us: int) -> tuple[int, int]:
+        """The rows of block k's pool, reaching back before its span and ahead past it:
+        a clock corrected more than ``POOL_MARGIN_S`` early has picks of the span on its
+        raw clock before it (29 s early, a block lost the arrivals of its first 27 s),
+        one corrected late has them after it (a clock 272 s late had none of its picks
+        in any pool, found and corrected though it was). The other sensors' picks there,
+        and the corrected clock's own that lie outside the span once corrected, are
+        blind to the block's stages (:meth:`_used`)."""
         late = self._correction.every_at(k * self.config.block_s)
         back = round(max(0.0, -float(late.min(initial=0.0)) - POOL_MARGIN_S) * 1e6)
-        if back == 0:
-            return lo
-        first, _, _, _ = self._pool_rows(k, back)
+        ahead = self._late_us(late)
+        if back == 0 and ahead == 0:
+            return lo, hi
+        first, last, _, _ = self._pool_rows(k, back, ahead)
         buf = self._buf
-        t = buf.t_us[first:lo] / 1e6
-        blind = t - self._correction.at(buf.sensor[first:lo], t) < lo_us / 1e6
-        self._early[k] = (back, np.concatenate([blind, np.zeros(hi - lo, dtype=bool)]))
-        return first
+
+        def corrected(a: int, z: int) -> F64:
+            t = buf.t_us[a:z] / 1e6
+            return np.asarray(t - self._correction.at(buf.sensor[a:z], t))
+
+        blind = np.concatenate([corrected(first, lo) < lo_us / 1e6,
+                                np.zeros(hi - lo, dtype=bool),
+                                corrected(hi, last) >= hi_us / 1e6])  # fmt: skip
+        self._early[k] = _Reach(back, ahead, blind)
+        return first, last
 
     def _used(self, k: int, lo: int, hi: int) -> np.ndarray:
-        """Block k's pool rows' ``used`` flags, its blind rows taken (:meth:`_reach_back`)."""
+        """Block k's pool rows' ``used`` flags, its blind rows taken (:meth:`_reach`)."""
         used = self._buf.used[lo:hi].copy()
         if k in self._early:
-            used |= self._early[k][1]
+            used |= self._early[k].blind
         return used
 
     def _put_used(self, k: int, lo: int, hi: int, used: np.ndarray) -> None:
         """Write block k's pool rows' ``used`` flags back, its blind rows left as they were."""
         if k in self._early:
-            used = np.where(self._early[k][1], self._buf.used[lo:hi], used)
+            used = np.where(self._early[k].blind, self._buf.used[lo:hi], used)
         self._buf.used[lo:hi] = used
 
     def _search_strong(self, k: int) -> None:
@@ -446,14 +499,12 @@ class FusionEngine:
         if hi - lo == 0:
             self._searches[k] = None
             return
-        if CLOCKS and CLOCK_FIX and not self._scheduled and k % CLOCK_EVERY == 0:
-            self._correction = self._corrections()
         if CLOCKS:
             self._applied[k] = self._correction  # taken back by the block's weak stage
         in_pool = np.zeros(len(self.net), dtype=bool)
         in_pool[buf.sensor[lo:hi]] = True
         start = lo  # the span's first row: liveness is judged on the rows before it
-        lo = self._reach_back(k, lo, hi, lo_us)
+        lo, hi = self._reach(k, lo, hi, lo_us, hi_us)
         t = (buf.t_us[lo:hi] - round(ref * 1e6)) / 1e6
         pool = PickSet(
             t - self._correction.at(buf.sensor[lo:hi], ref + t),
