@@ -20,6 +20,7 @@ from sqlalchemy import select
 from truceline.cli.fuse_cmd import run_fuse
 from truceline.cli.ingest_cmds import ingest_file
 from truceline.cli.simulate_cmd import write_scenario
+from truceline.formats.records import to_json_dict
 from truceline.fusion.simulate import SimulationConfig, simulate
 from truceline.services import agreements
 from truceline.services.fusion_live import LiveFusion
@@ -116,3 +117,45 @@ def test_a_clock_found_off_is_recorded_once_as_a_degraded_span(
         assert len(status_spans(conn)) == 1
         kinds = conn.execute(select(tables.ledger_leaves.c.kind)).scalars().all()
     assert "sensor_status" in kinds
+
+
+def test_a_sensor_stamping_minutes_ahead_does_not_make_the_others_late(
+    store: Store, tmp_path: Path
+) -> None:
+    """Detections arrive as they happen, a minute at a time, and the busiest sensor's clock
+    runs 150 s fast: its detections are stamped in the future. The watermark followed
+    the latest time seen, so it ran 150 s ahead of every other sensor, whose detections,
+    arriving on time, were then late and dropped (all but the first minutes' of the half
+    hour). Capped at the wall clock, nothing is late, the clock is found and corrected,
+    and the worker stores what the offline command writes for the same detections."""
+    scenario = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=0.5))
+    busiest = Counter(d.sensor for d in scenario.detections).most_common(1)[0][0]
+    fast = timedelta(seconds=150)
+    arrivals = [(d.time, d.model_copy(update={"time": d.time + fast}) if d.sensor == busiest
+                 else d) for d in scenario.detections]  # fmt: skip
+    stamped = sorted((d for _, d in arrivals), key=lambda d: (d.time, d.id))
+    folder = tmp_path / "scenario"
+    write_scenario(replace(scenario, detections=tuple(stamped)), folder)
+    offline = _offline(folder)
+    start = to_micros(min(t for t, _ in arrivals))
+    doc = orjson.loads((folder / "agreement.geojson").read_bytes())
+    agreements.load_agreement(store, doc, source="scenario", now_us=start)
+    for kind, name in (("sensors", "sensors.csv"), ("weather", "weather.ndjson")):
+        ingest_file(store, kind, folder / name)
+    now = [start]
+    worker = LiveFusion(store, clock_us=lambda: now[0])
+    minute = 60_000_000
+    while now[0] <= to_micros(max(t for t, _ in arrivals)):
+        part = [d for t, d in arrivals if now[0] <= to_micros(t) < now[0] + minute]
+        now[0] += minute
+        if part:
+            path = tmp_path / "arrival.ndjson"
+            lines = [orjson.dumps(to_json_dict(d)) + b"\n" for d in part]
+            path.write_bytes(b"".join(lines))
+            ingest_file(store, "detections", path)
+        worker.step()
+    worker.step(final=True)
+    assert worker._engine is not None
+    checks = {c.sensor: c for c in worker._engine.clock_checks()}
+    assert abs(checks[busiest].correction - 150.0) < 0.003
+    assert _stored(store) == offline

@@ -5,9 +5,11 @@ the CLI, are fused) and feeds the streaming engine; the engine's windows are anc
 detection time, so the events equal those of the offline command on the same input.
 
 Watermark: detections may arrive out of order by up to ``lateness_s``; the watermark is the
-latest detection time seen minus that allowance. When the line falls quiet and the data is
-live (its latest time is within an hour of the wall clock), the wall clock advances it, so
-the last blasts before a lull are not held back.
+latest detection time seen minus that allowance. With live data (its latest time within an
+hour of the wall clock) it never passes the wall clock minus that allowance: a sensor
+whose clock runs fast stamps its detections in the future, and would carry the watermark
+past every other sensor's, making theirs late. When the line falls quiet, the wall clock
+advances it, so the last blasts before a lull are not held back.
 
 Restart: the released watermark is kept in ``fusion_progress``; a new worker replays from a
 lookback before it. Events already stored are skipped by id, so replay never duplicates.
@@ -145,8 +147,16 @@ class LiveFusion:
         return bool(batch)
 
     def _watermark(self, fed: bool) -> datetime:
+        """The latest detection time less the allowance; with live data (within an hour
+        of the wall clock, either way) never past the wall clock less it: a sensor whose
+        clock runs minutes fast stamps its detections in the future, and its latest time
+        carried the watermark past every other sensor's, whose detections, arriving on
+        time, were then late and dropped (a clock 150 s fast silenced the line). When the
+        line falls quiet, the wall clock advances it."""
         mark = self._max_time_us - self.lateness_us
         now = self.clock_us()
+        if abs(now - self._max_time_us) < LIVE_HORIZON_US:
+            mark = min(mark, now - self.lateness_us)
         if not fed and 0 < now - self._max_time_us < LIVE_HORIZON_US:
             mark = max(mark, now - self.lateness_us)
         return from_micros(max(mark, 0))
