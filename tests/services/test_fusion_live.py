@@ -119,19 +119,16 @@ def test_a_clock_found_off_is_recorded_once_as_a_degraded_span(
     assert "sensor_status" in kinds
 
 
-def test_a_sensor_stamping_minutes_ahead_does_not_make_the_others_late(
-    store: Store, tmp_path: Path
-) -> None:
-    """Detections arrive as they happen, a minute at a time, and the busiest sensor's clock
-    runs 150 s fast: its detections are stamped in the future. The watermark followed
-    the latest time seen, so it ran 150 s ahead of every other sensor, whose detections,
-    arriving on time, were then late and dropped (all but the first minutes' of the half
-    hour). Capped at the wall clock, nothing is late, the clock is found and corrected,
-    and the worker stores what the offline command writes for the same detections."""
+def _as_it_happens(store: Store, tmp_path: Path, shift_s: float
+                   ) -> tuple[LiveFusion, str, dict[str, dict[str, Any]]]:  # fmt: skip
+    """Half an hour of the moderate load ingested a minute at a time as it happens (the
+    wall clock at each minute's end), the busiest sensor's detections stamped ``shift_s``
+    off, a worker step after each minute; the worker, that sensor, and the events the
+    offline command writes for the same detections."""
     scenario = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=0.5))
     busiest = Counter(d.sensor for d in scenario.detections).most_common(1)[0][0]
-    fast = timedelta(seconds=150)
-    arrivals = [(d.time, d.model_copy(update={"time": d.time + fast}) if d.sensor == busiest
+    shift = timedelta(seconds=shift_s)
+    arrivals = [(d.time, d.model_copy(update={"time": d.time + shift}) if d.sensor == busiest
                  else d) for d in scenario.detections]  # fmt: skip
     stamped = sorted((d for _, d in arrivals), key=lambda d: (d.time, d.id))
     folder = tmp_path / "scenario"
@@ -150,12 +147,38 @@ def test_a_sensor_stamping_minutes_ahead_does_not_make_the_others_late(
         now[0] += minute
         if part:
             path = tmp_path / "arrival.ndjson"
-            lines = [orjson.dumps(to_json_dict(d)) + b"\n" for d in part]
-            path.write_bytes(b"".join(lines))
+            path.write_bytes(b"".join(orjson.dumps(to_json_dict(d)) + b"\n" for d in part))
             ingest_file(store, "detections", path)
         worker.step()
     worker.step(final=True)
-    assert worker._engine is not None
+    return worker, busiest, offline
+
+
+def test_a_sensor_stamping_minutes_ahead_does_not_make_the_others_late(
+    store: Store, tmp_path: Path
+) -> None:
+    """The busiest sensor's clock runs 150 s fast: its detections are stamped in the
+    future. The watermark followed the latest time seen, so it ran 150 s ahead of every
+    other sensor, whose detections, arriving on time, were then late and dropped (139 of
+    the 238 events stored). Capped at the wall clock, nothing is late, the clock is found
+    and corrected, and the worker stores what the offline command writes."""
+    worker, busiest, offline = _as_it_happens(store, tmp_path, 150.0)
+    assert worker._engine is not None and worker._engine.late == 0
     checks = {c.sensor: c for c in worker._engine.clock_checks()}
     assert abs(checks[busiest].correction - 150.0) < 0.003
     assert _stored(store) == offline
+
+
+def test_a_sensor_whose_detections_come_too_late_is_flagged(store: Store, tmp_path: Path
+                                                             ) -> None:  # fmt: skip
+    """The busiest sensor's clock runs 150 s slow: its detections arrive behind the
+    watermark and are dropped, unfused and unchecked. The worker says so: a ``degraded``
+    span for it (and for no other sensor: rows read again for the commit slack are not
+    fed twice, so none counts as late)."""
+    worker, busiest, _ = _as_it_happens(store, tmp_path, -150.0)
+    assert worker._engine is not None
+    assert list(worker._engine.late_by) == [busiest] and worker._engine.late_by[busiest] > 40
+    with store.read() as conn:
+        spans = status_spans(conn)
+    assert [(s.sensor, s.status) for s in spans] == [(busiest, "degraded")]
+    assert "behind the latest and were left out: check its clock" in str(spans[0].reason)

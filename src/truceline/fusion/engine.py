@@ -262,6 +262,11 @@ class FusionEngine:
         self._pieces: dict[int, list[Piece]] = {}
         self._scheduled = False  # the corrections follow a schedule given (follow_schedule)
         self.late = 0
+        # Per sensor id: detections taken, and those that came too late (behind a block
+        # whose strong stage had run), for a live worker to say which sensor's data it
+        # is losing (a clock minutes slow, or a link that delays it).
+        self.taken_by: dict[str, int] = {}
+        self.late_by: dict[str, int] = {}
         self.inactive = 0
         self.duplicates = 0
         self.stats: dict[str, int] = {"unsearched": 0}
@@ -285,11 +290,13 @@ class FusionEngine:
             t_us = to_micros(d.time)
             if t_us < self._floor_us:
                 self.late += 1
+                self.late_by[d.sensor] = self.late_by.get(d.sensor, 0) + 1
                 continue
             if not net.active_from[s] <= t_us <= net.active_to[s]:
                 self.inactive += 1
                 continue
             self._seen.add(d.id)
+            self.taken_by[d.sensor] = self.taken_by.get(d.sensor, 0) + 1
             bearing = math.nan
             if d.bearing_deg is not None and net.is_array[s]:
                 bearing = math.radians(d.bearing_deg)

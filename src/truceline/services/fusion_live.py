@@ -49,6 +49,7 @@ from truceline.timefmt import format_time, from_micros
 LOOKBACK_US = 15 * 60 * 1_000_000  # replay window before the saved watermark on restart
 COMMIT_SLACK_US = 10 * 1_000_000  # rows may commit this long after their ingested_us
 LIVE_HORIZON_US = 3600 * 1_000_000
+LATE_FLAG = 5  # a sensor's detections too late for fusion before it is flagged, and on time after
 
 OnEvents = Callable[[list[dict[str, Any]]], None]
 
@@ -78,6 +79,11 @@ class LiveFusion:
         self._released_us = 0
         self._side_codes: tuple[str, ...] = ()
         self._clock_off: set[str] = set()  # sensors whose clock this worker found off
+        # Sensors whose detections come too late for fusion: (late, taken) counts when
+        # last flagged or when their last late one came (_record_late).
+        self._late_flagged: dict[str, tuple[int, int]] = {}
+        self._late_base: dict[str, int] = {}  # late counts already answered for
+        self._fed: dict[str, int] = {}  # ids fed, with their ingested_us (_feed)
 
     # -- state ---------------------------------------------------------------------
 
@@ -121,10 +127,12 @@ class LiveFusion:
             if self._engine is None or self._registry_changed():
                 self._engine = self._build_engine()
                 self._cursor_us = 0
+                self._fed.clear()
             fed = self._feed(self._engine)
             events = self._engine.finish() if final else self._engine.ready(self._watermark(fed))
             stored = self._store(events)
             self._record_clocks(self._engine)
+            self._record_late(self._engine)
             return stored
 
     def _feed(self, engine: FusionEngine) -> bool:
@@ -138,10 +146,15 @@ class LiveFusion:
         )
         batch: list[Detection] = []
         with self.store.read() as conn:
-            for row in conn.execute(query):
-                batch.append(Detection.model_validate(orjson.loads(row.raw)))
+            for row in conn.execute(query.add_columns(t.c.id)):
                 self._cursor_us = max(self._cursor_us, row.ingested_us)
+                if row.id in self._fed:
+                    continue  # read again for the commit slack: the engine has it
+                self._fed[row.id] = row.ingested_us
+                batch.append(Detection.model_validate(orjson.loads(row.raw)))
                 self._max_time_us = max(self._max_time_us, row.time_us)
+        # Only rows ingested within the slack are read again.
+        self._fed = {k: v for k, v in self._fed.items() if v >= self._cursor_us - COMMIT_SLACK_US}
         if batch:
             engine.add(batch)
         return bool(batch)
@@ -205,6 +218,49 @@ class LiveFusion:
             return 0
         return record_status(self.store, spans, source="fusion clock check",
                              now_us=self.clock_us())  # fmt: skip
+
+    def _record_late(self, engine: FusionEngine) -> int:
+        """Status spans for the sensors whose detections came too late for fusion, and for
+        those whose detections come on time again (:meth:`_late_span`); returns how many.
+        A clock more than the allowance slow, or a link that holds detections back, does
+        it: the detections are dropped, neither fused nor checked, and silence is no calm."""
+        at = self._watermark(True)
+        with self.store.read() as conn:
+            found = [self._late_span(conn, sensor, late, engine.taken_by.get(sensor, 0), at)
+                     for sensor, late in engine.late_by.items()]  # fmt: skip
+        spans = [span for span in found if span is not None]
+        if not spans:
+            return 0
+        return record_status(self.store, spans, source="fusion lateness", now_us=self.clock_us())
+
+    def _late_span(self, conn: Any, sensor: str, late: int, taken: int, at: datetime
+                   ) -> StatusSpan | None:  # fmt: skip
+        """``degraded`` once ``LATE_FLAG`` of a sensor's detections came too late since it
+        was last answered for (``late`` and ``taken``: its detections dropped as late and
+        taken so far), ``operational`` once ``LATE_FLAG`` came on time with none late
+        since; a status already so is not recorded again (a restarted worker)."""
+        flagged = self._late_flagged.get(sensor)
+        if flagged is None:
+            if late - self._late_base.get(sensor, 0) < LATE_FLAG:
+                return None
+            self._late_flagged[sensor] = (late, taken)
+            if status_at(conn, sensor, at) == "degraded":
+                return None
+            reason = (f"fusion: {late} of sensor {sensor}'s detections came more than "
+                      f"{self.lateness_us / 1e6:g} s behind the latest and were left out: "
+                      "check its clock (slow?) and its link")  # fmt: skip
+            return StatusSpan(sensor, "degraded", at, None, reason)
+        if late > flagged[0]:
+            self._late_flagged[sensor] = (late, taken)  # still late
+            return None
+        if taken - flagged[1] < LATE_FLAG:
+            return None
+        del self._late_flagged[sensor]
+        self._late_base[sensor] = late
+        if status_at(conn, sensor, at) != "degraded":
+            return None
+        reason = f"fusion: sensor {sensor}'s detections come on time again"
+        return StatusSpan(sensor, "operational", at, None, reason)
 
     def _save_progress(self, conn: Any) -> None:
         p = tables.fusion_progress
