@@ -5,11 +5,13 @@ the CLI, are fused) and feeds the streaming engine; the engine's windows are anc
 detection time, so the events equal those of the offline command on the same input.
 
 Watermark: detections may arrive out of order by up to ``lateness_s``; the watermark is the
-latest detection time seen minus that allowance. With live data (its latest time within an
-hour of the wall clock) it never passes the wall clock minus that allowance: a sensor
-whose clock runs fast stamps its detections in the future, and would carry the watermark
-past every other sensor's, making theirs late. When the line falls quiet, the wall clock
-advances it, so the last blasts before a lull are not held back.
+latest detection time seen minus that allowance. With live data (the latest rows read
+stamped, by their median, within an hour of the wall clock) it never passes the wall clock
+minus that allowance: a sensor whose clock runs fast stamps its detections in the future,
+and would carry the watermark past every other sensor's, making theirs late. A detection
+that comes behind the watermark anyway is dropped, and its sensor flagged (``degraded``).
+When the line falls quiet, the wall clock advances it, so the last blasts before a lull
+are not held back.
 
 Restart: the released watermark is kept in ``fusion_progress``; a new worker replays from a
 lookback before it. Events already stored are skipped by id, so replay never duplicates.
@@ -27,6 +29,7 @@ time gets nothing new, so a restarted worker does not record it twice.
 
 from __future__ import annotations
 
+import statistics
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -76,6 +79,7 @@ class LiveFusion:
         self._sensor_count = -1
         self._cursor_us = 0  # ingested_us already read (minus slack on each poll)
         self._max_time_us = 0
+        self._live = False  # the latest rows read were stamped within an hour of the wall clock
         self._released_us = 0
         self._side_codes: tuple[str, ...] = ()
         self._clock_off: set[str] = set()  # sensors whose clock this worker found off
@@ -145,6 +149,7 @@ class LiveFusion:
             .order_by(t.c.time_us, t.c.id)
         )
         batch: list[Detection] = []
+        times: list[int] = []
         with self.store.read() as conn:
             for row in conn.execute(query.add_columns(t.c.id)):
                 self._cursor_us = max(self._cursor_us, row.ingested_us)
@@ -153,22 +158,26 @@ class LiveFusion:
                 self._fed[row.id] = row.ingested_us
                 batch.append(Detection.model_validate(orjson.loads(row.raw)))
                 self._max_time_us = max(self._max_time_us, row.time_us)
+                times.append(row.time_us)
         # Only rows ingested within the slack are read again.
         self._fed = {k: v for k, v in self._fed.items() if v >= self._cursor_us - COMMIT_SLACK_US}
+        if times:  # by their median: one sensor stamping days off does not decide it
+            self._live = abs(statistics.median_low(times) - self.clock_us()) < LIVE_HORIZON_US
         if batch:
             engine.add(batch)
         return bool(batch)
 
     def _watermark(self, fed: bool) -> datetime:
-        """The latest detection time less the allowance; with live data (within an hour
-        of the wall clock, either way) never past the wall clock less it: a sensor whose
-        clock runs minutes fast stamps its detections in the future, and its latest time
-        carried the watermark past every other sensor's, whose detections, arriving on
-        time, were then late and dropped (a clock 150 s fast silenced the line). When the
-        line falls quiet, the wall clock advances it."""
+        """The latest detection time less the allowance; with live data (the latest rows
+        read stamped, by their median, within an hour of the wall clock) never past the
+        wall clock less it: a sensor whose clock runs fast stamps its detections in the
+        future, and its latest time carried the watermark past every other sensor's,
+        whose detections, arriving on time, were then late and dropped (a clock 150 s
+        fast silenced the line; one reset to a day ahead would have, however live the
+        rest). When the line falls quiet, the wall clock advances it."""
         mark = self._max_time_us - self.lateness_us
         now = self.clock_us()
-        if abs(now - self._max_time_us) < LIVE_HORIZON_US:
+        if self._live:
             mark = min(mark, now - self.lateness_us)
         if not fed and 0 < now - self._max_time_us < LIVE_HORIZON_US:
             mark = max(mark, now - self.lateness_us)
