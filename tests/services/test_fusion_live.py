@@ -23,12 +23,12 @@ from truceline.cli.ingest_cmds import ingest_file
 from truceline.cli.simulate_cmd import write_scenario
 from truceline.formats.records import to_json_dict
 from truceline.fusion.simulate import SimulationConfig, simulate
-from truceline.services import agreements
-from truceline.services.fusion_live import LiveFusion
+from truceline.services import agreements, fusion_live
+from truceline.services.fusion_live import LATE_FLAG, LiveFusion
 from truceline.services.sensors import status_spans
 from truceline.store import tables
 from truceline.store.engine import Store
-from truceline.timefmt import to_micros
+from truceline.timefmt import from_micros, to_micros
 
 ARRIVALS = 3  # the detections are ingested in this many parts, a worker step after each
 
@@ -187,3 +187,33 @@ def test_a_sensor_whose_detections_come_too_late_is_flagged(store: Store, tmp_pa
         spans = status_spans(conn)
     assert [(s.sensor, s.status) for s in spans] == [(busiest, "degraded")]
     assert "behind the latest and were left out: check its clock" in str(spans[0].reason)
+
+
+def test_a_sensor_flagged_late_is_cleared_once_on_time_again(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``LATE_FLAG`` late detections flag a sensor (once), more late ones keep it so, and
+    ``LATE_FLAG`` taken with none late since clear it; a status already so is not
+    recorded again (a restarted worker)."""
+    status = {"S1": "operational"}
+    monkeypatch.setattr(fusion_live, "status_at", lambda conn, sensor, at: status[sensor])
+    worker = LiveFusion(sqlite_store, clock_us=lambda: 0)
+    at = from_micros(1_000_000)
+    with sqlite_store.read() as conn:
+        assert worker._late_span(conn, "S1", LATE_FLAG - 1, 10, at) is None
+        span = worker._late_span(conn, "S1", LATE_FLAG, 10, at)
+        assert span is not None and span.status == "degraded"
+        assert f"{LATE_FLAG} of sensor S1's detections came more than 60 s behind" in str(
+            span.reason
+        )
+        status["S1"] = "degraded"
+        assert worker._late_span(conn, "S1", LATE_FLAG + 2, 12, at) is None  # still late
+        assert worker._late_span(conn, "S1", LATE_FLAG + 2, 12 + LATE_FLAG - 1, at) is None
+        span = worker._late_span(conn, "S1", LATE_FLAG + 2, 12 + LATE_FLAG, at)
+        assert span is not None and span.status == "operational"
+        status["S1"] = "operational"
+        # Flagged again only on LATE_FLAG new late ones; not recorded where already so.
+        assert worker._late_span(conn, "S1", 2 * LATE_FLAG + 1, 30, at) is None
+        status["S1"] = "degraded"
+        assert worker._late_span(conn, "S1", 2 * LATE_FLAG + 2, 30, at) is None
+        assert worker._late_span(conn, "S1", 2 * LATE_FLAG + 2, 30 + LATE_FLAG, at) is not None
