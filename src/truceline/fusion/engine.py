@@ -255,7 +255,7 @@ class FusionEngine:
         # How far each block's pool reaches back and ahead on the raw clock for a clock
         # seconds early or late (µs), and which of its rows lie outside its span once
         # corrected (blind to its stages): _reach.
-        self._early: dict[int, _Reach] = {}
+        self._reaches: dict[int, _Reach] = {}
         self._read_at: int | None = None  # the step whose clock reading was taken
         # Each sensor's corrections so far, each from when its fault began (the last one
         # refined as verdicts come): what a second pass puts in force (clock_schedule).
@@ -414,7 +414,7 @@ class FusionEngine:
         floor = round(((k + 1) * b - POOL_MARGIN_S) * 1e6)
         keep = round(floor - (self.config.alive_window_s + 2 * b) * 1e6)
         # The pools still in progress may reach back before it (_reach).
-        floor -= max((r.back for r in self._early.values()), default=0)
+        floor -= max((r.back for r in self._reaches.values()), default=0)
         cut = int(np.searchsorted(self._buf.t_us, floor))
         if CLOCKS:  # the picks fusion is done with, for the far clock search
             self._clocks.add_picks(self._buf.t_us[:cut] / 1e6, self._buf.sensor[:cut])
@@ -450,7 +450,7 @@ class FusionEngine:
         b = cfg.block_s
         lo_us = round((k * b - POOL_MARGIN_S) * 1e6)
         hi_us = round(((k + 1) * b + cfg.max_travel_s + POOL_MARGIN_S) * 1e6)
-        reach = self._early.get(k)
+        reach = self._reaches.get(k)
         if back is None:
             back = reach.back if reach is not None else 0
         if ahead is None:
@@ -481,20 +481,20 @@ class FusionEngine:
         blind = np.concatenate([corrected(first, lo) < lo_us / 1e6,
                                 np.zeros(hi - lo, dtype=bool),
                                 corrected(hi, last) >= hi_us / 1e6])  # fmt: skip
-        self._early[k] = _Reach(back, ahead, blind)
+        self._reaches[k] = _Reach(back, ahead, blind)
         return first, last
 
     def _used(self, k: int, lo: int, hi: int) -> np.ndarray:
         """Block k's pool rows' ``used`` flags, its blind rows taken (:meth:`_reach`)."""
         used = self._buf.used[lo:hi].copy()
-        if k in self._early:
-            used |= self._early[k].blind
+        if k in self._reaches:
+            used |= self._reaches[k].blind
         return used
 
     def _put_used(self, k: int, lo: int, hi: int, used: np.ndarray) -> None:
         """Write block k's pool rows' ``used`` flags back, its blind rows left as they were."""
-        if k in self._early:
-            used = np.where(self._early[k].blind, self._buf.used[lo:hi], used)
+        if k in self._reaches:
+            used = np.where(self._reaches[k].blind, self._buf.used[lo:hi], used)
         self._buf.used[lo:hi] = used
 
     def _search_strong(self, k: int) -> None:
@@ -601,7 +601,7 @@ class FusionEngine:
             else:
                 used[f.picks] = False
         self._put_used(k, lo, hi, used)
-        self._early.pop(k, None)
+        self._reaches.pop(k, None)
         search.found = keep  # what block k + 1's stages see of it (_nearby)
         self._last = (k, search)
         if CLOCKS:
