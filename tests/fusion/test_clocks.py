@@ -631,15 +631,49 @@ def test_a_clock_found_seconds_off_is_not_undone_by_the_blocks_in_flight() -> No
     engine = FusionEngine(sc.sensors, sc.weather)
     i = engine.net.index["AC-0013"]
     seen: list[float] = []
-    corrections = engine._corrections
+    put = engine._put_reading
 
-    def noted() -> Correction:
-        c = corrections()
-        seen.append(float(c.offset[i]))
-        return c
+    def noted(k: int) -> None:
+        put(k)
+        seen.append(float(engine._correction.offset[i]))
 
-    engine._corrections = noted  # type: ignore[method-assign]
+    engine._put_reading = noted  # type: ignore[method-assign]
     engine.add(list(sc.detections))
     engine.finish()
     found = [k for k, o in enumerate(seen) if abs(o + 2.0958) < 0.003]
     assert found and all(abs(o + 2.0958) < 0.003 for o in seen[found[0] :])
+
+
+def test_a_reading_is_put_in_force_only_when_its_step_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The clock reading due at a step is taken before the step is known to be ready (its
+    corrections say how far the step's pool reaches ahead) but put in force only when the
+    step runs: a step run before it (after a detection earlier than the buffer's first,
+    in a later batch) runs with the corrections in force, and the reading is taken again
+    after it, on the clock checks as they then stand."""
+    sc = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=0.5))
+    engine = FusionEngine(sc.sensors, sc.weather)
+    n = len(engine.net)
+    taken: list[Correction] = []
+
+    def reading() -> tuple[Correction, np.ndarray]:
+        taken.append(Correction(np.full(n, 0.001 * len(taken)), np.zeros(n), 0.0))
+        return taken[-1], np.zeros(n, dtype=bool)
+
+    monkeypatch.setattr(engine, "_reading", reading)
+    engine.add(list(sc.detections))
+    engine._buf.extend(engine._pending)
+    engine._pending = []
+    first = engine._next_step()
+    assert first is not None
+    j = (first // engine_module.CLOCK_EVERY + 2) * engine_module.CLOCK_EVERY
+    for k in range(first, j - 1):
+        engine._run_step(k)
+    before, early = engine._correction, engine._upcoming(j)
+    assert early is taken[-1] and engine._correction is before  # taken, not in force
+    engine._run_step(j - 1)
+    assert engine._applied[j - 1] is before
+    engine._run_step(j)
+    assert engine._correction is taken[-1] is not early  # taken again after step j − 1
+    assert engine._applied[j] is engine._correction

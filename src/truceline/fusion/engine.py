@@ -256,7 +256,9 @@ class FusionEngine:
         # seconds early or late (µs), and which of its rows lie outside its span once
         # corrected (blind to its stages): _reach.
         self._reaches: dict[int, _Reach] = {}
-        self._read_at: int | None = None  # the step whose clock reading was taken
+        # The clock reading due at a step, computed before the step runs (it says when
+        # the step is ready) and put in force when it does (_upcoming).
+        self._next_reading: tuple[int, Correction, np.ndarray] | None = None
         # Each sensor's corrections so far, each from when its fault began (the last one
         # refined as verdicts come): what a second pass puts in force (clock_schedule).
         self._pieces: dict[int, list[Piece]] = {}
@@ -346,8 +348,8 @@ class FusionEngine:
             self._pending = []
         b, lag = self.config.block_s, self.config.max_travel_s + POOL_MARGIN_S
         while (j := self._next_step()) is not None:
-            self._read_clocks(j)
-            if not final and (j + 1) * b + lag + self._ahead_us(j) / 1e6 > watermark:
+            ahead = self._late_us(self._upcoming(j).every_at(j * b))
+            if not final and (j + 1) * b + lag + ahead / 1e6 > watermark:
                 break  # block j's pool is not complete yet
             self._run_step(j)
         return self._pair_until(math.inf if final else self._assoc_done(watermark))
@@ -366,23 +368,34 @@ class FusionEngine:
 
     def _first_block(self, t_us: int) -> int:
         """The first block whose pool holds a detection at ``t_us``: a pool reaches ahead
-        as far as the latest clock in force is late (:meth:`_ahead_us`)."""
+        as far as the latest clock in force is late (:meth:`_reach`)."""
         b, lag = self.config.block_s, self.config.max_travel_s + POOL_MARGIN_S
         t_us -= self._late_us(self._correction.every_at(t_us / 1e6))
         return math.ceil((t_us / 1e6 - lag) / b) - 1
 
-    def _read_clocks(self, j: int) -> None:
-        """Step j's reading of the clock checks (every ``CLOCK_EVERY`` blocks, where block
-        j's pool holds picks), once, before the step is known to be ready: the
-        corrections it puts in force say how far block j's pool reaches ahead
-        (:meth:`_ahead_us`), and so when the step is. The reading depends on the steps
-        run so far only, never on the batches."""
-        if not (CLOCKS and CLOCK_FIX) or self._scheduled or j % CLOCK_EVERY or self._read_at == j:
-            return
+    def _reading_due(self, j: int) -> bool:
+        """Whether step j reads the clock checks for corrections: every ``CLOCK_EVERY``
+        blocks, where block j's pool holds picks, unless the corrections follow a
+        schedule."""
+        if not (CLOCKS and CLOCK_FIX) or self._scheduled or j % CLOCK_EVERY:
+            return False
         lo, hi, _, _ = self._pool_rows(j, 0, 0)
-        if hi > lo:
-            self._correction = self._corrections()
-            self._read_at = j
+        return hi > lo
+
+    def _upcoming(self, j: int) -> Correction:
+        """The corrections step j will run with: the reading due at it
+        (:meth:`_reading`, on the clock checks as they stand), else those in force. It is
+        computed before the step is known to be ready (its corrections say how far block
+        j's pool reaches ahead, :meth:`_reach`, and so when the step is) and put in
+        force only when the step runs (:meth:`_search_strong`); a step run before it (a
+        detection earlier than the buffer's first, in a later batch) sees the
+        corrections in force, and the reading is taken again after it. So the steps, and
+        the events, are the same however the input is chunked."""
+        if not self._reading_due(j):
+            return self._correction
+        if self._next_reading is None or self._next_reading[0] != j:
+            self._next_reading = (j, *self._reading())
+        return self._next_reading[1]
 
     @staticmethod
     def _late_us(late: F64) -> int:
@@ -390,11 +403,6 @@ class FusionEngine:
         (each sensor's correction, s): a clock more than ``POOL_MARGIN_S`` late has the
         picks of the span's last seconds after it."""
         return round(max(0.0, float(late.max(initial=0.0)) - POOL_MARGIN_S) * 1e6)
-
-    def _ahead_us(self, k: int) -> int:
-        """How far block k's pool reaches past its span on the raw clock (µs) for the
-        clocks corrected late at its start (:meth:`_reach`)."""
-        return self._late_us(self._correction.every_at(k * self.config.block_s))
 
     def _run_step(self, j: int) -> None:
         """Step ``j``: block ``j``'s strong stage, then block ``j − 1``'s middle stage, block
@@ -410,6 +418,7 @@ class FusionEngine:
         k = j - 3 * d
         self._search_weak(k)
         self._step = j + 1
+        self._next_reading = None  # the clock checks moved on: a reading is taken anew
         b = self.config.block_s
         floor = round(((k + 1) * b - POOL_MARGIN_S) * 1e6)
         keep = round(floor - (self.config.alive_window_s + 2 * b) * 1e6)
@@ -506,6 +515,8 @@ class FusionEngine:
         if hi - lo == 0:
             self._searches[k] = None
             return
+        if self._reading_due(k):
+            self._put_reading(k)
         if CLOCKS:
             self._applied[k] = self._correction  # taken back by the block's weak stage
         in_pool = np.zeros(len(self.net), dtype=bool)
@@ -643,10 +654,12 @@ class FusionEngine:
         self._clocks.add(t[now], got.sensor[now], raw[now])
         self._clocks.add_expected(ref + got.expected, got.unheld)
 
-    def _corrections(self) -> Correction:
-        """Each sensor's clock correction (:meth:`_reading`), noted for a second pass
-        (:meth:`_note_pieces`)."""
-        fresh, judged = self._reading()
+    def _put_reading(self, k: int) -> None:
+        """Put the clock reading due at step k (:meth:`_upcoming`) in force, noted for a
+        second pass (:meth:`_note_pieces`)."""
+        fresh = self._upcoming(k)
+        assert self._next_reading is not None
+        judged = self._next_reading[2]
         # A correction that jumps seconds (a clock found far off, or such a correction
         # undone): the offsets measured before were measured around the wrong times.
         carried = self._correction.every_at(fresh.now)
@@ -654,7 +667,7 @@ class FusionEngine:
         self._note_pieces(fresh, judged, self._pieces)
         if len(jumped):
             self._clocks.forget(jumped, fresh.now)
-        return fresh
+        self._correction = fresh
 
     def _reading(self) -> tuple[Correction, np.ndarray]:
         """Each sensor's clock correction now: the offset (and drift) of a clock judged off
