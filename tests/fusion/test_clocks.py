@@ -347,17 +347,23 @@ def test_a_wrong_correction_is_undone_by_the_far_search() -> None:
     assert v is not None and v.status == "ok" and abs(v.offset) < 0.002
 
 
+def _found_and_corrected(engine: FusionEngine, busiest: str, late: float) -> None:
+    """The busiest sensor's clock, ``late`` s off, judged so and corrected to within 3 ms,
+    and no other sensor's judged off."""
+    checks = {c.sensor: c for c in engine.clock_checks()}
+    assert checks[busiest].verdict.status == "offset"
+    assert abs(checks[busiest].verdict.offset - late) < 0.003
+    assert abs(checks[busiest].correction - late) < 0.003
+    assert [s for s, c in checks.items() if c.verdict.status == "offset"] == [busiest]
+
+
 @pytest.mark.parametrize("late", [5.0, -20.0])
 def test_a_clock_seconds_off_is_corrected_in_fusion(
     monkeypatch: pytest.MonkeyPatch, late: float
 ) -> None:
     sc, busiest, dets = _shifted(21, late)
     engine, events = _fused(sc, dets)
-    checks = {c.sensor: c for c in engine.clock_checks()}
-    assert checks[busiest].verdict.status == "offset"
-    assert abs(checks[busiest].verdict.offset - late) < 0.003
-    assert abs(checks[busiest].correction - late) < 0.003
-    assert [s for s, c in checks.items() if c.verdict.status == "offset"] == [busiest]
+    _found_and_corrected(engine, busiest, late)
     # The offsets measured before it was found (chance matches within 2 s of predictions
     # seconds off) were forgotten when its correction jumped: all left are its own.
     _, s, o = engine._clocks._offsets.arrays()
@@ -420,17 +426,13 @@ def test_a_clock_minutes_off_is_found_and_its_picks_come_back(
     (``FusionEngine._reach``), as an early one's reaches back."""
     sc, busiest, dets = _shifted(21, late)
     engine, events = _fused(sc, dets)
-    checks = {c.sensor: c for c in engine.clock_checks()}
-    assert checks[busiest].verdict.status == "offset"
-    assert abs(checks[busiest].verdict.offset - late) < 0.003
-    assert abs(checks[busiest].correction - late) < 0.003
-    assert [s for s, c in checks.items() if c.verdict.status == "offset"] == [busiest]
+    _found_and_corrected(engine, busiest, late)
     mine = {d.id for d in dets if d.sensor == busiest}
     held = {d for e in events for d in e.detections}
     assert len(held) == sum(len(e.detections) for e in events)  # no pick in two events
     assert len(held & mine) >= 15  # 18 and 30 of its 55 (46 with its clock right)
     if late > 0:  # no pool reaching ahead: corrected, yet none of its picks in any pool
-        monkeypatch.setattr(FusionEngine, "_late_us", staticmethod(lambda late: 0))
+        monkeypatch.setattr(FusionEngine, "_reach_us", staticmethod(lambda late: 0))
         blind, unreached = _fused(sc, dets)
         check = {c.sensor: c for c in blind.clock_checks()}[busiest]
         assert abs(check.correction - late) < 0.003 and check.verdict.status != "offset"

@@ -348,7 +348,7 @@ class FusionEngine:
             self._pending = []
         b, lag = self.config.block_s, self.config.max_travel_s + POOL_MARGIN_S
         while (j := self._next_step()) is not None:
-            ahead = self._late_us(self._upcoming(j).every_at(j * b))
+            ahead = self._reach_us(self._upcoming(j).every_at(j * b))
             if not final and (j + 1) * b + lag + ahead / 1e6 > watermark:
                 break  # block j's pool is not complete yet
             self._run_step(j)
@@ -370,7 +370,7 @@ class FusionEngine:
         """The first block whose pool holds a detection at ``t_us``: a pool reaches ahead
         as far as the latest clock in force is late (:meth:`_reach`)."""
         b, lag = self.config.block_s, self.config.max_travel_s + POOL_MARGIN_S
-        t_us -= self._late_us(self._correction.every_at(t_us / 1e6))
+        t_us -= self._reach_us(self._correction.every_at(t_us / 1e6))
         return math.ceil((t_us / 1e6 - lag) / b) - 1
 
     def _reading_due(self, j: int) -> bool:
@@ -398,10 +398,11 @@ class FusionEngine:
         return self._next_reading[1]
 
     @staticmethod
-    def _late_us(late: F64) -> int:
+    def _reach_us(late: F64) -> int:
         """How far past a span a pool reaches on the raw clock for the latest of ``late``
         (each sensor's correction, s): a clock more than ``POOL_MARGIN_S`` late has the
-        picks of the span's last seconds after it."""
+        picks of the span's last seconds after it. Given ``-late``, how far before the
+        span it reaches for the earliest clock."""
         return round(max(0.0, float(late.max(initial=0.0)) - POOL_MARGIN_S) * 1e6)
 
     def _run_step(self, j: int) -> None:
@@ -476,8 +477,7 @@ class FusionEngine:
         and the corrected clock's own that lie outside the span once corrected, are
         blind to the block's stages (:meth:`_used`)."""
         late = self._correction.every_at(k * self.config.block_s)
-        back = round(max(0.0, -float(late.min(initial=0.0)) - POOL_MARGIN_S) * 1e6)
-        ahead = self._late_us(late)
+        back, ahead = self._reach_us(-late), self._reach_us(late)
         if back == 0 and ahead == 0:
             return lo, hi
         first, last, _, _ = self._pool_rows(k, back, ahead)

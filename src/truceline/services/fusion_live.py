@@ -233,6 +233,8 @@ class LiveFusion:
         those whose detections come on time again (:meth:`_late_span`); returns how many.
         A clock more than the allowance slow, or a link that holds detections back, does
         it: the detections are dropped, neither fused nor checked, and silence is no calm."""
+        if not engine.late_by:  # nothing came late: no status to read
+            return 0
         at = self._watermark(True)
         with self.store.read() as conn:
             found = [self._late_span(conn, sensor, late, engine.taken_by.get(sensor, 0), at)
