@@ -2,13 +2,14 @@
 
 from collections import Counter
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from itertools import groupby
 
 import numpy as np
 import pytest
 from fusion_synth import T0, Blast, enu_to_latlon, grid_network, picks, run_chunked
 
-from truceline.formats.records import Weather
+from truceline.formats.records import Detection, Weather
 from truceline.fusion import clocks as clocks_module
 from truceline.fusion import engine as engine_module
 from truceline.fusion.clocks import (
@@ -451,6 +452,65 @@ def test_corrected_clocks_give_the_same_events_however_the_input_is_chunked(late
     sc, _, dets = _shifted(21, late)
     whole = run_chunked(list(sc.sensors), dets, list(sc.weather), len(dets))
     assert run_chunked(list(sc.sensors), dets, list(sc.weather), 500) == whole
+
+
+def _as_they_arrive(sc: Scenario, dets: list, slow: str, by_s: float, correct: bool,
+                    held: frozenset[str] = frozenset()) -> tuple[FusionEngine, list]:  # fmt: skip
+    """``dets`` fed a minute at a time as they arrive (``slow``'s stamped ``by_s`` early,
+    at their true time; those ``held`` 5 minutes later), each released a minute behind;
+    ``correct``: with its correction in force from the start, as the live worker has it
+    once the clock is found."""
+    shift = timedelta(seconds=by_s)
+    engine = FusionEngine(list(sc.sensors), list(sc.weather))
+    if correct:
+        engine.restore_clock_corrections({"now": dets[0].time.timestamp(),
+                                          "sensors": {slow: [-by_s, 0.0]}})  # fmt: skip
+
+    def arrives(d: Detection) -> datetime:
+        return (d.time + shift if d.sensor == slow else d.time) + 5 * minute * (d.id in held)
+
+    minute, out = timedelta(seconds=60), []
+    order = sorted(dets, key=lambda d: (arrives(d), d.id))
+    start = arrives(order[0])
+    for n, batch in groupby(order, key=lambda d: (arrives(d) - start) // minute):
+        engine.add(list(batch))
+        out += engine.ready(start + n * minute)  # a minute behind the minute's end
+    return engine, out + engine.finish()
+
+
+def test_a_slow_clocks_detections_arriving_behind_the_floor_are_placed_once_corrected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A clock 150 s slow stamps its detections that much early, so handed over as they
+    arrive, each comes behind the floor. With its correction in force, each is placed at
+    its corrected time (past every pool in progress) and fused: the events are those of
+    the same detections in a file, in time order, with the same correction (the same
+    picks; the fits differ only in the last digits, their picks summed in another order).
+    Not placed, they were late, and the sensor lost."""
+    sc, slow, dets = _shifted(21, -150.0)
+    in_file = FusionEngine(list(sc.sensors), list(sc.weather))
+    in_file.restore_clock_corrections({"now": dets[0].time.timestamp(),
+                                       "sensors": {slow: [-150.0, 0.0]}})  # fmt: skip
+    in_file.add(dets)
+    offline = {frozenset(e.detections): e for e in in_file.finish()}
+    engine, events = _as_they_arrive(sc, dets, slow, 150.0, correct=True)
+    assert engine.late == 0
+    live = {frozenset(e.detections): e for e in events}
+    assert live.keys() == offline.keys() and len(live) == len(events)
+    for key, e in live.items():
+        o = offline[key]
+        assert abs(e.lat - o.lat) < 1e-9 and abs(e.lon - o.lon) < 1e-9
+        assert abs((e.time - o.time).total_seconds()) < 1e-6
+    # One held back by its link 5 minutes: behind the floor even corrected, it is late.
+    one = sorted(mine := {d.id for d in dets if d.sensor == slow})[len(mine) // 2]
+    delayed, less_one = _as_they_arrive(sc, dets, slow, 150.0, correct=True,
+                                        held=frozenset([one]))  # fmt: skip
+    assert delayed.late_by == {slow: 1} and one not in {d for e in less_one for d in e.detections}
+    monkeypatch.setattr(FusionEngine, "_placed", lambda *_: None)
+    unplaced, lost = _as_they_arrive(sc, dets, slow, 150.0, correct=True)
+    assert unplaced.late_by == {slow: unplaced.late} and unplaced.late > 40
+    kept = [len({d for e in run for d in e.detections} & mine) for run in (events, lost)]
+    assert kept[0] > 3 * kept[1]  # 46 against 7: those of its first minutes, before a floor
 
 
 def test_sound_clocks_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:

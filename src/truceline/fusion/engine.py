@@ -130,8 +130,17 @@ class _Buffer:
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U64"))
     used: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     snr: np.ndarray = field(default_factory=lambda: np.zeros(0))  # dB; NaN: not given
+    # The clock correction taken off a row's stamp to place it (µs; t_us + pre is the
+    # stamp): nonzero only for a detection of a clock found slow that came behind the
+    # floor on its own clock (FusionEngine._placed).
+    pre: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
-    NAMES = ("t_us", "sensor", "bearing", "sigma_b", "phase", "weapon", "ids", "used", "snr")
+    NAMES = ("t_us", "sensor", "bearing", "sigma_b", "phase", "weapon", "ids", "used", "snr",
+             "pre")  # fmt: skip
+
+    def stamps(self, lo: int = 0, hi: int | None = None) -> np.ndarray:
+        """Rows ``[lo, hi)``'s stamps on their sensors' own clocks (µs)."""
+        return np.asarray(self.t_us[lo:hi] + self.pre[lo:hi])
 
     def __len__(self) -> int:
         return len(self.t_us)
@@ -269,6 +278,9 @@ class FusionEngine:
         # is losing (a clock minutes slow, or a link that delays it).
         self.taken_by: dict[str, int] = {}
         self.late_by: dict[str, int] = {}
+        # Per sensor index: the floor (µs) when its last detection came too late. It is
+        # sending, so the clock checks predict its arrivals (_senders) for the far search.
+        self._late_at: dict[int, int] = {}
         self.inactive = 0
         self.duplicates = 0
         self.stats: dict[str, int] = {"unsearched": 0}
@@ -281,7 +293,8 @@ class FusionEngine:
         Raises ``ValueError`` for a detection from a sensor that is not in the registry.
         """
         net = self.net
-        rows: list[tuple[int, int, float, float, int, int, str, float]] = []
+        rows: list[tuple[int, int, float, float, int, int, str, float, int]] = []
+        late: list[tuple[int, int]] = []
         for d in detections:
             if d.id in self._seen:
                 self.duplicates += 1
@@ -290,9 +303,11 @@ class FusionEngine:
             if s is None:
                 raise ValueError(f"detection {d.id}: sensor {d.sensor!r} is not in the registry")
             t_us = to_micros(d.time)
-            if t_us < self._floor_us:
+            pre = 0 if t_us >= self._floor_us else self._placed(s, t_us)
+            if pre is None:
                 self.late += 1
                 self.late_by[d.sensor] = self.late_by.get(d.sensor, 0) + 1
+                late.append((t_us, s))
                 continue
             if not net.active_from[s] <= t_us <= net.active_to[s]:
                 self.inactive += 1
@@ -304,8 +319,10 @@ class FusionEngine:
                 bearing = math.radians(d.bearing_deg)
             sb = math.radians(d.bearing_sigma_deg) if d.bearing_sigma_deg else net.sigma_b[s]
             snr = math.nan if d.snr_db is None else d.snr_db
-            rows.append((t_us, s, bearing, sb, PHASE_CODE[d.phase], WEAPON_CODE[d.weapon], d.id,
-                         snr))  # fmt: skip
+            rows.append((t_us - pre, s, bearing, sb, PHASE_CODE[d.phase], WEAPON_CODE[d.weapon],
+                         d.id, snr, pre))  # fmt: skip
+        if late:
+            self._too_late(late)
         if rows:
             cols = list(zip(*rows, strict=True))
             self._pending.append(
@@ -319,8 +336,37 @@ class FusionEngine:
                     np.array(cols[6], dtype="<U64"),
                     np.zeros(len(rows), dtype=bool),
                     np.array(cols[7], dtype=np.float64),
+                    np.array(cols[8], dtype=np.int64),
                 )
             )
+
+    def _placed(self, s: int, t_us: int) -> int | None:
+        """For sensor ``s``'s detection stamped ``t_us``, behind the floor on its own
+        clock, the correction (µs) that places it past the floor and past every pool in
+        progress, where it is kept; ``None`` (it is late) if there is none. A clock found
+        minutes slow stamps every detection that much early, and a live worker hands
+        them over, as they arrive, behind the floor: without this its detections were
+        never fused, though its clock was corrected. Placed at its corrected time, the
+        row enters no pool already searched (their rows keep their places); its pools
+        take its stamp less the correction in force then, as for any row."""
+        late = round(float(self._correction.every_at(t_us / 1e6)[s]) * 1e6)
+        ahead = max((r.ahead for r in self._reaches.values()), default=0)
+        if late >= 0 or t_us - late < self._floor_us + ahead:
+            return None
+        return late
+
+    def _too_late(self, late: list[tuple[int, int]]) -> None:
+        """Keep what detections too late for fusion still tell: that their sensors are
+        sending (their arrivals are predicted for the clock checks, :meth:`_senders`) and
+        when on their own clocks (picks for the far search): a clock minutes slow is
+        found from them and corrected, and its detections are kept from then on
+        (:meth:`_placed`). Without them it was found only offline."""
+        if not CLOCKS:
+            return
+        t, s = np.array(late, dtype=np.int64).T
+        self._clocks.add_picks(t / 1e6, s)
+        for i in s.tolist():
+            self._late_at[i] = self._floor_us
 
     # ------------------------------------------------------------------ output
 
@@ -427,7 +473,7 @@ class FusionEngine:
         floor -= max((r.back for r in self._reaches.values()), default=0)
         cut = int(np.searchsorted(self._buf.t_us, floor))
         if CLOCKS:  # the picks fusion is done with, for the far clock search
-            self._clocks.add_picks(self._buf.t_us[:cut] / 1e6, self._buf.sensor[:cut])
+            self._clocks.add_picks(self._buf.stamps(0, cut) / 1e6, self._buf.sensor[:cut])
         t = np.concatenate([self._recent_t, self._buf.t_us[:cut]])
         s = np.concatenate([self._recent_s, self._buf.sensor[:cut]])
         first = int(np.searchsorted(t, keep))
@@ -484,7 +530,7 @@ class FusionEngine:
         buf = self._buf
 
         def corrected(a: int, z: int) -> F64:
-            t = buf.t_us[a:z] / 1e6
+            t = buf.stamps(a, z) / 1e6
             return np.asarray(t - self._correction.at(buf.sensor[a:z], t))
 
         blind = np.concatenate([corrected(first, lo) < lo_us / 1e6,
@@ -523,7 +569,7 @@ class FusionEngine:
         in_pool[buf.sensor[lo:hi]] = True
         start = lo  # the span's first row: liveness is judged on the rows before it
         lo, hi = self._reach(k, lo, hi, lo_us, hi_us)
-        t = (buf.t_us[lo:hi] - round(ref * 1e6)) / 1e6
+        t = (buf.stamps(lo, hi) - round(ref * 1e6)) / 1e6
         pool = PickSet(
             t - self._correction.at(buf.sensor[lo:hi], ref + t),
             buf.sensor[lo:hi],
@@ -641,9 +687,9 @@ class FusionEngine:
             np.array([e.weather.wind_v_ms for e in events]), ctx.pool.sensor[picks],
             ctx.pool.t[picks], np.concatenate([[0], np.cumsum([len(e.picks) for e in events])]),
         )  # fmt: skip
-        got = block_offsets(checked, self.net.ecef, self.net.sigma_t, ctx.alive, ctx.keys,
-                            KEY_SPAN_S)  # fmt: skip
         ref = k * self.config.block_s
+        got = block_offsets(checked, self.net.ecef, self.net.sigma_t,
+                            self._senders(ctx.alive, ref), ctx.keys, KEY_SPAN_S)  # fmt: skip
         t = ref + got.at  # the picks' times, not the events': 300 ppm is 9 ms over 30 s
         was = applied.at(got.sensor, t)
         raw = got.offset + was
@@ -653,6 +699,19 @@ class FusionEngine:
         now = np.abs(was - self._correction.at(got.sensor, t)) <= REACH_S
         self._clocks.add(t[now], got.sensor[now], raw[now])
         self._clocks.add_expected(ref + got.expected, got.unheld)
+
+    def _senders(self, alive: np.ndarray, ref: float) -> np.ndarray:
+        """The sensors whose arrivals block ``ref``'s events predict for the clock checks:
+        its working ones, and those whose detections came too late for fusion within
+        ``alive_window_s`` of it (:meth:`_too_late`; association counts them as down, as
+        it has none of their picks)."""
+        since = round((ref - self.config.alive_window_s) * 1e6)
+        late = [i for i, at in self._late_at.items() if at >= since]
+        if not late:
+            return alive
+        out = alive.copy()
+        out[late] = True
+        return out
 
     def _put_reading(self, k: int) -> None:
         """Put the clock reading due at step k (:meth:`_upcoming`) in force, noted for a

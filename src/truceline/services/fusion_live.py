@@ -9,7 +9,10 @@ latest detection time seen minus that allowance. With live data (the latest rows
 stamped, by their median, within an hour of the wall clock) it never passes the wall clock
 minus that allowance: a sensor whose clock runs fast stamps its detections in the future,
 and would carry the watermark past every other sensor's, making theirs late. A detection
-that comes behind the watermark anyway is dropped, and its sensor flagged (``degraded``).
+that comes behind the watermark anyway is not fused, and its sensor is flagged
+(``degraded``); the engine still takes it as a sign its sensor is sending and as a pick
+for the far clock search, so a clock minutes slow is found, corrected, and its later
+detections placed at their corrected time and fused; the clock check's span then says why.
 When the line falls quiet, the wall clock advances it, so the last blasts before a lull
 are not held back.
 
@@ -210,7 +213,9 @@ class LiveFusion:
                 v, sensor = check.verdict, check.sensor
                 if v.status == "offset" and sensor not in self._clock_off:
                     self._clock_off.add(sensor)
-                    if status_at(conn, sensor, at) != "degraded":
+                    # Flagged for lateness, a clock found slow says why, and is corrected.
+                    if (status_at(conn, sensor, at) != "degraded"
+                            or sensor in self._late_flagged):  # fmt: skip
                         onsets = _onsets(engine) if onsets is None else onsets
                         start = min(onsets.get(sensor, at), at)
                         reason = f"fusion clock check: {check.describe()}"
@@ -268,8 +273,8 @@ class LiveFusion:
             return None
         del self._late_flagged[sensor]
         self._late_base[sensor] = late
-        if status_at(conn, sensor, at) != "degraded":
-            return None
+        if sensor in self._clock_off or status_at(conn, sensor, at) != "degraded":
+            return None  # on time by a correction: the clock check says when it reads right
         reason = f"fusion: sensor {sensor}'s detections come on time again"
         return StatusSpan(sensor, "operational", at, None, reason)
 
