@@ -9,7 +9,12 @@ clock corrections (``engine.CLOCK_FIX``) and without, and the sound input as it 
 run is scored by the evaluator, and the clock checks at the end of the faulty input by
 :func:`truceline.fusion.clock_scores.clock_scores`. A fourth run fuses the faulty input
 again with the corrections the third made, each from when its fault began by the evidence
-(``truceline fuse --refit-clocks``'s second pass; the third's figures where it made none). Usage::
+(``truceline fuse --refit-clocks``'s second pass; the third's figures where it made none).
+With ``--live``, a fifth fuses the faulty input as the live worker gets it: each detection
+handed over at its true time (its stamp less its clock's error), a minute at a time, and
+released a minute behind the latest stamp or the minute's end, whichever is earlier (the
+worker's watermark, capped at the wall clock): a clock more than that minute slow has its
+detections come behind the floor. Usage::
 
     .venv/bin/python benchmarks/clock_eval.py --seeds 1-10 --hours 1 --faults 4 --drifts 2
 
@@ -21,8 +26,11 @@ part of the test suite.
 from __future__ import annotations
 
 import argparse
+import math
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
+from datetime import datetime, timedelta
+from itertools import groupby
 from pathlib import Path
 
 from fusion_versions import parse_seeds  # benchmarks/ is the script's own folder
@@ -31,6 +39,7 @@ from rich.progress import Progress
 
 from truceline.agreement.parse import parse_agreement
 from truceline.agreement.spatial import AgreementIndex
+from truceline.formats.records import Detection
 from truceline.fusion import engine as engine_module
 from truceline.fusion.clock_scores import clock_scores
 from truceline.fusion.clocks import Correction
@@ -40,6 +49,7 @@ from truceline.fusion.event import event_to_feature
 from truceline.fusion.simulate import Scenario, SimulationConfig, simulate
 
 RUNS = ("sound", "faulty", "corrected", "again")
+MINUTE = timedelta(seconds=60)  # the live feed's batches and the worker's allowance
 
 
 def _fuse(sc: Scenario, detections: list, fix: bool, schedule: Correction | None = None
@@ -57,6 +67,32 @@ def _fuse(sc: Scenario, detections: list, fix: bool, schedule: Correction | None
     return report, engine
 
 
+def _fuse_live(sc: Scenario) -> Report:
+    """Fuse ``sc``'s detections as they arrive (see the module's docstring)."""
+    engine_module.CLOCK_FIX = True
+    index = AgreementIndex(parse_agreement(sc.agreement, source="agreement"))
+    engine = FusionEngine.for_agreement(sc.sensors, sc.weather, index)
+    faults = {f.sensor: f for f in sc.truth.clock_faults}
+
+    def arrives(d: Detection) -> datetime:
+        """When ``d`` happened (its stamp less its clock's error then)."""
+        f = faults.get(d.sensor)
+        if f is None:
+            return d.time
+        stepped = d.time - timedelta(milliseconds=f.offset_ms)  # as if after the step
+        return d.time - timedelta(milliseconds=f.offset_at(stepped))
+
+    order = sorted(sc.detections, key=lambda d: (arrives(d), d.id))
+    start, events, latest = arrives(order[0]), [], order[0].time
+    for n, batch in groupby(order, key=lambda d: (arrives(d) - start) // MINUTE):
+        got = list(batch)
+        engine.add(got)
+        latest = max(latest, *(d.time for d in got))
+        events += engine.ready(min(latest, start + (n + 1) * MINUTE) - MINUTE)
+    doc = {"features": [event_to_feature(e) for e in events + engine.finish()]}
+    return evaluate(sc.truth, parse_events(doc, source="events"), sc.sensors, sc.weather)
+
+
 def run_one(
     preset: str,
     seed: int,
@@ -64,6 +100,7 @@ def run_one(
     faults: int,
     drifts: int,
     fault_ms: tuple[float, float] = (5.0, 1000.0),
+    live: bool = False,
 ) -> dict[str, object]:
     """One scenario's figures (see the module's docstring)."""
     config = SimulationConfig.from_preset(preset, seed=seed, hours=hours)
@@ -80,24 +117,33 @@ def run_one(
     again = fixed if schedule is None else _fuse(faulty, list(faulty.detections), True,
                                                  schedule)[0]  # fmt: skip
     runs = {"sound": base, "faulty": left, "corrected": fixed, "again": again}
+    crashed = ""
+    if live:
+        try:
+            runs["live"] = _fuse_live(faulty)
+        except ValueError as exc:  # an older engine's crash (an older version, compared)
+            crashed = str(exc)
     return {"preset": preset, "seed": seed, "faults": score.faults, "found": score.found,
             "false": score.false_flags,
             "detail": [(d.sensor, d.offset_ms, d.drift_ppm, d.status, d.found_ms, d.found)
                        for d in score.detail],
             "runs": {name: (r.recall, r.precision, r.pairing_accuracy, r.median_error_to_crb)
-                     for name, r in runs.items()}}  # fmt: skip
+                     for name, r in runs.items()}
+                    | ({"live": (math.nan,) * 4} if crashed else {}),
+            "crashed": crashed}  # fmt: skip
 
 
 def markdown(rows: list[dict[str, object]]) -> str:
     """The table: one row per scenario, then the sums."""
-    head = ("| scenario | faults found | false flags | recall sound / faulty / corrected / "
-            "second pass | precision | pairing |\n"
+    names = [n for n in (*RUNS, "live") if n in rows[0]["runs"]]  # type: ignore[operator]
+    head = (f"| scenario | faults found | false flags | recall {' / '.join(names)} | "
+            "precision | pairing |\n"
             "| --- | ---: | ---: | --- | --- | --- |")  # fmt: skip
     lines = [head]
     for r in rows:
         runs = r["runs"]
         assert isinstance(runs, dict)
-        cells = [" / ".join(f"{runs[n][k]:.3f}" for n in RUNS) for k in range(3)]
+        cells = [" / ".join(f"{runs[n][k]:.3f}" for n in names) for k in range(3)]
         lines.append(f"| {r['preset']} {r['seed']} | {r['found']} of {r['faults']} | "
                      f"{r['false']} | {' | '.join(cells)} |")  # fmt: skip
     found = sum(int(r["found"]) for r in rows)  # type: ignore[call-overload]
@@ -110,6 +156,9 @@ def markdown(rows: list[dict[str, object]]) -> str:
               for r in rows for s, o, d, st, f, ok in r["detail"]  # type: ignore[attr-defined]
               if not ok]  # fmt: skip
     lines.append("Not found: " + ("; ".join(missed) or "none") + ".")
+    crashed = [f"{r['preset']} {r['seed']} ({r['crashed']})" for r in rows if r.get("crashed")]
+    if crashed:
+        lines.append("Live run crashed: " + "; ".join(crashed) + ".")
     return "\n".join(lines) + "\n"
 
 
@@ -123,6 +172,7 @@ def main() -> None:
     ap.add_argument(
         "--fault-ms", default="5,1000", help="the steps' sizes, ms: LO,HI (log-uniform, either way)"
     )
+    ap.add_argument("--live", action="store_true", help="also fuse as the live worker gets it")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=Path("/tmp/truceline-clock-eval.md"))
     args = ap.parse_args()
@@ -132,7 +182,7 @@ def main() -> None:
     with ProcessPoolExecutor(args.jobs) as pool, Progress(console=Console(stderr=True)) as bar:
         task = bar.add_task("scenarios", total=len(todo))
         futures = [pool.submit(run_one, p, s, args.hours, args.faults, args.drifts,
-                               (lo, hi))
+                               (lo, hi), args.live)
                    for p, s in todo]  # fmt: skip
         for fut in as_completed(futures):
             rows.append(fut.result())

@@ -455,9 +455,10 @@ def test_corrected_clocks_give_the_same_events_however_the_input_is_chunked(late
 
 
 def _as_they_arrive(sc: Scenario, dets: list, slow: str, by_s: float, correct: bool,
-                    held: frozenset[str] = frozenset()) -> tuple[FusionEngine, list]:  # fmt: skip
+                    held: frozenset[str] = frozenset(), hold_s: float = 300.0
+                    ) -> tuple[FusionEngine, list]:  # fmt: skip
     """``dets`` fed a minute at a time as they arrive (``slow``'s stamped ``by_s`` early,
-    at their true time; those ``held`` 5 minutes later), each released a minute behind;
+    at their true time; those ``held`` ``hold_s`` later), each released a minute behind;
     ``correct``: with its correction in force from the start, as the live worker has it
     once the clock is found."""
     shift = timedelta(seconds=by_s)
@@ -467,9 +468,9 @@ def _as_they_arrive(sc: Scenario, dets: list, slow: str, by_s: float, correct: b
                                           "sensors": {slow: [-by_s, 0.0]}})  # fmt: skip
 
     def arrives(d: Detection) -> datetime:
-        return (d.time + shift if d.sensor == slow else d.time) + 5 * minute * (d.id in held)
+        return (d.time + shift if d.sensor == slow else d.time) + (d.id in held) * hold
 
-    minute, out = timedelta(seconds=60), []
+    minute, out, hold = timedelta(seconds=60), [], timedelta(seconds=hold_s)
     order = sorted(dets, key=lambda d: (arrives(d), d.id))
     start = arrives(order[0])
     for n, batch in groupby(order, key=lambda d: (arrives(d) - start) // minute):
@@ -511,6 +512,22 @@ def test_a_slow_clocks_detections_arriving_behind_the_floor_are_placed_once_corr
     assert unplaced.late_by == {slow: unplaced.late} and unplaced.late > 40
     kept = [len({d for e in run for d in e.detections} & mine) for run in (events, lost)]
     assert kept[0] > 3 * kept[1]  # 46 against 7: those of its first minutes, before a floor
+
+
+def test_a_detection_come_late_into_a_pool_reaching_ahead_is_late() -> None:
+    """With a clock corrected 150 s late (fast), a block's pool reaches that far past its
+    span, and its strong stage waits for the watermark to pass it. A detection of
+    another sensor that comes later anyway (its link held it 90 s: the watermark's
+    promise broken, as live it is) fell in such a pool in progress and, above the
+    floor, was put in it: its rows shifted, and the engine crashed. The floor now lies
+    past every pool in progress: the detection is late, and the rest is fused."""
+    sc, fast, dets = _shifted(21, 150.0)
+    other = Counter(d.sensor for d in dets if d.sensor != fast).most_common(1)[0][0]
+    one = frozenset([[d.id for d in dets if d.sensor == other][40]])
+    engine, events = _as_they_arrive(sc, dets, fast, -150.0, correct=True, held=one,
+                                     hold_s=90.0)  # fmt: skip
+    assert engine.late_by == {other: 1}
+    assert len(events) >= len(_as_they_arrive(sc, dets, fast, -150.0, correct=True)[1]) - 1
 
 
 def test_sound_clocks_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -342,16 +342,15 @@ class FusionEngine:
 
     def _placed(self, s: int, t_us: int) -> int | None:
         """For sensor ``s``'s detection stamped ``t_us``, behind the floor on its own
-        clock, the correction (µs) that places it past the floor and past every pool in
-        progress, where it is kept; ``None`` (it is late) if there is none. A clock found
+        clock, the correction (µs) that places it past the floor (and so past every pool
+        in progress), where it is kept; ``None`` (it is late) if there is none. A clock found
         minutes slow stamps every detection that much early, and a live worker hands
         them over, as they arrive, behind the floor: without this its detections were
         never fused, though its clock was corrected. Placed at its corrected time, the
         row enters no pool already searched (their rows keep their places); its pools
         take its stamp less the correction in force then, as for any row."""
         late = round(float(self._correction.every_at(t_us / 1e6)[s]) * 1e6)
-        ahead = max((r.ahead for r in self._reaches.values()), default=0)
-        if late >= 0 or t_us - late < self._floor_us + ahead:
+        if late >= 0 or t_us - late < self._floor_us:
             return None
         return late
 
@@ -553,7 +552,11 @@ class FusionEngine:
         self._buf.used[lo:hi] = used
 
     def _search_strong(self, k: int) -> None:
-        """Block k's strong stage; from now on a detection in its span would be late."""
+        """Block k's strong stage; from now on a detection in its pool would be late: in
+        its span, or past it as far as the pool reaches ahead for a clock corrected late.
+        The watermark promised none would come there, but live a clock minutes slow, or
+        a link that holds detections back, breaks the promise; a row put in a pool in
+        progress shifts its rows, and the engine had crashed on it."""
         cfg, buf = self.config, self._buf
         ref = k * cfg.block_s
         lo, hi, lo_us, hi_us = self._pool_rows(k)
@@ -569,6 +572,8 @@ class FusionEngine:
         in_pool[buf.sensor[lo:hi]] = True
         start = lo  # the span's first row: liveness is judged on the rows before it
         lo, hi = self._reach(k, lo, hi, lo_us, hi_us)
+        if k in self._reaches:  # the rows as far as its pool reaches ahead are its own now
+            self._floor_us = max(self._floor_us, hi_us + self._reaches[k].ahead)
         t = (buf.stamps(lo, hi) - round(ref * 1e6)) / 1e6
         pool = PickSet(
             t - self._correction.at(buf.sensor[lo:hi], ref + t),
