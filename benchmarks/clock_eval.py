@@ -45,7 +45,7 @@ from truceline.fusion.clock_scores import clock_scores
 from truceline.fusion.clocks import Correction
 from truceline.fusion.engine import FusionEngine
 from truceline.fusion.evaluate import Report, evaluate, parse_events
-from truceline.fusion.event import event_to_feature
+from truceline.fusion.event import Event, event_to_feature
 from truceline.fusion.simulate import Scenario, SimulationConfig, simulate
 
 RUNS = ("sound", "faulty", "corrected", "again")
@@ -56,22 +56,30 @@ def _fuse(sc: Scenario, detections: list, fix: bool, schedule: Correction | None
           ) -> tuple[Report, FusionEngine]:  # fmt: skip
     """Fuse ``detections`` as ``truceline fuse`` does (with ``schedule``: as its second
     pass, ``--refit-clocks``); the report and the engine."""
-    engine_module.CLOCK_FIX = fix
-    index = AgreementIndex(parse_agreement(sc.agreement, source="agreement"))
-    engine = FusionEngine.for_agreement(sc.sensors, sc.weather, index)
+    engine = _engine(sc, fix)
     if schedule is not None:
         engine.follow_schedule(schedule)
     engine.add(detections)
-    doc = {"features": [event_to_feature(e) for e in engine.finish()]}
-    report = evaluate(sc.truth, parse_events(doc, source="events"), sc.sensors, sc.weather)
-    return report, engine
+    return _report(sc, engine.finish()), engine
+
+
+def _engine(sc: Scenario, fix: bool) -> FusionEngine:
+    """An engine for ``sc`` as ``truceline fuse`` makes it, its clock corrections on or
+    off (``fix``)."""
+    engine_module.CLOCK_FIX = fix
+    index = AgreementIndex(parse_agreement(sc.agreement, source="agreement"))
+    return FusionEngine.for_agreement(sc.sensors, sc.weather, index)
+
+
+def _report(sc: Scenario, events: list[Event]) -> Report:
+    """The evaluator's report on ``events`` against ``sc``'s truth."""
+    doc = {"features": [event_to_feature(e) for e in events]}
+    return evaluate(sc.truth, parse_events(doc, source="events"), sc.sensors, sc.weather)
 
 
 def _fuse_live(sc: Scenario) -> Report:
     """Fuse ``sc``'s detections as they arrive (see the module's docstring)."""
-    engine_module.CLOCK_FIX = True
-    index = AgreementIndex(parse_agreement(sc.agreement, source="agreement"))
-    engine = FusionEngine.for_agreement(sc.sensors, sc.weather, index)
+    engine = _engine(sc, True)
     faults = {f.sensor: f for f in sc.truth.clock_faults}
 
     def arrives(d: Detection) -> datetime:
@@ -89,8 +97,7 @@ def _fuse_live(sc: Scenario) -> Report:
         engine.add(got)
         latest = max(latest, *(d.time for d in got))
         events += engine.ready(min(latest, start + (n + 1) * MINUTE) - MINUTE)
-    doc = {"features": [event_to_feature(e) for e in events + engine.finish()]}
-    return evaluate(sc.truth, parse_events(doc, source="events"), sc.sensors, sc.weather)
+    return _report(sc, events + engine.finish())
 
 
 def run_one(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import groupby
 
 import numpy as np
 
@@ -122,3 +124,20 @@ def run_chunked(sensors: list[Sensor], dets: list[Detection], weather: list[Weat
         eng.add(batch)
         out += eng.ready(batch[-1].time)
     return out + eng.finish()
+
+
+def run_arriving(engine: FusionEngine, dets: list[Detection],
+                 arrives: Callable[[Detection], datetime]) -> list[Event]:  # fmt: skip
+    """The events of ``dets`` fed as a live worker feeds them: each at its arrival time
+    (``arrives``), a minute at a time, released a minute behind the latest stamp or the
+    minute's end, whichever is earlier (the worker's watermark, capped at the wall
+    clock), then the rest at the end."""
+    minute, out = timedelta(seconds=60), []
+    order = sorted(dets, key=lambda d: (arrives(d), d.id))
+    start, latest = arrives(order[0]), order[0].time
+    for n, batch in groupby(order, key=lambda d: (arrives(d) - start) // minute):
+        got = list(batch)
+        engine.add(got)
+        latest = max(latest, *(d.time for d in got))
+        out += engine.ready(min(latest, start + (n + 1) * minute) - minute)
+    return out + engine.finish()

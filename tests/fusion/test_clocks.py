@@ -4,11 +4,18 @@ import random
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
-from itertools import groupby
 
 import numpy as np
 import pytest
-from fusion_synth import T0, Blast, enu_to_latlon, grid_network, picks, run_chunked
+from fusion_synth import (
+    T0,
+    Blast,
+    enu_to_latlon,
+    grid_network,
+    picks,
+    run_arriving,
+    run_chunked,
+)
 
 from truceline.formats.records import Detection, Weather
 from truceline.fusion import clocks as clocks_module
@@ -458,26 +465,22 @@ def test_corrected_clocks_give_the_same_events_however_the_input_is_chunked(late
 def _as_they_arrive(sc: Scenario, dets: list, slow: str, by_s: float, correct: bool,
                     held: frozenset[str] = frozenset(), hold_s: float = 300.0
                     ) -> tuple[FusionEngine, list]:  # fmt: skip
-    """``dets`` fed a minute at a time as they arrive (``slow``'s stamped ``by_s`` early,
-    at their true time; those ``held`` ``hold_s`` later), each released a minute behind;
-    ``correct``: with its correction in force from the start, as the live worker has it
-    once the clock is found."""
+    """``dets`` fed as they arrive (:func:`run_arriving`: ``slow``'s stamped ``by_s``
+    early, at their true time; those ``held`` ``hold_s`` later); ``correct``: with its
+    correction in force from the start, as the live worker has it once the clock is
+    found."""
     shift = timedelta(seconds=by_s)
     engine = FusionEngine(list(sc.sensors), list(sc.weather))
     if correct:
         engine.restore_clock_corrections({"now": dets[0].time.timestamp(),
                                           "sensors": {slow: [-by_s, 0.0]}})  # fmt: skip
 
+    hold = timedelta(seconds=hold_s)
+
     def arrives(d: Detection) -> datetime:
         return (d.time + shift if d.sensor == slow else d.time) + (d.id in held) * hold
 
-    minute, out, hold = timedelta(seconds=60), [], timedelta(seconds=hold_s)
-    order = sorted(dets, key=lambda d: (arrives(d), d.id))
-    start = arrives(order[0])
-    for n, batch in groupby(order, key=lambda d: (arrives(d) - start) // minute):
-        engine.add(list(batch))
-        out += engine.ready(start + n * minute)  # a minute behind the minute's end
-    return engine, out + engine.finish()
+    return engine, run_arriving(engine, dets, arrives)
 
 
 def test_a_slow_clocks_detections_arriving_behind_the_floor_are_placed_once_corrected(
@@ -544,25 +547,18 @@ def test_the_engine_takes_any_arrival_order_with_clocks_off_and_links_late(seed:
     busy = [s for s, _ in Counter(d.sensor for d in sc.detections).most_common(3)]
     shifts = dict(zip(busy, (rng.choice([150.0, 300.0]), -rng.choice([90.0, 400.0]),
                              rng.choice([2.5, -3.0])), strict=True))  # fmt: skip
-    dets, arrives = [], {}
+    dets, arrival = [], {}
     for d in sc.detections:
         stamped = d.model_copy(update={"time": d.time + timedelta(seconds=shifts.get(d.sensor, 0))})
         link = rng.uniform(0.0, 300.0) if rng.random() < 0.05 else rng.uniform(0.0, 5.0)
-        arrives[d.id] = d.time + timedelta(seconds=link)
+        arrival[d.id] = d.time + timedelta(seconds=link)
         dets.append(stamped)
     engine = FusionEngine(list(sc.sensors), list(sc.weather))
     if seed % 2:
         engine.restore_clock_corrections(
             {"now": dets[0].time.timestamp(), "sensors": {s: [v, 0.0] for s, v in shifts.items()}}
         )
-    order = sorted(dets, key=lambda d: (arrives[d.id], d.id))
-    start, minute, latest, events = arrives[order[0].id], timedelta(seconds=60), dets[0].time, []
-    for n, batch in groupby(order, key=lambda d: (arrives[d.id] - start) // minute):
-        got = list(batch)
-        engine.add(got)
-        latest = max(latest, *(d.time for d in got))
-        events += engine.ready(min(latest, start + (n + 1) * minute) - minute)
-    events += engine.finish()
+    events = run_arriving(engine, dets, lambda d: arrival[d.id])
     held = [d for e in events for d in e.detections]
     assert len(held) == len(set(held)) and engine.late > 0
     assert len(events) > 200

@@ -52,7 +52,7 @@ from truceline.services.events import store_events
 from truceline.services.sensors import StatusSpan, load_registry, record_status, status_at
 from truceline.store import tables
 from truceline.store.engine import Store
-from truceline.timefmt import format_time, from_micros
+from truceline.timefmt import format_time, from_micros, to_micros
 
 LOOKBACK_US = 15 * 60 * 1_000_000  # replay window before the saved watermark on restart
 COMMIT_SLACK_US = 10 * 1_000_000  # rows may commit this long after their ingested_us
@@ -198,14 +198,14 @@ class LiveFusion:
         force from the start. Its versions, with other picks and so other ids, were
         stored beside the first ones: after a restart with a clock minutes slow, 11 pairs
         of events shared a detection."""
-        events = [e for e in events if _micros(e) > self._released_us]
+        events = [e for e in events if to_micros(e.time) > self._released_us]
         if not events:
             return 0
         with self.store.write() as conn:
             features = store_events(
                 conn, events, side_codes=self._side_codes, now_us=self.clock_us()
             )
-            newest = max(_micros(e) for e in events)
+            newest = max(to_micros(e.time) for e in events)
             self._released_us = max(self._released_us, newest)
             self._save_progress(conn)
         if features and self.on_events is not None:
@@ -249,7 +249,8 @@ class LiveFusion:
         """Status spans for the sensors whose detections came too late for fusion, and for
         those whose detections come on time again (:meth:`_late_span`); returns how many.
         A clock more than the allowance slow, or a link that holds detections back, does
-        it: the detections are dropped, neither fused nor checked, and silence is no calm."""
+        it: the detections are not fused (a slow clock is found from them and corrected,
+        :meth:`FusionEngine._too_late`), and silence is no calm."""
         if not engine.late_by:  # nothing came late: no status to read
             return 0
         at = self._watermark(True)
@@ -301,11 +302,6 @@ class LiveFusion:
             conn.execute(p.insert().values(id=1, **values))
         else:
             conn.execute(update(p).where(p.c.id == 1).values(**values))
-
-
-def _micros(event: Any) -> int:
-    """An event's time, µs (as the released watermark keeps it)."""
-    return int(event.time.timestamp() * 1e6)
 
 
 def _onsets(engine: FusionEngine) -> dict[str, datetime]:
