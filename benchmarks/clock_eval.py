@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import statistics
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import groupby
 from pathlib import Path
 
+import numpy as np
 from fusion_versions import parse_seeds  # benchmarks/ is the script's own folder
 from rich.console import Console
 from rich.progress import Progress
@@ -63,12 +65,17 @@ def _fuse(sc: Scenario, detections: list, fix: bool, schedule: Correction | None
     return _report(sc, engine.finish()), engine
 
 
-def _engine(sc: Scenario, fix: bool) -> FusionEngine:
-    """An engine for ``sc`` as ``truceline fuse`` makes it, its clock corrections on or
-    off (``fix``)."""
+def _engine(sc: Scenario, fix: bool, live: bool = False) -> FusionEngine:
+    """An engine for ``sc`` as ``truceline fuse`` (or, ``live``, the worker) makes it,
+    its clock corrections on or off (``fix``)."""
     engine_module.CLOCK_FIX = fix
     index = AgreementIndex(parse_agreement(sc.agreement, source="agreement"))
-    return FusionEngine.for_agreement(sc.sensors, sc.weather, index)
+    if not live:
+        return FusionEngine.for_agreement(sc.sensors, sc.weather, index)
+    try:
+        return FusionEngine.for_agreement(sc.sensors, sc.weather, index, live=True)
+    except TypeError:  # an older engine, compared, which knew no live mode
+        return FusionEngine.for_agreement(sc.sensors, sc.weather, index)
 
 
 def _report(sc: Scenario, events: list[Event]) -> Report:
@@ -77,9 +84,11 @@ def _report(sc: Scenario, events: list[Event]) -> Report:
     return evaluate(sc.truth, parse_events(doc, source="events"), sc.sensors, sc.weather)
 
 
-def _fuse_live(sc: Scenario) -> Report:
-    """Fuse ``sc``'s detections as they arrive (see the module's docstring)."""
-    engine = _engine(sc, True)
+def _fuse_live(sc: Scenario) -> tuple[Report, list[float], FusionEngine]:
+    """Fuse ``sc``'s detections as they arrive (see the module's docstring): the report,
+    each event's lag (s: from its origin time to the end of the minute that released it;
+    ``finish`` releases the rest at the last minute's end) and the engine."""
+    engine = _engine(sc, True, live=True)
     faults = {f.sensor: f for f in sc.truth.clock_faults}
 
     def arrives(d: Detection) -> datetime:
@@ -92,12 +101,19 @@ def _fuse_live(sc: Scenario) -> Report:
 
     order = sorted(sc.detections, key=lambda d: (arrives(d), d.id))
     start, events, latest = arrives(order[0]), [], order[0].time
+    lags: list[float] = []
+    now = start
     for n, batch in groupby(order, key=lambda d: (arrives(d) - start) // MINUTE):
         got = list(batch)
         engine.add(got)
         latest = max(latest, *(d.time for d in got))
-        events += engine.ready(min(latest, start + (n + 1) * MINUTE) - MINUTE)
-    return _report(sc, events + engine.finish())
+        now = start + (n + 1) * MINUTE
+        ready = engine.ready(min(latest, now) - MINUTE)
+        lags += [(now - e.time).total_seconds() for e in ready]
+        events += ready
+    rest = engine.finish()
+    lags += [(now - e.time).total_seconds() for e in rest]
+    return _report(sc, events + rest), lags, engine
 
 
 def run_one(
@@ -124,10 +140,12 @@ def run_one(
     again = fixed if schedule is None else _fuse(faulty, list(faulty.detections), True,
                                                  schedule)[0]  # fmt: skip
     runs = {"sound": base, "faulty": left, "corrected": fixed, "again": again}
-    crashed = ""
+    crashed, lag, kept = "", (math.nan, math.nan), (0, 0)
     if live:
         try:
-            runs["live"] = _fuse_live(faulty)
+            runs["live"], lags, live_engine = _fuse_live(faulty)
+            lag = (statistics.median(lags), float(np.percentile(lags, 90)))
+            kept = (live_engine.late, getattr(live_engine, "recovered", 0))
         except ValueError as exc:  # an older engine's crash (an older version, compared)
             crashed = str(exc)
     return {"preset": preset, "seed": seed, "faults": score.faults, "found": score.found,
@@ -137,7 +155,7 @@ def run_one(
             "runs": {name: (r.recall, r.precision, r.pairing_accuracy, r.median_error_to_crb)
                      for name, r in runs.items()}
                     | ({"live": (math.nan,) * 4} if crashed else {}),
-            "crashed": crashed}  # fmt: skip
+            "crashed": crashed, "lag": lag, "late": kept}  # fmt: skip
 
 
 def markdown(rows: list[dict[str, object]]) -> str:
@@ -163,6 +181,12 @@ def markdown(rows: list[dict[str, object]]) -> str:
               for r in rows for s, o, d, st, f, ok in r["detail"]  # type: ignore[attr-defined]
               if not ok]  # fmt: skip
     lines.append("Not found: " + ("; ".join(missed) or "none") + ".")
+    if "live" in names:
+        lags = [f"{r['preset']} {r['seed']} {r['lag'][0]:.0f}/{r['lag'][1]:.0f} "  # type: ignore[index]
+                f"({r['late'][0]} late, {r['late'][1]} of them recovered)"  # type: ignore[index]
+                for r in rows]  # fmt: skip
+        lines.append("Live lag, s, from origin to release (median/90th percentile): "
+                     + "; ".join(lags) + ".")  # fmt: skip
     crashed = [f"{r['preset']} {r['seed']} ({r['crashed']})" for r in rows if r.get("crashed")]
     if crashed:
         lines.append("Live run crashed: " + "; ".join(crashed) + ".")

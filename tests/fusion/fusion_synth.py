@@ -127,11 +127,13 @@ def run_chunked(sensors: list[Sensor], dets: list[Detection], weather: list[Weat
 
 
 def run_arriving(engine: FusionEngine, dets: list[Detection],
-                 arrives: Callable[[Detection], datetime]) -> list[Event]:  # fmt: skip
+                 arrives: Callable[[Detection], datetime],
+                 lags: list[float] | None = None) -> list[Event]:  # fmt: skip
     """The events of ``dets`` fed as a live worker feeds them: each at its arrival time
     (``arrives``), a minute at a time, released a minute behind the latest stamp or the
     minute's end, whichever is earlier (the worker's watermark, capped at the wall
-    clock), then the rest at the end."""
+    clock), then the rest at the end. ``lags`` (when given) gets each event released
+    before the end its lag: from its origin time to the end of its minute (s)."""
     minute, out = timedelta(seconds=60), []
     order = sorted(dets, key=lambda d: (arrives(d), d.id))
     start, latest = arrives(order[0]), order[0].time
@@ -139,5 +141,9 @@ def run_arriving(engine: FusionEngine, dets: list[Detection],
         got = list(batch)
         engine.add(got)
         latest = max(latest, *(d.time for d in got))
-        out += engine.ready(min(latest, start + (n + 1) * minute) - minute)
+        now = start + (n + 1) * minute
+        ready = engine.ready(min(latest, now) - minute)
+        if lags is not None:
+            lags += [(now - e.time).total_seconds() for e in ready]
+        out += ready
     return out + engine.finish()

@@ -13,6 +13,10 @@ that comes behind the watermark anyway is not fused, and its sensor is flagged
 (``degraded``); the engine still takes it as a sign its sensor is sending and as a pick
 for the far clock search, so a clock minutes slow is found, corrected, and its later
 detections placed at their corrected time and fused; the clock check's span then says why.
+The engine runs ``live`` (:class:`~truceline.fusion.engine.FusionEngine`): it places
+every detection of a clock corrected minutes off at its corrected time as it comes, so a
+clock found fast holds no event back, and once a clock is found it recovers the late
+detections that still fall in a pool.
 When the line falls quiet, the wall clock advances it, so the last blasts before a lull
 are not held back.
 
@@ -113,7 +117,7 @@ class LiveFusion:
             index = AgreementIndex(agreements[0])
             self._side_codes = agreements[0].side_codes
         self._sensor_count = len(sensors)
-        engine = FusionEngine.for_agreement(sensors, weather, index, self.config)
+        engine = FusionEngine.for_agreement(sensors, weather, index, self.config, live=True)
         if saved is not None:
             self._released_us = int(saved.watermark_us)
             if saved.clocks is not None:
