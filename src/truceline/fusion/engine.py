@@ -321,8 +321,9 @@ class FusionEngine:
         # sending, so the clock checks predict its arrivals (_senders) for the far search.
         self._late_at: dict[int, int] = {}
         # ``live``: the detections that came too late (with their sensor index and stamp,
-        # µs), placed after all if a correction found since puts them in a pool yet
-        # (_recover); ``recovered`` counts those, as ``late`` counted them.
+        # µs), placed after all where a later block's pool spans their time, corrected
+        # once their clock is found (_recover); ``recovered`` counts those, as ``late``
+        # counted them.
         self._held: list[tuple[Detection, int, int]] = []
         self._given: set[str] = set()  # ids recovered, whose stamps the far search has
         self.recovered = 0
