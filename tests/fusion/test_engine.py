@@ -1,3 +1,4 @@
+import math
 from datetime import timedelta
 
 import numpy as np
@@ -10,6 +11,7 @@ from truceline.formats.records import Weather
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.engine import FusionEngine
 from truceline.fusion.event import event_id, event_to_feature
+from truceline.fusion.simulate import SimulationConfig, simulate
 from truceline.geo import ecef_to_enu, geodetic_to_ecef
 
 WEATHER = [Weather(time=T0 - timedelta(hours=1), temperature_c=3.0, wind_u_ms=5.0, wind_v_ms=-2.0)]
@@ -159,3 +161,23 @@ def test_an_engine_for_an_agreement_takes_its_sides_and_its_line_from_it() -> No
     assert eng.line_of == index.contact_line_distances
     bare = FusionEngine.for_agreement(grid_network(), WEATHER, None)
     assert bare.side_of is None and bare.line_of is None
+
+
+@pytest.mark.parametrize("preset", ["moderate", "hard"])
+def test_no_event_is_released_before_the_release_front(preset: str) -> None:
+    """``released_to_s``: every event with an earlier origin has been released, so none
+    comes later (a live reader is told the events are complete to it); it only moves on,
+    and once finished it is the end of time."""
+    sc = simulate(SimulationConfig.from_preset(preset, seed=21, hours=0.5))
+    engine = FusionEngine(list(sc.sensors), list(sc.weather))
+    dets = sorted(sc.detections, key=lambda d: (d.time, d.id))
+    assert engine.released_to_s == -math.inf
+    fronts = [-math.inf]
+    for i in range(0, len(dets), 200):
+        engine.add(dets[i : i + 200])
+        released = engine.ready(dets[min(i + 199, len(dets) - 1)].time - timedelta(seconds=60))
+        assert all(e.time.timestamp() >= fronts[-1] for e in released)
+        fronts.append(engine.released_to_s)
+    assert all(e.time.timestamp() >= fronts[-1] for e in engine.finish())
+    assert fronts == sorted(fronts) and len(set(fronts)) > 5
+    assert engine.released_to_s == math.inf

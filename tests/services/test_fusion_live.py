@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import orjson
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from truceline.cli.fuse_cmd import run_fuse
@@ -30,7 +31,7 @@ from truceline.services.fusion_live import LATE_FLAG, LiveFusion
 from truceline.services.sensors import status_spans
 from truceline.store import tables
 from truceline.store.engine import Store
-from truceline.timefmt import from_micros, to_micros
+from truceline.timefmt import from_micros, parse_time, to_micros
 
 ARRIVALS = 3  # the detections are ingested in this many parts, a worker step after each
 
@@ -86,6 +87,53 @@ def test_the_live_worker_stores_the_events_the_offline_command_writes(
     # the second arrival (16 minutes in) releases the first minutes' events.
     assert sum(released[:-1]) > 0 and released[-1] > 0, "events come out as data arrives"
     assert _stored(store) == offline
+
+
+def test_the_events_say_when_they_are_complete_to(
+    store: Store, tmp_path: Path, client: TestClient
+) -> None:
+    """An event is released some 13 minutes after its blast (its pairs settled), so the
+    last minutes hold none yet, which a reader took for calm. Each step stores how far
+    the events are complete (the engine's release front), in the transaction that
+    stores them, and GET /api/v1/events says it: no event stored later lies before it,
+    it only moves on, it moves through a quiet stretch (no event stored, the front still
+    on), and a restarted worker keeps it."""
+    scenario = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=0.5))
+    folder = tmp_path / "scenario"
+    write_scenario(scenario, folder)
+    start = min(d.time for d in scenario.detections)
+    doc = orjson.loads((folder / "agreement.geojson").read_bytes())
+    agreements.load_agreement(store, doc, source="scenario", now_us=to_micros(start))
+    for kind, name in (("sensors", "sensors.csv"), ("weather", "weather.ndjson")):
+        ingest_file(store, kind, folder / name)
+    assert client.get("/api/v1/events").json()["complete_to"] is None
+    now = [to_micros(start)]
+    worker = LiveFusion(store, clock_us=lambda: now[0])
+    fronts: list[datetime] = []
+    for minute in range(45):  # the half hour as it happens, then a quarter hour of quiet
+        now[0] += 60_000_000
+        part = [d for d in scenario.detections if to_micros(d.time) < now[0]
+                and to_micros(d.time) >= now[0] - 60_000_000]  # fmt: skip
+        if part:
+            path = tmp_path / "arrival.ndjson"
+            path.write_bytes(b"".join(orjson.dumps(to_json_dict(d)) + b"\n" for d in part))
+            ingest_file(store, "detections", path)
+        before = set(_stored(store))
+        worker.step()
+        page = client.get("/api/v1/events", params={"limit": 100_000}).json()
+        times = {f["properties"]["id"]: parse_time(f["properties"]["time"]) for f in page["items"]}
+        if fronts:
+            assert all(times[k] >= fronts[-1] for k in times.keys() - before), minute
+        if page["complete_to"] is not None:
+            fronts.append(parse_time(page["complete_to"]))
+            assert to_micros(fronts[-1]) <= now[0]
+    assert fronts == sorted(fronts) and len(set(fronts)) > 20
+    # The quiet quarter hour after the last detection: fewer events, the front on.
+    last = max(d.time for d in scenario.detections)
+    assert fronts[-1] > last - timedelta(minutes=2)
+    restarted = LiveFusion(store, clock_us=lambda: now[0])
+    restarted.step()
+    assert parse_time(client.get("/api/v1/events").json()["complete_to"]) == fronts[-1]
 
 
 def test_a_clock_found_off_is_recorded_once_as_a_degraded_span(

@@ -12,7 +12,8 @@ import pytest
 from pyproj import Geod
 
 from tests.web.conftest import Live, SignIn, wait_for_map
-from truceline.timefmt import parse_time
+from truceline.store import tables
+from truceline.timefmt import format_time, parse_time, to_micros
 
 GEOD = Geod(ellps="WGS84")
 
@@ -267,3 +268,34 @@ def test_a_configured_basemap_is_used(page: Any, sign_in: SignIn, live: Live) ->
     assert source["type"] == "raster" and source["tiles"] == [template]
     page.wait_for_function("() => window.truceline.map.areTilesLoaded()")
     assert tiles and all(t.startswith(f"{live.url}/test-tiles/") for t in tiles)
+
+
+def test_the_map_says_how_far_the_events_are_complete(
+    page: Any, sign_in: SignIn, live: Live
+) -> None:
+    """Live fusion releases an event once its pairs are settled, minutes after the blast,
+    so the period's last minutes hold none yet. Where the events are complete to a time
+    before the period's end (GET /api/v1/events says it), the map says so: not yet fused
+    is not calm."""
+    day_end = (parse_time(f"{live.day}T00:00:00Z") + timedelta(days=1)).isoformat()
+    events = api_events(live, "analyst", f"{live.day}T00:00:00Z", day_end)
+    complete = max(parse_time(e["properties"]["time"]) for e in events) - timedelta(hours=1)
+    complete = complete.replace(microsecond=0)
+    progress = tables.fusion_progress
+    with live.store.write() as conn:
+        conn.execute(progress.insert().values(id=1, watermark_us=to_micros(complete),
+                                              complete_us=to_micros(complete)))  # fmt: skip
+    try:
+        with live.api("analyst") as c:
+            said = c.get("/api/v1/events", params={"limit": 1}).json()["complete_to"]
+        assert parse_time(said) == complete
+        sign_in("analyst", f"#/map?day={live.day}")
+        wait_for_map(page)
+        assert page.locator("#map").get_attribute("data-events-complete-to") == format_time(
+            complete
+        )
+        stamp = complete.strftime("%Y-%m-%d %H:%M UTC")
+        assert f"Events are complete to {stamp}" in page.locator("p.status").inner_text()
+    finally:
+        with live.store.write() as conn:
+            conn.execute(progress.delete())

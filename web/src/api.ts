@@ -82,6 +82,8 @@ export function query(params: Record<string, string | number | null | undefined>
 export interface ListResult<T> {
   items: T[];
   truncated: boolean;
+  /** Events only: every fused event before this time is stored (RFC 3339), or null. */
+  complete_to?: string | null;
 }
 
 /** Every item of a list endpoint, following `next` cursors, up to `max` items. */
@@ -93,15 +95,17 @@ export async function listAll<T = Json>(
 ): Promise<ListResult<T>> {
   const items: T[] = [];
   let cursor: string | null = null;
+  let complete: string | null | undefined;
   for (;;) {
-    const page: { items: T[]; next: string | null } = await getJson(
+    const page: { items: T[]; next: string | null; complete_to?: string | null } = await getJson(
       `${path}${query({ ...params, limit: 1000, cursor })}`,
       signal,
     );
     items.push(...page.items);
+    complete ??= page.complete_to;
     cursor = page.next;
-    if (!cursor) return { items, truncated: false };
-    if (items.length >= max) return { items, truncated: true };
+    if (!cursor) return { items, truncated: false, complete_to: complete };
+    if (items.length >= max) return { items, truncated: true, complete_to: complete };
   }
 }
 

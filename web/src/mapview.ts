@@ -167,6 +167,13 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     state.events = new Map();
     for (const f of events?.items ?? []) addEvent(f);
     if (events?.truncated) state.notes.push(`Events: only the first ${events.items.length} are shown; choose a shorter period.`);
+    // A blast's event is released once its pairs are settled, minutes after it: the
+    // period's last minutes are not yet calm, only not yet fused.
+    const complete = parseTime(events?.complete_to);
+    if (events && complete !== null && complete < state.to) {
+      state.notes.push(`Events are complete to ${showTime(complete)}; fusion has released none after it yet (an event comes once its pairs are settled, some 13 minutes after the blast).`);
+      mapEl.dataset.eventsCompleteTo = iso(complete);
+    }
     state.incidents = new Map((incidents?.items ?? []).map((i) => [String(i.id), i]));
     // Start at the end of the last quarter hour with data (sensor status as of then).
     const steps = Math.round((state.to - state.from) / STEP_MS);

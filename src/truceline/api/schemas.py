@@ -50,3 +50,13 @@ class IngestResult(BaseModel):
 class PageOut(BaseModel):
     items: list[dict[str, Any]]
     next: str | None = Field(None, description="cursor of the next page, or null")
+
+
+class EventPageOut(PageOut):
+    complete_to: str | None = Field(
+        None,
+        description="every fused event with an origin time before this (RFC 3339) is "
+        "stored: later ones may still come, so a quiet stretch after it is not yet calm "
+        "(live fusion releases an event once its pairs are settled, some 13 minutes after "
+        "the blast); null before live fusion has released any",
+    )

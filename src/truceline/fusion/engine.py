@@ -294,6 +294,9 @@ class FusionEngine:
         self._cands: list[_Candidate] = []
         self._shadows: list[_Shadow] = []
         self._pair_block: int | None = None
+        # Origin time (Unix s) before which every event has been released: -inf before
+        # any, +inf once finished (_pair_until).
+        self.released_to_s = -math.inf
         self._costs = PairingCosts(config.unpaired_cost, config.same_side_cost,
                                    config.not_aimed_cost)  # fmt: skip
         self._salvo_memo = SalvoMemo()  # salvo fits seen by the pairing blocks before
@@ -1048,6 +1051,12 @@ class FusionEngine:
             self._cands = [c for c in self._cands if c.origin >= end]
             self._shadows = [h for h in self._shadows if h.origin >= end]
             out.extend(self._final(c) for c in done)
+        # Every event before the first block left uncommitted (and its first candidate) has
+        # been released; with none left, every event associated so far.
+        front = math.inf
+        if self._cands and self._pair_block is not None:
+            front = min(self._pair_block * p, self._cands[0].origin)
+        self.released_to_s = max(self.released_to_s, min(front, assoc_done))
         return out
 
     def _pair_block_commit(self, j: int) -> None:

@@ -19,7 +19,7 @@ from truceline.fusion.event import Event, event_to_feature
 from truceline.services.ledger import append_records
 from truceline.services.rows import audience, markings_json
 from truceline.store import tables
-from truceline.timefmt import to_micros
+from truceline.timefmt import format_time, from_micros, to_micros
 
 DERIVED_ORIGINATOR = "MISSION"
 
@@ -82,3 +82,11 @@ def store_events(
         conn.execute(t.insert(), rows)
         append_records(conn, "event", rows, now_us=now_us)
     return features
+
+
+def fusion_complete(conn: Connection) -> str | None:
+    """When live fusion's stored events are complete to (RFC 3339): every event with an
+    origin time before it is stored (``None`` before it released any). Without it a
+    reader could not tell a quiet stretch from one not fused yet."""
+    value = conn.execute(select(tables.fusion_progress.c.complete_us)).scalar()
+    return None if value is None else format_time(from_micros(int(value)))

@@ -26,7 +26,10 @@ before; the replay, starting cold, could decide them otherwise). Events already 
 skipped by id besides.
 The clock corrections in force are kept with it and put back in force: the replay's
 minutes are too few to judge a clock anew, and a clock followed beyond the reach of the
-checks would not be found again.
+checks would not be found again. So is the release front (``complete_us``: every event with
+an earlier origin time is stored, written with the events, and moved on through quiet
+stretches), which ``GET /api/v1/events`` gives as ``complete_to``; a restarted worker's
+replay, starting behind it, never moves it back.
 
 Clocks: when the engine's clock checks (:mod:`truceline.fusion.clocks`) judge a sensor's
 clock off, the worker records a ``degraded`` status span for it from when the evidence
@@ -38,6 +41,7 @@ time gets nothing new, so a restarted worker does not record it twice.
 
 from __future__ import annotations
 
+import math
 import statistics
 import threading
 from collections.abc import Callable
@@ -90,6 +94,7 @@ class LiveFusion:
         self._max_time_us = 0
         self._live = False  # the latest rows read were stamped within an hour of the wall clock
         self._released_us = 0
+        self._complete_us = 0  # every event before it stored (FusionEngine.released_to_s)
         self._side_codes: tuple[str, ...] = ()
         self._clock_off: set[str] = set()  # sensors whose clock this worker found off
         # Sensors whose detections come too late for fusion: (late, taken) counts when
@@ -111,7 +116,7 @@ class LiveFusion:
             ]
             agreements = in_force(conn, from_micros(self.clock_us()))
             p = tables.fusion_progress
-            saved = conn.execute(select(p.c.watermark_us, p.c.clocks)).first()
+            saved = conn.execute(select(p.c.watermark_us, p.c.clocks, p.c.complete_us)).first()
         index = None
         if agreements:
             index = AgreementIndex(agreements[0])
@@ -120,6 +125,7 @@ class LiveFusion:
         engine = FusionEngine.for_agreement(sensors, weather, index, self.config, live=True)
         if saved is not None:
             self._released_us = int(saved.watermark_us)
+            self._complete_us = max(self._complete_us, int(saved.complete_us or 0))
             if saved.clocks is not None:
                 engine.restore_clock_corrections(orjson.loads(saved.clocks))
         return engine
@@ -143,7 +149,7 @@ class LiveFusion:
                 self._fed.clear()
             fed = self._feed(self._engine)
             events = self._engine.finish() if final else self._engine.ready(self._watermark(fed))
-            stored = self._store(events)
+            stored = self._store(events, self._front(self._engine))
             self._record_clocks(self._engine)
             self._record_late(self._engine)
             return stored
@@ -192,8 +198,21 @@ class LiveFusion:
             mark = max(mark, now - self.lateness_us)
         return from_micros(max(mark, 0))
 
-    def _store(self, events: list[Any]) -> int:
-        """Store the events released past the released watermark; returns how many.
+    def _front(self, engine: FusionEngine) -> int | None:
+        """The engine's release front (µs) when it moved past the one stored: every event
+        with an earlier origin time has been released. Once finished (the input complete,
+        every event released), the latest detection time read: what comes after it is not
+        known yet. A restarted worker's replay starts behind the front stored."""
+        front = engine.released_to_s
+        if front == -math.inf:
+            return None
+        at = self._max_time_us if front == math.inf else round(front * 1e6)
+        return at if at > self._complete_us else None
+
+    def _store(self, events: list[Any], front: int | None = None) -> int:
+        """Store the events released past the released watermark, and the release
+        ``front`` when it moved, in one transaction (a reader never sees the front past
+        an event not yet stored); returns how many events.
 
         Events are released a pairing block at a time, in time order, so every event no
         later than the watermark was released before. A restarted worker (or one whose
@@ -203,14 +222,18 @@ class LiveFusion:
         stored beside the first ones: after a restart with a clock minutes slow, 11 pairs
         of events shared a detection."""
         events = [e for e in events if to_micros(e.time) > self._released_us]
-        if not events:
+        if not events and front is None:
             return 0
+        features: list[dict[str, Any]] = []
         with self.store.write() as conn:
-            features = store_events(
-                conn, events, side_codes=self._side_codes, now_us=self.clock_us()
-            )
-            newest = max(to_micros(e.time) for e in events)
-            self._released_us = max(self._released_us, newest)
+            if events:
+                features = store_events(
+                    conn, events, side_codes=self._side_codes, now_us=self.clock_us()
+                )
+                newest = max(to_micros(e.time) for e in events)
+                self._released_us = max(self._released_us, newest)
+            if front is not None:
+                self._complete_us = front
             self._save_progress(conn)
         if features and self.on_events is not None:
             self.on_events(features)
@@ -301,6 +324,7 @@ class LiveFusion:
         values = {
             "watermark_us": self._released_us,
             "clocks": orjson.dumps(self._engine.clock_corrections()).decode(),
+            "complete_us": self._complete_us or None,
         }
         if conn.execute(select(p.c.id)).first() is None:
             conn.execute(p.insert().values(id=1, **values))

@@ -309,6 +309,9 @@ fusion_progress = Table(
     # The clock corrections in force at that watermark (JSON,
     # FusionEngine.clock_corrections), restored by a restarted worker.
     Column("clocks", Text, nullable=True),
+    # Every event with an origin time before this (µs) has been stored: later ones may
+    # still come (FusionEngine.released_to_s; GET /api/v1/events says it).
+    Column("complete_us", BigInteger, nullable=True),
 )
 
 # --- incidents, decisions, evidence -----------------------------------------------------

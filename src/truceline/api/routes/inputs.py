@@ -12,10 +12,11 @@ from truceline.access.policy import Principal
 from truceline.api.audit import audit_reads
 from truceline.api.auth import require
 from truceline.api.deps import get_settings, get_store, read_body, time_param
-from truceline.api.schemas import IngestResult, PageOut, batch_body
+from truceline.api.schemas import EventPageOut, IngestResult, PageOut, batch_body
 from truceline.clock import now_us
 from truceline.errors import NotFoundError
 from truceline.formats.readers import iter_body, iter_sensor_csv
+from truceline.services.events import fusion_complete
 from truceline.services.ingest import KINDS, ingest
 from truceline.services.queries import SPECS, BBox, list_records
 from truceline.store.visibility import mission_only, visible
@@ -94,7 +95,7 @@ def add_list_routes(router: APIRouter, kind_name: str, *, by_id: bool = True) ->
 
     @router.get(
         f"/{kind_name}",
-        response_model=PageOut,
+        response_model=EventPageOut if kind_name == "events" else PageOut,
         summary=f"List {kind_name}",
         name=f"list_{kind_name}",
     )
@@ -123,8 +124,12 @@ def add_list_routes(router: APIRouter, kind_name: str, *, by_id: bool = True) ->
                 cursor=cursor,
                 visible=_visibility(kind_name, principal),
             )
+            complete = fusion_complete(conn) if kind_name == "events" else None
         audit_reads(request, principal, kind_name, page.items)
-        return {"items": page.items, "next": page.next_cursor}
+        out: dict[str, Any] = {"items": page.items, "next": page.next_cursor}
+        if kind_name == "events":
+            out["complete_to"] = complete
+        return out
 
     if not by_id:
         return
