@@ -25,6 +25,7 @@ from truceline.cli.fuse_cmd import run_fuse
 from truceline.cli.ingest_cmds import ingest_file
 from truceline.cli.simulate_cmd import write_scenario
 from truceline.formats.records import to_json_dict
+from truceline.fusion.engine import FusionEngine
 from truceline.fusion.simulate import SimulationConfig, simulate
 from truceline.services import agreements, fusion_live
 from truceline.services.fusion_live import LATE_FLAG, LiveFusion
@@ -97,7 +98,8 @@ def test_the_events_say_when_they_are_complete_to(
     the events are complete (the engine's release front), in the transaction that
     stores them, and GET /api/v1/events says it: no event stored later lies before it,
     it only moves on, it moves through a quiet stretch (no event stored, the front still
-    on), and a restarted worker keeps it."""
+    on), and a restarted worker keeps it, and stores no event before it that its replay
+    decides otherwise."""
     scenario = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=0.5))
     folder = tmp_path / "scenario"
     write_scenario(scenario, folder)
@@ -131,9 +133,18 @@ def test_the_events_say_when_they_are_complete_to(
     # The quiet quarter hour after the last detection: fewer events, the front on.
     last = max(d.time for d in scenario.detections)
     assert fronts[-1] > last - timedelta(minutes=2)
+    # A replay after a restart can decide otherwise: an event it releases past the last
+    # one stored but before the front (the quiet stretch moved it on) is not stored.
+    last_event = max(parse_time(f["properties"]["time"]) for f in _stored(store).values())
+    assert last_event < fronts[-1]
     restarted = LiveFusion(store, clock_us=lambda: now[0])
     restarted.step()
     assert parse_time(client.get("/api/v1/events").json()["complete_to"]) == fronts[-1]
+    engine = FusionEngine(list(scenario.sensors), list(scenario.weather))
+    engine.add(list(scenario.detections))
+    other = replace(engine.finish()[-1], id="ev-0000000000000000",
+                    time=last_event + (fronts[-1] - last_event) / 2)  # fmt: skip
+    assert restarted._store([other]) == 0 and other.id not in _stored(store)
 
 
 def test_a_clock_found_off_is_recorded_once_as_a_degraded_span(

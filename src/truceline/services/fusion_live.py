@@ -220,8 +220,11 @@ class LiveFusion:
         otherwise: its engine starts cold, with the clock corrections found since in
         force from the start. Its versions, with other picks and so other ids, were
         stored beside the first ones: after a restart with a clock minutes slow, 11 pairs
-        of events shared a detection."""
-        events = [e for e in events if to_micros(e.time) > self._released_us]
+        of events shared a detection. Nor is an event before the release front stored
+        (readers were told every event before it was): past the last event stored, a
+        quiet stretch moves the front on, and a replay could decide an event there."""
+        past = max(self._released_us + 1, self._complete_us)
+        events = [e for e in events if to_micros(e.time) >= past]
         if not events and front is None:
             return 0
         features: list[dict[str, Any]] = []
