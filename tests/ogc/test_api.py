@@ -14,6 +14,7 @@ from truceline.ogc.params import EPSG4326
 from truceline.services.principals import add_principal
 from truceline.store import tables
 from truceline.store.engine import Store
+from truceline.timefmt import parse_time, to_micros
 
 PUBLIC_EVENTS = {f"ev-{i:03d}" for i in range(0, 12, 2)} | set(FAR_EVENTS)
 ALL_EVENTS = {f"ev-{i:03d}" for i in range(12)} | set(FAR_EVENTS)
@@ -302,3 +303,21 @@ def test_reads_of_restricted_records_are_audited(
             )
         ).all()
     assert any(r.target == "events" and "ev-003" in r.detail for r in rows)
+
+
+def test_the_events_say_how_far_they_are_complete(ogc: TestClient, ogc_store: Store) -> None:
+    """Live fusion releases an event minutes after its blast; the events' pages say until
+    when every event is stored (``completeTo``, as ``GET /api/v1/events`` gives
+    ``complete_to``), the other collections' do not, and before any release none does."""
+    assert "completeTo" not in ogc.get("/ogc/collections/events/items").json()
+    complete = "2026-03-02T05:10:00Z"
+    at = to_micros(parse_time(complete))
+    progress = tables.fusion_progress
+    with ogc_store.write() as conn:
+        conn.execute(progress.insert().values(id=1, watermark_us=at, complete_us=at))
+    try:
+        assert ogc.get("/ogc/collections/events/items").json()["completeTo"] == complete
+        assert "completeTo" not in ogc.get("/ogc/collections/findings/items").json()
+    finally:
+        with ogc_store.write() as conn:
+            conn.execute(progress.delete())

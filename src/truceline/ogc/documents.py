@@ -111,11 +111,14 @@ def items_doc(
     prev_token: PageToken | None,
     now: datetime,
     number_matched: int | None = None,
+    complete_to: str | None = None,
 ) -> dict[str, Any]:
     """A page of features (/req/core/fc-response, /req/core/fc-links, /req/core/fc-next-1).
 
     ``params`` are the request's query parameters; ``next`` and ``prev`` repeat them with
-    the cursor replaced, so the following page has the same filters.
+    the cursor replaced, so the following page has the same filters. ``complete_to``
+    (fused events: every one before it is stored) is given as ``completeTo``, a foreign
+    member (RFC 7946 §6.1), so a GIS client can tell not yet fused from calm.
     """
     url = f"{base}/collections/{cid}/items"
     rest = {k: v for k, v in params.items() if k != "cursor"}
@@ -136,6 +139,8 @@ def items_doc(
     }
     if number_matched is not None:
         doc["numberMatched"] = number_matched
+    if complete_to is not None:
+        doc["completeTo"] = complete_to
     return doc
 
 

@@ -221,6 +221,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "timeStamp": {"type": "string", "format": "date-time"},
             "numberMatched": {"type": "integer", "minimum": 0},
             "numberReturned": {"type": "integer", "minimum": 0},
+            "completeTo": {
+                "type": "string",
+                "format": "date-time",
+                "description": "events only: every fused event with an earlier time is "
+                "stored; later ones may still come (live fusion releases an event once its "
+                "pairs are settled, some 13 minutes after the blast)",
+            },
         },
     },
     "problem": {

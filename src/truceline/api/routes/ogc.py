@@ -39,6 +39,7 @@ from truceline.ogc.params import (
     parse_items_query,
     single_values,
 )
+from truceline.services.events import fusion_complete
 from truceline.timefmt import from_micros
 
 PREFIX = "/ogc"
@@ -160,6 +161,7 @@ def build_router(registry: Registry | None = None) -> APIRouter:
         with get_store(request).read() as conn:
             found = reg.get(conn, collectionId)
             page = found.items(_context(request, principal, conn, query), query, token)
+            complete = fusion_complete(conn) if collectionId == "events" else None
         if found.audit_kind:
             audit_reads(request, principal, found.audit_kind, page.features)
         doc = docs.items_doc(
@@ -171,6 +173,7 @@ def build_router(registry: Registry | None = None) -> APIRouter:
             prev_token=page.prev,
             now=_now(),
             number_matched=page.number_matched,
+            complete_to=complete,
         )
         return _json(doc, docs.GEOJSON, {"Content-Crs": f"<{query.crs}>"})
 
