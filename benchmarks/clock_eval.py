@@ -13,8 +13,11 @@ again with the corrections the third made, each from when its fault began by the
 With ``--live``, a fifth fuses the faulty input as the live worker gets it: each detection
 handed over at its true time (its stamp less its clock's error), a minute at a time, and
 released a minute behind the latest stamp or the minute's end, whichever is earlier (the
-worker's watermark, capped at the wall clock): a clock more than that minute slow has its
-detections come behind the floor. Usage::
+worker's watermark, capped at the wall clock; :func:`truceline.fusion.arriving.releases`):
+a clock more than that minute slow has its detections come behind the floor; each
+scenario's lags from origin to release are given too. An older engine is compared by
+running this script with its tree first on ``PYTHONPATH``, this checkout's
+``src/truceline/fusion/arriving.py`` copied into it. Usage::
 
     .venv/bin/python benchmarks/clock_eval.py --seeds 1-10 --hours 1 --faults 4 --drifts 2
 
@@ -31,7 +34,6 @@ import statistics
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from datetime import datetime, timedelta
-from itertools import groupby
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +45,7 @@ from truceline.agreement.parse import parse_agreement
 from truceline.agreement.spatial import AgreementIndex
 from truceline.formats.records import Detection
 from truceline.fusion import engine as engine_module
+from truceline.fusion.arriving import releases
 from truceline.fusion.clock_scores import clock_scores
 from truceline.fusion.clocks import Correction
 from truceline.fusion.engine import FusionEngine
@@ -51,7 +54,6 @@ from truceline.fusion.event import Event, event_to_feature
 from truceline.fusion.simulate import Scenario, SimulationConfig, simulate
 
 RUNS = ("sound", "faulty", "corrected", "again")
-MINUTE = timedelta(seconds=60)  # the live feed's batches and the worker's allowance
 
 
 def _fuse(sc: Scenario, detections: list, fix: bool, schedule: Correction | None = None
@@ -99,21 +101,12 @@ def _fuse_live(sc: Scenario) -> tuple[Report, list[float], FusionEngine]:
         stepped = d.time - timedelta(milliseconds=f.offset_ms)  # as if after the step
         return d.time - timedelta(milliseconds=f.offset_at(stepped))
 
-    order = sorted(sc.detections, key=lambda d: (arrives(d), d.id))
-    start, events, latest = arrives(order[0]), [], order[0].time
+    events: list[Event] = []
     lags: list[float] = []
-    now = start
-    for n, batch in groupby(order, key=lambda d: (arrives(d) - start) // MINUTE):
-        got = list(batch)
-        engine.add(got)
-        latest = max(latest, *(d.time for d in got))
-        now = start + (n + 1) * MINUTE
-        ready = engine.ready(min(latest, now) - MINUTE)
-        lags += [(now - e.time).total_seconds() for e in ready]
-        events += ready
-    rest = engine.finish()
-    lags += [(now - e.time).total_seconds() for e in rest]
-    return _report(sc, events + rest), lags, engine
+    for now, released, _ in releases(engine, sc.detections, arrives):
+        lags += [(now - e.time).total_seconds() for e in released]
+        events += released
+    return _report(sc, events), lags, engine
 
 
 def run_one(

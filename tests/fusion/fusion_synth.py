@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import groupby
 
 import numpy as np
 
 from truceline.formats.records import Detection, Sensor, Weather
+from truceline.fusion.arriving import releases
 from truceline.fusion.engine import FusionEngine
 from truceline.fusion.event import Event
 from truceline.fusion.propagation import travel_times
@@ -129,21 +129,12 @@ def run_chunked(sensors: list[Sensor], dets: list[Detection], weather: list[Weat
 def run_arriving(engine: FusionEngine, dets: list[Detection],
                  arrives: Callable[[Detection], datetime],
                  lags: list[float] | None = None) -> list[Event]:  # fmt: skip
-    """The events of ``dets`` fed as a live worker feeds them: each at its arrival time
-    (``arrives``), a minute at a time, released a minute behind the latest stamp or the
-    minute's end, whichever is earlier (the worker's watermark, capped at the wall
-    clock), then the rest at the end. ``lags`` (when given) gets each event released
-    before the end its lag: from its origin time to the end of its minute (s)."""
-    minute, out = timedelta(seconds=60), []
-    order = sorted(dets, key=lambda d: (arrives(d), d.id))
-    start, latest = arrives(order[0]), order[0].time
-    for n, batch in groupby(order, key=lambda d: (arrives(d) - start) // minute):
-        got = list(batch)
-        engine.add(got)
-        latest = max(latest, *(d.time for d in got))
-        now = start + (n + 1) * minute
-        ready = engine.ready(min(latest, now) - minute)
-        if lags is not None:
-            lags += [(now - e.time).total_seconds() for e in ready]
-        out += ready
-    return out + engine.finish()
+    """The events of ``dets`` fed as a live worker feeds them (:func:`.arriving.releases`),
+    then the rest at the end. ``lags`` (when given) gets each event released before the
+    end its lag: from its origin time to the end of its minute (s)."""
+    out: list[Event] = []
+    for now, released, final in releases(engine, dets, arrives):
+        if lags is not None and not final:
+            lags += [(now - e.time).total_seconds() for e in released]
+        out += released
+    return out

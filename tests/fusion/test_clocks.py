@@ -463,14 +463,15 @@ def test_corrected_clocks_give_the_same_events_however_the_input_is_chunked(late
 
 
 def _as_they_arrive(sc: Scenario, dets: list, slow: str, by_s: float, correct: bool,
-                    held: frozenset[str] = frozenset(), hold_s: float = 300.0
+                    held: frozenset[str] = frozenset(), hold_s: float = 300.0, *,
+                    live: bool = False, lags: list[float] | None = None
                     ) -> tuple[FusionEngine, list]:  # fmt: skip
-    """``dets`` fed as they arrive (:func:`run_arriving`: ``slow``'s stamped ``by_s``
-    early, at their true time; those ``held`` ``hold_s`` later); ``correct``: with its
-    correction in force from the start, as the live worker has it once the clock is
-    found."""
+    """``dets`` fed as they arrive (:func:`run_arriving`, to an engine ``live`` or not,
+    ``lags`` collected: ``slow``'s stamped ``by_s`` early, at their true time; those
+    ``held`` ``hold_s`` later); ``correct``: with its correction in force from the start,
+    as the live worker has it once the clock is found."""
     shift = timedelta(seconds=by_s)
-    engine = FusionEngine(list(sc.sensors), list(sc.weather))
+    engine = FusionEngine(list(sc.sensors), list(sc.weather), live=live)
     if correct:
         engine.restore_clock_corrections({"now": dets[0].time.timestamp(),
                                           "sensors": {slow: [-by_s, 0.0]}})  # fmt: skip
@@ -480,7 +481,7 @@ def _as_they_arrive(sc: Scenario, dets: list, slow: str, by_s: float, correct: b
     def arrives(d: Detection) -> datetime:
         return (d.time + shift if d.sensor == slow else d.time) + (d.id in held) * hold
 
-    return engine, run_arriving(engine, dets, arrives)
+    return engine, run_arriving(engine, dets, arrives, lags)
 
 
 def test_a_slow_clocks_detections_arriving_behind_the_floor_are_placed_once_corrected(
@@ -574,16 +575,13 @@ def _live(seed: int, by_s: float, known: bool, live: bool = True
     the engine, the events, the lags of those released before the end (s), and the pick
     sets of the same detections in a file (with the same correction known, or not)."""
     sc, late, dets = _shifted(seed, by_s)
-    saved = {"now": dets[0].time.timestamp(), "sensors": {late: [by_s, 0.0]}}
     in_file = FusionEngine(list(sc.sensors), list(sc.weather))
-    engine = FusionEngine(list(sc.sensors), list(sc.weather), live=live)
     if known:
-        in_file.restore_clock_corrections(saved)
-        engine.restore_clock_corrections(saved)
+        in_file.restore_clock_corrections({"now": dets[0].time.timestamp(),
+                                           "sensors": {late: [by_s, 0.0]}})  # fmt: skip
     in_file.add(dets)
-    shift, lags = timedelta(seconds=by_s), []
-    events = run_arriving(engine, dets, lambda d: d.time - shift if d.sensor == late else d.time,
-                          lags)  # fmt: skip
+    lags: list[float] = []
+    engine, events = _as_they_arrive(sc, dets, late, -by_s, known, live=live, lags=lags)
     return engine, events, lags, {frozenset(e.detections) for e in in_file.finish()}
 
 

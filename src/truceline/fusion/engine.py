@@ -103,6 +103,7 @@ LineOf = Callable[[np.ndarray, np.ndarray], np.ndarray]
 POOL_MARGIN_S = 2.0
 POOL_MARGIN_US = round(POOL_MARGIN_S * 1e6)
 FAR_US = round(FAR_S * 1e6)  # the farthest a clock is corrected (clocks.FAR_S), µs
+NOWHERE = np.iinfo(np.int64).min  # FusionEngine._live_places: no place for the row
 LOOKAHEAD = True  # each stage of the next block before the following stage of this one
 ORIGIN_SLACK_S = 1.0
 FOREIGN = True  # a block's repeat-source search takes its neighbours' events as masters
@@ -407,25 +408,33 @@ class FusionEngine:
             return None
         return late
 
+    def _live_places(self, sensor: np.ndarray, stamps: np.ndarray, lo_us: int) -> np.ndarray:
+        """``live``, at a block's strong stage (its span from ``lo_us`` to the floor): where
+        rows of ``sensor`` stamped ``stamps`` (µs) go for the corrections in force. At their
+        corrected time (their stamp, for a clock corrected within ``POOL_MARGIN_S``) when
+        that is past the floor; when it falls inside the block's span, at the floor's last
+        microsecond, which is in the block's pool and in no pool in progress (their pools
+        take their stamps less the correction, as for any row); ``NOWHERE`` before it."""
+        floor = self._floor_us
+        late = np.round(self._correction.at(sensor, stamps / 1e6) * 1e6).astype(np.int64)
+        t_us = stamps - np.where(np.abs(late) > POOL_MARGIN_US, late, 0)
+        return np.where(t_us >= floor, t_us, np.where(t_us >= lo_us, floor - 1, NOWHERE))
+
     def _replace(self, lo_us: int) -> None:
         """``live``, once new corrections are in force at a block's strong stage (its
-        span from ``lo_us`` to the floor): the rows past the floor (in no pool yet) placed
-        anew for them (:meth:`_placed`). A clock's detections that came before its
-        correction lie at their stamps, minutes ahead if it runs fast. Each is placed at
-        its corrected time when that is past the floor, and, when that falls inside the
-        block's span, at the floor's last microsecond, which is in the block's pool and in
-        no pool in progress (its pools take its stamp less the correction, as for any
-        row). Left at their stamps, the detections of the block's span were lost: 14 of
-        the busiest sensor's, against 18 for an engine in stamp order, with a clock 150 s
-        fast found live."""
-        buf, floor = self._buf, self._floor_us
-        cut = int(np.searchsorted(buf.t_us, floor))
+        span from ``lo_us``): the rows past the floor (in no pool yet) placed anew for
+        them (:meth:`_live_places`; a row that would go before the span keeps its place).
+        A clock's detections that came before its correction lie at their stamps, minutes
+        ahead if it runs fast. Left there, the detections of the block's span were lost: 14
+        of the busiest sensor's, against 18 for an engine in stamp order, with a clock
+        150 s fast found live."""
+        buf = self._buf
+        cut = int(np.searchsorted(buf.t_us, self._floor_us))
         if cut == len(buf):
             return
         stamps = buf.stamps(cut)
-        late = np.round(self._correction.at(buf.sensor[cut:], stamps / 1e6) * 1e6).astype(np.int64)
-        t_us = stamps - np.where(np.abs(late) > POOL_MARGIN_US, late, 0)
-        t_us = np.where(t_us >= floor, t_us, np.where(t_us >= lo_us, floor - 1, buf.t_us[cut:]))
+        placed = self._live_places(buf.sensor[cut:], stamps, lo_us)
+        t_us = np.where(placed == NOWHERE, buf.t_us[cut:], placed)
         if np.array_equal(t_us, buf.t_us[cut:]):
             return
         order = np.lexsort((buf.ids[cut:], t_us))
@@ -435,29 +444,29 @@ class FusionEngine:
             setattr(buf, n, np.concatenate([a[:cut], tail.get(n, a[cut:])[order]]))
 
     def _recover(self, lo_us: int) -> None:
-        """``live``, at a block's strong stage (its span from ``lo_us`` to the floor): the
-        detections that came too late placed after all where their corrected time lies in
-        the block's span or past it, as :meth:`_replace` places rows (counted in
-        ``recovered``). A clock minutes slow stamps every detection that much early, and
-        each came too late until its clock was found; a link that held a detection back
-        less than a pool's span lets it in here. Those that can no longer be (their stamps
-        more than ``FAR_S``, the farthest a clock is corrected, before the span) are let
-        go."""
-        floor, rows, keep = self._floor_us, [], []
-        for d, s, t_us in self._held:
-            if t_us + FAR_US < lo_us or d.id in self._seen:
-                continue
-            t = t_us - round(float(self._correction.at(s, t_us / 1e6)) * 1e6)
-            if t < lo_us:
-                keep.append((d, s, t_us))
-                continue
-            row = self._row(d, s, t_us, t_us - max(t, floor - 1))
-            if row is not None:
+        """``live``, at a block's strong stage (its span from ``lo_us``): the detections
+        that came too late placed after all where :meth:`_live_places` finds them a place
+        (counted in ``recovered``). A clock minutes slow stamps every detection that much
+        early, and each came too late until its clock was found; a link that held a
+        detection back less than a pool's span lets it in here. Those that can no longer
+        be (their stamps more than ``FAR_S``, the farthest a clock is corrected, before the
+        span) are let go."""
+        held = [h for h in self._held if h[2] + FAR_US >= lo_us and h[0].id not in self._seen]
+        self._held = []
+        if not held:
+            return
+        sensor = np.array([s for _, s, _ in held], dtype=np.int64)
+        stamps = np.array([t for _, _, t in held], dtype=np.int64)
+        rows: list[_Row] = []
+        for (d, s, t_us), at in zip(held, self._live_places(sensor, stamps, lo_us).tolist(),
+                                    strict=True):  # fmt: skip
+            if at == NOWHERE:
+                self._held.append((d, s, t_us))
+            elif (row := self._row(d, s, t_us, t_us - at)) is not None:
                 rows.append(row)
                 self.recovered += 1
                 if CLOCKS:
                     self._given.add(d.id)
-        self._held = keep
         if rows:
             self._buf.extend([_rows_buffer(rows)])
 

@@ -124,12 +124,9 @@ def add_list_routes(router: APIRouter, kind_name: str, *, by_id: bool = True) ->
                 cursor=cursor,
                 visible=_visibility(kind_name, principal),
             )
-            complete = fusion_complete(conn) if kind_name == "events" else None
+            extra = {"complete_to": fusion_complete(conn)} if kind_name == "events" else {}
         audit_reads(request, principal, kind_name, page.items)
-        out: dict[str, Any] = {"items": page.items, "next": page.next_cursor}
-        if kind_name == "events":
-            out["complete_to"] = complete
-        return out
+        return {"items": page.items, "next": page.next_cursor, **extra}
 
     if not by_id:
         return
