@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import orjson
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import TokenFor
 from tests.conftest import FIXED_NOW_US
 from truceline.access.policy import PUBLIC, Principal
+from truceline.api.routes import stream
 from truceline.api.routes.stream import changes_since
 from truceline.formats.records import Markings
 from truceline.services.rows import audience, markings_json
 from truceline.store import tables
 from truceline.store.engine import Store
+from truceline.timefmt import format_time, from_micros
 
 
 def _finding(store: Store, fid: str, tokens: list[str], created_us: int) -> None:
@@ -82,3 +85,63 @@ def test_stream_over_http_with_token_param(
         "GET", "/api/v1/stream?since=0&max_seconds=1.5", headers={"Authorization": ""}
     ) as r:
         assert "fd-live" not in b"".join(r.iter_bytes()).decode()
+
+
+def _event(store: Store, eid: str, created_us: int) -> None:
+    mk = Markings(releasable_to=["PUBLIC"])
+    record = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [37.8, 48.1]},
+              "properties": {"id": eid, "time": "2026-03-02T01:00:00Z"}}  # fmt: skip
+    row = {
+        "id": eid, "time_us": FIXED_NOW_US, "lat": 48.1, "lon": 37.8, "phase": "impact",
+        "weapon": "unknown", "side": "UA", "paired_with": None, "n_sensors": 4,
+        "record": orjson.dumps(record).decode(), "originator": "MISSION",
+        "markings": markings_json(mk), "audience": audience(mk), "created_us": created_us,
+    }  # fmt: skip
+    with store.write() as conn:
+        conn.execute(tables.events.insert().values(**row))
+
+
+def _front(store: Store, complete_us: int) -> None:
+    progress = tables.fusion_progress
+    with store.write() as conn:
+        conn.execute(progress.delete())
+        conn.execute(progress.insert().values(id=1, watermark_us=complete_us,
+                                              complete_us=complete_us))  # fmt: skip
+
+
+def test_the_feed_says_how_far_the_events_are_complete(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live fusion releases events minutes after their blasts; the feed says how far they are
+    complete, and only once it has given every event stored with that front."""
+    analyst = Principal("a", "GBR", frozenset({"analyst"}))
+    for i in range(3):
+        _event(store, f"ev-{i}", 10 * (i + 1))
+    assert [k for k, _ in changes_since(store, analyst, 0)[0]] == ["event"] * 3  # no front yet
+    _front(store, FIXED_NOW_US)
+    items, cursor = changes_since(store, analyst, 0)
+    assert items[-1] == ("complete", {"complete_to": format_time(from_micros(FIXED_NOW_US))})
+    assert [k for k, _ in items] == ["event"] * 3 + ["complete"] and cursor == 30
+    monkeypatch.setattr(stream, "PAGE", 2)  # a page of events filled: the front waits
+    items, cursor = changes_since(store, analyst, 0)
+    assert [p["properties"]["id"] for _, p in items] == ["ev-0", "ev-1"]
+    items, cursor = changes_since(store, analyst, cursor)
+    assert [k for k, _ in items] == ["event", "complete"]
+
+
+def test_the_stream_sends_the_front_once_each_time_it_moves(
+    client: TestClient, store: Store, token_for: TokenFor
+) -> None:
+    _event(store, "ev-live", 5)
+    _front(store, FIXED_NOW_US)
+    token = token_for("analyst", nation="GBR")
+    with client.stream(
+        "GET", f"/api/v1/stream?token={token}&since=0&max_seconds=2.5",
+        headers={"Authorization": ""},
+    ) as r:  # fmt: skip
+        body = b"".join(r.iter_bytes()).decode()
+    messages = [m for m in body.split("\n\n") if m.startswith("event: ")]
+    kinds = [m.split("\n")[0] for m in messages]
+    assert kinds == ["event: event", "event: complete"]  # polled three times, sent once
+    front = orjson.loads(messages[1].split("data: ", 1)[1])
+    assert front == {"complete_to": format_time(from_micros(FIXED_NOW_US))}

@@ -5,6 +5,7 @@ says so), every format prints a digest that verifies, and published reports join
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -21,7 +22,9 @@ from tests.reports.conftest import (
     TokenFor,
 )
 from truceline.reports.digest import check
+from truceline.store import tables
 from truceline.store.engine import Store
+from truceline.timefmt import format_time, parse_time, to_micros
 
 PREVIOUS = "2026-03-01"
 ANON = {"Authorization": ""}  # the fixtures' clients share the admin's default header
@@ -280,3 +283,34 @@ def test_the_determination_and_dissent_in_the_spot_report(
     daily = _json_report(client, f"/api/v1/reports/daily?date={DAY}&format=json")
     listed = next(i for i in daily["incidents"] if i["id"] == grave["id"])
     assert listed["determination"]["basis"] == basis
+
+
+def test_the_daily_report_says_how_far_blasts_are_located(
+    reports_client: TestClient, demo_day: Store
+) -> None:
+    """Live fusion releases a blast's event some 13 minutes after it. A daily report made
+    before the day's last blasts are fused says how far they are (in its header, and as a
+    note under the summary, in every language), so its last minutes do not read as calm;
+    once fusion is past the day's end, or where no live fusion ran, it says nothing."""
+    path = f"/api/v1/reports/daily?date={DAY}"
+    progress = tables.fusion_progress
+    front = parse_time(f"{DAY}T21:45:00Z")
+    header = _json_report(reports_client, path + "&format=json")["header"]
+    assert header["events_complete_to"] is None
+    with demo_day.write() as conn:
+        conn.execute(progress.insert().values(id=1, watermark_us=to_micros(front),
+                                              complete_us=to_micros(front)))  # fmt: skip
+    report = _json_report(reports_client, path + "&format=json")
+    assert report["header"]["events_complete_to"] == format_time(front)
+    said = {
+        "en": ("Blasts located to", "Blasts heard by sensors are located only up to"),
+        "uk": ("Вибухи локалізовано до", "локалізовано лише до"),
+        "ru": ("Взрывы локализованы до", "локализованы только до"),
+    }
+    for lang, (label, note) in said.items():
+        text = reports_client.get(f"{path}&lang={lang}&format=md").content.decode()
+        assert label in text and note in text and "21:45" in text, lang
+    with demo_day.write() as conn:  # fused past the day's end: nothing to say
+        conn.execute(progress.update().values(complete_us=to_micros(front + timedelta(hours=3))))
+    text = reports_client.get(f"{path}&lang=en&format=md").content.decode()
+    assert "Blasts located to" not in text and "located only up to" not in text

@@ -296,6 +296,19 @@ def test_the_map_says_how_far_the_events_are_complete(
         )
         stamp = complete.strftime("%Y-%m-%d %H:%M UTC")
         assert f"Events are complete to {stamp}" in page.locator("p.status").inner_text()
+        # The worker moves the front on: the live stream says so, and the note follows it,
+        # then goes once the events are complete past the period's end.
+        page.wait_for_selector("#live[data-state=live]")
+        later = complete + timedelta(minutes=30)
+        with live.store.write() as conn:
+            conn.execute(progress.update().values(complete_us=to_micros(later)))
+        page.wait_for_selector(f"#map[data-events-complete-to='{format_time(later)}']")
+        stamp = later.strftime("%Y-%m-%d %H:%M UTC")
+        assert f"Events are complete to {stamp}" in page.locator("p.status").inner_text()
+        with live.store.write() as conn:
+            conn.execute(progress.update().values(complete_us=to_micros(parse_time(day_end))))
+        page.wait_for_selector("#map:not([data-events-complete-to])")
+        assert "Events are complete to" not in page.locator("p.status").inner_text()
     finally:
         with live.store.write() as conn:
             conn.execute(progress.delete())

@@ -1,11 +1,12 @@
 // Live updates over server-sent events (GET /api/v1/stream?token=...; EventSource cannot
 // send an Authorization header). The server sends `event: event|finding|incident` with the
-// record as JSON and its cursor as the message id.
+// record as JSON and its cursor as the message id, and `event: complete` with
+// `{"complete_to": time}` whenever live fusion's events become complete to a later time.
 
 import { API, has } from "./api";
 import { getToken } from "./session";
 
-export type LiveKind = "event" | "finding" | "incident";
+export type LiveKind = "event" | "finding" | "incident" | "complete";
 type Listener = (data: any) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
 export type LiveStatus = "unavailable" | "connecting" | "live" | "reconnecting";
 
@@ -13,6 +14,7 @@ const listeners: Record<LiveKind, Set<Listener>> = {
   event: new Set(),
   finding: new Set(),
   incident: new Set(),
+  complete: new Set(),
 };
 const statusListeners = new Set<(s: LiveStatus) => void>();
 let source: EventSource | null = null;

@@ -70,6 +70,7 @@ interface State {
   incidents: Map<string, Json>;
   sensors: Json[];
   notes: string[];
+  completeTo: number | null; // live fusion's events are complete to this time (ms)
 }
 
 type Cleanup = () => void;
@@ -95,6 +96,7 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     incidents: new Map(),
     sensors: [],
     notes: [],
+    completeTo: null,
   };
   const ui = buildPanel();
   const mapEl = h("div", { id: "map", class: "map", role: "region", "aria-label": "Map of the agreement area" });
@@ -167,13 +169,7 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     state.events = new Map();
     for (const f of events?.items ?? []) addEvent(f);
     if (events?.truncated) state.notes.push(`Events: only the first ${events.items.length} are shown; choose a shorter period.`);
-    // A blast's event is released once its pairs are settled, minutes after it: the
-    // period's last minutes are not yet calm, only not yet fused.
-    const complete = parseTime(events?.complete_to);
-    if (events && complete !== null && complete < state.to) {
-      state.notes.push(`Events are complete to ${showTime(complete)}; fusion has released none after it yet (an event comes once its pairs are settled, some 13 minutes after the blast).`);
-      mapEl.dataset.eventsCompleteTo = iso(complete);
-    }
+    state.completeTo = events ? parseTime(events.complete_to) : null;
     state.incidents = new Map((incidents?.items ?? []).map((i) => [String(i.id), i]));
     // Start at the end of the last quarter hour with data (sensor status as of then).
     const steps = Math.round((state.to - state.from) / STEP_MS);
@@ -344,8 +340,20 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     setChildren(
       ui.status,
       h("span", {}, `${ev} events, ${arr} launch→impact pairs, ${inc} incidents; ${sensorText}.`),
-      ...state.notes.map((n) => h("span", { class: "note" }, ` ${n}`)),
+      ...[...state.notes, ...completeNote()].map((n) => h("span", { class: "note" }, ` ${n}`)),
     );
+  }
+
+  // A blast's event is released once its pairs are settled, minutes after it: the
+  // period's last minutes are not yet calm, only not yet fused.
+  function completeNote(): string[] {
+    const complete = state.completeTo;
+    if (complete === null || complete >= state.to) {
+      delete mapEl.dataset.eventsCompleteTo;
+      return [];
+    }
+    mapEl.dataset.eventsCompleteTo = iso(complete);
+    return [`Events are complete to ${showTime(complete)}; fusion has released none after it yet (an event comes once its pairs are settled, some 13 minutes after the blast).`];
   }
 
   function renderSensors(): void {
@@ -502,6 +510,12 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     if (t === null || t < state.from || t >= state.to) return;
     addEvent(feature);
     render();
+  }));
+  cleanups.push(subscribe("complete", (front: Json) => {
+    const t = parseTime(front?.complete_to);
+    if (t === null || (state.completeTo !== null && t <= state.completeTo)) return;
+    state.completeTo = t;
+    renderSummary();
   }));
   cleanups.push(subscribe("incident", (incident: Json) => {
     if (!incident?.id) return;

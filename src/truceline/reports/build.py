@@ -104,6 +104,7 @@ class Context:
     agreement: Agreement
     index: AgreementIndex
     placer: Placer
+    events_complete_to: datetime | None = None  # live fusion's release front, if stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,6 +469,7 @@ def _header(kind: str, ctx: Context, start: datetime, end: datetime, markings: M
         public=ctx.public,
         principal=ctx.principal,
         as_of=ctx.as_of,
+        events_complete_to=ctx.events_complete_to,
         period_start=start,
         period_end=end,
         agreement_id=a.id,

@@ -48,6 +48,8 @@ def _banner(w: Writer, header: Header) -> str:
 def _meta(w: Writer, header: Header) -> tuple[tuple[str, str], ...]:
     t = w.loc.t
     who = t.gettext("the public") if header.public else header.principal
+    front = header.fused_short()
+    fused = () if front is None else ((t.gettext("Blasts located to"), w.loc.datetime(front)),)
     return (
         (
             t.gettext("Agreement"),
@@ -61,6 +63,7 @@ def _meta(w: Writer, header: Header) -> tuple[tuple[str, str], ...]:
         (t.gettext("Period"), w.span(header.period_start, header.period_end)),
         (t.gettext("Prepared for"), who),
         (t.gettext("Data as of"), w.loc.datetime(header.as_of)),
+        *fused,
     )
 
 
@@ -118,6 +121,19 @@ def _summary(w: Writer, r: DailyReport) -> list[Block]:
             % {"n": w.n(explosions, 0)}
         ),
     ]
+    front = r.header.fused_short()
+    if front is not None:  # the day's last minutes are not yet fused: not calm
+        blocks.append(
+            Para(
+                t.gettext(
+                    "Blasts heard by sensors are located only up to %(time)s: fusion releases "
+                    "each blast some 13 minutes after it occurs. Violations after that time "
+                    "that rest on sensors are not counted yet."
+                )
+                % {"time": w.loc.datetime(front)},
+                "note",
+            )
+        )
     grave = sum(1 for i in r.incidents if i.grave)
     if grave:
         blocks.append(

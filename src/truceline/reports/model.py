@@ -209,6 +209,14 @@ class Header:
     sides: tuple[str, ...]
     names: dict[str, dict[str, str]]  # agreement labels -> {lang: name} where known
     markings: dict[str, Any]
+    # Live fusion has stored every event before this; blasts after it are not located yet,
+    # so nothing resting on them is counted (None: no live fusion front is stored).
+    events_complete_to: datetime | None = None
+
+    def fused_short(self) -> datetime | None:
+        """The release front, where it falls before the period's end (else None)."""
+        front = self.events_complete_to
+        return front if front is not None and front < self.period_end else None
 
 
 @dataclass(frozen=True, slots=True)

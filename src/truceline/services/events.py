@@ -84,9 +84,15 @@ def store_events(
     return features
 
 
-def fusion_complete(conn: Connection) -> str | None:
-    """When live fusion's stored events are complete to (RFC 3339): every event with an
-    origin time before it is stored (``None`` before it released any). Without it a
-    reader could not tell a quiet stretch from one not fused yet."""
+def fusion_complete_us(conn: Connection) -> int | None:
+    """When live fusion's stored events are complete to (µs): every event with an origin
+    time before it is stored (``None`` before it released any). Without it a reader could
+    not tell a quiet stretch from one not fused yet."""
     value = conn.execute(select(tables.fusion_progress.c.complete_us)).scalar()
-    return None if value is None else format_time(from_micros(int(value)))
+    return None if value is None else int(value)
+
+
+def fusion_complete(conn: Connection) -> str | None:
+    """:func:`fusion_complete_us` as RFC 3339, as the APIs give it."""
+    value = fusion_complete_us(conn)
+    return None if value is None else format_time(from_micros(value))

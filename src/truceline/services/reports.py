@@ -33,6 +33,7 @@ from truceline.reports.model import DailyReport, Report, SpotReport
 from truceline.reports.places import Placer
 from truceline.reports.render import FORMATS, Rendered
 from truceline.services.agreements import latest_agreement
+from truceline.services.events import fusion_complete_us
 from truceline.services.incidents import incident_view, list_incidents
 from truceline.services.ledger import append_records, record_leaves
 from truceline.services.report_table import reports as REPORTS
@@ -78,7 +79,11 @@ def context(
     index = AgreementIndex(agreement)
     placer = Placer(gazetteer or default_gazetteer(), index.side_at)
     name = PUBLIC.name if public else principal.name
-    return build.Context(name, public, from_micros(now_us), agreement, index, placer)
+    front = fusion_complete_us(conn)
+    return build.Context(
+        name, public, from_micros(now_us), agreement, index, placer,
+        None if front is None else from_micros(front),
+    )  # fmt: skip
 
 
 # --- reading -----------------------------------------------------------------------------

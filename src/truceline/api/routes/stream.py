@@ -4,6 +4,10 @@ The feed reads the store (records created or changed since the client's cursor),
 shows what every process stored — the API's own workers or `truceline worker`s elsewhere —
 and it passes through the same access-control clause as every other read. EventSource
 cannot send headers, so the token may come as ``?token=``.
+
+Live fusion releases a blast's event minutes after it, once its pairs are settled; the feed
+also says how far the events are complete (``event: complete``, ``{"complete_to": …}``) each
+time that front moves, so a live view's last minutes read as not yet fused, not as calm.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from truceline.api.auth import current_principal
 from truceline.api.deps import get_store
 from truceline.clock import now_us
 from truceline.errors import ForbiddenError
+from truceline.services.events import fusion_complete
 from truceline.services.incidents import incident_summary
 from truceline.services.queries import record_fields
 from truceline.store import tables
@@ -30,14 +35,23 @@ from truceline.store.visibility import visible
 
 POLL_S = 1.0
 HEARTBEAT_S = 15.0
+PAGE = 500  # records of each kind per poll
 
 
 def changes_since(
     store: Store, principal: Principal, cursor_us: int
 ) -> tuple[list[tuple[str, Any]], int]:
-    """(kind, payload) for what was stored after ``cursor_us``, oldest first; new cursor."""
+    """(kind, payload) for what was stored after ``cursor_us``, oldest first; new cursor.
+
+    The last item is ``("complete", {"complete_to": …})``, live fusion's release front, when
+    one is stored and every event before it is in this batch or an earlier one. The front is
+    read first: the worker stores it in the same transaction as the events before it, so the
+    events read after it hold them all, unless a kind filled its page (then it comes with
+    the next batch)."""
     out: list[tuple[int, str, Any]] = []
     with store.read() as conn:
+        front = fusion_complete(conn)
+        full = False
         for kind, table, stamp in (
             ("event", tables.events, "created_us"),
             ("finding", tables.findings, "created_us"),
@@ -46,9 +60,11 @@ def changes_since(
                 select(table.c.record, table.c.markings, table.c[stamp])
                 .where(table.c[stamp] > cursor_us, visible(table, principal))
                 .order_by(table.c[stamp])
-                .limit(500)
+                .limit(PAGE)
             )
-            for r in conn.execute(q):
+            rows = conn.execute(q).all()
+            full |= kind == "event" and len(rows) == PAGE
+            for r in rows:
                 payload = orjson.loads(r.record)
                 record_fields(payload)["markings"] = orjson.loads(r.markings)
                 out.append((r[2], kind, payload))
@@ -57,12 +73,15 @@ def changes_since(
             select(t)
             .where(t.c.updated_us > cursor_us, visible(t, principal))
             .order_by(t.c.updated_us)
-            .limit(500)
+            .limit(PAGE)
         )
         out += [(r.updated_us, "incident", incident_summary(r)) for r in conn.execute(q)]
     out.sort(key=lambda x: x[0])
     newest = max([cursor_us, *(x[0] for x in out)])
-    return [(k, p) for _, k, p in out], newest
+    items = [(k, p) for _, k, p in out]
+    if front is not None and not full:
+        items.append(("complete", {"complete_to": front}))
+    return items, newest
 
 
 def build_router() -> APIRouter:
@@ -70,7 +89,7 @@ def build_router() -> APIRouter:
 
     @router.get(
         "/stream",
-        summary="Live events, findings and incidents (text/event-stream)",
+        summary="Live events, findings, incidents; how far events are complete (SSE)",
         name="stream",
         response_class=StreamingResponse,
     )
@@ -96,9 +115,15 @@ def build_router() -> APIRouter:
         async def feed() -> AsyncIterator[bytes]:
             cursor = since if since is not None else start
             quiet = 0.0
+            front: Any = None  # the last release front sent: sent again only once it moves
             yield b"retry: 3000\n\n"
             while max_seconds is None or (now_us() - start) / 1e6 < max_seconds:
                 items, cursor = await asyncio.to_thread(changes_since, store, principal, cursor)
+                if items and items[-1][0] == "complete":
+                    if items[-1][1] == front:
+                        items.pop()
+                    else:
+                        front = items[-1][1]
                 for kind, payload in items:
                     yield (
                         f"event: {kind}\nid: {cursor}\ndata: ".encode()
