@@ -88,6 +88,26 @@ def test_picks_that_agree_with_no_prediction_are_inconsistent() -> None:
     assert judge(_offsets(rng, 4, 0.0, 6), SIGMA).status == "few"
 
 
+def test_a_sensor_sending_plenty_whose_picks_meet_no_prediction_is_inconsistent() -> None:
+    """Its offsets within reach are chance ones and few, but it sent 120 picks in the hour
+    and 40 arrivals were predicted for it that it holds no pick of: not ``few`` (as if it
+    had been quiet) but ``inconsistent``. Not with a correction in force (its evidence
+    lies around its raw clock), nor for a sensor that sent too little to say."""
+    rng = np.random.default_rng(15)
+    watch = ClockWatch(3)
+    for i, sent in ((0, 120), (1, 120), (2, 20)):
+        watch.add_picks(np.sort(rng.uniform(0.0, 3600.0, sent)), np.full(sent, i))
+        watch.add_expected(np.sort(rng.uniform(0.0, 3600.0, 40)), np.full(40, i))
+    chance = np.array([100.0, 1500.0, 3000.0])  # three picks near predictions, by chance
+    watch.add(chance, np.zeros(3, dtype=np.int64), np.array([-1.1, 0.6, 1.7]))
+    corrected = Correction(np.array([0.0, 0.4, 0.0]), np.zeros(3), 3600.0)
+    lost, kept, quiet = watch.verdicts([SIGMA] * 3, corrected)
+    assert (lost.status, lost.unheld, lost.picks) == ("inconsistent", 40, 120)
+    assert kept.status == "few" and quiet.status == "few"
+    assert "meet none of the 40 arrivals" in ClockCheck("S", 2.0, lost).describe()
+    assert "time zone" in ClockCheck("S", 2.0, lost).describe()
+
+
 def test_the_network_at_once_is_each_sensor_alone() -> None:
     rng = np.random.default_rng(6)
     parts = [_offsets(rng, 30, 0.0, 40), _offsets(rng, 25, 0.12, 60), np.zeros(0),
@@ -453,6 +473,31 @@ def test_a_clock_minutes_off_is_found_and_its_picks_come_back(
     assert {c.sensor: c for c in lost.clock_checks()}[busiest].verdict.status != "offset"
     assert not {d for e in uncorrected for d in e.detections} & mine
     assert _recall(sc, events) > _recall(sc, uncorrected)
+
+
+def test_a_clock_half_an_hour_off_is_said_to_meet_no_event(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The busiest sensor stamps half an hour late, beyond the far search (a time zone
+    taken for UTC is hours). It was judged ``few``, as if quiet, though it sent some 240
+    picks in the hour: now ``inconsistent``, said with what to check, and no other
+    sensor so. Fusion is as before: the events are those without the verdict."""
+    sc = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=1.0))
+    busiest = Counter(d.sensor for d in sc.detections).most_common(1)[0][0]
+    late = timedelta(minutes=30)
+    dets = sorted((d.model_copy(update={"time": d.time + late}) if d.sensor == busiest else d
+                   for d in sc.detections), key=lambda d: (d.time, d.id))  # fmt: skip
+    engine, events = _fused(sc, dets)
+    checks = {c.sensor: c for c in engine.clock_checks()}
+    v = checks[busiest].verdict
+    assert v.status == "inconsistent" and v.on_time < 6 and v.unheld >= 30 and v.picks >= 200
+    assert "check its clock (a time zone taken for UTC?)" in checks[busiest].describe()
+    assert [s for s, c in checks.items() if c.verdict.status != "few" and
+            c.verdict.status != "ok"] == [busiest]  # fmt: skip
+    monkeypatch.setattr(ClockWatch, "_unheard", lambda self, out, frame: out)
+    engine_before, before = _fused(sc, dets)
+    assert {c.sensor: c for c in engine_before.clock_checks()}[busiest].verdict.status == "few"
+    assert before == events
 
 
 @pytest.mark.parametrize("late", [-0.2, -25.0, 150.0])

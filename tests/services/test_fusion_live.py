@@ -9,6 +9,7 @@ label included, must be the same, on both backends.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -186,6 +187,32 @@ def test_a_clock_found_off_is_recorded_once_as_a_degraded_span(
     assert "sensor_status" in kinds
 
 
+def test_a_sensor_whose_picks_meet_no_event_is_recorded_degraded(
+    store: Store, tmp_path: Path
+) -> None:
+    """The busiest sensor stamps half an hour late, beyond every clock search, and its
+    detections are all stored before the worker reads them (none comes late). It was
+    judged ``few``, as if quiet, and its status stayed operational; now the worker
+    records it ``degraded``, with what to check."""
+    scenario = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=1.0))
+    busiest = Counter(d.sensor for d in scenario.detections).most_common(1)[0][0]
+    late = [d.model_copy(update={"time": d.time + timedelta(minutes=30)})
+            if d.sensor == busiest else d for d in scenario.detections]  # fmt: skip
+    scenario = replace(scenario, detections=tuple(sorted(late, key=lambda d: (d.time, d.id))))
+    folder = tmp_path / "scenario"
+    write_scenario(scenario, folder)
+    now_us = to_micros(max(d.time for d in scenario.detections)) + 60_000_000
+    for kind, name in (("sensors", "sensors.csv"), ("weather", "weather.ndjson"),
+                       ("detections", "detections.ndjson")):  # fmt: skip
+        ingest_file(store, kind, folder / name)
+    LiveFusion(store, clock_us=lambda: now_us).step(final=True)
+    with store.read() as conn:
+        spans = status_spans(conn)
+    assert [(s.sensor, s.status) for s in spans] == [(busiest, "degraded")]
+    assert "its picks meet none of the" in str(spans[0].reason)
+    assert "check its clock (a time zone taken for UTC?) and position" in str(spans[0].reason)
+
+
 def _as_it_happens(store: Store, tmp_path: Path, shift_s: float, after_s: float = 0.0,
                    restart_s: float = math.inf
                    ) -> tuple[LiveFusion, str, dict[str, dict[str, Any]]]:  # fmt: skip
@@ -237,13 +264,29 @@ def test_a_sensor_stamping_ahead_does_not_make_the_others_late(
     dropped (139 of the 238 events stored at 150 s). Capped at the wall clock while the
     data is live (by the median of what was read, which one sensor does not move),
     nothing is late, the worker stores what the offline command writes, and a clock
-    150 s fast is found and corrected (two hours is beyond the far search)."""
+    150 s fast is found and corrected (two hours is beyond the far search). Either way
+    the sensor is flagged ``degraded`` as soon as its detections come stamped ahead of
+    the worker's clock."""
     worker, busiest, offline = _as_it_happens(store, tmp_path, fast_s)
     assert worker._engine is not None and worker._engine.late == 0
     if fast_s < 600.0:
         checks = {c.sensor: c for c in worker._engine.clock_checks()}
         assert abs(checks[busiest].correction - fast_s) < 0.003
     assert _stored(store) == offline
+    # No detection comes before it happened: the sensor is flagged at once (two hours
+    # fast, it was counted as down by association, and nothing said so); a clock the
+    # checks then find off says how far, and that it is corrected.
+    t = tables.sensor_status
+    with store.read() as conn:
+        spans = conn.execute(select(t.c.sensor_id, t.c.status, t.c.reason)
+                             .order_by(t.c.recorded_us, t.c.seq)).all()  # fmt: skip
+    assert {s.sensor_id for s in spans} == {busiest}
+    assert all(s.status == "degraded" for s in spans)
+    ahead = "1 h 59 min" if fast_s > 600.0 else "2 min [23]\\d s"  # read at a minute's end
+    assert re.search(f"stamped up to {ahead} after they reached the mission", spans[0].reason)
+    assert len(spans) == (1 if fast_s > 600.0 else 2)
+    if fast_s < 600.0:
+        assert "fusion clock check" in spans[1].reason and "ms late" in spans[1].reason
 
 
 @pytest.mark.parametrize(("slow_s", "after_s"), [(150.0, 0.0), (300.0, 600.0)])

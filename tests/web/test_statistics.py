@@ -8,6 +8,8 @@ from typing import Any
 import orjson
 
 from tests.web.conftest import Live, SignIn
+from truceline.store import tables
+from truceline.timefmt import format_time, parse_time, to_micros
 
 CHART_TOTAL = """() => window.truceline.chart.data.datasets
   .reduce((n, d) => n + d.data.reduce((a, b) => a + b, 0), 0)"""
@@ -58,3 +60,27 @@ def test_without_the_endpoint_findings_are_counted_in_the_browser(
     page.wait_for_selector("table.stats")
     assert "counted in your browser" in page.locator("p.status").inner_text()
     assert shown_rows(page) == api_rows(live, page)
+
+
+def test_the_counts_say_how_far_blasts_are_located(page: Any, sign_in: SignIn, live: Live) -> None:
+    """Fire findings rest on events that live fusion releases minutes after their
+    blasts: where it has released them only to a time before the period's end (the
+    statistics say it, as the events list does), the page says the counts after it are
+    not complete yet."""
+    complete = parse_time(f"{live.day}T18:30:00Z")
+    progress = tables.fusion_progress
+    with live.store.write() as conn:
+        conn.execute(progress.insert().values(id=1, watermark_us=to_micros(complete),
+                                              complete_us=to_micros(complete)))  # fmt: skip
+    try:
+        with live.api("analyst") as c:
+            said = c.get("/api/v1/stats/violations").json()["complete_to"]
+        assert said == format_time(complete)
+        sign_in("analyst", f"#/stats?from={live.day}&to={live.day}")
+        page.wait_for_selector("table.stats")
+        note = page.locator("p.status").inner_text()
+        assert f"Blasts are located only to {live.day} 18:30 UTC" in note
+        assert "the counts after it are not complete yet" in note
+    finally:
+        with live.store.write() as conn:
+            conn.execute(progress.delete())

@@ -18,7 +18,7 @@ import { API, ApiError, Json, getJson, has, listAll, query } from "./api";
 import { latestTime, loadAgreement, sectorAt, sideColour } from "./data";
 import type { Agreement } from "./data";
 import { field, h, select, setChildren } from "./dom";
-import { DAY_MS, iso, parseTime, showDay, startOfDay } from "./time";
+import { DAY_MS, iso, parseTime, showDay, showTime, startOfDay } from "./time";
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Title, Tooltip);
 
@@ -47,6 +47,14 @@ export function countFindings(findings: Json[], agreement: Agreement | null): Da
     const [date, sector, side] = JSON.parse(k);
     return { date, sector, responsible_side: side, count };
   });
+}
+
+/** What the note says where fusion has released events only to a time before the period's
+ * end: the counts after it may still grow (a blast's event comes some 13 minutes after it). */
+function incomplete(completeTo: string | null | undefined, end: number): string {
+  const t = parseTime(completeTo);
+  if (t === null || t >= end) return "";
+  return ` Blasts are located only to ${showTime(t)} (fusion releases each some 13 minutes after it occurs): the counts after it are not complete yet.`;
 }
 
 export function mountStats(root: HTMLElement, params: URLSearchParams): () => void {
@@ -112,8 +120,9 @@ export function mountStats(root: HTMLElement, params: URLSearchParams): () => vo
     note.textContent = "Loading…";
     try {
       if (has(`${API}/stats/violations`)) {
-        rows = (await getJson<{ days: DayCount[] }>(`${API}/stats/violations${query(span)}`)).days;
-        note.textContent = "Fire findings you may see, per day, sector and responsible side.";
+        const res = await getJson<{ days: DayCount[]; complete_to?: string | null }>(`${API}/stats/violations${query(span)}`);
+        rows = res.days;
+        note.textContent = "Fire findings you may see, per day, sector and responsible side." + incomplete(res.complete_to, t1 + DAY_MS);
       } else {
         const res = await listAll(`${API}/findings`, span, 50_000);
         rows = countFindings(res.items, agreement);

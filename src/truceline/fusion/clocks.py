@@ -88,6 +88,8 @@ class Verdict:
     chance: float  # how likely that cluster is from the background alone
     status: str  # "ok", "offset", "inconsistent" or "few"
     drift: float = 0.0  # s/s: the offset grows by this much a second (0: a step)
+    unheld: int = 0  # arrivals well-located events predicted for it that it holds no pick of
+    picks: int = 0  # its picks in the window (set where that settles a verdict: _unheard)
 
 
 def judge(offsets: F64, sigma: float, frame: float = 0.0, raw: F64 | None = None) -> Verdict:
@@ -613,6 +615,32 @@ class ClockWatch:
                 if v.status in ("few", "inconsistent") or quiet[i]]  # fmt: skip
         for i, v in self._far(lost, sig, frame, base).items():
             out[i] = replace(v, on_time=out[i].on_time)
+        return self._unheard(out, frame)
+
+    def _unheard(self, out: list[Verdict], frame: Correction) -> list[Verdict]:
+        """``inconsistent`` for each sensor judged ``few`` though it sends plenty
+        (``LOST_OFFSETS`` picks or more in the window) and as many arrivals were predicted
+        for it, of which fewer than ``MIN_CLUSTER`` lie on time: its picks meet none of
+        the events around it. A clock hours off (a time zone taken for UTC) has its picks
+        beyond every search, and only chance offsets within ``REACH_S`` (a sensor sending
+        276 picks an hour, 66 arrivals predicted for it and none met, was judged ``few``,
+        as if it had been quiet); so has a sensor whose position is wrong, or that picks
+        only noise. Only where no correction is in force: then ``few`` and ``inconsistent``
+        both leave none, so fusion is as before, and a corrected clock whose offsets are
+        few is not judged on evidence measured around its raw clock."""
+        self._picks.compact(self.latest, self.window_s, every=0)
+        self._expected.compact(self.latest, self.window_s, every=0)
+        _, ps = self._picks.arrays()
+        _, es = self._expected.arrays()
+        n = len(out)
+        picks, unheld = np.bincount(ps, minlength=n), np.bincount(es, minlength=n)
+        now = self.latest if math.isfinite(self.latest) else frame.now
+        free = (frame.every_at(now) == 0.0) & (frame.drift == 0.0)
+        for i, v in enumerate(out):
+            if (v.status == "few" and free[i] and picks[i] >= LOST_OFFSETS
+                    and unheld[i] >= LOST_OFFSETS and v.on_time < MIN_CLUSTER):  # fmt: skip
+                out[i] = replace(v, status="inconsistent", unheld=int(unheld[i]),
+                                 picks=int(picks[i]))  # fmt: skip
         return out
 
     def onset(self, old: Piece, new: Piece, g: float) -> float | None:
@@ -703,7 +731,7 @@ class ClockCheck:
 
         return {"sensor": self.sensor, "status": v.status, "offset_ms": ms(v.offset),
                 "stderr_ms": ms(v.stderr), "offsets": v.offsets, "on_time": v.on_time,
-                "cluster": v.cluster, "chance": v.chance,
+                "cluster": v.cluster, "chance": v.chance, "unheld": v.unheld,
                 "drift_ppm": round(v.drift * 1e6, 2),
                 "timing_sigma_ms": self.timing_sigma_ms,
                 "correction_ms": round(self.correction * 1e3, 3),
@@ -717,6 +745,11 @@ class ClockCheck:
                     f"{_lateness(v.offset, v.drift, v.stderr)} ({v.cluster} of its "
                     f"{v.offsets} checks against well-located events agree; timing_sigma_ms "
                     f"{self.timing_sigma_ms:g}): check its clock")  # fmt: skip
+        if v.status == "inconsistent" and v.unheld:
+            return (f"sensor {self.sensor}: its picks meet none of the {v.unheld} "
+                    "arrivals well-located events predicted for it in the last hour (on "
+                    f"time: {v.on_time} of {v.picks} picks): check its clock (a time zone "
+                    "taken for UTC?) and position")  # fmt: skip
         if v.status == "inconsistent":
             return (f"sensor {self.sensor}: its picks agree with none of the well-located "
                     f"events around it ({v.offsets} checks): check its clock and "

@@ -34,8 +34,12 @@ replay, starting behind it, never moves it back.
 Clocks: when the engine's clock checks (:mod:`truceline.fusion.clocks`) judge a sensor's
 clock off, the worker records a ``degraded`` status span for it from when the evidence
 says the fault began (minutes before the check that found it), its reason the offset
-found (the span goes to the ledger like any status); when
-the clock reads right again, an ``operational`` one. A sensor already recorded so at that
+found (the span goes to the ledger like any status); so it does, from the check, for a
+sensor judged ``inconsistent`` (it sends plenty, and its picks meet none of the arrivals
+predicted for it: a clock hours off, a wrong position); when
+the clock reads right again, an ``operational`` one. A sensor whose detections come
+stamped ahead of the worker's clock runs fast, however far: it is flagged at once
+(:mod:`truceline.services.fusion_ahead`). A sensor already recorded so at that
 time gets nothing new, so a restarted worker does not record it twice.
 """
 
@@ -57,6 +61,7 @@ from truceline.fusion.config import FusionConfig
 from truceline.fusion.engine import FusionEngine
 from truceline.services.agreements import in_force
 from truceline.services.events import store_events
+from truceline.services.fusion_ahead import AheadWatch
 from truceline.services.sensors import StatusSpan, load_registry, record_status, status_at
 from truceline.store import tables
 from truceline.store.engine import Store
@@ -96,12 +101,15 @@ class LiveFusion:
         self._released_us = 0
         self._complete_us = 0  # every event before it stored (FusionEngine.released_to_s)
         self._side_codes: tuple[str, ...] = ()
-        self._clock_off: set[str] = set()  # sensors whose clock this worker found off
+        # Sensors whose clock this worker found off ("offset") or whose picks meet no
+        # event ("inconsistent").
+        self._clock_off: dict[str, str] = {}
         # Sensors whose detections come too late for fusion: (late, taken) counts when
         # last flagged or when their last late one came (_record_late).
         self._late_flagged: dict[str, tuple[int, int]] = {}
         self._late_base: dict[str, int] = {}  # late counts already answered for
         self._fed: dict[str, int] = {}  # ids fed, with their ingested_us (_feed)
+        self._ahead = AheadWatch()  # sensors stamping ahead of the worker's clock
 
     # -- state ---------------------------------------------------------------------
 
@@ -152,6 +160,7 @@ class LiveFusion:
             stored = self._store(events, self._front(self._engine))
             self._record_clocks(self._engine)
             self._record_late(self._engine)
+            self._record_ahead()
             return stored
 
     def _feed(self, engine: FusionEngine) -> bool:
@@ -165,6 +174,7 @@ class LiveFusion:
         )
         batch: list[Detection] = []
         times: list[int] = []
+        now = self.clock_us()
         with self.store.read() as conn:
             for row in conn.execute(query.add_columns(t.c.id)):
                 self._cursor_us = max(self._cursor_us, row.ingested_us)
@@ -172,6 +182,7 @@ class LiveFusion:
                     continue  # read again for the commit slack: the engine has it
                 self._fed[row.id] = row.ingested_us
                 batch.append(Detection.model_validate(orjson.loads(row.raw)))
+                self._ahead.see(batch[-1].sensor, row.time_us, now)
                 self._max_time_us = max(self._max_time_us, row.time_us)
                 times.append(row.time_us)
         # Only rows ingested within the slack are read again.
@@ -243,8 +254,9 @@ class LiveFusion:
         return len(features)
 
     def _record_clocks(self, engine: FusionEngine) -> int:
-        """Status spans for the sensors whose clock the checks found off (``degraded``)
-        or right again (``operational``) since the last step; returns how many."""
+        """Status spans for the sensors whose clock the checks found off or whose picks
+        meet no event (``degraded``), or that read right again (``operational``), since
+        the last step; returns how many."""
         at = engine.clocks_as_of
         if at is None:
             return 0
@@ -253,19 +265,18 @@ class LiveFusion:
         with self.store.read() as conn:
             for check in engine.clock_checks():
                 v, sensor = check.verdict, check.sensor
-                if v.status == "offset" and sensor not in self._clock_off:
-                    self._clock_off.add(sensor)
-                    # Flagged for lateness, a clock found slow says why, and is corrected.
-                    if (status_at(conn, sensor, at) != "degraded"
-                            or sensor in self._late_flagged):  # fmt: skip
+                prior = self._clock_off.get(sensor)
+                if v.status in ("offset", "inconsistent") and prior not in (v.status, "offset"):
+                    self._clock_off[sensor] = v.status
+                    if self._says_more(conn, sensor, v.status, prior, at):
                         onsets = _onsets(engine) if onsets is None else onsets
                         start = min(onsets.get(sensor, at), at)
                         reason = f"fusion clock check: {check.describe()}"
                         if start < at:
                             reason += f" (off since {format_time(start)}, its first evidence)"
                         spans.append(StatusSpan(sensor, "degraded", start, None, reason))
-                elif v.status == "ok" and sensor in self._clock_off:
-                    self._clock_off.discard(sensor)
+                elif v.status == "ok" and prior is not None:
+                    del self._clock_off[sensor]
                     if status_at(conn, sensor, at) == "degraded":
                         reason = (f"fusion clock check: sensor {sensor}'s clock reads right "
                                   f"again ({v.offset * 1e3:+.1f} ms)")  # fmt: skip
@@ -274,6 +285,18 @@ class LiveFusion:
             return 0
         return record_status(self.store, spans, source="fusion clock check",
                              now_us=self.clock_us())  # fmt: skip
+
+    def _says_more(self, conn: Any, sensor: str, status: str, prior: str | None,
+                   at: datetime) -> bool:  # fmt: skip
+        """Whether a clock verdict of ``status`` is recorded for a sensor: where its
+        status is not ``degraded`` yet, and, where it is, when the verdict says more than
+        what made it so. A clock found off says how far, and that it is corrected, where
+        lateness, stamps ahead of arrival or picks meeting no event (``prior``) flagged
+        it; lateness or stamps ahead explain picks that meet no event."""
+        if status_at(conn, sensor, at) != "degraded":
+            return True
+        flagged = sensor in self._late_flagged or sensor in self._ahead.flagged
+        return status == "offset" and (flagged or prior == "inconsistent")
 
     def _record_late(self, engine: FusionEngine) -> int:
         """Status spans for the sensors whose detections came too late for fusion, and for
@@ -291,6 +314,16 @@ class LiveFusion:
         if not spans:
             return 0
         return record_status(self.store, spans, source="fusion lateness", now_us=self.clock_us())
+
+    def _record_ahead(self) -> int:
+        """Status spans for the sensors stamping their detections ahead of the worker's
+        clock, and for those stamping in the past again (:mod:`.fusion_ahead`)."""
+        with self.store.read() as conn:
+            spans = self._ahead.spans(conn, from_micros(self.clock_us()))
+        if not spans:
+            return 0
+        return record_status(self.store, spans, source="fusion clock check",
+                             now_us=self.clock_us())  # fmt: skip
 
     def _late_span(self, conn: Any, sensor: str, late: int, taken: int, at: datetime
                    ) -> StatusSpan | None:  # fmt: skip

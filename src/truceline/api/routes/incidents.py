@@ -11,6 +11,7 @@ from truceline.api.auth import require
 from truceline.api.deps import get_store, time_param
 from truceline.clock import now_us
 from truceline.services import incidents as svc
+from truceline.services.events import fusion_complete
 from truceline.services.queries import decode_cursor, encode_cursor
 from truceline.services.stats import violations_per_day
 from truceline.timefmt import to_micros
@@ -82,7 +83,7 @@ def build_router() -> APIRouter:
 
     @router.get(
         "/stats/violations",
-        summary="Violations per day by sector and side",
+        summary="Violations per day by sector and side; how far fused events are complete",
         name="stats_violations",
     )
     def stats(
@@ -99,7 +100,10 @@ def build_router() -> APIRouter:
                 start_us=to_micros(t0) if t0 else None,
                 end_us=to_micros(t1) if t1 else None,
             )
-        return {"days": days}
+            # Findings rest on events released minutes after their blasts: the last
+            # day's count may still grow (GET /api/v1/events says the same).
+            complete = fusion_complete(conn)
+        return {"days": days, "complete_to": complete}
 
     @router.get(
         "/incidents-overdue",
