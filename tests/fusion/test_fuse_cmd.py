@@ -120,13 +120,18 @@ def test_fuse_says_when_the_kernels_built_ahead_of_time_are_stale(
         kernels.use(form)
 
 
-def test_fuse_warns_of_a_clock_off_and_writes_every_sensors_check(
-    app: typer.Typer, tmp_path: Path
-) -> None:
+def _twelve_blasts() -> tuple[list, list]:
+    """The grid network and its picks of twelve blasts across it, one every 9 s."""
     sensors = grid_network()
     blasts = [Blast(f"B{k}", *enu_to_latlon(-3000.0 + 500 * k, 2500.0 - 450 * k), 5.0 + 9 * k)
               for k in range(12)]  # fmt: skip
-    dets = picks(sensors, blasts, np.random.default_rng(1))
+    return sensors, picks(sensors, blasts, np.random.default_rng(1))
+
+
+def test_fuse_warns_of_a_clock_off_and_writes_every_sensors_check(
+    app: typer.Typer, tmp_path: Path
+) -> None:
+    sensors, dets = _twelve_blasts()
     late = [d.model_copy(update={"time": d.time + timedelta(milliseconds=80)})
             if d.sensor == "S005" else d for d in dets]  # fmt: skip
     s_path, d_path = _write_inputs(tmp_path)
@@ -143,6 +148,21 @@ def test_fuse_warns_of_a_clock_off_and_writes_every_sensors_check(
     assert checks["S005"]["status"] == "offset"
     assert abs(checks["S005"]["offset_ms"] - 80.0) < 2.0
     assert [s for s, c in checks.items() if c["status"] == "offset"] == ["S005"]
+
+
+def test_fuse_warns_of_a_sensor_silent_as_the_blasts_near_it_were_heard(
+    app: typer.Typer, tmp_path: Path
+) -> None:
+    _, dets = _twelve_blasts()
+    dets = [d for d in dets if d.sensor != "S005"]
+    s_path, d_path = _write_inputs(tmp_path)
+    d_path.write_bytes(b"".join(orjson.dumps(to_json_dict(d)) + b"\n" for d in dets))
+    out = tmp_path / "events.geojson"
+    res = CliRunner().invoke(app, ["fuse", "--sensors", str(s_path), "--detections",
+                                   str(d_path), "--out", str(out)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    warned = [line for line in res.output.splitlines() if "is it down?" in line]
+    assert len(warned) == 1 and warned[0].startswith("warning: sensor S005 heard none of the")
 
 
 def test_refit_clocks_fuses_again_with_a_correction_from_when_its_fault_began(

@@ -148,6 +148,22 @@ def test_the_events_say_when_they_are_complete_to(
     assert restarted._store([other]) == 0 and other.id not in _stored(store)
 
 
+def _its_own(spans: list[Any], busiest: str, hours: float = 0.5) -> list[Any]:
+    """The spans (rows with ``sensor`` or ``sensor_id``, and ``reason``) of ``busiest``; every
+    other is the silence check's, on a sensor down in the scenario's own truth (moderate
+    seed 21, ``hours`` long)."""
+    scenario = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=hours))
+    down = {o.sensor for o in scenario.truth.outages}
+    mine = []
+    for s in spans:
+        sensor = getattr(s, "sensor", None) or s.sensor_id
+        if sensor == busiest:
+            mine.append(s)
+        else:
+            assert sensor in down and "blasts" in str(s.reason), s
+    return mine
+
+
 def test_a_clock_found_off_is_recorded_once_as_a_degraded_span(
     store: Store, tmp_path: Path
 ) -> None:
@@ -164,7 +180,7 @@ def test_a_clock_found_off_is_recorded_once_as_a_degraded_span(
         ingest_file(store, kind, folder / name)
     LiveFusion(store, clock_us=lambda: now_us).step(final=True)
     with store.read() as conn:
-        spans = status_spans(conn)
+        spans = _its_own(status_spans(conn), busiest)
     assert [(s.sensor, s.status) for s in spans] == [(busiest, "degraded")]
     assert "fusion clock check" in str(spans[0].reason) and "ms late" in str(spans[0].reason)
     # From its first evidence, not from the check that found it minutes later.
@@ -182,7 +198,7 @@ def test_a_clock_found_off_is_recorded_once_as_a_degraded_span(
     before = restarted._engine.clock_corrections()["sensors"]
     assert isinstance(before, dict) and abs(before[busiest][0] - 0.06) < 0.002
     with store.read() as conn:
-        assert len(status_spans(conn)) == 1
+        assert len(_its_own(status_spans(conn), busiest)) == 1
         kinds = conn.execute(select(tables.ledger_leaves.c.kind)).scalars().all()
     assert "sensor_status" in kinds
 
@@ -207,10 +223,60 @@ def test_a_sensor_whose_picks_meet_no_event_is_recorded_degraded(
         ingest_file(store, kind, folder / name)
     LiveFusion(store, clock_us=lambda: now_us).step(final=True)
     with store.read() as conn:
-        spans = status_spans(conn)
+        spans = _its_own(status_spans(conn), busiest, hours=1.0)
     assert [(s.sensor, s.status) for s in spans] == [(busiest, "degraded")]
     assert "its picks meet none of the" in str(spans[0].reason)
     assert "check its clock (a time zone taken for UTC?) and position" in str(spans[0].reason)
+
+
+def test_a_sensor_gone_silent_is_recorded_non_operational_and_back(
+    store: Store, tmp_path: Path
+) -> None:
+    """The busiest sensor sends nothing from 10 to 40 minutes into a moderate hour, and
+    nobody says so. Its status stayed operational, and the coverage showed a working
+    sensor over a quiet stretch. Now the worker, fed a minute at a time, records it
+    ``non_operational`` from its first near blast missed, and ``operational`` once it
+    hears them again."""
+    scenario = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=1.0))
+    busiest = Counter(d.sensor for d in scenario.detections).most_common(1)[0][0]
+    t0 = min(d.time for d in scenario.detections)
+    down = (t0 + timedelta(minutes=10), t0 + timedelta(minutes=40))
+    kept = [d for d in scenario.detections
+            if d.sensor != busiest or not down[0] <= d.time < down[1]]  # fmt: skip
+    folder = tmp_path / "scenario"
+    write_scenario(replace(scenario, detections=tuple(kept)), folder)
+    doc = orjson.loads((folder / "agreement.geojson").read_bytes())
+    agreements.load_agreement(store, doc, source="scenario", now_us=to_micros(t0))
+    for kind, name in (("sensors", "sensors.csv"), ("weather", "weather.ndjson")):
+        ingest_file(store, kind, folder / name)
+    now = [to_micros(t0)]
+    worker = LiveFusion(store, clock_us=lambda: now[0])
+    path = tmp_path / "arrival.ndjson"
+    for m in range(70):
+        part = [d for d in kept if t0 + timedelta(minutes=m) <= d.time
+                < t0 + timedelta(minutes=m + 1)]  # fmt: skip
+        now[0] = to_micros(t0 + timedelta(minutes=m + 1))
+        if part:
+            path.write_bytes(b"".join(orjson.dumps(to_json_dict(d)) + b"\n" for d in part))
+            ingest_file(store, "detections", path)
+        worker.step()
+    with store.read() as conn:
+        found = status_spans(conn)
+    spans = [s for s in found if s.sensor == busiest]
+    assert [s.status for s in spans] == ["non_operational", "operational"]
+    assert down[0] <= spans[0].start <= down[0] + timedelta(minutes=5)
+    assert "heard none of the" in str(spans[0].reason) and "is it down?" in str(spans[0].reason)
+    assert down[1] <= spans[1].start <= down[1] + timedelta(minutes=15)
+    # The others found are the scenario's own outages, each while it lasted.
+    outages = {o.sensor: o for o in scenario.truth.outages}
+    for s in found:
+        if s.sensor != busiest:
+            o = outages[s.sensor]
+            assert (
+                o.start <= s.start <= o.end
+                if s.status == "non_operational"
+                else (o.end <= s.start <= o.end + timedelta(minutes=15))
+            ), s
 
 
 def _as_it_happens(store: Store, tmp_path: Path, shift_s: float, after_s: float = 0.0,
@@ -280,8 +346,8 @@ def test_a_sensor_stamping_ahead_does_not_make_the_others_late(
     with store.read() as conn:
         spans = conn.execute(select(t.c.sensor_id, t.c.status, t.c.reason)
                              .order_by(t.c.recorded_us, t.c.seq)).all()  # fmt: skip
-    assert {s.sensor_id for s in spans} == {busiest}
-    assert all(s.status == "degraded" for s in spans)
+    spans = _its_own(spans, busiest)
+    assert spans and all(s.status == "degraded" for s in spans)
     ahead = "1 h 59 min" if fast_s > 600.0 else "2 min [23]\\d s"  # read at a minute's end
     assert re.search(f"stamped up to {ahead} after they reached the mission", spans[0].reason)
     assert len(spans) == (1 if fast_s > 600.0 else 2)
@@ -320,6 +386,7 @@ def test_a_sensor_whose_detections_come_too_late_is_flagged_found_and_kept(
     with store.read() as conn:  # in the order recorded: the latest says the status
         spans = conn.execute(select(t.c.sensor_id, t.c.status, t.c.reason)
                              .order_by(t.c.recorded_us, t.c.seq)).all()  # fmt: skip
+    spans = _its_own(spans, busiest)
     assert [(s.sensor_id, s.status) for s in spans] == [(busiest, "degraded")] * 2
     assert "behind the latest and were left out: check its clock" in str(spans[0].reason)
     assert "fusion clock check" in str(spans[1].reason) and "ms early" in str(spans[1].reason)

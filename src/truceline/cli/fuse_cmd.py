@@ -178,6 +178,8 @@ class Fused:
     # With --refit-clocks: the corrections the second pass put in force (sensor id, from
     # when, how late its clock read then, s); empty when it made none (one pass).
     refitted: list[tuple[str, datetime, float]] = field(default_factory=list)
+    # Sensors silent at the end as the blasts near them were heard (FusionEngine.silences).
+    silent: list[tuple[str, datetime, int]] = field(default_factory=list)
 
 
 def run_fuse(
@@ -227,7 +229,7 @@ def run_fuse(
     if clocks is not None:
         _write_clocks(clocks, checks, as_of, refitted if refit_clocks else None)
     return Fused(n_detections, n_events, engine.duplicates, engine.stats["unsearched"], checks,
-                 as_of, refitted)  # fmt: skip
+                 as_of, refitted, engine.silences())  # fmt: skip
 
 
 def _fuse_into(tmp: Path, engine: FusionEngine, detections: Path, console: Console,
@@ -332,6 +334,12 @@ def fuse(
     for check in counts.clocks:
         if check.verdict.status in ("offset", "inconsistent") or check.kept:
             console.print(f"warning: {check.describe()}", highlight=False, soft_wrap=True)
+    for sensor, since, missed in counts.silent:
+        console.print(
+            f"warning: sensor {sensor} heard none of the {missed} blasts located near it "
+            f"since {format_time(since)}, sending nothing around them, though sensors "
+            "farther away heard them: is it down?", highlight=False, soft_wrap=True,
+        )  # fmt: skip
     if counts.unsearched:
         console.print(
             f"warning: fire too dense to search in full: {counts.unsearched} partition "

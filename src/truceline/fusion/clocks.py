@@ -383,6 +383,9 @@ class BlockOffsets(NamedTuple):
     at: F64  # the pick's time in the block's frame, s
     unheld: I64  # a sensor that holds none of an event's picks ...
     expected: F64  # ... and when the event should have reached it (block frame, s)
+    dist: F64  # (event, sensor): the distance, m
+    held: np.ndarray  # (event, sensor): the sensor holds one of the event's picks
+    arrival: F64  # (event, sensor): when the event should have reached it (block frame, s)
 
 
 def block_offsets(ev: Checked, sensors_ecef: F64, sigma: F64, working: np.ndarray,
@@ -426,7 +429,8 @@ def block_offsets(ev: Checked, sensors_ecef: F64, sigma: F64, working: np.ndarra
     keep = np.abs(offset) <= REACH_S
     event, sensor, offset = event[keep], sensor[keep].astype(np.int64), offset[keep]
     return BlockOffsets(event, sensor, offset, arrival[event, sensor] + offset,
-                        s_i.astype(np.int64), arrival[e_i, s_i])  # fmt: skip
+                        s_i.astype(np.int64), arrival[e_i, s_i], dist, held,
+                        arrival)  # fmt: skip
 
 
 @dataclass

@@ -60,6 +60,7 @@ from truceline.fusion.clocks import (
     CHECK_SENSORS,
     FAR_S,
     REACH_S,
+    BlockOffsets,
     Checked,
     ClockCheck,
     ClockWatch,
@@ -91,6 +92,7 @@ from truceline.fusion.pairing import (
 )
 from truceline.fusion.partition import PickSet
 from truceline.fusion.salvos import salvo_labels
+from truceline.fusion.silence import SilenceWatch, near_blasts
 from truceline.fusion.weapons import max_time_of_flight
 from truceline.geo import F64, geodetic_to_ecef
 from truceline.timefmt import from_micros, to_micros
@@ -302,6 +304,7 @@ class FusionEngine:
                                    config.not_aimed_cost)  # fmt: skip
         self._salvo_memo = SalvoMemo()  # salvo fits seen by the pairing blocks before
         self._clocks = ClockWatch(len(self.net))
+        self.silence = SilenceWatch(len(self.net))  # sensors silent as blasts near them are heard
         self._correction = Correction.none(len(self.net))  # taken off each sensor's picks
         self._applied: dict[int, Correction] = {}  # the corrections of each block's pool
         # How far each block's pool reaches back and ahead on the raw clock for a clock
@@ -832,6 +835,25 @@ class FusionEngine:
         now = np.abs(was - self._correction.at(got.sensor, t)) <= REACH_S
         self._clocks.add(t[now], got.sensor[now], raw[now])
         self._clocks.add_expected(ref + got.expected, got.unheld)
+        self._watch_silence(got, ctx.keys, ctx.pool.sensor, ref, checked.origin)
+
+    def _watch_silence(self, got: BlockOffsets, keys: F64, pool_sensor: np.ndarray,
+                       ref: float, origin: F64) -> None:  # fmt: skip
+        """Block ``ref``'s well-located events' hits and misses at the sensors near them
+        (:mod:`.silence`): a registered sensor, not known to send late, that sent nothing
+        in the pool (``pool_sensor``; ``keys`` its picks as ``sensor · KEY_SPAN_S + t``)
+        though a blast heard farther away came by."""
+        n_ev, n_s = got.dist.shape
+        q = np.tile(np.arange(n_s), n_ev) * KEY_SPAN_S + got.arrival.ravel()
+        near = np.searchsorted(keys, q + REACH_S, side="right") > np.searchsorted(keys, q - REACH_S)
+        heard = near.reshape(n_ev, n_s)
+        silent = np.bincount(pool_sensor, minlength=n_s) == 0
+        ref_us = round(ref * 1e6)
+        listening = (self.net.active_from <= ref_us) & (self.net.active_to >= ref_us)
+        since = round((ref - self.config.alive_window_s) * 1e6)
+        listening[[i for i, t in self._late_at.items() if t >= since]] = False
+        hit, miss = near_blasts(got.dist, got.held, heard, silent, listening)
+        self.silence.add(ref + origin, hit, miss)
 
     def _senders(self, alive: np.ndarray, ref: float) -> np.ndarray:
         """The sensors whose arrivals block ``ref``'s events predict for the clock checks:
@@ -956,6 +978,13 @@ class FusionEngine:
             if i is not None:
                 offset[i], drift[i] = (float(x) for x in value)
         self._correction = Correction(offset, drift, float(now))
+
+    def silences(self) -> list[tuple[str, datetime, int]]:
+        """The sensors silent as the blasts near them were heard (:mod:`.silence`): each
+        id, when its run of misses began and how many near blasts it missed."""
+        w = self.silence
+        return [(self.sensors[i].id, from_micros(round(float(w.since[i]) * 1e6)), int(w.run[i]))
+                for i in w.silent().tolist()]  # fmt: skip
 
     def clock_checks(self) -> list[ClockCheck]:
         """Every sensor's clock as the well-located events of the last hour of fused

@@ -39,8 +39,11 @@ sensor judged ``inconsistent`` (it sends plenty, and its picks meet none of the 
 predicted for it: a clock hours off, a wrong position); when
 the clock reads right again, an ``operational`` one. A sensor whose detections come
 stamped ahead of the worker's clock runs fast, however far: it is flagged at once
-(:mod:`truceline.services.fusion_ahead`). A sensor already recorded so at that
-time gets nothing new, so a restarted worker does not record it twice.
+(:mod:`truceline.services.fusion_ahead`). A sensor that sent nothing as the blasts near
+it were heard by sensors farther away is recorded ``non_operational`` from the first of
+them (:mod:`truceline.fusion.silence`), and ``operational`` once it hears one again. A
+sensor already recorded so at that time gets nothing new, so a restarted worker does not
+record it twice.
 """
 
 from __future__ import annotations
@@ -110,6 +113,7 @@ class LiveFusion:
         self._late_base: dict[str, int] = {}  # late counts already answered for
         self._fed: dict[str, int] = {}  # ids fed, with their ingested_us (_feed)
         self._ahead = AheadWatch()  # sensors stamping ahead of the worker's clock
+        self._silent: set[str] = set()  # sensors this worker recorded non_operational
 
     # -- state ---------------------------------------------------------------------
 
@@ -161,6 +165,7 @@ class LiveFusion:
             self._record_clocks(self._engine)
             self._record_late(self._engine)
             self._record_ahead()
+            self._record_silent(self._engine)
             return stored
 
     def _feed(self, engine: FusionEngine) -> bool:
@@ -314,6 +319,36 @@ class LiveFusion:
         if not spans:
             return 0
         return record_status(self.store, spans, source="fusion lateness", now_us=self.clock_us())
+
+    def _record_silent(self, engine: FusionEngine) -> int:
+        """``non_operational`` for each sensor that sent nothing as the blasts near it were
+        heard farther away (:mod:`truceline.fusion.silence`), from its first such blast;
+        ``operational`` once it hears one again. Nobody may have said it went down, and
+        its coverage would have shown a working sensor over a quiet stretch. Not for a
+        sensor stamping ahead (:meth:`_record_ahead`): it is sending, into the future."""
+        silent = {sensor: (since, missed) for sensor, since, missed in engine.silences()}
+        spans = []
+        with self.store.read() as conn:
+            for sensor, (since, missed) in silent.items():
+                # Stamping ahead, its detections wait in the future: it is sending.
+                if sensor in self._silent or sensor in self._ahead.flagged:
+                    continue
+                self._silent.add(sensor)
+                if status_at(conn, sensor, since) != "non_operational":
+                    reason = (f"fusion: sensor {sensor} heard none of the {missed} blasts "
+                              "located near it, sending nothing around them, though sensors "
+                              "farther away heard them: is it down?")  # fmt: skip
+                    spans.append(StatusSpan(sensor, "non_operational", since, None, reason))
+            at = engine.clocks_as_of
+            for sensor in sorted(self._silent - silent.keys()):
+                self._silent.discard(sensor)
+                if at is not None and status_at(conn, sensor, at) == "non_operational":
+                    reason = f"fusion: sensor {sensor} hears the blasts near it again"
+                    spans.append(StatusSpan(sensor, "operational", at, None, reason))
+        if not spans:
+            return 0
+        return record_status(self.store, spans, source="fusion silence check",
+                             now_us=self.clock_us())  # fmt: skip
 
     def _record_ahead(self) -> int:
         """Status spans for the sensors stamping their detections ahead of the worker's
