@@ -39,6 +39,7 @@ def test_a_run_of_misses_makes_a_sensor_silent_from_its_first_and_a_hit_ends_it(
     assert watch.silent().tolist() == [0] and watch.since[0] == 100.0
     watch.add(np.array([300.0]), miss, hit)  # now sensor 0 hears one, and 1 misses it
     assert watch.silent().tolist() == [] and np.isnan(watch.since[0])
+    assert watch.heard.tolist() == [300.0, 200.0]  # when each last heard a near blast
 
 
 def test_a_sensor_down_half_an_hour_is_found_silent_and_heard_again() -> None:

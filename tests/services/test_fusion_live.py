@@ -30,7 +30,7 @@ from truceline.fusion.engine import FusionEngine
 from truceline.fusion.simulate import SimulationConfig, simulate
 from truceline.services import agreements, fusion_live
 from truceline.services.fusion_live import LATE_FLAG, LiveFusion
-from truceline.services.sensors import status_spans
+from truceline.services.sensors import StatusSpan, record_status, status_spans
 from truceline.store import tables
 from truceline.store.engine import Store
 from truceline.timefmt import from_micros, parse_time, to_micros
@@ -236,7 +236,7 @@ def test_a_sensor_gone_silent_is_recorded_non_operational_and_back(
     nobody says so. Its status stayed operational, and the coverage showed a working
     sensor over a quiet stretch. Now the worker, fed a minute at a time, records it
     ``non_operational`` from its first near blast missed, and ``operational`` once it
-    hears them again."""
+    hears them again, though restarted in between."""
     scenario = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=1.0))
     busiest = Counter(d.sensor for d in scenario.detections).most_common(1)[0][0]
     t0 = min(d.time for d in scenario.detections)
@@ -255,6 +255,8 @@ def test_a_sensor_gone_silent_is_recorded_non_operational_and_back(
     for m in range(70):
         part = [d for d in kept if t0 + timedelta(minutes=m) <= d.time
                 < t0 + timedelta(minutes=m + 1)]  # fmt: skip
+        if m == 30:  # restarted while the sensor is down: the new worker still clears it
+            worker = LiveFusion(store, clock_us=lambda: now[0])
         now[0] = to_micros(t0 + timedelta(minutes=m + 1))
         if part:
             path.write_bytes(b"".join(orjson.dumps(to_json_dict(d)) + b"\n" for d in part))
@@ -436,3 +438,44 @@ def test_a_sensor_flagged_late_is_cleared_once_on_time_again(
         status["S1"] = "degraded"
         assert worker._late_span(conn, "S1", 2 * LATE_FLAG + 2, 30, at) is None
         assert worker._late_span(conn, "S1", 2 * LATE_FLAG + 2, 30 + LATE_FLAG, at) is not None
+
+
+class _Cold:
+    """An engine just restarted: it finds no sensor silent yet, and has heard ``S1``
+    where ``heard`` says."""
+
+    def __init__(self, heard: datetime | None) -> None:
+        self.net = type("Net", (), {"index": {"S1": 0}})()
+        self._heard = heard
+
+    def silences(self) -> list[tuple[str, datetime, int]]:
+        return []
+
+    def heard(self, sensor: str) -> datetime | None:
+        return self._heard
+
+
+def test_a_restarted_worker_clears_a_silence_recorded_before_once_heard(
+    store: Store, tmp_path: Path
+) -> None:
+    """A worker recorded ``S1`` down for its silence, then stopped. Its successor's engine
+    starts cold: it neither finds ``S1`` silent nor has heard it. It records nothing
+    until ``S1`` hears a blast near it, then clears it, once."""
+    (tmp_path / "sensors.csv").write_text(
+        "id,kind,lat,lon,alt_m,owner,timing_sigma_ms,bearing_sigma_deg\n"
+        "S1,acoustic,48.1,37.8,200,USA,2.0,\n"
+    )
+    ingest_file(store, "sensors", tmp_path / "sensors.csv")
+    down = parse_time("2026-03-01T04:10:00Z")
+    reason = fusion_live.SILENT_REASON.format(sensor="S1") + " 5 blasts located near it"
+    record_status(store, [StatusSpan("S1", "non_operational", down, None, reason)],
+                  source="fusion silence check", now_us=to_micros(down))  # fmt: skip
+    worker = LiveFusion(store, clock_us=lambda: to_micros(down))
+    assert worker._record_silent(_Cold(None)) == 0  # type: ignore[arg-type]
+    back = down + timedelta(minutes=20)
+    assert worker._record_silent(_Cold(back)) == 1  # type: ignore[arg-type]
+    assert worker._record_silent(_Cold(back)) == 0  # type: ignore[arg-type]
+    with store.read() as conn:
+        spans = status_spans(conn)
+    assert [(s.status, s.start) for s in spans] == [("non_operational", down),
+                                                    ("operational", back)]  # fmt: skip

@@ -986,6 +986,11 @@ class FusionEngine:
         return [(self.sensors[i].id, from_micros(round(float(w.since[i]) * 1e6)), int(w.run[i]))
                 for i in w.silent().tolist()]  # fmt: skip
 
+    def heard(self, sensor: str) -> datetime | None:
+        """When ``sensor`` last heard a blast near it (:mod:`.silence`; ``None``: not yet)."""
+        t = float(self.silence.heard[self.net.index[sensor]])
+        return None if math.isnan(t) else from_micros(round(t * 1e6))
+
     def clock_checks(self) -> list[ClockCheck]:
         """Every sensor's clock as the well-located events of the last hour of fused
         event time saw it (:mod:`truceline.fusion.clocks`), with the correction in force,

@@ -51,12 +51,14 @@ class SilenceWatch:
     def __init__(self, n_sensors: int) -> None:
         self.run = np.zeros(n_sensors, dtype=np.int64)
         self.since = np.full(n_sensors, np.nan)
+        self.heard = np.full(n_sensors, np.nan)  # its latest hit (Unix s): heard again
 
     def add(self, origin: F64, hit: np.ndarray, miss: np.ndarray) -> None:
         """One block's events (``origin``, Unix s) and their hits and misses."""
         for e in np.argsort(origin, kind="stable").tolist():
             self.run[hit[e]] = 0
             self.since[hit[e]] = np.nan
+            self.heard[hit[e]] = origin[e]
             starts = miss[e] & (self.run == 0)
             self.since[starts] = origin[e]
             self.run[miss[e]] += 1

@@ -113,7 +113,9 @@ class LiveFusion:
         self._late_base: dict[str, int] = {}  # late counts already answered for
         self._fed: dict[str, int] = {}  # ids fed, with their ingested_us (_feed)
         self._ahead = AheadWatch()  # sensors stamping ahead of the worker's clock
-        self._silent: set[str] = set()  # sensors this worker recorded non_operational
+        # Sensors recorded non_operational for their silence (by this worker, or by one
+        # before it: read from the store at the first step, so a restart still clears them).
+        self._silent: set[str] | None = None
 
     # -- state ---------------------------------------------------------------------
 
@@ -325,24 +327,30 @@ class LiveFusion:
         heard farther away (:mod:`truceline.fusion.silence`), from its first such blast;
         ``operational`` once it hears one again. Nobody may have said it went down, and
         its coverage would have shown a working sensor over a quiet stretch. Not for a
-        sensor stamping ahead (:meth:`_record_ahead`): it is sending, into the future."""
+        sensor stamping ahead (:meth:`_record_ahead`): it is sending, into the future. The
+        sensors recorded so are read from the store at the first step, and cleared only
+        once heard, so a restarted worker, whose engine starts cold, clears them too."""
         silent = {sensor: (since, missed) for sensor, since, missed in engine.silences()}
         spans = []
         with self.store.read() as conn:
+            if self._silent is None:
+                self._silent = _recorded_silent(conn)
             for sensor, (since, missed) in silent.items():
                 # Stamping ahead, its detections wait in the future: it is sending.
                 if sensor in self._silent or sensor in self._ahead.flagged:
                     continue
                 self._silent.add(sensor)
                 if status_at(conn, sensor, since) != "non_operational":
-                    reason = (f"fusion: sensor {sensor} heard none of the {missed} blasts "
+                    reason = (f"{SILENT_REASON.format(sensor=sensor)} {missed} blasts "
                               "located near it, sending nothing around them, though sensors "
                               "farther away heard them: is it down?")  # fmt: skip
                     spans.append(StatusSpan(sensor, "non_operational", since, None, reason))
-            at = engine.clocks_as_of
             for sensor in sorted(self._silent - silent.keys()):
+                at = engine.heard(sensor) if sensor in engine.net.index else None
+                if at is None:  # not heard yet (a restarted worker's engine starts cold)
+                    continue
                 self._silent.discard(sensor)
-                if at is not None and status_at(conn, sensor, at) == "non_operational":
+                if status_at(conn, sensor, at) == "non_operational":
                     reason = f"fusion: sensor {sensor} hears the blasts near it again"
                     spans.append(StatusSpan(sensor, "operational", at, None, reason))
         if not spans:
@@ -401,6 +409,20 @@ class LiveFusion:
             conn.execute(p.insert().values(id=1, **values))
         else:
             conn.execute(update(p).where(p.c.id == 1).values(**values))
+
+
+SILENT_REASON = "fusion: sensor {sensor} heard none of the"  # how a silence span begins
+
+
+def _recorded_silent(conn: Any) -> set[str]:
+    """The sensors whose latest status span is a silence check's ``non_operational``."""
+    t = tables.sensor_status
+    rows = conn.execute(
+        select(t.c.sensor_id, t.c.status, t.c.reason).order_by(t.c.recorded_us, t.c.seq)
+    )
+    latest = {r.sensor_id: r for r in rows}
+    return {sensor for sensor, r in latest.items() if r.status == "non_operational"
+            and str(r.reason).startswith(SILENT_REASON.format(sensor=sensor))}  # fmt: skip
 
 
 def _onsets(engine: FusionEngine) -> dict[str, datetime]:
