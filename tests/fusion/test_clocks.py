@@ -280,9 +280,8 @@ def test_an_events_offsets_are_its_picks_left_out_and_other_picks_near_it() -> N
                       np.array([10.0]), fix.cov[None], np.array([w.temperature_c]),
                       np.array([w.wind_u_ms]), np.array([w.wind_v_ms]), held, t[1:],
                       np.array([0, len(held)]))  # fmt: skip
-    event, sensor, offset, at, unheld, expected = block_offsets(
-        checked, net.ecef, net.sigma_t, np.ones(len(net), dtype=bool), keys, 1e4
-    )
+    got = block_offsets(checked, net.ecef, net.sigma_t, np.ones(len(net), dtype=bool), keys, 1e4)
+    event, sensor, offset, at, unheld, expected = got[:6]
     assert (event == 0).all()
     by = dict(zip(sensor.tolist(), offset.tolist(), strict=True))
     leverage = np.minimum((sd[held] / net.sigma_t[held]) ** 2, 0.9)
@@ -293,6 +292,9 @@ def test_an_events_offsets_are_its_picks_left_out_and_other_picks_near_it() -> N
     # The sensor that holds none of its picks is where the far search looks.
     assert set(unheld.tolist()).isdisjoint(held.tolist()) and late in unheld
     assert expected[unheld == late][0] == pytest.approx(arrival[late])
+    # Every sensor's distance, whether it holds a pick, and its arrival (the silence watch's).
+    assert np.flatnonzero(got.held[0]).tolist() == sorted(held.tolist())
+    assert np.allclose(got.arrival[0], arrival) and got.dist.shape == (1, len(net))
 
 
 def _shifted(seed: int, by_s: float, after_s: float = 0.0) -> tuple[Scenario, str, list]:
