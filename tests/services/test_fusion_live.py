@@ -164,6 +164,20 @@ def _its_own(spans: list[Any], busiest: str, hours: float = 0.5) -> list[Any]:
     return mine
 
 
+def _fuse_stored(store: Store, tmp_path: Path, scenario: Any) -> int:
+    """Store the scenario whole (its detections in time order) and fuse it with one final
+    worker step a minute after its last detection; that time (µs)."""
+    dets = sorted(scenario.detections, key=lambda d: (d.time, d.id))
+    folder = tmp_path / "scenario"
+    write_scenario(replace(scenario, detections=tuple(dets)), folder)
+    now_us = to_micros(dets[-1].time) + 60_000_000
+    for kind, name in (("sensors", "sensors.csv"), ("weather", "weather.ndjson"),
+                       ("detections", "detections.ndjson")):  # fmt: skip
+        ingest_file(store, kind, folder / name)
+    LiveFusion(store, clock_us=lambda: now_us).step(final=True)
+    return now_us
+
+
 def test_a_clock_found_off_is_recorded_once_as_a_degraded_span(
     store: Store, tmp_path: Path
 ) -> None:
@@ -171,14 +185,8 @@ def test_a_clock_found_off_is_recorded_once_as_a_degraded_span(
     busiest = Counter(d.sensor for d in scenario.detections).most_common(1)[0][0]
     late = [d.model_copy(update={"time": d.time + timedelta(milliseconds=60)})
             if d.sensor == busiest else d for d in scenario.detections]  # fmt: skip
-    scenario = replace(scenario, detections=tuple(sorted(late, key=lambda d: (d.time, d.id))))
-    folder = tmp_path / "scenario"
-    write_scenario(scenario, folder)
-    now_us = to_micros(max(d.time for d in scenario.detections)) + 60_000_000
-    for kind, name in (("sensors", "sensors.csv"), ("weather", "weather.ndjson"),
-                       ("detections", "detections.ndjson")):  # fmt: skip
-        ingest_file(store, kind, folder / name)
-    LiveFusion(store, clock_us=lambda: now_us).step(final=True)
+    scenario = replace(scenario, detections=tuple(late))
+    now_us = _fuse_stored(store, tmp_path, scenario)
     with store.read() as conn:
         spans = _its_own(status_spans(conn), busiest)
     assert [(s.sensor, s.status) for s in spans] == [(busiest, "degraded")]
@@ -214,14 +222,7 @@ def test_a_sensor_whose_picks_meet_no_event_is_recorded_degraded(
     busiest = Counter(d.sensor for d in scenario.detections).most_common(1)[0][0]
     late = [d.model_copy(update={"time": d.time + timedelta(minutes=30)})
             if d.sensor == busiest else d for d in scenario.detections]  # fmt: skip
-    scenario = replace(scenario, detections=tuple(sorted(late, key=lambda d: (d.time, d.id))))
-    folder = tmp_path / "scenario"
-    write_scenario(scenario, folder)
-    now_us = to_micros(max(d.time for d in scenario.detections)) + 60_000_000
-    for kind, name in (("sensors", "sensors.csv"), ("weather", "weather.ndjson"),
-                       ("detections", "detections.ndjson")):  # fmt: skip
-        ingest_file(store, kind, folder / name)
-    LiveFusion(store, clock_us=lambda: now_us).step(final=True)
+    _fuse_stored(store, tmp_path, replace(scenario, detections=tuple(late)))
     with store.read() as conn:
         spans = _its_own(status_spans(conn), busiest, hours=1.0)
     assert [(s.sensor, s.status) for s in spans] == [(busiest, "degraded")]

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,9 @@ from tests.conftest import bearer, serving
 from tests.web.seed import seed
 from truceline.api import create_app
 from truceline.settings import Settings
+from truceline.store import tables
 from truceline.store.engine import Store
+from truceline.timefmt import to_micros
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -51,6 +55,19 @@ class Live:
 
     def api(self, role: str) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30, headers=bearer(self.tokens[role]))
+
+    @contextmanager
+    def fusion_front(self, at: datetime) -> Iterator[None]:
+        """Live fusion's events complete to ``at`` while the block runs (none stored after)."""
+        progress = tables.fusion_progress
+        with self.store.write() as conn:
+            conn.execute(progress.insert().values(id=1, watermark_us=to_micros(at),
+                                                  complete_us=to_micros(at)))  # fmt: skip
+        try:
+            yield
+        finally:
+            with self.store.write() as conn:
+                conn.execute(progress.delete())
 
     def claim_incident(self, role: str, state: str, *, located: bool = False) -> dict[str, Any]:
         """An incident in ``state`` visible to ``role`` that no other test has taken."""

@@ -282,10 +282,7 @@ def test_the_map_says_how_far_the_events_are_complete(
     complete = max(parse_time(e["properties"]["time"]) for e in events) - timedelta(hours=1)
     complete = complete.replace(microsecond=0)
     progress = tables.fusion_progress
-    with live.store.write() as conn:
-        conn.execute(progress.insert().values(id=1, watermark_us=to_micros(complete),
-                                              complete_us=to_micros(complete)))  # fmt: skip
-    try:
+    with live.fusion_front(complete):
         with live.api("analyst") as c:
             said = c.get("/api/v1/events", params={"limit": 1}).json()["complete_to"]
         assert parse_time(said) == complete
@@ -309,6 +306,3 @@ def test_the_map_says_how_far_the_events_are_complete(
             conn.execute(progress.update().values(complete_us=to_micros(parse_time(day_end))))
         page.wait_for_selector("#map:not([data-events-complete-to])")
         assert "Events are complete to" not in page.locator("p.status").inner_text()
-    finally:
-        with live.store.write() as conn:
-            conn.execute(progress.delete())

@@ -8,8 +8,7 @@ from typing import Any
 import orjson
 
 from tests.web.conftest import Live, SignIn
-from truceline.store import tables
-from truceline.timefmt import format_time, parse_time, to_micros
+from truceline.timefmt import format_time, parse_time
 
 CHART_TOTAL = """() => window.truceline.chart.data.datasets
   .reduce((n, d) => n + d.data.reduce((a, b) => a + b, 0), 0)"""
@@ -68,11 +67,7 @@ def test_the_counts_say_how_far_blasts_are_located(page: Any, sign_in: SignIn, l
     statistics say it, as the events list does), the page says the counts after it are
     not complete yet."""
     complete = parse_time(f"{live.day}T18:30:00Z")
-    progress = tables.fusion_progress
-    with live.store.write() as conn:
-        conn.execute(progress.insert().values(id=1, watermark_us=to_micros(complete),
-                                              complete_us=to_micros(complete)))  # fmt: skip
-    try:
+    with live.fusion_front(complete):
         with live.api("analyst") as c:
             said = c.get("/api/v1/stats/violations").json()["complete_to"]
         assert said == format_time(complete)
@@ -81,6 +76,3 @@ def test_the_counts_say_how_far_blasts_are_located(page: Any, sign_in: SignIn, l
         note = page.locator("p.status").inner_text()
         assert f"Blasts are located only to {live.day} 18:30 UTC" in note
         assert "the counts after it are not complete yet" in note
-    finally:
-        with live.store.write() as conn:
-            conn.execute(progress.delete())

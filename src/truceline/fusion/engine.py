@@ -850,18 +850,22 @@ class FusionEngine:
         silent = np.bincount(pool_sensor, minlength=n_s) == 0
         ref_us = round(ref * 1e6)
         listening = (self.net.active_from <= ref_us) & (self.net.active_to >= ref_us)
-        since = round((ref - self.config.alive_window_s) * 1e6)
-        listening[[i for i, t in self._late_at.items() if t >= since]] = False
+        listening[self._late_near(ref)] = False
         hit, miss = near_blasts(got.dist, got.held, heard, silent, listening)
         self.silence.add(ref + origin, hit, miss)
+
+    def _late_near(self, ref: float) -> list[int]:
+        """The sensors whose detections came too late within ``alive_window_s`` of block
+        ``ref``: they are sending (:meth:`_too_late`), whatever their pools hold."""
+        since = round((ref - self.config.alive_window_s) * 1e6)
+        return [i for i, at in self._late_at.items() if at >= since]
 
     def _senders(self, alive: np.ndarray, ref: float) -> np.ndarray:
         """The sensors whose arrivals block ``ref``'s events predict for the clock checks:
         its working ones, and those whose detections came too late for fusion within
         ``alive_window_s`` of it (:meth:`_too_late`; association counts them as down, as
         it has none of their picks)."""
-        since = round((ref - self.config.alive_window_s) * 1e6)
-        late = [i for i, at in self._late_at.items() if at >= since]
+        late = self._late_near(ref)
         if not late:
             return alive
         out = alive.copy()

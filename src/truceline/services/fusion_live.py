@@ -288,10 +288,7 @@ class LiveFusion:
                         reason = (f"fusion clock check: sensor {sensor}'s clock reads right "
                                   f"again ({v.offset * 1e3:+.1f} ms)")  # fmt: skip
                         spans.append(StatusSpan(sensor, "operational", at, None, reason))
-        if not spans:
-            return 0
-        return record_status(self.store, spans, source="fusion clock check",
-                             now_us=self.clock_us())  # fmt: skip
+        return self._record(spans, "fusion clock check")
 
     def _says_more(self, conn: Any, sensor: str, status: str, prior: str | None,
                    at: datetime) -> bool:  # fmt: skip
@@ -304,6 +301,12 @@ class LiveFusion:
             return True
         flagged = sensor in self._late_flagged or sensor in self._ahead.flagged
         return status == "offset" and (flagged or prior == "inconsistent")
+
+    def _record(self, spans: list[StatusSpan], source: str) -> int:
+        """Record a step's status spans from ``source`` (none: nothing); how many are new."""
+        if not spans:
+            return 0
+        return record_status(self.store, spans, source=source, now_us=self.clock_us())
 
     def _record_late(self, engine: FusionEngine) -> int:
         """Status spans for the sensors whose detections came too late for fusion, and for
@@ -318,9 +321,7 @@ class LiveFusion:
             found = [self._late_span(conn, sensor, late, engine.taken_by.get(sensor, 0), at)
                      for sensor, late in engine.late_by.items()]  # fmt: skip
         spans = [span for span in found if span is not None]
-        if not spans:
-            return 0
-        return record_status(self.store, spans, source="fusion lateness", now_us=self.clock_us())
+        return self._record(spans, "fusion lateness")
 
     def _record_silent(self, engine: FusionEngine) -> int:
         """``non_operational`` for each sensor that sent nothing as the blasts near it were
@@ -353,20 +354,14 @@ class LiveFusion:
                 if status_at(conn, sensor, at) == "non_operational":
                     reason = f"fusion: sensor {sensor} hears the blasts near it again"
                     spans.append(StatusSpan(sensor, "operational", at, None, reason))
-        if not spans:
-            return 0
-        return record_status(self.store, spans, source="fusion silence check",
-                             now_us=self.clock_us())  # fmt: skip
+        return self._record(spans, "fusion silence check")
 
     def _record_ahead(self) -> int:
         """Status spans for the sensors stamping their detections ahead of the worker's
         clock, and for those stamping in the past again (:mod:`.fusion_ahead`)."""
         with self.store.read() as conn:
             spans = self._ahead.spans(conn, from_micros(self.clock_us()))
-        if not spans:
-            return 0
-        return record_status(self.store, spans, source="fusion clock check",
-                             now_us=self.clock_us())  # fmt: skip
+        return self._record(spans, "fusion clock check")
 
     def _late_span(self, conn: Any, sensor: str, late: int, taken: int, at: datetime
                    ) -> StatusSpan | None:  # fmt: skip
