@@ -236,7 +236,7 @@ def test_a_sensor_gone_silent_is_recorded_non_operational_and_back(
     """The busiest sensor sends nothing from 10 to 40 minutes into a moderate hour, and
     nobody says so. Its status stayed operational, and the coverage showed a working
     sensor over a quiet stretch. Now the worker, fed a minute at a time, records it
-    ``non_operational`` from its first near blast missed, and ``operational`` once it
+    ``non_operational`` from its first blast missed, and ``operational`` once it
     hears them again, though restarted in between."""
     scenario = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=1.0))
     busiest = Counter(d.sensor for d in scenario.detections).most_common(1)[0][0]
@@ -468,7 +468,7 @@ def test_a_restarted_worker_clears_a_silence_recorded_before_once_heard(
     )
     ingest_file(store, "sensors", tmp_path / "sensors.csv")
     down = parse_time("2026-03-01T04:10:00Z")
-    reason = fusion_live.SILENT_REASON.format(sensor="S1") + " 5 blasts located near it"
+    reason = fusion_live.SILENT_REASON.format(sensor="S1") + " 5 blasts others heard"
     record_status(store, [StatusSpan("S1", "non_operational", down, None, reason)],
                   source="fusion silence check", now_us=to_micros(down))  # fmt: skip
     worker = LiveFusion(store, clock_us=lambda: to_micros(down))

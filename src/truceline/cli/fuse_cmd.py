@@ -336,9 +336,9 @@ def fuse(
             console.print(f"warning: {check.describe()}", highlight=False, soft_wrap=True)
     for sensor, since, missed in counts.silent:
         console.print(
-            f"warning: sensor {sensor} heard none of the {missed} blasts located near it "
-            f"since {format_time(since)}, sending nothing around them, though sensors "
-            "farther away heard them: is it down?", highlight=False, soft_wrap=True,
+            f"warning: sensor {sensor} heard none of the {missed} blasts that sensors beyond "
+            f"it heard since {format_time(since.replace(microsecond=0))}, sending nothing "
+            "around them: is it down?", highlight=False, soft_wrap=True,
         )  # fmt: skip
     if counts.unsearched:
         console.print(

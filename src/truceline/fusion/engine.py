@@ -839,20 +839,20 @@ class FusionEngine:
 
     def _watch_silence(self, got: BlockOffsets, keys: F64, pool_sensor: np.ndarray,
                        ref: float, origin: F64) -> None:  # fmt: skip
-        """Block ``ref``'s well-located events' hits and misses at the sensors near them
-        (:mod:`.silence`): a registered sensor, not known to send late, that sent nothing
-        in the pool (``pool_sensor``; ``keys`` its picks as ``sensor · KEY_SPAN_S + t``)
-        though a blast heard farther away came by."""
+        """Block ``ref``'s well-located events' hits and misses at every sensor
+        (:mod:`.silence`): a miss is a registered sensor, not known to send late, that
+        sent nothing in the pool (``pool_sensor``; ``keys`` its picks as
+        ``sensor · KEY_SPAN_S + t``) though sensors beyond it held the blast."""
         n_ev, n_s = got.dist.shape
         q = np.tile(np.arange(n_s), n_ev) * KEY_SPAN_S + got.arrival.ravel()
         near = np.searchsorted(keys, q + REACH_S, side="right") > np.searchsorted(keys, q - REACH_S)
         heard = near.reshape(n_ev, n_s)
-        silent = np.bincount(pool_sensor, minlength=n_s) == 0
+        sent = np.bincount(pool_sensor, minlength=n_s)
         ref_us = round(ref * 1e6)
         listening = (self.net.active_from <= ref_us) & (self.net.active_to >= ref_us)
         listening[self._late_near(ref)] = False
-        hit, miss = near_blasts(got.dist, got.held, heard, silent, listening)
-        self.silence.add(ref + origin, hit, miss)
+        blasts = near_blasts(got.dist, got.held, heard, sent, listening)
+        self.silence.add(ref + origin, ref + got.arrival, blasts)
 
     def _late_near(self, ref: float) -> list[int]:
         """The sensors whose detections came too late within ``alive_window_s`` of block
@@ -984,14 +984,16 @@ class FusionEngine:
         self._correction = Correction(offset, drift, float(now))
 
     def silences(self) -> list[tuple[str, datetime, int]]:
-        """The sensors silent as the blasts near them were heard (:mod:`.silence`): each
-        id, when its run of misses began and how many near blasts it missed."""
+        """The sensors silent as blasts they should have heard were heard beyond them
+        (:mod:`.silence`): each id, when its run of misses began (the first missed
+        arrival) and how many such blasts it missed."""
         w = self.silence
         return [(self.sensors[i].id, from_micros(round(float(w.since[i]) * 1e6)), int(w.run[i]))
                 for i in w.silent().tolist()]  # fmt: skip
 
     def heard(self, sensor: str) -> datetime | None:
-        """When ``sensor`` last heard a blast near it (:mod:`.silence`; ``None``: not yet)."""
+        """When a blast ``sensor`` heard last reached it (:mod:`.silence`; ``None``: not
+        yet)."""
         t = float(self.silence.heard[self.net.index[sensor]])
         return None if math.isnan(t) else from_micros(round(t * 1e6))
 

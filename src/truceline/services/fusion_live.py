@@ -324,13 +324,14 @@ class LiveFusion:
         return self._record(spans, "fusion lateness")
 
     def _record_silent(self, engine: FusionEngine) -> int:
-        """``non_operational`` for each sensor that sent nothing as the blasts near it were
-        heard farther away (:mod:`truceline.fusion.silence`), from its first such blast;
-        ``operational`` once it hears one again. Nobody may have said it went down, and
-        its coverage would have shown a working sensor over a quiet stretch. Not for a
-        sensor stamping ahead (:meth:`_record_ahead`): it is sending, into the future. The
-        sensors recorded so are read from the store at the first step, and cleared only
-        once heard, so a restarted worker, whose engine starts cold, clears them too."""
+        """``non_operational`` for each sensor that sent nothing as blasts it should have
+        heard were heard beyond it (:mod:`truceline.fusion.silence`), from its first such
+        blast's arrival; ``operational`` once it hears one again. Nobody may have said it
+        went down, and its coverage would have shown a working sensor over a quiet
+        stretch. Not for a sensor stamping ahead (:meth:`_record_ahead`): it is sending,
+        into the future. The sensors recorded so are read from the store at the first
+        step, and cleared only once heard, so a restarted worker, whose engine starts
+        cold, clears them too."""
         silent = {sensor: (since, missed) for sensor, since, missed in engine.silences()}
         spans = []
         with self.store.read() as conn:
@@ -342,9 +343,9 @@ class LiveFusion:
                     continue
                 self._silent.add(sensor)
                 if status_at(conn, sensor, since) != "non_operational":
-                    reason = (f"{SILENT_REASON.format(sensor=sensor)} {missed} blasts "
-                              "located near it, sending nothing around them, though sensors "
-                              "farther away heard them: is it down?")  # fmt: skip
+                    reason = (f"{SILENT_REASON.format(sensor=sensor)} {missed} blasts that "
+                              "sensors beyond it heard, sending nothing around them: is it "
+                              "down?")  # fmt: skip
                     spans.append(StatusSpan(sensor, "non_operational", since, None, reason))
             for sensor in sorted(self._silent - silent.keys()):
                 at = engine.heard(sensor) if sensor in engine.net.index else None
@@ -352,7 +353,7 @@ class LiveFusion:
                     continue
                 self._silent.discard(sensor)
                 if status_at(conn, sensor, at) == "non_operational":
-                    reason = f"fusion: sensor {sensor} hears the blasts near it again"
+                    reason = f"fusion: sensor {sensor} hears blasts again"
                     spans.append(StatusSpan(sensor, "operational", at, None, reason))
         return self._record(spans, "fusion silence check")
 
