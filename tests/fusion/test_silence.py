@@ -14,8 +14,8 @@ from truceline.fusion.silence import (
     MEMORY,
     Blasts,
     SilenceWatch,
+    blasts_at_sensors,
     hear_chance,
-    near_blasts,
 )
 from truceline.fusion.simulate import SimulationConfig, simulate
 
@@ -41,7 +41,7 @@ def test_a_miss_is_a_silent_listening_sensor_that_should_have_heard() -> None:
     heard = np.array([[0, 0, 0, 0, 1, 0, 0, 0, 0]], dtype=bool)
     sent = np.array([2, 1, 1, 1, 1, 0, 0, 1, 0])
     listening = np.array([1] * 8 + [0], dtype=bool)
-    got = near_blasts(dist, held, heard, sent, listening)
+    got = blasts_at_sensors(dist, held, heard, sent, listening)
     assert np.nonzero(got.hit[0])[0].tolist() == [0, 1, 2, 3, 4]
     assert np.nonzero(got.miss[0])[0].tolist() == [6]  # 5: none beyond heard; 7 sends; 8 absent
     assert got.chance[0, 6] == pytest.approx(2 / 5)  # beyond it: 3, 4, 5 and 9 km

@@ -92,7 +92,7 @@ from truceline.fusion.pairing import (
 )
 from truceline.fusion.partition import PickSet
 from truceline.fusion.salvos import salvo_labels
-from truceline.fusion.silence import SilenceWatch, near_blasts
+from truceline.fusion.silence import SilenceWatch, blasts_at_sensors
 from truceline.fusion.weapons import max_time_of_flight
 from truceline.geo import F64, geodetic_to_ecef
 from truceline.timefmt import from_micros, to_micros
@@ -851,7 +851,7 @@ class FusionEngine:
         ref_us = round(ref * 1e6)
         listening = (self.net.active_from <= ref_us) & (self.net.active_to >= ref_us)
         listening[self._late_near(ref)] = False
-        blasts = near_blasts(got.dist, got.held, heard, sent, listening)
+        blasts = blasts_at_sensors(got.dist, got.held, heard, sent, listening)
         self.silence.add(ref + origin, ref + got.arrival, blasts)
 
     def _late_near(self, ref: float) -> list[int]:

@@ -35,8 +35,8 @@ from truceline.geo import F64
 I64 = np.ndarray
 BEYOND = 4  # the sensors next beyond a sensor that say how audible a blast was there
 DOWN_EVIDENCE = 7.0  # log-likelihood of its silence, down against up, to count as down
-PRIOR = 2.0  # expected hits, all heard, a sensor is credited with before any tally
-MEMORY = 40.0  # expected hits the hearing tallies remember
+PRIOR = 2.0  # expected picks, all held, a sensor is credited with before any tally
+MEMORY = 40.0  # expected picks the hearing tallies remember
 
 
 def hear_chance(dist: F64, held: np.ndarray, listening: np.ndarray) -> F64:
@@ -71,7 +71,7 @@ class Blasts(NamedTuple):
     held: np.ndarray  # ... event's picks says how well it hears
 
 
-def near_blasts(dist: F64, held: np.ndarray, heard: np.ndarray, sent: I64,
+def blasts_at_sensors(dist: F64, held: np.ndarray, heard: np.ndarray, sent: I64,
                 listening: np.ndarray) -> Blasts:  # fmt: skip
     """How each sensor took each event: ``dist`` each sensor's distance from each event
     (m), ``held`` the sensors holding one of its picks, ``heard`` those with a pick
@@ -95,11 +95,11 @@ class SilenceWatch:
     That last is what keeps a sensor that hears less than its neighbours (a worse
     microphone, a valley) from being taken for a silent one: its faint misses would
     add up. Where a sensor sent other picks in the pool (it was sending, whatever it
-    made of this blast), its hits are tallied against the chances: a sensor that heard
-    half of what its neighbours' hearing promised has each miss weighed at half the
-    chance. A better one is weighed as its neighbours (the chance is already a lower
-    bound). The tallies forget beyond ``MEMORY`` expected hits, and only move while the
-    sensor sends, so an outage does not excuse itself."""
+    made of this blast), whether it held one of the blast's picks is tallied against the
+    chance: a sensor that held half of what its neighbours promised has each miss
+    weighed at half the chance. A better one is weighed as its neighbours (the chance
+    is already a lower bound). The tallies forget beyond ``MEMORY`` expected picks, and
+    only move while the sensor sends, so an outage does not excuse itself."""
 
     def __init__(self, n_sensors: int) -> None:
         self.run = np.zeros(n_sensors, dtype=np.int64)
@@ -107,11 +107,11 @@ class SilenceWatch:
         self.since = np.full(n_sensors, np.nan)
         self.heard = np.full(n_sensors, np.nan)  # its latest hit (Unix s): heard again
         self.expected = np.zeros(n_sensors)  # the chances of the blasts tallied ...
-        self.got = np.zeros(n_sensors)  # ... and how many of them it heard
+        self.got = np.zeros(n_sensors)  # ... and of how many it held a pick
 
     def hearing(self) -> F64:
         """Each sensor's hearing against its neighbours', at most 1 (``PRIOR`` expected
-        hits, all heard, before any tally)."""
+        picks, all held, before any tally)."""
         return np.minimum((self.got + PRIOR) / (self.expected + PRIOR), 1.0)
 
     def add(self, origin: F64, arrival: F64, blasts: Blasts) -> None:
