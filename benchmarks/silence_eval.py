@@ -47,15 +47,15 @@ LAG = timedelta(minutes=10)  # a find this long after an outage's end still coun
 @dataclass(frozen=True)
 class Row:
     """One scenario's figures: its outages, the delays of those found (s, sorted), the
-    sensors found silent outside any outage, the longest run of a sending sensor, and how
-    long after an outage's end its sensor was heard again."""
+    sensors found silent outside any outage, the most evidence a sending sensor gathered,
+    and how long after an outage's end its sensor was heard again."""
 
     preset: str
     seed: int
     outages: int
     delays: list[float]
     false: list[str]
-    longest: float
+    peak_sending: float
     cleared: list[float]  # s from an outage's end until its sensor was heard again
     missed: list[tuple[float, float]]  # each outage not found: minutes in the scenario, peak
     onset: list[float]  # s from an outage's start to the found start of its silence
@@ -76,22 +76,22 @@ def _deafen(sc: Scenario, fraction: float, seed: int) -> tuple[list[Detection], 
 
 def run_one(preset: str, seed: int, hours: float, beyond: int, evidence: float,
             deaf: float = 0.0) -> Row:  # fmt: skip
-    """One scenario: its outages found (with their delays, s), false flags, longest run."""
+    """One scenario: its outages found (with their delays, s), false flags, peaks."""
     silence.BEYOND, silence.DOWN_EVIDENCE = beyond, evidence
     sc = simulate(SimulationConfig.from_preset(preset, seed=seed, hours=hours))
     engine = FusionEngine(sc.sensors, sc.weather)
     dets, deafened = _deafen(sc, deaf, seed)
     start, end = dets[0].time, dets[-1].time
     outages = [o for o in sc.truth.outages if o.start < end and o.end > start]
-    ids = [s.id for s in sc.sensors]
-    sending = np.array([all(o.sensor != i for o in sc.truth.outages) for i in ids])
+    down = {o.sensor for o in sc.truth.outages}
+    sending = np.array([s.id not in down for s in sc.sensors])
     first: dict[tuple[str, int], float] = {}
     false: set[str] = set()
     cleared: list[float] = []
     onset: dict[int, float] = {}
     peak = [0.0] * len(outages)
-    index = {s: k for k, s in enumerate(ids)}
-    longest, i, now, before = 0.0, 0, start, set()
+    index = engine.net.index
+    peak_sending, i, now, before = 0.0, 0, start, set()
     while i < len(dets):
         now += timedelta(minutes=1)
         j = i
@@ -100,12 +100,13 @@ def run_one(preset: str, seed: int, hours: float, beyond: int, evidence: float,
         engine.add(dets[i:j])
         i = j
         engine.ready(now - timedelta(minutes=1))
-        longest = max(longest, float(engine.silence.evidence[sending].max(initial=0)))
+        evidence = engine.silence.evidence
+        peak_sending = max(peak_sending, float(evidence[sending].max(initial=0)))
         silences = engine.silences()
         silent = {sensor for sensor, _, _ in silences}
         for k, o in enumerate(outages):
             if o.start <= now <= o.end + LAG:
-                peak[k] = max(peak[k], float(engine.silence.evidence[index[o.sensor]]))
+                peak[k] = max(peak[k], float(evidence[index[o.sensor]]))
         for sensor in silent - before:  # newly found silent: in an outage, or false
             hit = [k for k, o in enumerate(outages)
                    if o.sensor == sensor and o.start <= now <= o.end + LAG]  # fmt: skip
@@ -125,7 +126,7 @@ def run_one(preset: str, seed: int, hours: float, beyond: int, evidence: float,
     found = {k for _, k in first}
     missed = [((min(o.end, end) - max(o.start, start)).total_seconds() / 60, peak[k])
               for k, o in enumerate(outages) if k not in found]  # fmt: skip
-    return Row(preset, seed, len(outages), sorted(first.values()), sorted(false), longest,
+    return Row(preset, seed, len(outages), sorted(first.values()), sorted(false), peak_sending,
                sorted(cleared), missed, sorted(onset.values()), deafened)  # fmt: skip
 
 
@@ -144,7 +145,7 @@ def markdown(rows: list[Row], beyond: int, evidence: float) -> str:
         shown = ", ".join(f"{x / 60:.0f}" for x in r.delays) or "–"
         gone = ", ".join(f"{m:.0f}: {e:.1f}" for m, e in r.missed) or "–"
         lines.append(f"| {r.preset} {r.seed} | {r.outages} | {len(r.delays)} | {shown} | {gone} | "
-                     f"{', '.join(r.false) or 0} | {r.longest:.1f} |")  # fmt: skip
+                     f"{', '.join(r.false) or 0} | {r.peak_sending:.1f} |")  # fmt: skip
     delays = [d for r in rows for d in r.delays]
     back = [d for r in rows for d in r.cleared]
     onset = [d for r in rows for d in r.onset]

@@ -72,7 +72,7 @@ class Blasts(NamedTuple):
 
 
 def blasts_at_sensors(dist: F64, held: np.ndarray, heard: np.ndarray, sent: I64,
-                listening: np.ndarray) -> Blasts:  # fmt: skip
+                      listening: np.ndarray) -> Blasts:  # fmt: skip
     """How each sensor took each event: ``dist`` each sensor's distance from each event
     (m), ``held`` the sensors holding one of its picks, ``heard`` those with a pick
     within reach of its prediction, ``sent`` each sensor's picks in the pool and
