@@ -3,6 +3,7 @@
 import numpy as np
 
 from truceline.fusion.halo import (
+    AREA_MIN,
     BURST_S,
     HALO_IN_M,
     NEAR_S,
@@ -38,6 +39,18 @@ def test_a_salvo_area_is_a_chain_of_enough_well_heard_events() -> None:
     assert len(salvo_areas(ecef, origin, np.array([8, 8, 8, 5, 5]), arrival).area) == 0
     far, _, _ = _line(5, 900.0, 2.0)
     assert len(salvo_areas(far, origin, np.full(5, 8), arrival).area) == 0
+
+
+def test_a_chain_of_just_enough_events_each_linked_to_its_neighbours_is_an_area() -> None:
+    # 500 m apart: each event links to the next only (1 km to the next but one), so only
+    # AREA_MIN events have a link besides their own, and they make one area; three
+    # chains of three (nine linked events, no chain long enough) make none.
+    ecef, origin, arrival = _line(AREA_MIN, 500.0, 2.0)
+    areas = salvo_areas(ecef, origin, np.full(AREA_MIN, 8), arrival)
+    assert np.bincount(areas.area).tolist() == [AREA_MIN]
+    parts = [_line(3, 500.0, 2.0, x0=20_000.0 * k) for k in range(3)]
+    ecef, origin, arrival = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    assert len(salvo_areas(ecef, origin, np.full(9, 8), arrival).area) == 0
 
 
 def test_two_salvos_make_two_areas_each_with_its_own_windows() -> None:

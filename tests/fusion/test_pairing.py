@@ -224,6 +224,14 @@ def test_salvo_groups_need_one_spot_and_several_rounds() -> None:
     group = salvo_groups(inp)
     assert len(set(group[:6].tolist())) == 1 and group[0] >= 0
     assert (group[6:] == -1).all()
+    # just enough rounds (SALVO_MIN) make a salvo; one fewer, beside two shots that
+    # link elsewhere, none
+    n = pairing.SALVO_MIN
+    inp = _inp([0.5 * i for i in range(n)], [0.0] * n, [5.0] * n, "mlrs")
+    assert (salvo_groups(inp) == 0).all()
+    inp = _inp([0.5 * i for i in range(n - 1)] + [1.0, 1.5], [0.0] * (n - 1) + [9e3, 9e3],
+               [5.0] * (n + 1), "mlrs")  # fmt: skip
+    assert (salvo_groups(inp) == -1).all()
 
 
 def test_a_salvos_launches_are_grouped_by_their_spot_and_summed_labels(

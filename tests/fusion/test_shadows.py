@@ -50,3 +50,16 @@ def test_unlocated_pulses_are_near_the_spots_rounds_and_none_of_them() -> None:
     assert np.allclose(shadows.unlocated(times, known), [0.5, 11.0, 12.0, 22.4])
     assert len(shadows.unlocated(times, np.zeros(0))) == 0
     assert len(shadows.unlocated(np.zeros(0), known)) == 0
+
+
+def test_just_enough_events_at_one_spot_make_it_and_one_fewer_none() -> None:
+    east, north = np.zeros(shadows.SPOT_EVENTS), np.zeros(shadows.SPOT_EVENTS)
+    origin = np.arange(float(shadows.SPOT_EVENTS))
+    cov = np.array([np.eye(2)] * shadows.SPOT_EVENTS)
+    groups = shadows.spot_groups(east, north, origin, cov)
+    assert [g.tolist() for g in groups] == [list(range(shadows.SPOT_EVENTS))]
+    # one fewer, with as many events elsewhere (each alone): no spot
+    east = np.r_[np.zeros(shadows.SPOT_EVENTS - 1), 5_000.0 * np.arange(1, 4)]
+    origin = np.arange(float(len(east)))
+    cov = np.array([np.eye(2)] * len(east))
+    assert shadows.spot_groups(east, np.zeros(len(east)), origin, cov) == []

@@ -94,7 +94,12 @@ def salvo_areas(ecef: F64, origin: F64, n_picks: np.ndarray, arrival: F64) -> Ar
         return Areas.none()
     pos, t = ecef[strong], origin[strong]
     dist = np.linalg.norm(pos[:, None, :] - pos[None, :, :], axis=2)
-    i, j = np.nonzero((dist <= LINK_M) & (np.abs(t[:, None] - t[None, :]) <= LINK_S))
+    link = (dist <= LINK_M) & (np.abs(t[:, None] - t[None, :]) <= LINK_S)
+    # An area's members each have a link besides their own: with too few such events no
+    # chain is long enough (most blocks), and the graph is not built.
+    if np.count_nonzero(link.sum(axis=1) > 1) < AREA_MIN:
+        return Areas.none()
+    i, j = np.nonzero(link)
     n = len(strong)
     _, label = connected_components(coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n)))
     keep = np.bincount(label)[label] >= AREA_MIN

@@ -247,6 +247,8 @@ def _chains(inp: PairingInput, which: np.ndarray, link_m: float,
     d = np.linalg.norm(inp.ecef[cand, None, :] - inp.ecef[None, cand, :], axis=2)
     dt = np.abs(inp.origin[cand, None] - inp.origin[None, cand])
     link = (d <= link_m) & (dt <= link_s)
+    if np.count_nonzero(link.sum(axis=1) > 1) < SALVO_MIN:
+        return group  # a chain's events each link to another: too few do
     _, lab = connected_components(csr_matrix(link), directed=False)
     sizes = np.bincount(lab)
     big = sizes[lab] >= SALVO_MIN

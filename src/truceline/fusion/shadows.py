@@ -50,6 +50,8 @@ def spot_groups(east: F64, north: F64, origin: F64, cov: F64) -> list[I64]:
         return []
     d = np.hypot(east[:, None] - east[None, :], north[:, None] - north[None, :])
     link = (d <= SPOT_LINK_M) & (np.abs(origin[:, None] - origin[None, :]) <= SPOT_LINK_S)
+    if np.count_nonzero(link.sum(axis=1) > 1) < SPOT_EVENTS:
+        return []  # a chain's events each link to another: too few do (most blocks)
     _, lab = connected_components(csr_matrix(link), directed=False)
     sizes = np.bincount(lab)
     out: list[I64] = []
