@@ -58,8 +58,9 @@ def test_just_enough_events_at_one_spot_make_it_and_one_fewer_none() -> None:
     cov = np.array([np.eye(2)] * shadows.SPOT_EVENTS)
     groups = shadows.spot_groups(east, north, origin, cov)
     assert [g.tolist() for g in groups] == [list(range(shadows.SPOT_EVENTS))]
-    # one fewer, with as many events elsewhere (each alone): no spot
-    east = np.r_[np.zeros(shadows.SPOT_EVENTS - 1), 5_000.0 * np.arange(1, 4)]
-    origin = np.arange(float(len(east)))
+    # one fewer, beside as many at another spot 5 km off: two spots too small, none
+    k = shadows.SPOT_EVENTS - 1
+    east = np.r_[np.zeros(k), np.full(k, 5_000.0)]
+    origin = np.r_[np.arange(float(k)), np.arange(float(k))]
     cov = np.array([np.eye(2)] * len(east))
     assert shadows.spot_groups(east, np.zeros(len(east)), origin, cov) == []
