@@ -51,9 +51,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
+from truceline.fusion.linked import linked_groups
 from truceline.geo import F64
 
 AREA_MIN = 4
@@ -94,15 +93,9 @@ def salvo_areas(ecef: F64, origin: F64, n_picks: np.ndarray, arrival: F64) -> Ar
         return Areas.none()
     pos, t = ecef[strong], origin[strong]
     dist = np.linalg.norm(pos[:, None, :] - pos[None, :, :], axis=2)
-    link = (dist <= LINK_M) & (np.abs(t[:, None] - t[None, :]) <= LINK_S)
-    # An area's members each have a link besides their own: with too few such events no
-    # chain is long enough (most blocks), and the graph is not built.
-    if np.count_nonzero(link.sum(axis=1) > 1) < AREA_MIN:
-        return Areas.none()
-    i, j = np.nonzero(link)
-    n = len(strong)
-    _, label = connected_components(coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n)))
-    keep = np.bincount(label)[label] >= AREA_MIN
+    label = linked_groups((dist <= LINK_M) & (np.abs(t[:, None] - t[None, :]) <= LINK_S),
+                          AREA_MIN)  # fmt: skip
+    keep = label >= 0
     if not keep.any():
         return Areas.none()
     _, area = np.unique(label[keep], return_inverse=True)

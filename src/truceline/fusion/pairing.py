@@ -67,10 +67,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 from scipy.special import logsumexp
 
+from truceline.fusion.linked import linked_groups
 from truceline.fusion.pair_margins import pair_margins
 from truceline.fusion.weapons import ENVELOPES, LABELS
 from truceline.geo import F64
@@ -247,12 +246,7 @@ def _chains(inp: PairingInput, which: np.ndarray, link_m: float,
     d = np.linalg.norm(inp.ecef[cand, None, :] - inp.ecef[None, cand, :], axis=2)
     dt = np.abs(inp.origin[cand, None] - inp.origin[None, cand])
     link = (d <= link_m) & (dt <= link_s)
-    if np.count_nonzero(link.sum(axis=1) > 1) < SALVO_MIN:
-        return group  # a chain's events each link to another: too few do
-    _, lab = connected_components(csr_matrix(link), directed=False)
-    sizes = np.bincount(lab)
-    big = sizes[lab] >= SALVO_MIN
-    group[cand[big]] = lab[big]
+    group[cand] = linked_groups(link, SALVO_MIN)
     return group
 
 

@@ -17,8 +17,8 @@ pairs or reports them.
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
+
+from truceline.fusion.linked import linked_groups
 
 F64 = np.ndarray
 I64 = np.ndarray
@@ -50,12 +50,9 @@ def spot_groups(east: F64, north: F64, origin: F64, cov: F64) -> list[I64]:
         return []
     d = np.hypot(east[:, None] - east[None, :], north[:, None] - north[None, :])
     link = (d <= SPOT_LINK_M) & (np.abs(origin[:, None] - origin[None, :]) <= SPOT_LINK_S)
-    if np.count_nonzero(link.sum(axis=1) > 1) < SPOT_EVENTS:
-        return []  # a chain's events each link to another: too few do (most blocks)
-    _, lab = connected_components(csr_matrix(link), directed=False)
-    sizes = np.bincount(lab)
+    lab = linked_groups(link, SPOT_EVENTS)
     out: list[I64] = []
-    for g in np.flatnonzero(sizes >= SPOT_EVENTS).tolist():
+    for g in np.unique(lab[lab >= 0]).tolist():
         members = np.flatnonzero(lab == g)
         off = np.column_stack([east[members] - np.median(east[members]),
                                north[members] - np.median(north[members])])  # fmt: skip
