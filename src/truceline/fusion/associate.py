@@ -53,6 +53,7 @@ from truceline.fusion.halo import (
     strays,
     window_bits,
 )
+from truceline.fusion.linked import linked_groups
 from truceline.fusion.locate import CAUCHY_C, Fix, Frame, travel_model
 from truceline.fusion.network import Network, WeatherAt, WeatherTable
 from truceline.fusion.partition import NEAR_ALL, Geometry, Halo, Leaves, Limits, PickSet, walk
@@ -1588,9 +1589,8 @@ def _seed_groups(ctx: _Ctx, small: list[Located]) -> list[list[Located]]:
     shared = bits.astype(np.int64) @ bits.T.astype(np.int64)
     t = np.array([e.fix.origin for e in small])
     link = (np.abs(t[:, None] - t[None, :]) <= SPOT_LINK_S) & (shared >= ctx.cfg.min_sensors - 1)
-    _, lab = connected_components(csr_matrix(link), directed=False)
-    return [[small[k] for k in np.flatnonzero(lab == g)] for g in np.unique(lab)
-            if (lab == g).sum() >= SPOT_SEEDS]  # fmt: skip
+    lab = linked_groups(link, SPOT_SEEDS)
+    return [[small[k] for k in np.flatnonzero(lab == g)] for g in np.unique(lab[lab >= 0])]
 
 
 def _spot_view(ctx: _Ctx, members: list[Located]) -> _Master | None:
