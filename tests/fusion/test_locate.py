@@ -1,8 +1,10 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from fusion_synth import enu_to_latlon, grid_network
 
-from truceline.fusion.locate import Picks, locate, predict
+from truceline.fusion.locate import Picks, TravelMemo, arrivals, locate, predict
 from truceline.fusion.network import Network, WeatherAt
 from truceline.fusion.propagation import travel_times
 from truceline.geo import ecef_to_enu, geodetic_to_ecef
@@ -68,3 +70,34 @@ def test_bearings_join_the_fit_and_predict_gives_arrivals() -> None:
     arrival, sd = predict(net.ecef, fix, w)
     np.testing.assert_allclose(arrival, p.t, atol=1e-6)
     assert np.all(sd > 0)
+
+
+def test_travel_memo_serves_the_same_bits_and_forgets_the_oldest() -> None:
+    net = Network(grid_network())
+    w = WeatherAt(10.0, 3.0, -2.0)
+    lat, lon = enu_to_latlon(-3000.0, 2500.0)
+    h = float(np.median(net.alt))
+    p = _picks(net, lat, lon, h, w, 50.0)
+    fix = locate(p, lat0=net.lat0, lon0=net.lon0, origin0=40.0, height=h, weather=w)
+    assert fix is not None
+    memo = TravelMemo(net.ecef, size=2)
+    fresh = predict(net.ecef, fix, w)
+    for _ in range(2):  # computed, then served
+        got = predict(net.ecef, fix, w, memo)
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(got, fresh, strict=True))
+    assert arrivals(net.ecef, fix, w, memo).tobytes() == fresh[0].tobytes()
+    tt, g = memo.at(fix, w)
+    assert not tt.flags.writeable and not g.flags.writeable
+    # Another origin time or covariance is the same place: served. Another weather or
+    # place is not, and its prediction differs.
+    later = replace(fix, origin=fix.origin + 60.0, cov=fix.cov * 4.0)
+    assert memo.at(later, w)[0] is tt
+    np.testing.assert_allclose(predict(net.ecef, later, w, memo)[0], fresh[0] + 60.0, atol=1e-9)
+    warm = WeatherAt(30.0, 3.0, -2.0)
+    assert memo.at(fix, warm)[0] is not tt
+    assert np.all(predict(net.ecef, fix, warm, memo)[0] < fresh[0])  # sound is faster
+    # Two places kept at most: a third pushes out the first (computed anew, equal bits).
+    moved = replace(fix, lat=fix.lat + 0.01)
+    memo.at(moved, w)
+    again, _ = memo.at(fix, w)
+    assert again is not tt and again.tobytes() == tt.tobytes()

@@ -582,3 +582,58 @@ def test_a_shot_aimed_across_that_falls_short_is_aimed() -> None:
     same = side[:, None] == side[None, :]
     aimed = pairing._aimed(side, same, line_m, dist)[0]
     assert aimed.tolist() == [False, True, False, False, True]
+
+
+def _dense_pair_costs(inp: PairingInput, t: pairing._Terms) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of the matrix scored by each envelope's test, none left out: what
+    :func:`pairing._pair_costs` must equal."""
+    dt, dist = t.dt, t.dist
+    own = inp.weapon_loglik - pairing.logsumexp(inp.weapon_loglik, axis=1, keepdims=True)
+    best = np.full(dt.shape, pairing.BIG)
+    cls = np.full(dt.shape, -1, dtype=np.int64)
+    log_dt = np.log(np.maximum(dt, 1e-3))
+    scale = np.log(np.maximum(dist, 100.0) / pairing.RANGE_SCALE_M)
+    jac = log_dt - np.log(pairing.TOF_SCALE_S) + scale
+    for env in ENVELOPES:
+        k = LABELS.index(env.name)
+        lo, hi = env.tof_band(np.maximum(dist, 1.0))
+        z = (log_dt - 0.5 * (np.log(lo) + np.log(hi))) / (0.5 * (np.log(hi) - np.log(lo)))
+        ok = (dt > 0) & (np.abs(z) <= 1.0 + pairing.EDGE_TOL)
+        ok &= (dist >= env.range_m[0] * 0.9) & (dist <= env.range_m[1] * 1.05)
+        c = np.where(ok, 0.5 * z * z - (own[:, None, k] + own[None, :, k] + np.log(6)), np.inf)
+        cls = np.where(c < best, k, cls)
+        best = np.minimum(best, c)
+    feasible = best < pairing.BIG
+    np.fill_diagonal(feasible, False)
+    return np.where(feasible, best + jac + t.extra, pairing.BIG), cls
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pair_costs_score_every_pair_an_envelope_holds(seed: int) -> None:
+    # Events over 15 minutes and 120 km, with pairs put at each envelope's edges (its
+    # shortest and longest range, its band's ends 5 % widened): the pairs left unscored
+    # must be exactly those no envelope holds.
+    rng = np.random.default_rng(seed)
+    origin, east = list(rng.uniform(0, 900, 60)), list(rng.uniform(0, 120_000, 60))
+    for env in ENVELOPES:
+        for r in (env.range_m[0] * 0.9 + 1.0, env.range_m[1] * 1.05 - 1.0):
+            lo, hi = (float(v[0]) for v in env.tof_band(np.array([r])))
+            for tof in (lo * 0.995, hi * (hi / lo) ** (pairing.EDGE_TOL / 2) * 0.999):
+                t0 = float(rng.uniform(0, 600))
+                origin += [t0, t0 + tof]
+                east += [0.0, r]
+    n = len(origin)
+    inp = PairingInput(
+        origin=np.array(origin),
+        ecef=np.column_stack([np.array(east), np.zeros(n), np.zeros(n)]),
+        phase_llr=rng.normal(0, 3, n),
+        weapon_loglik=np.log(rng.dirichlet(np.ones(len(LABELS)), n)),
+        side=[None] * n,
+    )
+    t = pairing._terms(inp, PairingCosts())
+    cost, cls = pairing._pair_costs(inp, t)
+    want_cost, want_cls = _dense_pair_costs(inp, t)
+    scored = want_cost < pairing.BIG
+    assert scored.sum() > 2 * len(ENVELOPES)  # the edge pairs at least
+    assert np.array_equal(cost, want_cost)
+    assert np.array_equal(cls, want_cls)

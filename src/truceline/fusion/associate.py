@@ -28,6 +28,7 @@ repeats. A detection is therefore in at most one event.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from weakref import WeakKeyDictionary
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -54,7 +55,15 @@ from truceline.fusion.halo import (
     window_bits,
 )
 from truceline.fusion.linked import linked_groups
-from truceline.fusion.locate import CAUCHY_C, Fix, Frame, travel_model
+from truceline.fusion.locate import (
+    CAUCHY_C,
+    Fix,
+    Frame,
+    TravelMemo,
+    arrivals,
+    predict,
+    travel_model,
+)
 from truceline.fusion.network import Network, WeatherAt, WeatherTable
 from truceline.fusion.partition import NEAR_ALL, Geometry, Halo, Leaves, Limits, PickSet, walk
 from truceline.fusion.propagation import sound_speed
@@ -2106,16 +2115,15 @@ def _explained(ctx: _Ctx, events: list[Located]) -> tuple[np.ndarray, list[np.nd
     Returns the predicted-arrival table's owner mask per event (``heard[e, s]``) and, per
     event, the index of an explaining event for each pick (−1: none).
     """
-    from truceline.fusion.locate import predict
-
     net, pool, cfg = ctx.net, ctx.pool, ctx.cfg
     n, ns = len(events), len(net)
     arrival = np.empty((n, ns))
     sd = np.empty((n, ns))
     heard = np.zeros((n, ns), dtype=bool)
     size = np.array([len(ev.picks) for ev in events])
+    memo = _memo(net)
     for i, ev in enumerate(events):
-        arrival[i], sd[i] = predict(net.ecef, ev.fix, ev.weather)
+        arrival[i], sd[i] = predict(net.ecef, ev.fix, ev.weather, memo)
         heard[i, pool.sensor[ev.picks]] = True
     who: list[np.ndarray] = []
     for i, ev in enumerate(events):
@@ -2378,15 +2386,25 @@ def _cluster_width(cfg: FusionConfig, sigma_t: float) -> float:
     return 2.0 * (cfg.assoc_sigmas * sigma_t + 0.005)
 
 
+_MEMOS: WeakKeyDictionary[Network, TravelMemo] = WeakKeyDictionary()
+
+
+def _memo(net: Network) -> TravelMemo:
+    """The network's travel-time memo, shared by every block of the engine that holds
+    ``net`` (an event is predicted in its own block and in both neighbours)."""
+    memo = _MEMOS.get(net)
+    if memo is None:
+        memo = _MEMOS[net] = TravelMemo(net.ecef)
+    return memo
+
+
 def _master(ctx: _Ctx, m: Located) -> _Master:
     """The master view of ``m``, cached for the block (keyed by identity; the cache keeps
     ``m`` alive, so its id is not reused)."""
-    from truceline.fusion.locate import predict
-
     hit = ctx.masters.get(id(m))
     if hit is not None and hit[0] is m:
         return hit[1]
-    arrival, _ = predict(ctx.net.ecef, m.fix, m.weather)
+    arrival = arrivals(ctx.net.ecef, m.fix, m.weather, _memo(ctx.net))
     view = _Master(arrival - m.fix.origin, *_east_north(ctx.net, m.fix),
                    (m.fix.lat, m.fix.lon, m.fix.height), m.weather, m.fix.cov[:2, :2])  # fmt: skip
     ctx.masters[id(m)] = (m, view)

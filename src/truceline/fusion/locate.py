@@ -271,18 +271,63 @@ def locate(
     )
 
 
-def predict(sensors_ecef: F64, fix: Fix, weather: WeatherAt) -> tuple[F64, F64]:
+def predict(sensors_ecef: F64, fix: Fix, weather: WeatherAt,
+            memo: TravelMemo | None = None) -> tuple[F64, F64]:  # fmt: skip
     """Predicted arrival times at the given sensors and their standard deviations.
 
     The deviation propagates the fix's covariance through the gradient of the arrival
     time (``sqrt(g C gᵀ)``), so that a pick is gated against the prediction's own
-    uncertainty as well as its timing sigma.
+    uncertainty as well as its timing sigma. ``memo`` (built on ``sensors_ecef``) serves
+    the travel times of a place and weather asked before.
     """
-    frame = Frame(fix.lat, fix.lon, fix.height)
-    rel = frame.to_local(sensors_ecef)
-    tt, de, dn = travel_model(
-        rel, float(sound_speed(weather.temperature_c)), weather.wind_u_ms, weather.wind_v_ms
-    )
-    g = np.stack([de, dn, np.ones_like(de)], axis=1)
+    tt, g = (memo or TravelMemo(sensors_ecef)).at(fix, weather)
     var = np.einsum("ni,ij,nj->n", g, fix.cov, g)
     return fix.origin + tt, np.sqrt(np.maximum(var, 0.0))
+
+
+def arrivals(sensors_ecef: F64, fix: Fix, weather: WeatherAt,
+             memo: TravelMemo | None = None) -> F64:  # fmt: skip
+    """:func:`predict`'s arrival times alone (the same values, no deviation)."""
+    tt, _ = (memo or TravelMemo(sensors_ecef)).at(fix, weather)
+    return fix.origin + tt
+
+
+class TravelMemo:
+    """Travel times from a place to fixed sensors and their gradient, kept for the last
+    ``size`` places computed.
+
+    Association predicts the arrivals of the same events again and again: each found
+    event is a master of the repeat-source search in its block and, copied with its
+    origin shifted, in both neighbouring blocks, and explaining away predicts every
+    event of a block in each of its rounds. The travel times depend on the place and the
+    weather only (not on the origin time or the covariance), and building the frame and
+    the travel model for 90 sensors cost about 5 % of the fusion time (the 4-hour
+    moderate input, under py-spy). The values served are the very arrays computed the
+    first time, so the predictions are the same bits.
+    """
+
+    def __init__(self, sensors_ecef: F64, size: int = 1024) -> None:
+        self.sensors = sensors_ecef
+        self.size = size
+        self._kept: dict[tuple[float, ...], tuple[F64, F64]] = {}
+
+    def at(self, fix: Fix, weather: WeatherAt) -> tuple[F64, F64]:
+        """Travel times ``tt`` (n,) and the rows ``g`` (n, 3) of the arrival time's
+        gradient in (east, north, origin) at ``fix``'s place under ``weather``."""
+        key = (fix.lat, fix.lon, fix.height, weather.temperature_c, weather.wind_u_ms,
+               weather.wind_v_ms)  # fmt: skip
+        hit = self._kept.get(key)
+        if hit is not None:
+            return hit
+        rel = Frame(fix.lat, fix.lon, fix.height).to_local(self.sensors)
+        tt, de, dn = travel_model(
+            rel, float(sound_speed(weather.temperature_c)), weather.wind_u_ms,
+            weather.wind_v_ms,
+        )  # fmt: skip
+        tt.flags.writeable = False  # served again: no caller may change them
+        g = np.stack([de, dn, np.ones_like(de)], axis=1)
+        g.flags.writeable = False
+        if len(self._kept) >= self.size:
+            self._kept.pop(next(iter(self._kept)), None)  # the first of those kept
+        self._kept[key] = (tt, g)
+        return tt, g

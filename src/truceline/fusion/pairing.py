@@ -159,31 +159,58 @@ def _aimed(side: np.ndarray, same: np.ndarray, line_m: F64, dist: F64) -> np.nda
     return np.asarray(ok | ~(known[:, None] & known[None, :]))
 
 
+def _reach() -> tuple[float, float, float]:
+    """The least and greatest range and the longest time of flight that some envelope's
+    test in :func:`_pair_costs` lets a pair have (``|z| ≤ 1 + EDGE_TOL`` in log time:
+    up to ``hi · (hi / lo)^(EDGE_TOL / 2)``, longest at the greatest range), the last
+    widened a little against rounding: pairs beyond them are not scored."""
+    longest = 0.0
+    for e in ENVELOPES:
+        lo, hi = (float(v[0]) for v in e.tof_band(np.array([e.range_m[1] * 1.05])))
+        longest = max(longest, hi * (hi / lo) ** (EDGE_TOL / 2))
+    near = min(e.range_m[0] for e in ENVELOPES) * 0.9
+    return near, max(e.range_m[1] for e in ENVELOPES) * 1.05, longest * 1.001
+
+
+_REACH = _reach()
+
+
 def _pair_costs(inp: PairingInput, t: _Terms) -> tuple[F64, np.ndarray]:
     """Cost of launch ``a`` (row) with impact ``b`` (column), ``BIG`` if implausible, and
-    the weapon class (index into :data:`LABELS`) that explains the pair best."""
-    dt, dist = t.dt, t.dist
+    the weapon class (index into :data:`LABELS`) that explains the pair best.
+
+    Only the pairs some envelope could hold are scored (the impact after the launch,
+    within the longest time of flight, at a range some class reaches: ``_REACH``); the
+    rest of a pairing block's matrix is ``BIG`` as their tests would make it, and the
+    values scored are the same, each pair's cost depending on its own terms only."""
+    n = len(t.dt)
+    best = np.full((n, n), BIG)
+    cls = np.full((n, n), -1, dtype=np.int64)
+    near, far, longest = _REACH
+    a, b = np.nonzero((t.dt > 0) & (t.dt <= longest) & (t.dist >= near) & (t.dist <= far))
+    dt, dist = t.dt[a, b], t.dist[a, b]
     # ln(P(c | a's labels) P(c | b's labels) / P(c)): how much more likely both label
     # sets are if one class made both than if each came from its own (flat prior).
     own = inp.weapon_loglik - logsumexp(inp.weapon_loglik, axis=1, keepdims=True)
-    agree = own[:, None, :] + own[None, :, :] + math.log(len(LABELS))
-    best = np.full(dt.shape, BIG)
-    cls = np.full(dt.shape, -1, dtype=np.int64)
+    pb = np.full(len(dt), BIG)
+    pc = np.full(len(dt), -1, dtype=np.int64)
     log_dt = np.log(np.maximum(dt, 1e-3))
     jacobian = log_dt - np.log(TOF_SCALE_S) + np.log(np.maximum(dist, 100.0) / RANGE_SCALE_M)
     for env in ENVELOPES:
+        k = LABELS.index(env.name)
         lo, hi = env.tof_band(np.maximum(dist, 1.0))
         mid, half = 0.5 * (np.log(lo) + np.log(hi)), 0.5 * (np.log(hi) - np.log(lo))
         z = (log_dt - mid) / half
         ok = (dt > 0) & (np.abs(z) <= 1.0 + EDGE_TOL)
         ok &= (dist >= env.range_m[0] * 0.9) & (dist <= env.range_m[1] * 1.05)
-        c = np.where(ok, 0.5 * z * z - agree[:, :, LABELS.index(env.name)], BIG)
-        better = c < best
-        best = np.where(better, c, best)
-        cls = np.where(better, LABELS.index(env.name), cls)
-    feasible = best < BIG
-    np.fill_diagonal(feasible, False)
-    return np.where(feasible, best + jacobian + t.extra, BIG), cls
+        c = np.where(ok, 0.5 * z * z - (own[a, k] + own[b, k] + math.log(len(LABELS))), BIG)
+        better = c < pb
+        pb = np.where(better, c, pb)
+        pc = np.where(better, k, pc)
+    feasible = (pb < BIG) & (a != b)
+    best[a, b] = np.where(feasible, pb + jacobian + t.extra[a, b], BIG)
+    cls[a, b] = pc
+    return best, cls
 
 
 def _cut_cycle(cycle: list[int], sym: F64, unpaired: float) -> list[tuple[int, int]]:
