@@ -11,6 +11,11 @@ def test_nine_fraction_digits_round_to_microseconds() -> None:
     assert parse_time("2026-03-01T04:12:33.123456789Z").microsecond == 123457
     assert parse_time("2026-03-01T04:12:33.1234565Z").microsecond == 123456  # half-even
     assert parse_time("2026-03-01T04:12:33.9999999Z") == datetime(2026, 3, 1, 4, 12, 34, tzinfo=UTC)
+    # Rounded up into the next second, minute, day and year; half-even at a half.
+    want = datetime(2027, 1, 1, tzinfo=UTC)
+    assert parse_time("2026-12-31T23:59:59.9999995Z") == want
+    assert parse_time("2027-01-01T01:59:59.9999999+02:00") == want
+    assert parse_time("2026-03-01T04:12:33.0000015Z").microsecond == 2
 
 
 def test_offsets_are_converted_to_utc() -> None:

@@ -29,18 +29,20 @@ def parse_time(text: str) -> datetime:
     m = _RFC3339.match(text)
     if m is None:
         raise ValueError(f"not an RFC 3339 time: {text!r}")
-    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
-    frac, zone = m.group(7) or "", m.group(8)
+    year, month, day, hour, minute, sec, frac, zone = m.groups()
+    second = int(sec)
     # Round the fraction to microseconds (half-even) so nanosecond inputs keep their
     # best microsecond value.
-    nanos = int((frac + "000000000")[:9])
-    micros, rest = divmod(nanos, 1000)
+    micros, rest = divmod(int(((frac or "") + "000000000")[:9]), 1000)
     if rest > 500 or (rest == 500 and micros % 2 == 1):
         micros += 1
     if second == 60:  # leap second: RFC 3339 allows it, datetime does not
         raise ValueError("leap seconds are not supported")
-    base = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-    value = base + timedelta(microseconds=micros)
+    carry = micros // 1_000_000  # a fraction rounded up to the next second
+    value = datetime(int(year), int(month), int(day), int(hour), int(minute), second,
+                     micros - carry * 1_000_000, tzinfo=UTC)  # fmt: skip
+    if carry:
+        value += timedelta(seconds=carry)
     if zone not in ("Z", "z"):
         sign = 1 if zone[0] == "+" else -1
         offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))

@@ -106,6 +106,7 @@ POOL_MARGIN_S = 2.0
 POOL_MARGIN_US = round(POOL_MARGIN_S * 1e6)
 FAR_US = round(FAR_S * 1e6)  # the farthest a clock is corrected (clocks.FAR_S), µs
 NOWHERE = np.iinfo(np.int64).min  # FusionEngine._live_places: no place for the row
+NO_FLOOR = int(np.iinfo(np.int64).min)  # no pool taken yet (read for every detection)
 LOOKAHEAD = True  # each stage of the next block before the following stage of this one
 ORIGIN_SLACK_S = 1.0
 FOREIGN = True  # a block's repeat-source search takes its neighbours' events as masters
@@ -288,7 +289,7 @@ class FusionEngine:
         self._step: int | None = None  # the next step of association (_run_step)
         self._searches: dict[int, BlockSearch | None] = {}
         self._last: tuple[int, BlockSearch] | None = None  # the last block finished
-        self._floor_us = np.iinfo(np.int64).min
+        self._floor_us = NO_FLOOR
         self._silenced = np.full(len(self.net), -np.inf)  # associate._silenced
         # The picks dropped from the buffer in the last ``alive_window_s`` or so: each
         # block's working sensors are judged on them (liveness.working).
@@ -500,7 +501,7 @@ class FusionEngine:
     @property
     def accepts_from(self) -> datetime | None:
         """Detections earlier than this would be late (``None`` before any processing)."""
-        if self._floor_us == np.iinfo(np.int64).min:
+        if self._floor_us == NO_FLOOR:
             return None
         return from_micros(int(self._floor_us))
 
