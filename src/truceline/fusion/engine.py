@@ -164,7 +164,7 @@ class _Buffer:
 
     def drop_before(self, t_us: int) -> list[str]:
         cut = int(np.searchsorted(self.t_us, t_us))
-        gone = [str(x) for x in self.ids[:cut]]
+        gone: list[str] = self.ids[:cut].tolist()
         for n in self.NAMES:
             setattr(self, n, getattr(self, n)[cut:])
         return gone
@@ -1037,7 +1037,7 @@ class FusionEngine:
         line_m = self.line_of(lats, lons) if self.line_of else np.full(len(found), np.nan)
         for f, side, to_line in zip(found, sides, line_m.tolist(), strict=True):
             rows = f.picks + offset
-            ids = tuple(sorted(str(x) for x in buf.ids[rows]))
+            ids = tuple(sorted(buf.ids[rows].tolist()))  # str, as the ids are held
             sensors = np.unique(buf.sensor[rows])
             fix = f.fix
             scale = max(1.0, fix.chi2 / fix.dof) if fix.dof > 0 else 1.0
