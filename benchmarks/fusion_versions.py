@@ -4,7 +4,8 @@ Each evaluator scenario (``truceline simulate --preset P --seed S --hours H``, w
 by this checkout's simulator) is fused and scored by both versions, one Python process per
 (scenario, version) with ``PYTHONPATH`` pointing at that version's sources, ``--jobs`` of
 them at once. Fusion time is ``run_fuse`` alone (start-up excluded; each version's numba
-kernels are compiled once by a warm-up run first). With ``--repeat
+kernels are compiled once by a warm-up run first), both versions running the same form
+of the kernels (:func:`_same_kernels`). With ``--repeat
 N`` each (scenario, version) runs N times, the versions alternating, and the fastest run
 counts (single runs on a shared machine move by ±15 %). The table gives each version's
 recall, precision, pairing and pure recall (``truceline evaluate``; computed for both by
@@ -22,6 +23,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -72,8 +74,35 @@ def parse_seeds(text: str) -> list[int]:
     return out
 
 
-def _run(src: Path, scen: Path, out: Path) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(src)}
+def _same_kernels(base_tree: Path, console: Console) -> dict[str, str]:
+    """Give both versions the same form of the compiled kernels; returns the environment
+    that makes it so.
+
+    This checkout runs the kernels built ahead of time (``make install``), and a fresh
+    worktree has no build: its kernels ran under the JIT, whose dispatch costs some
+    microseconds a call more, and on half-hour inputs that alone had made this checkout
+    look 1.2–1.4× faster than a base of the same kernels. Where the base's kernel sources
+    are this checkout's, its build is copied into the worktree (it serves only the
+    sources it was built from); otherwise both versions run under the JIT."""
+    from truceline.fusion import kernels
+
+    here = kernels.HERE
+    there = base_tree / "src" / "truceline" / "fusion"
+    same = all((there / n).exists() and (there / n).read_bytes() == (here / n).read_bytes()
+               for n in kernels.SOURCES)  # fmt: skip
+    if same and kernels.current():
+        for built in [*here.glob(f"{kernels.MODULE}.*.so"), kernels.STAMP]:
+            shutil.copy2(built, there / built.name)
+        console.print("kernels: both versions run this checkout's ahead-of-time build")
+        return {}
+    console.print("kernels: the versions' kernel sources differ (or this checkout has no "
+                  "build): both run under the JIT")  # fmt: skip
+    return {"TRUCELINE_KERNELS": "jit"}
+
+
+def _run(src: Path, scen: Path, out: Path, extra: dict[str, str] | None = None
+         ) -> dict[str, float]:  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(src), **(extra or {})}
     cmd = [sys.executable, __file__, "--worker", str(scen), str(out)]
     subprocess.run(cmd, env=env, check=True)
     return dict(json.loads((out / "eval.json").read_text()))
@@ -112,6 +141,7 @@ def main() -> None:
     subprocess.run(["git", "worktree", "add", "--detach", "--force", str(base_tree), args.base],
                    cwd=ROOT, check=True, capture_output=True)  # fmt: skip
     versions = {"base": base_tree / "src", "this": ROOT / "src"}
+    kernels_env = _same_kernels(base_tree, console)
     scenarios = []
     for preset in args.presets.split(","):
         for seed in parse_seeds(args.seeds):
@@ -122,15 +152,15 @@ def main() -> None:
                                 "--out", str(scen)], check=True, capture_output=True)  # fmt: skip
             scenarios.append(scen)
     for name, src in versions.items():  # compile each version's kernels once
-        _run(src, scenarios[0], work / "runs" / "warmup" / name)
+        _run(src, scenarios[0], work / "runs" / "warmup" / name, kernels_env)
     jobs = [(scen, name, r) for scen in scenarios for r in range(args.repeat) for name in versions]
     results: dict[tuple[str, str], dict[str, float]] = {}
     with Progress(console=console) as bar, ThreadPoolExecutor(args.jobs) as pool:
         task = bar.add_task("fusing", total=len(jobs))
-        futures = {
-            pool.submit(_run, versions[n], s, work / "runs" / n / f"{s.name}.{r}"): (s.name, n)
-            for s, n, r in jobs
-        }
+        futures = {}
+        for s, n, r in jobs:
+            out = work / "runs" / n / f"{s.name}.{r}"
+            futures[pool.submit(_run, versions[n], s, out, kernels_env)] = (s.name, n)
         for fut, key in futures.items():
             got = fut.result()
             if key in results:  # the same events each run: only the time differs
