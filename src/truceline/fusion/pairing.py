@@ -201,14 +201,13 @@ def _pair_costs(inp: PairingInput, t: _Terms) -> tuple[F64, np.ndarray]:
         lo, hi = env.tof_band(np.maximum(dist, 1.0))
         mid, half = 0.5 * (np.log(lo) + np.log(hi)), 0.5 * (np.log(hi) - np.log(lo))
         z = (log_dt - mid) / half
-        ok = (dt > 0) & (np.abs(z) <= 1.0 + EDGE_TOL)
+        ok = np.abs(z) <= 1.0 + EDGE_TOL  # the reach has taken dt > 0 (and so a ≠ b)
         ok &= (dist >= env.range_m[0] * 0.9) & (dist <= env.range_m[1] * 1.05)
         c = np.where(ok, 0.5 * z * z - (own[a, k] + own[b, k] + math.log(len(LABELS))), BIG)
         better = c < pb
         pb = np.where(better, c, pb)
         pc = np.where(better, k, pc)
-    feasible = (pb < BIG) & (a != b)
-    best[a, b] = np.where(feasible, pb + jacobian + t.extra[a, b], BIG)
+    best[a, b] = np.where(pb < BIG, pb + jacobian + t.extra[a, b], BIG)
     cls[a, b] = pc
     return best, cls
 
