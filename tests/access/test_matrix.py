@@ -13,7 +13,11 @@ from fastapi.testclient import TestClient
 from tests.conftest import FIXED_NOW_US, SENSORS_CSV, PrincipalFor, TokenFor, bearer
 from truceline.access.policy import PERMISSIONS, PUBLIC, ROLES, Principal, can_see
 from truceline.formats.records import Markings
+from truceline.fusion.event import Event
+from truceline.services.events import store_events, store_provisional
 from truceline.services.principals import add_principal, revoke_principal
+from truceline.store.engine import Store
+from truceline.timefmt import parse_time
 
 # (method, path) -> the permission it needs ("public" = anyone, including the anonymous).
 ROUTES: dict[tuple[str, str], str] = {
@@ -45,6 +49,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/whoami"): "read",
     ("GET", "/api/v1/events"): "read",
     ("GET", "/api/v1/events/{record_id}"): "read",
+    ("GET", "/api/v1/provisional-events"): "read",
+    ("GET", "/api/v1/provisional-events/{record_id}"): "read",
     ("GET", "/api/v1/findings"): "read",
     ("GET", "/api/v1/findings/{record_id}"): "read",
     ("GET", "/api/v1/incidents"): "read",
@@ -325,3 +331,41 @@ def test_pages_never_count_hidden_records(client: TestClient) -> None:
     page = client.get("/api/v1/observations?limit=1", headers={"Authorization": ""}).json()
     assert [i["id"] for i in page["items"]] == public_ids[:1]
     assert page["next"] is None  # one public observation: no further page is promised
+
+
+def test_a_provisional_event_is_seen_by_whom_its_released_event_is(
+    client: TestClient, token_for: TokenFor, store: Store
+) -> None:
+    """Provisional events carry the markings their released form will (derived from their
+    detections'), and the list and single reads apply them as the events' do: each of
+    the seeded detections a blast of its own, stored provisional and (under other ids)
+    released, is seen by the same viewers in both forms."""
+    expected = _seed(client)
+    dets = sorted(r for r in expected if r.startswith("det"))
+
+    def blast(i: int, det: str, prefix: str) -> Event:
+        at = parse_time(f"2026-03-02T01:00:0{i}Z")
+        return Event(f"{prefix}-{i}", at, 48.3, 37.9, 0.0, "impact", "artillery", (det,), 1,
+                     100.0, 50.0, 0.0, "UA", None, 1.0)  # fmt: skip
+
+    with store.write() as conn:
+        store_provisional(conn, [blast(i, d, "pr") for i, d in enumerate(dets)],
+                          side_codes=("UA", "RU"), now_us=FIXED_NOW_US)  # fmt: skip
+        store_events(conn, [blast(i, d, "ev") for i, d in enumerate(dets)],
+                     side_codes=("UA", "RU"), now_us=FIXED_NOW_US)  # fmt: skip
+    sizes = set()
+    for name, (roles, nation, side) in VIEWERS.items():
+        if "sensor_feed" in roles:
+            continue
+        headers = (bearer(token_for(*roles, nation=nation, side=side)) if roles
+                   else {"Authorization": ""})  # fmt: skip
+        seen = {}
+        for kind in ("events", "provisional-events"):
+            items = client.get(f"/api/v1/{kind}?limit=100", headers=headers).json()["items"]
+            seen[kind] = {f["properties"]["id"].split("-")[1] for f in items}
+            for i in range(len(dets)):
+                one = client.get(f"/api/v1/{kind}/{kind[:2]}-{i}", headers=headers)
+                assert one.status_code == (200 if str(i) in seen[kind] else 404), (name, kind, i)
+        assert seen["events"] == seen["provisional-events"], name
+        sizes.add(len(seen["events"]))
+    assert len(sizes) > 2, "the viewers see different events"

@@ -1,4 +1,5 @@
 import math
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -8,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from truceline.formats.records import Weather
+from truceline.fusion.arriving import releases
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.engine import FusionEngine
 from truceline.fusion.event import event_id, event_to_feature
@@ -181,3 +183,35 @@ def test_no_event_is_released_before_the_release_front(preset: str) -> None:
     assert all(e.time.timestamp() >= fronts[-1] for e in engine.finish())
     assert fronts == sorted(fronts) and len(set(fronts)) > 5
     assert engine.released_to_s == math.inf
+
+
+def test_a_live_engine_gives_each_event_first_as_located_then_as_released() -> None:
+    """``provisional()``: each event once, as soon as it is located, minutes before its
+    release (its pairs settled): the same id, detections, place, time and ellipse, no
+    pair yet. Half an hour of the moderate load fed a minute at a time as it happens."""
+    sc = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=0.5))
+    engine = FusionEngine(list(sc.sensors), list(sc.weather), live=True)
+    first: dict[str, tuple[object, object]] = {}  # id -> (provisional event, minute's end)
+    ahead: list[float] = []  # how long before its release each event was given, s
+    finals = 0
+    for now, released, end in releases(engine, list(sc.detections), lambda d: d.time):
+        for e in released:
+            finals += 1
+            if e.id not in first:
+                assert end, f"{e.id} released at {now} without being given first"
+                continue
+            early, at = first[e.id]
+            assert replace(early, phase=e.phase, weapon=e.weapon, paired_with=e.paired_with,
+                           salvo=e.salvo, pair_margin=e.pair_margin) == e  # fmt: skip
+            ahead.append((now - at).total_seconds())  # type: ignore[operator]
+        for p in engine.provisional():
+            assert p.id not in first, f"{p.id} given twice"
+            assert p.paired_with is None and p.salvo is None
+            first[p.id] = (p, now)
+    assert len(ahead) > 0.8 * finals, "only those the finish locates are not given first"
+    assert float(np.median(ahead)) >= 5 * 60, "given some 7 minutes before their release"
+    assert engine.provisional() == []
+    offline = FusionEngine(list(sc.sensors), list(sc.weather))
+    offline.add(list(sc.detections))
+    offline.finish()
+    assert offline.provisional() == [], "nothing is kept for a caller that never asks"

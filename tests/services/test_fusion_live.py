@@ -22,6 +22,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from truceline.access.policy import Principal
+from truceline.api.routes import stream
 from truceline.cli.fuse_cmd import run_fuse
 from truceline.cli.ingest_cmds import ingest_file
 from truceline.cli.simulate_cmd import write_scenario
@@ -35,6 +37,7 @@ from truceline.store import tables
 from truceline.store.engine import Store
 from truceline.timefmt import from_micros, parse_time, to_micros
 
+ADMIN = Principal("admin", "MISSION", frozenset({"admin"}))
 ARRIVALS = 3  # the detections are ingested in this many parts, a worker step after each
 
 
@@ -91,6 +94,29 @@ def test_the_live_worker_stores_the_events_the_offline_command_writes(
     assert _stored(store) == offline
 
 
+def _half_hour(store: Store, tmp_path: Path) -> tuple[Any, datetime]:
+    """Half an hour of the moderate load (seed 21): its agreement, sensors and weather
+    in the store; the scenario and its first detection's time."""
+    scenario = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=0.5))
+    folder = tmp_path / "scenario"
+    write_scenario(scenario, folder)
+    start = min(d.time for d in scenario.detections)
+    doc = orjson.loads((folder / "agreement.geojson").read_bytes())
+    agreements.load_agreement(store, doc, source="scenario", now_us=to_micros(start))
+    for kind, name in (("sensors", "sensors.csv"), ("weather", "weather.ndjson")):
+        ingest_file(store, kind, folder / name)
+    return scenario, start
+
+
+def _arrive(store: Store, tmp_path: Path, scenario: Any, now_us: int) -> None:
+    """Ingest the ``scenario``'s detections of the minute before ``now_us``."""
+    part = [d for d in scenario.detections if now_us - 60_000_000 <= to_micros(d.time) < now_us]
+    if part:
+        path = tmp_path / "arrival.ndjson"
+        path.write_bytes(b"".join(orjson.dumps(to_json_dict(d)) + b"\n" for d in part))
+        ingest_file(store, "detections", path)
+
+
 def test_the_events_say_when_they_are_complete_to(
     store: Store, tmp_path: Path, client: TestClient
 ) -> None:
@@ -101,26 +127,14 @@ def test_the_events_say_when_they_are_complete_to(
     it only moves on, it moves through a quiet stretch (no event stored, the front still
     on), and a restarted worker keeps it, and stores no event before it that its replay
     decides otherwise."""
-    scenario = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=0.5))
-    folder = tmp_path / "scenario"
-    write_scenario(scenario, folder)
-    start = min(d.time for d in scenario.detections)
-    doc = orjson.loads((folder / "agreement.geojson").read_bytes())
-    agreements.load_agreement(store, doc, source="scenario", now_us=to_micros(start))
-    for kind, name in (("sensors", "sensors.csv"), ("weather", "weather.ndjson")):
-        ingest_file(store, kind, folder / name)
+    scenario, start = _half_hour(store, tmp_path)
     assert client.get("/api/v1/events").json()["complete_to"] is None
     now = [to_micros(start)]
     worker = LiveFusion(store, clock_us=lambda: now[0])
     fronts: list[datetime] = []
     for minute in range(45):  # the half hour as it happens, then a quarter hour of quiet
         now[0] += 60_000_000
-        part = [d for d in scenario.detections if to_micros(d.time) < now[0]
-                and to_micros(d.time) >= now[0] - 60_000_000]  # fmt: skip
-        if part:
-            path = tmp_path / "arrival.ndjson"
-            path.write_bytes(b"".join(orjson.dumps(to_json_dict(d)) + b"\n" for d in part))
-            ingest_file(store, "detections", path)
+        _arrive(store, tmp_path, scenario, now[0])
         before = set(_stored(store))
         worker.step()
         page = client.get("/api/v1/events", params={"limit": 100_000}).json()
@@ -146,6 +160,60 @@ def test_the_events_say_when_they_are_complete_to(
     other = replace(engine.finish()[-1], id="ev-0000000000000000",
                     time=last_event + (fronts[-1] - last_event) / 2)  # fmt: skip
     assert restarted._store([other]) == 0 and other.id not in _stored(store)
+
+
+def _provisional(store: Store) -> dict[str, dict[str, Any]]:
+    with store.read() as conn:
+        rows = conn.execute(select(tables.provisional_events.c.record)).scalars()
+        return {f["properties"]["id"]: f for f in map(orjson.loads, rows)}
+
+
+def test_events_are_shown_provisional_once_located_until_released(
+    store: Store, tmp_path: Path, client: TestClient
+) -> None:
+    """Live, an event is stored provisional (located, its pairs not settled) some 7
+    minutes before it is released; released, it leaves the provisional events in the
+    same transaction, the same id, place and detections. Half an hour fed a minute at a
+    time as it happens; GET /api/v1/provisional-events and the stream give them. None
+    lies before the release front, a restarted worker's (at 25 minutes) included."""
+    scenario, start = _half_hour(store, tmp_path)
+    now = [to_micros(start)]
+    worker = LiveFusion(store, clock_us=lambda: now[0])
+    seen: dict[str, tuple[dict[str, Any], int]] = {}  # provisional, and when first stored
+    ahead: list[float] = []
+    streamed: set[str] = set()
+    for minute in range(40):
+        now[0] += 60_000_000
+        if minute == 25:  # its replay, starting cold, releases at once what it locates
+            worker = LiveFusion(store, clock_us=lambda: now[0])
+        _arrive(store, tmp_path, scenario, now[0])
+        before = set(_stored(store))
+        worker.step()
+        provisional, stored = _provisional(store), _stored(store)
+        assert not provisional.keys() & stored.keys(), "never both"
+        for k, f in provisional.items():
+            assert f["properties"]["provisional"] is True and f["properties"]["paired_with"] is None
+            seen.setdefault(k, (f, now[0]))
+        for k in stored.keys() - before:
+            if minute == 25 and k not in seen:
+                continue
+            early, at = seen[k]  # KeyError: released without being shown first
+            for key in ("time", "detections", "n_sensors", "error_ellipse", "side"):
+                assert early["properties"][key] == stored[k]["properties"][key], key
+            assert early["geometry"] == stored[k]["geometry"]
+            ahead.append((now[0] - at) / 60e6)
+        page = client.get("/api/v1/provisional-events", params={"limit": 100_000}).json()
+        assert {f["properties"]["id"] for f in page["items"]} == provisional.keys()
+        front = client.get("/api/v1/events", params={"limit": 1}).json()["complete_to"]
+        if front is not None:
+            at = parse_time(front)
+            assert all(parse_time(f["properties"]["time"]) >= at for f in provisional.values())
+        items, _ = stream.changes_since(store, ADMIN, now[0] - 60_000_000)
+        streamed |= {p["properties"]["id"] for k, p in items if k == "provisional"}
+    assert len(ahead) > 150 and float(np.median(ahead)) >= 5.0, "shown minutes before"
+    assert streamed == set(seen)
+    worker.step(final=True)
+    assert _provisional(store) == {}, "every one released or gone"
 
 
 def _its_own(spans: list[Any], busiest: str, hours: float = 0.5) -> list[Any]:

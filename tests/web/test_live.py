@@ -9,7 +9,8 @@ import numpy as np
 from tests.web.conftest import Live, SignIn, wait_for_map
 from tests.web.seed import truth_events
 from truceline.clock import now_us
-from truceline.services.events import store_events
+from truceline.fusion.event import Event
+from truceline.services.events import store_events, store_provisional
 from truceline.timefmt import format_time
 
 SHOWN = (
@@ -17,21 +18,32 @@ SHOWN = (
 )
 
 
-def test_new_events_arrive_over_the_stream(page: Any, sign_in: SignIn, live: Live) -> None:
+def _opened(page: Any, sign_in: SignIn, live: Live) -> None:
+    """The analyst's map of the demo's last day, its live stream connected."""
     sign_in("analyst", f"#/map?day={live.day}")
     wait_for_map(page)
     page.wait_for_selector("#live[data-state=live]")
-    before = set(page.evaluate(SHOWN))
+
+
+def _fresh(page: Any, live: Live, seed: int) -> list[Event]:
+    """Up to ten blasts of the demo's truth not stored yet, in the window the map shows."""
     start = page.locator("#map").get_attribute("data-window-from")
     end = page.locator("#map").get_attribute("data-window-to")
     with live.store.read() as conn:
         stored = {r[0] for r in conn.exec_driver_sql("SELECT id FROM events")}
     fresh = [
         e
-        for e in truth_events(600, np.random.default_rng(7))
+        for e in truth_events(600, np.random.default_rng(seed))
         if e.id not in stored and start <= format_time(e.time) < end
     ][:10]
     assert fresh, "the demo truth has blasts not yet stored in the window shown"
+    return fresh
+
+
+def test_new_events_arrive_over_the_stream(page: Any, sign_in: SignIn, live: Live) -> None:
+    _opened(page, sign_in, live)
+    before = set(page.evaluate(SHOWN))
+    fresh = _fresh(page, live, seed=7)
     with live.store.write() as conn:
         store_events(conn, fresh, side_codes=("UA", "RU"), now_us=now_us())
     with live.api("analyst") as c:  # what this principal may see of them
@@ -39,3 +51,35 @@ def test_new_events_arrive_over_the_stream(page: Any, sign_in: SignIn, live: Liv
     assert visible, "some of the new events are released to the analyst"
     page.wait_for_function(f"n => ({SHOWN})().length >= n", arg=len(before) + len(visible))
     assert set(page.evaluate(SHOWN)) == before | visible
+
+
+PROVISIONAL = (
+    "() => window.truceline.map.getStyle().sources.provisional.data.features"
+    ".map(f => f.properties.id)"
+)
+
+
+def test_provisional_events_are_shown_hollow_until_released(
+    page: Any, sign_in: SignIn, live: Live
+) -> None:
+    """Live fusion stores an event provisional once located, minutes before it releases
+    it: the map shows it as a hollow marker over the stream, and its release (the same
+    id) replaces it with the event."""
+    _opened(page, sign_in, live)
+    fresh = _fresh(page, live, seed=11)
+    with live.store.write() as conn:
+        store_provisional(conn, fresh, side_codes=("UA", "RU"), now_us=now_us())
+    with live.api("analyst") as c:
+        ids = [e.id for e in fresh]
+        page_ = c.get("/api/v1/provisional-events", params={"id": ids, "limit": 100}).json()
+        visible = {f["properties"]["id"] for f in page_["items"]}
+        assert all(f["properties"]["provisional"] for f in page_["items"])
+    assert visible, "some of them are released to the analyst"
+    page.wait_for_function(f"ids => ids.every(i => ({PROVISIONAL})().includes(i))",
+                           arg=sorted(visible))  # fmt: skip
+    assert not visible & set(page.evaluate(SHOWN)), "hollow, not yet events"
+    assert "located, not released yet" in page.locator("p.status").inner_text()
+    with live.store.write() as conn:
+        store_events(conn, fresh, side_codes=("UA", "RU"), now_us=now_us())
+    page.wait_for_function(f"ids => ids.every(i => ({SHOWN})().includes(i))", arg=sorted(visible))
+    assert not visible & set(page.evaluate(PROVISIONAL)), "the released event replaced it"

@@ -1,17 +1,20 @@
 // Live updates over server-sent events (GET /api/v1/stream?token=...; EventSource cannot
 // send an Authorization header). The server sends `event: event|finding|incident` with the
 // record as JSON and its cursor as the message id, and `event: complete` with
-// `{"complete_to": time}` whenever live fusion's events become complete to a later time.
+// `{"complete_to": time}` whenever live fusion's events become complete to a later time;
+// `event: provisional` with an event located and not released yet (the event released
+// later has the same id and replaces it).
 
 import { API, has } from "./api";
 import { getToken } from "./session";
 
-export type LiveKind = "event" | "finding" | "incident" | "complete";
+export type LiveKind = "event" | "provisional" | "finding" | "incident" | "complete";
 type Listener = (data: any) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
 export type LiveStatus = "unavailable" | "connecting" | "live" | "reconnecting";
 
 const listeners: Record<LiveKind, Set<Listener>> = {
   event: new Set(),
+  provisional: new Set(),
   finding: new Set(),
   incident: new Set(),
   complete: new Set(),

@@ -1,6 +1,7 @@
 // The map: the agreement's layers, sensors by status at the selected time, fused events
 // with their 95 % error ellipses, launch→impact arrows and dashed lines from a salvo's
-// unpaired impacts to its first launch, and incidents by state and attribution; a time slider, filters and live updates. No text is drawn on the map (that
+// unpaired impacts to its first launch, live fusion's provisional events (located, their
+// pairs not settled yet) as hollow markers until their release replaces them, and incidents by state and attribution; a time slider, filters and live updates. No text is drawn on the map (that
 // would need a glyph server): names appear in the side panel when a feature is chosen.
 
 import maplibregl from "maplibre-gl";
@@ -67,6 +68,7 @@ interface State {
   sector: string;
   incidentState: string;
   events: Map<string, EventRec>;
+  provisional: Map<string, EventRec>; // located by live fusion, not released yet
   incidents: Map<string, Json>;
   sensors: Json[];
   notes: string[];
@@ -93,6 +95,7 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     sector: "",
     incidentState: "",
     events: new Map(),
+    provisional: new Map(),
     incidents: new Map(),
     sensors: [],
     notes: [],
@@ -157,17 +160,22 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     const span = { from: iso(state.from), to: iso(state.to) };
     ui.status.textContent = `Loading ${showDay(state.from)}…`;
     state.notes = [];
-    const [events, incidents] = await Promise.all([
+    const [events, incidents, provisional] = await Promise.all([
       has(`${API}/events`)
         ? listAll(`${API}/events`, span).catch((e) => noteError("events", e))
         : null,
       has(`${API}/incidents`)
         ? listAll(`${API}/incidents`, span).catch((e) => noteError("incidents", e))
         : (state.notes.push("Incidents: not offered by this server yet."), null),
+      has(`${API}/provisional-events`)
+        ? listAll(`${API}/provisional-events`, span).catch(() => null)
+        : null,
     ]);
     if (disposed) return;
     state.events = new Map();
     for (const f of events?.items ?? []) addEvent(f);
+    state.provisional = new Map();
+    for (const f of provisional?.items ?? []) addEvent(f, true);
     if (events?.truncated) state.notes.push(`Events: only the first ${events.items.length} are shown; choose a shorter period.`);
     state.completeTo = events ? parseTime(events.complete_to) : null;
     state.incidents = new Map((incidents?.items ?? []).map((i) => [String(i.id), i]));
@@ -196,12 +204,16 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     return null;
   }
 
-  function addEvent(feature: Json): void {
+  // A released event replaces its provisional form (the same id); a provisional one is
+  // shown only while no released event has its id.
+  function addEvent(feature: Json, provisional = false): void {
     const p = feature.properties ?? {};
     const coords = feature.geometry?.coordinates as LonLat | undefined;
     if (!coords || !p.id) return;
     const e = p.error_ellipse;
-    state.events.set(String(p.id), {
+    if (provisional && state.events.has(String(p.id))) return;
+    if (!provisional) state.provisional.delete(String(p.id));
+    (provisional ? state.provisional : state.events).set(String(p.id), {
       feature,
       id: String(p.id),
       time: parseTime(p.time) ?? 0,
@@ -272,6 +284,13 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
       geometry: e.feature.geometry,
       properties: { id: e.id, phase: e.phase, side: e.side ?? "", kind: "event" },
     })));
+    const early = [...state.provisional.values()].filter(eventVisible);
+    setData(map, "provisional", early.map((e) => ({
+      type: "Feature",
+      geometry: e.feature.geometry,
+      properties: { id: e.id, phase: e.phase, side: e.side ?? "", kind: "provisional" },
+    })));
+    mapEl.dataset.provisional = String(early.length);
     setData(map, "ellipses", shown.filter((e) => e.ellipse).map((e) => ({
       type: "Feature",
       geometry: { type: "Polygon", coordinates: [e.ellipse] },
@@ -322,16 +341,16 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
       ? `${showTime(windowStart())} to ${showTime(state.t)}`
       : `${showTime(state.from)} to ${showTime(state.t)}`;
     renderIncidentList(incidents);
-    renderSummary(shown.length, incidents.length, arrows.length);
+    renderSummary(shown.length, incidents.length, arrows.length, early.length);
     // The window shown, for scripts and tests: [data-window-from, data-window-to).
     mapEl.dataset.windowFrom = iso(windowStart());
     mapEl.dataset.windowTo = iso(state.t);
   }
 
-  let lastCounts = [0, 0, 0];
-  function renderSummary(events?: number, incidents?: number, arrows?: number): void {
-    if (events !== undefined) lastCounts = [events, incidents ?? 0, arrows ?? 0];
-    const [ev, inc, arr] = lastCounts;
+  let lastCounts = [0, 0, 0, 0];
+  function renderSummary(events?: number, incidents?: number, arrows?: number, early?: number): void {
+    if (events !== undefined) lastCounts = [events, incidents ?? 0, arrows ?? 0, early ?? 0];
+    const [ev, inc, arr, pro] = lastCounts;
     const byStatus: Record<string, number> = {};
     for (const s of state.sensors) byStatus[s.status ?? "unknown"] = (byStatus[s.status ?? "unknown"] ?? 0) + 1;
     const sensorText = state.sensors.length
@@ -339,7 +358,7 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
       : "no sensors shown";
     setChildren(
       ui.status,
-      h("span", {}, `${ev} events, ${arr} launch→impact pairs, ${inc} incidents; ${sensorText}.`),
+      h("span", {}, `${ev} events${pro ? ` (and ${pro} located, not released yet)` : ""}, ${arr} launch→impact pairs, ${inc} incidents; ${sensorText}.`),
       ...[...state.notes, ...completeNote()].map((n) => h("span", { class: "note" }, ` ${n}`)),
     );
   }
@@ -353,7 +372,7 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
       return [];
     }
     mapEl.dataset.eventsCompleteTo = iso(complete);
-    return [`Events are complete to ${showTime(complete)}; fusion has released none after it yet (an event comes once its pairs are settled, some 13 minutes after the blast).`];
+    return [`Events are complete to ${showTime(complete)}; fusion has released none after it yet (an event comes once its pairs are settled, some 13 minutes after the blast; hollow markers are blasts located, some 6 minutes after them, and not released yet).`];
   }
 
   function renderSensors(): void {
@@ -385,7 +404,7 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
 
   function wireClicks(m: maplibregl.Map): void {
     // One handler, features picked by priority: an event above the area that holds it.
-    const order = ["incidents", "events", "sensors", "arrows", "salvo-links", "ellipses-fill", "agreement-points", "agreement-lines", "agreement-fill"];
+    const order = ["incidents", "events", "provisional", "sensors", "arrows", "salvo-links", "ellipses-fill", "agreement-points", "agreement-lines", "agreement-fill"];
     const hitsAt = (p: maplibregl.Point) =>
       m.queryRenderedFeatures([[p.x - 4, p.y - 4], [p.x + 4, p.y + 4]], { layers: order.filter((l) => m.getLayer(l)) });
     m.on("click", (ev: MapMouseEvent) => {
@@ -399,7 +418,7 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
       }
     });
     m.on("mousemove", (ev: MapMouseEvent) => {
-      const pointy = hitsAt(ev.point).some((x) => order.indexOf(x.layer.id) < 5);
+      const pointy = hitsAt(ev.point).some((x) => order.indexOf(x.layer.id) < 6);
       m.getCanvas().style.cursor = pointy ? "pointer" : "";
     });
   }
@@ -418,6 +437,15 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
         ["95 % ellipse", p.error_ellipse ? `${p.error_ellipse.semi_major_m} × ${p.error_ellipse.semi_minor_m} m, azimuth ${p.error_ellipse.azimuth_deg}°` : "–"],
         ["Paired with", String(p.paired_with ?? "–")],
         ["Salvo (its first launch)", String(p.salvo ?? "–")], ["Sector", e?.sector ?? "–"]);
+    } else if (props.kind === "provisional") {
+      const p = state.provisional.get(String(props.id))?.feature.properties ?? {};
+      title = `Event ${props.id} (provisional)`;
+      rows.push(["Time", showTime(parseTime(p.time), true)],
+        ["Phase (from the labels, before pairing)", String(p.phase)],
+        ["Side (where located)", sideName(state.agreement, p.side)],
+        ["Sensors", String(p.n_sensors ?? "–")],
+        ["95 % ellipse", p.error_ellipse ? `${p.error_ellipse.semi_major_m} × ${p.error_ellipse.semi_minor_m} m, azimuth ${p.error_ellipse.azimuth_deg}°` : "–"],
+        ["Status", "located; its pairs are not settled yet, and the event released then replaces it"]);
     } else if (props.kind === "incident") {
       const i = state.incidents.get(String(props.id)) ?? {};
       title = i.title || `Incident ${props.id}`;
@@ -511,11 +539,24 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     addEvent(feature);
     render();
   }));
+  cleanups.push(subscribe("provisional", (feature: Json) => {
+    const t = parseTime(feature?.properties?.time);
+    if (t === null || t < state.from || t >= state.to) return;
+    addEvent(feature, true);
+    render();
+  }));
   cleanups.push(subscribe("complete", (front: Json) => {
     const t = parseTime(front?.complete_to);
     if (t === null || (state.completeTo !== null && t <= state.completeTo)) return;
     state.completeTo = t;
-    renderSummary();
+    // Every event before the front is released: a provisional one left there was decided
+    // otherwise (a restarted worker), and goes.
+    let gone = false;
+    for (const [id, e] of state.provisional) {
+      if (e.time < t) gone = state.provisional.delete(id) || gone;
+    }
+    if (gone) render();
+    else renderSummary();
   }));
   cleanups.push(subscribe("incident", (incident: Json) => {
     if (!incident?.id) return;
@@ -556,6 +597,7 @@ function buildPanel() {
   const layerDefs: [string, string][] = [
     ["sensors", "Sensors"],
     ["events", "Events"],
+    ["provisional", "Events located, not released yet"],
     ["ellipses-fill,ellipses-line", "Error ellipses"],
     ["arrows", "Launch→impact arrows"],
     ["salvo-links", "Impacts attributed by salvo"],
@@ -606,6 +648,7 @@ function legend(agreement: Agreement | null): HTMLElement[] {
       swatch("#666", "sector boundary", "line"),
       ...Object.entries(SENSOR_COLOURS).map(([k, c]) => swatch(c, `sensor ${k.replace("_", " ")}`)),
       ...Object.entries(PHASE_COLOURS).map(([k, c]) => swatch(c, `event: ${k}`)),
+      h("li", {}, h("span", { class: "swatch ring", style: `border-color:${PHASE_COLOURS.unknown}` }), "event located, not released yet (hollow)"),
       ...STATES.slice(0, 6).map((s) => swatch(STATE_COLOURS[s], `incident ${stateLabel(s)}`, "ring")),
     ),
     h("p", { class: "muted" }, "An incident's ring is coloured by its responsible side."),
@@ -638,7 +681,7 @@ function role(r: string): maplibregl.ExpressionSpecification {
 }
 
 function addLayers(map: maplibregl.Map, agreement: Agreement | null): void {
-  for (const id of ["agreement", "sensors", "ellipses", "arrows", "salvo-links", "events", "incidents"]) {
+  for (const id of ["agreement", "sensors", "ellipses", "arrows", "salvo-links", "provisional", "events", "incidents"]) {
     map.addSource(id, { type: "geojson", data: EMPTY });
   }
   const sideMatch: maplibregl.ExpressionSpecification = [
@@ -683,6 +726,14 @@ function addLayers(map: maplibregl.Map, agreement: Agreement | null): void {
       paint: { "line-color": "#333", "line-width": 1.4, "line-opacity": 0.8 } },
     { id: "salvo-links", type: "line", source: "salvo-links",
       paint: { "line-color": "#333", "line-width": 1, "line-opacity": 0.6, "line-dasharray": [2, 2] } },
+    { id: "provisional", type: "circle", source: "provisional",
+      paint: {
+        "circle-radius": 4,
+        "circle-color": "#ffffff",
+        "circle-opacity": 0.6,
+        "circle-stroke-color": ["match", ["get", "phase"], "launch", PHASE_COLOURS.launch, "impact", PHASE_COLOURS.impact, PHASE_COLOURS.unknown],
+        "circle-stroke-width": 2,
+      } },
     { id: "events", type: "circle", source: "events",
       paint: {
         "circle-radius": 4,

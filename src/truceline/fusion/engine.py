@@ -296,6 +296,8 @@ class FusionEngine:
         self._recent_t = np.zeros(0, dtype=np.int64)
         self._recent_s = np.zeros(0, dtype=np.int64)
         self._cands: list[_Candidate] = []
+        # ``live``: the candidates made since the last call of provisional().
+        self._fresh: list[_Candidate] = []
         self._shadows: list[_Shadow] = []
         self._pair_block: int | None = None
         # Origin time (Unix s) before which every event has been released: -inf before
@@ -497,6 +499,23 @@ class FusionEngine:
     def finish(self) -> list[Event]:
         """Every remaining event (the input is complete)."""
         return self._advance(math.inf, final=True)
+
+    def provisional(self) -> list[Event]:
+        """``live``: the events located since the last call and not released yet, in
+        time order, each once: their pairs not settled, so no ``paired_with`` or salvo
+        label, and the phase and weapon the labels and the geometry give alone.
+
+        A blast's event is released some 13 minutes after it, once its pairs are
+        settled (two longest times of flight past its pairing block); it is located
+        some 6 minutes after it, once its block's weak stage has run. Its released
+        form keeps the id (ids derive from the detections), the detections, the
+        place, the time and the ellipse; pairing may then set its phase and weapon
+        otherwise. Not ``live``, always empty (nothing would take them)."""
+        pending = {id(c) for c in self._cands}
+        fresh = sorted((c for c in self._fresh if id(c) in pending),
+                       key=lambda c: (c.origin, c.event.id))  # fmt: skip
+        self._fresh = []
+        return [self._unpaired(c) for c in fresh]
 
     @property
     def accepts_from(self) -> datetime | None:
@@ -802,6 +821,8 @@ class FusionEngine:
             self._check_clocks(search, keep, k)
         if keep:
             made = self._make_candidates(keep, k * b, lo)
+            if self.live:
+                self._fresh += made
             if SHADOWS:
                 self._add_shadows(search, keep, made, k * b)
 
@@ -1148,6 +1169,11 @@ class FusionEngine:
                               impact_groups(inp)[:n], applied, early, prior)  # fmt: skip
         for c, label in zip(group, labels, strict=True):
             c.salvo = label
+
+    def _unpaired(self, c: _Candidate) -> Event:
+        """Candidate ``c``'s event before pairing (:meth:`provisional`)."""
+        return replace(c.event, phase=phase_from_llr(c.llr),
+                       weapon=best_weapon(c.wlog, c.n_weapon_labels))  # fmt: skip
 
     def _final(self, c: _Candidate) -> Event:
         phase = c.role or phase_from_llr(c.llr)

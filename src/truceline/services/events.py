@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, delete, select
 
 from truceline.access.markings import derive
 from truceline.formats.records import Markings
@@ -39,7 +39,8 @@ def markings_of(conn: Connection, ids: Sequence[str], *sources: Table) -> dict[s
 def store_events(
     conn: Connection, events: Sequence[Event], *, side_codes: Sequence[str], now_us: int
 ) -> list[dict[str, Any]]:
-    """Insert events not stored yet (ids derive from inputs, so this is idempotent).
+    """Insert events not stored yet (ids derive from inputs, so this is idempotent), each
+    a ledger leaf, and drop their provisional forms (:func:`store_provisional`).
 
     Returns the GeoJSON features of the events inserted now, with their markings.
     """
@@ -48,16 +49,64 @@ def store_events(
     t = tables.events
     ids = [e.id for e in events]
     known = set(conn.execute(select(t.c.id).where(t.c.id.in_(ids))).scalars())
-    fresh = [e for e in events if e.id not in known]
-    marks = markings_of(conn, [d for e in fresh for d in e.detections], tables.detections)
+    rows, features = _rows(conn, [e for e in events if e.id not in known], side_codes, now_us)
+    if rows:
+        conn.execute(t.insert(), rows)
+        append_records(conn, "event", rows, now_us=now_us)
+    p = tables.provisional_events
+    for i in range(0, len(ids), 500):
+        conn.execute(delete(p).where(p.c.id.in_(ids[i : i + 500])))
+    return features
+
+
+def store_provisional(
+    conn: Connection, events: Sequence[Event], *, side_codes: Sequence[str], now_us: int,
+    front_us: int = 0,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Insert live fusion's provisional ``events`` (located, not released yet:
+    ``FusionEngine.provisional``) not stored yet, here or as released events, and drop
+    those the release ``front_us`` passed: every event before it was released, so one
+    left there was decided otherwise (a restarted worker's replay). Each feature says
+    ``"provisional": true``; none goes to the ledger, as none is final (the event
+    released, with the same id, does). Returns the features inserted now."""
+    p = tables.provisional_events
+    if front_us:
+        conn.execute(delete(p).where(p.c.time_us < front_us))
+    events = [e for e in events if to_micros(e.time) >= front_us]
+    if not events:
+        return []
+    ids = [e.id for e in events]
+    known = set(conn.execute(select(p.c.id).where(p.c.id.in_(ids))).scalars())
+    known |= set(conn.execute(select(tables.events.c.id).where(tables.events.c.id.in_(ids)))
+                 .scalars())  # fmt: skip
+    rows, features = _rows(conn, [e for e in events if e.id not in known], side_codes, now_us,
+                           provisional=True)  # fmt: skip
+    if rows:
+        conn.execute(p.insert(), rows)
+    return features
+
+
+def _rows(
+    conn: Connection,
+    events: Sequence[Event],
+    side_codes: Sequence[str],
+    now_us: int,
+    *,
+    provisional: bool = False,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The table rows and GeoJSON features (with markings) of ``events``: an event is
+    releasable only where all of its detections are."""
+    marks = markings_of(conn, [d for e in events for d in e.detections], tables.detections)
     rows, features = [], []
-    for e in fresh:
+    for e in events:
         mk = derive(
             [marks[d] for d in e.detections if d in marks],
             side_codes=side_codes,
             originator=DERIVED_ORIGINATOR,
         )
         feature = event_to_feature(e)
+        if provisional:
+            feature["properties"]["provisional"] = True
         feature["properties"]["markings"] = mk.model_dump(mode="json", exclude_none=True)
         rows.append(
             {
@@ -78,10 +127,7 @@ def store_events(
             }
         )
         features.append(feature)
-    if rows:
-        conn.execute(t.insert(), rows)
-        append_records(conn, "event", rows, now_us=now_us)
-    return features
+    return rows, features
 
 
 def fusion_complete_us(conn: Connection) -> int | None:

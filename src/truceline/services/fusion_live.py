@@ -51,7 +51,7 @@ from __future__ import annotations
 import math
 import statistics
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -63,7 +63,7 @@ from truceline.formats.records import Detection, Weather
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.engine import FusionEngine
 from truceline.services.agreements import in_force
-from truceline.services.events import store_events
+from truceline.services.events import store_events, store_provisional
 from truceline.services.fusion_ahead import AheadWatch
 from truceline.services.sensors import StatusSpan, load_registry, record_status, status_at
 from truceline.store import tables
@@ -163,7 +163,8 @@ class LiveFusion:
                 self._fed.clear()
             fed = self._feed(self._engine)
             events = self._engine.finish() if final else self._engine.ready(self._watermark(fed))
-            stored = self._store(events, self._front(self._engine))
+            provisional = self._engine.provisional()
+            stored = self._store(events, self._front(self._engine), provisional)
             self._record_clocks(self._engine)
             self._record_late(self._engine)
             self._record_ahead()
@@ -227,10 +228,12 @@ class LiveFusion:
         at = self._max_time_us if front == math.inf else round(front * 1e6)
         return at if at > self._complete_us else None
 
-    def _store(self, events: list[Any], front: int | None = None) -> int:
-        """Store the events released past the released watermark, and the release
-        ``front`` when it moved, in one transaction (a reader never sees the front past
-        an event not yet stored); returns how many events.
+    def _store(self, events: list[Any], front: int | None = None,
+               provisional: Sequence[Any] = ()) -> int:  # fmt: skip
+        """Store the events released past the released watermark, the release ``front``
+        when it moved, and the ``provisional`` events (located, not released yet), in one
+        transaction (a reader never sees the front past an event not yet stored, nor an
+        event both provisional and released); returns how many events were released.
 
         Events are released a pairing block at a time, in time order, so every event no
         later than the watermark was released before. A restarted worker (or one whose
@@ -243,7 +246,7 @@ class LiveFusion:
         quiet stretch moves the front on, and a replay could decide an event there."""
         past = max(self._released_us + 1, self._complete_us)
         events = [e for e in events if to_micros(e.time) >= past]
-        if not events and front is None:
+        if not events and front is None and not provisional:
             return 0
         features: list[dict[str, Any]] = []
         with self.store.write() as conn:
@@ -255,6 +258,8 @@ class LiveFusion:
                 self._released_us = max(self._released_us, newest)
             if front is not None:
                 self._complete_us = front
+            store_provisional(conn, provisional, side_codes=self._side_codes,
+                              now_us=self.clock_us(), front_us=self._complete_us)  # fmt: skip
             self._save_progress(conn)
         if features and self.on_events is not None:
             self.on_events(features)

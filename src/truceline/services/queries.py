@@ -44,6 +44,9 @@ SPECS: dict[str, ListSpec] = {
     ),
     "weather": ListSpec(tables.weather, "time_us", None, None, None, None),
     "events": ListSpec(tables.events, "time_us", None, "id", ("lat", "lat"), ("lon", "lon")),
+    "provisional-events": ListSpec(
+        tables.provisional_events, "time_us", None, "id", ("lat", "lat"), ("lon", "lon")
+    ),
     "findings": ListSpec(tables.findings, "time_us", None, "id", ("lat", "lat"), ("lon", "lon")),
 }
 

@@ -266,20 +266,33 @@ def _derived() -> list[Column[object]]:
     ]
 
 
-events = Table(
-    "events",
+def _event_columns() -> list[Column[object]]:
+    """Columns of a fused event (docs/formats/events.md), released or provisional."""
+    return [
+        Column("id", String(64), primary_key=True),
+        Column("time_us", BigInteger, nullable=False),
+        Column("lat", Float, nullable=False),
+        Column("lon", Float, nullable=False),
+        Column("phase", String(16), nullable=False),
+        Column("weapon", String(32), nullable=False),
+        Column("side", String(32)),
+        Column("paired_with", String(64)),
+        Column("n_sensors", Integer, nullable=False),
+        *_derived(),
+    ]
+
+
+events = Table("events", metadata, *_event_columns(), Index("ix_events_time_id", "time_us", "id"))
+
+# Live fusion's events located and not yet released (FusionEngine.provisional): each row
+# goes when its event is stored in ``events`` (the same id), or when the release front
+# passes it (a restarted worker's replay decided otherwise). Not in the ledger: the event
+# released is.
+provisional_events = Table(
+    "provisional_events",
     metadata,
-    Column("id", String(64), primary_key=True),
-    Column("time_us", BigInteger, nullable=False),
-    Column("lat", Float, nullable=False),
-    Column("lon", Float, nullable=False),
-    Column("phase", String(16), nullable=False),
-    Column("weapon", String(32), nullable=False),
-    Column("side", String(32)),
-    Column("paired_with", String(64)),
-    Column("n_sensors", Integer, nullable=False),
-    *_derived(),
-    Index("ix_events_time_id", "time_us", "id"),
+    *_event_columns(),
+    Index("ix_provisional_events_time_id", "time_us", "id"),
 )
 
 findings = Table(

@@ -8,6 +8,10 @@ cannot send headers, so the token may come as ``?token=``.
 Live fusion releases a blast's event minutes after it, once its pairs are settled; the feed
 also says how far the events are complete (``event: complete``, ``{"complete_to": …}``) each
 time that front moves, so a live view's last minutes read as not yet fused, not as calm.
+Some 7 minutes before it releases an event, it has located it: ``event: provisional`` (the
+event's feature, ``"provisional": true``, no pair yet). The event released later has the
+same id and replaces it; a provisional event the front passes without one is gone (a
+restarted worker decided otherwise).
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ def changes_since(
         full = False
         for kind, table, stamp in (
             ("event", tables.events, "created_us"),
+            ("provisional", tables.provisional_events, "created_us"),
             ("finding", tables.findings, "created_us"),
         ):
             q = (
