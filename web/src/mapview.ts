@@ -597,7 +597,7 @@ function buildPanel() {
   const layerDefs: [string, string][] = [
     ["sensors", "Sensors"],
     ["events", "Events"],
-    ["provisional", "Events located, not released yet"],
+    ["provisional", "Provisional events"],
     ["ellipses-fill,ellipses-line", "Error ellipses"],
     ["arrows", "Launch→impact arrows"],
     ["salvo-links", "Impacts attributed by salvo"],
