@@ -220,8 +220,17 @@ def seed(store: Store) -> None:
         sensor_row("AC-0002", 48.20, 37.90, Markings(releasable_to=["USA", "MISSION"])),
         sensor_row("AC-0003", 48.05, 37.80, PUBLIC),
     ]
+    provisional = [
+        event_row(eid, "2026-03-02T06:20:00Z", 48.3, 37.9, marks)
+        for eid, marks in (("pv-public", PUBLIC), ("pv-mission", MISSION))
+    ]
+    for row in provisional:  # located by live fusion, not released yet
+        record = orjson.loads(row["record"])
+        record["properties"]["provisional"] = True
+        row["record"] = orjson.dumps(record).decode()
     with store.write() as conn:
         conn.execute(tables.events.insert(), events)
+        conn.execute(tables.provisional_events.insert(), provisional)
         conn.execute(tables.findings.insert(), findings)
         conn.execute(tables.sensors.insert(), sensors)
         conn.execute(tables.incidents.insert(), INCIDENTS)

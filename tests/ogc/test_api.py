@@ -87,12 +87,26 @@ def test_collections_list_one_layer_per_agreement_role(ogc: TestClient) -> None:
     body = ogc.get("/ogc/collections").json()
     roles = {f["properties"]["role"] for f in AGREEMENT["features"]}
     ids = [c["id"] for c in body["collections"]]
-    assert set(ids) == {"events", "findings", "observations", "sensors", "incidents"} | {
-        f"agreement-{r}" for r in roles
-    }
+    kinds = {"events", "provisional-events", "findings", "observations", "sensors", "incidents"}
+    assert set(ids) == kinds | {f"agreement-{r}" for r in roles}
     for c in body["collections"]:
         assert c["itemType"] == "feature" and c["crs"][0].endswith("CRS84")
         assert c == ogc.get(f"/ogc/collections/{c['id']}").json()
+
+
+def test_provisional_events_are_a_collection_of_their_own(
+    ogc: TestClient, analyst_token: str
+) -> None:
+    """Live fusion's events located and not released yet, apart from the released ones
+    and marked as they are."""
+    url = "/ogc/collections/provisional-events/items"
+    public = ogc.get(url).json()["features"]
+    assert [f["id"] for f in public] == ["pv-public"]
+    seen = ogc.get(url, headers=_auth(analyst_token)).json()["features"]
+    assert sorted(f["id"] for f in seen) == ["pv-mission", "pv-public"]
+    assert all(f["properties"]["provisional"] is True for f in seen)
+    released = ogc.get("/ogc/collections/events/items", params={"limit": 1000}).json()
+    assert not {f["id"] for f in released["features"]} & {"pv-public", "pv-mission"}
 
 
 def test_extents_cover_only_what_the_caller_may_see(ogc: TestClient, analyst_token: str) -> None:

@@ -376,7 +376,8 @@ def _sensor(row: Mapping[Any, Any], ctx: Context) -> Feature:
 
 
 def default_registry() -> Registry:
-    """Events, findings, observations, sensors, incidents and the agreement's layers."""
+    """Events (released and provisional), findings, observations, sensors, incidents and
+    the agreement's layers."""
     reg = Registry()
     reg.add(
         TableCollection(
@@ -388,6 +389,19 @@ def default_registry() -> Registry:
             lambda r, _c: feat.event_feature(r),
             keywords=("fusion",),
             audit_kind="events",
+        )
+    )
+    reg.add(
+        TableCollection(
+            "provisional-events",
+            "Provisional events",
+            'Blasts live fusion has located and not released yet (docs/fusion.md, "Engine '
+            "API\"): no pair, the labels' phase; each goes once its event, with the same id, "
+            "is released to the events collection, some 7 minutes later.",
+            tables.provisional_events,
+            lambda r, _c: feat.event_feature(r),
+            keywords=("fusion", "provisional"),
+            audit_kind="provisional-events",
         )
     )
     reg.add(
