@@ -194,9 +194,11 @@ def test_a_live_engine_gives_each_event_first_as_located_then_as_released() -> N
     first: dict[str, tuple[object, object]] = {}  # id -> (provisional event, minute's end)
     ahead: list[float] = []  # how long before its release each event was given, s
     finals = 0
+    out: set[str] = set()  # released so far
     for now, released, end in releases(engine, list(sc.detections), lambda d: d.time):
         for e in released:
             finals += 1
+            out.add(e.id)
             if e.id not in first:
                 assert end, f"{e.id} released at {now} without being given first"
                 continue
@@ -206,6 +208,7 @@ def test_a_live_engine_gives_each_event_first_as_located_then_as_released() -> N
             ahead.append((now - at).total_seconds())  # type: ignore[operator]
         for p in engine.provisional():
             assert p.id not in first, f"{p.id} given twice"
+            assert p.id not in out, f"{p.id} given once released"
             assert p.paired_with is None and p.salvo is None
             first[p.id] = (p, now)
     assert len(ahead) > 0.8 * finals, "only those the finish locates are not given first"
