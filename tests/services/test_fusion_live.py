@@ -29,8 +29,10 @@ from truceline.cli.ingest_cmds import ingest_file
 from truceline.cli.simulate_cmd import write_scenario
 from truceline.formats.records import to_json_dict
 from truceline.fusion.engine import FusionEngine
+from truceline.fusion.event import Event
 from truceline.fusion.simulate import SimulationConfig, simulate
 from truceline.services import agreements, fusion_live
+from truceline.services.events import store_provisional
 from truceline.services.fusion_live import LATE_FLAG, LiveFusion
 from truceline.services.sensors import StatusSpan, record_status, status_spans
 from truceline.store import tables
@@ -186,11 +188,25 @@ def test_events_are_shown_provisional_once_located_until_released(
         now[0] += 60_000_000
         if minute == 25:  # its replay, starting cold, releases at once what it locates
             worker = LiveFusion(store, clock_us=lambda: now[0])
+            # One the old worker left that the new one decides otherwise: it is replaced.
+            with store.write() as conn:
+                early = max(
+                    (f["properties"] for f in _provisional(store).values()),
+                    key=lambda q: str(q["time"]),
+                )  # the latest: past the front
+                ghost = Event("ev-ghost", parse_time(early["time"]), 48.3, 37.9, 0.0, "impact",
+                              "artillery", tuple(early["detections"][:2]), 2, 100.0, 50.0,
+                              0.0, None, None, 1.0)  # fmt: skip
+                store_provisional(conn, [ghost], side_codes=("UA", "RU"), now_us=now[0])
         _arrive(store, tmp_path, scenario, now[0])
         before = set(_stored(store))
         worker.step()
         provisional, stored = _provisional(store), _stored(store)
+        assert "ev-ghost" not in provisional
         assert not provisional.keys() & stored.keys(), "never both"
+        held = Counter(d for f in [*provisional.values(), *stored.values()]
+                       for d in f["properties"]["detections"])  # fmt: skip
+        assert max(held.values(), default=1) == 1, "no detection in two events"
         for k, f in provisional.items():
             assert f["properties"]["provisional"] is True and f["properties"]["paired_with"] is None
             seen.setdefault(k, (f, now[0]))

@@ -61,16 +61,20 @@ def store_events(
 
 def store_provisional(
     conn: Connection, events: Sequence[Event], *, side_codes: Sequence[str], now_us: int,
-    front_us: int = 0,
+    front_us: int = 0, replace: bool = False,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Insert live fusion's provisional ``events`` (located, not released yet:
     ``FusionEngine.provisional``) not stored yet, here or as released events, and drop
     those the release ``front_us`` passed: every event before it was released, so one
     left there was decided otherwise (a restarted worker's replay). Each feature says
     ``"provisional": true``; none goes to the ledger, as none is final (the event
-    released, with the same id, does). Returns the features inserted now."""
+    released, with the same id, does). With ``replace``, every provisional event stored
+    before goes first (a new engine gives all it has located: see ``LiveFusion._store``).
+    Returns the features inserted now."""
     p = tables.provisional_events
-    if front_us:
+    if replace:
+        conn.execute(delete(p))
+    elif front_us:
         conn.execute(delete(p).where(p.c.time_us < front_us))
     events = [e for e in events if to_micros(e.time) >= front_us]
     if not events:

@@ -116,6 +116,9 @@ class LiveFusion:
         # Sensors recorded non_operational for their silence (by this worker, or by one
         # before it: read from the store at the first step, so a restart still clears them).
         self._silent: set[str] | None = None
+        # A new engine (a new worker, or a new registry) replays the lookback cold: the
+        # provisional events stored before are replaced by those it locates (_store).
+        self._replaced = False
 
     # -- state ---------------------------------------------------------------------
 
@@ -161,6 +164,7 @@ class LiveFusion:
                 self._engine = self._build_engine()
                 self._cursor_us = 0
                 self._fed.clear()
+                self._replaced = True
             fed = self._feed(self._engine)
             events = self._engine.finish() if final else self._engine.ready(self._watermark(fed))
             provisional = self._engine.provisional()
@@ -234,6 +238,9 @@ class LiveFusion:
         when it moved, and the ``provisional`` events (located, not released yet), in one
         transaction (a reader never sees the front past an event not yet stored, nor an
         event both provisional and released); returns how many events were released.
+        A new engine's first step replaces every provisional event stored before: its
+        replay locates again all that are not released, and may decide some otherwise
+        (another event holding their detections).
 
         Events are released a pairing block at a time, in time order, so every event no
         later than the watermark was released before. A restarted worker (or one whose
@@ -246,7 +253,7 @@ class LiveFusion:
         quiet stretch moves the front on, and a replay could decide an event there."""
         past = max(self._released_us + 1, self._complete_us)
         events = [e for e in events if to_micros(e.time) >= past]
-        if not events and front is None and not provisional:
+        if not events and front is None and not provisional and not self._replaced:
             return 0
         features: list[dict[str, Any]] = []
         with self.store.write() as conn:
@@ -259,7 +266,9 @@ class LiveFusion:
             if front is not None:
                 self._complete_us = front
             store_provisional(conn, provisional, side_codes=self._side_codes,
-                              now_us=self.clock_us(), front_us=self._complete_us)  # fmt: skip
+                              now_us=self.clock_us(), front_us=self._complete_us,
+                              replace=self._replaced)  # fmt: skip
+            self._replaced = False
             self._save_progress(conn)
         if features and self.on_events is not None:
             self.on_events(features)
