@@ -1,6 +1,6 @@
 import math
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
@@ -12,7 +12,7 @@ from truceline.formats.records import Weather
 from truceline.fusion.arriving import releases
 from truceline.fusion.config import FusionConfig
 from truceline.fusion.engine import FusionEngine
-from truceline.fusion.event import event_id, event_to_feature
+from truceline.fusion.event import Event, event_id, event_to_feature
 from truceline.fusion.simulate import SimulationConfig, simulate
 from truceline.geo import ecef_to_enu, geodetic_to_ecef
 
@@ -191,7 +191,7 @@ def test_a_live_engine_gives_each_event_first_as_located_then_as_released() -> N
     pair yet. Half an hour of the moderate load fed a minute at a time as it happens."""
     sc = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=0.5))
     engine = FusionEngine(list(sc.sensors), list(sc.weather), live=True)
-    first: dict[str, tuple[object, object]] = {}  # id -> (provisional event, minute's end)
+    first: dict[str, tuple[Event, datetime]] = {}  # id -> (provisional event, minute's end)
     ahead: list[float] = []  # how long before its release each event was given, s
     finals = 0
     out: set[str] = set()  # released so far
@@ -205,7 +205,7 @@ def test_a_live_engine_gives_each_event_first_as_located_then_as_released() -> N
             early, at = first[e.id]
             assert replace(early, phase=e.phase, weapon=e.weapon, paired_with=e.paired_with,
                            salvo=e.salvo, pair_margin=e.pair_margin) == e  # fmt: skip
-            ahead.append((now - at).total_seconds())  # type: ignore[operator]
+            ahead.append((now - at).total_seconds())
         for p in engine.provisional():
             assert p.id not in first, f"{p.id} given twice"
             assert p.id not in out, f"{p.id} given once released"

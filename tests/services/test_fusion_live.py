@@ -188,15 +188,14 @@ def test_events_are_shown_provisional_once_located_until_released(
         now[0] += 60_000_000
         if minute == 25:  # its replay, starting cold, releases at once what it locates
             worker = LiveFusion(store, clock_us=lambda: now[0])
-            # One the old worker left that the new one decides otherwise: it is replaced.
+            # One the old worker left that the new one decides otherwise (the latest, past
+            # the front): it is replaced.
+            latest = max((f["properties"] for f in _provisional(store).values()),
+                         key=lambda q: parse_time(q["time"]))  # fmt: skip
+            ghost = Event("ev-ghost", parse_time(latest["time"]), 48.3, 37.9, 0.0, "impact",
+                          "artillery", tuple(latest["detections"][:2]), 2, 100.0, 50.0, 0.0,
+                          None, None, 1.0)  # fmt: skip
             with store.write() as conn:
-                early = max(
-                    (f["properties"] for f in _provisional(store).values()),
-                    key=lambda q: str(q["time"]),
-                )  # the latest: past the front
-                ghost = Event("ev-ghost", parse_time(early["time"]), 48.3, 37.9, 0.0, "impact",
-                              "artillery", tuple(early["detections"][:2]), 2, 100.0, 50.0,
-                              0.0, None, None, 1.0)  # fmt: skip
                 store_provisional(conn, [ghost], side_codes=("UA", "RU"), now_us=now[0])
         _arrive(store, tmp_path, scenario, now[0])
         before = set(_stored(store))
@@ -222,8 +221,8 @@ def test_events_are_shown_provisional_once_located_until_released(
         assert {f["properties"]["id"] for f in page["items"]} == provisional.keys()
         front = client.get("/api/v1/events", params={"limit": 1}).json()["complete_to"]
         if front is not None:
-            at = parse_time(front)
-            assert all(parse_time(f["properties"]["time"]) >= at for f in provisional.values())
+            done = parse_time(front)
+            assert all(parse_time(f["properties"]["time"]) >= done for f in provisional.values())
         items, _ = stream.changes_since(store, ADMIN, now[0] - 60_000_000)
         streamed |= {p["properties"]["id"] for k, p in items if k == "provisional"}
     assert len(ahead) > 150 and float(np.median(ahead)) >= 5.0, "shown minutes before"

@@ -434,7 +434,7 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
       rows.push(["Time", showTime(parseTime(p.time), true)], ["Phase", String(p.phase)],
         ["Weapon", String(p.weapon ?? "–")], ["Side (where located)", sideName(state.agreement, p.side)],
         ["Sensors", String(p.n_sensors ?? "–")],
-        ["95 % ellipse", p.error_ellipse ? `${p.error_ellipse.semi_major_m} × ${p.error_ellipse.semi_minor_m} m, azimuth ${p.error_ellipse.azimuth_deg}°` : "–"],
+        ["95 % ellipse", ellipseText(p.error_ellipse)],
         ["Paired with", String(p.paired_with ?? "–")],
         ["Salvo (its first launch)", String(p.salvo ?? "–")], ["Sector", e?.sector ?? "–"]);
     } else if (props.kind === "provisional") {
@@ -444,7 +444,7 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
         ["Phase (from the labels, before pairing)", String(p.phase)],
         ["Side (where located)", sideName(state.agreement, p.side)],
         ["Sensors", String(p.n_sensors ?? "–")],
-        ["95 % ellipse", p.error_ellipse ? `${p.error_ellipse.semi_major_m} × ${p.error_ellipse.semi_minor_m} m, azimuth ${p.error_ellipse.azimuth_deg}°` : "–"],
+        ["95 % ellipse", ellipseText(p.error_ellipse)],
         ["Status", "located; its pairs are not settled yet, and the event released then replaces it"]);
     } else if (props.kind === "incident") {
       const i = state.incidents.get(String(props.id)) ?? {};
@@ -625,6 +625,11 @@ function buildPanel() {
       layerBoxes.map((b, i) => h("label", {}, b, ` ${layerDefs[i][1]}`))),
     status, details, incidentList, legend);
   return { panel, periodForm, day, days, slider, time, windowSel, phaseBoxes, side, sector, incidentState, layerBoxes, status, details, incidentList, legend };
+}
+
+/** An event's 95 % error ellipse as the details panel says it. */
+function ellipseText(e: Json | undefined): string {
+  return e ? `${e.semi_major_m} × ${e.semi_minor_m} m, azimuth ${e.azimuth_deg}°` : "–";
 }
 
 function replaceOptions(sel: HTMLSelectElement, options: [string, string][]): void {

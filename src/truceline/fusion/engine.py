@@ -1171,18 +1171,14 @@ class FusionEngine:
             c.salvo = label
 
     def _unpaired(self, c: _Candidate) -> Event:
-        """Candidate ``c``'s event before pairing (:meth:`provisional`)."""
+        """Candidate ``c``'s event before pairing (:meth:`provisional`): the phase and
+        weapon the labels and the geometry give alone."""
         return replace(c.event, phase=phase_from_llr(c.llr),
                        weapon=best_weapon(c.wlog, c.n_weapon_labels))  # fmt: skip
 
     def _final(self, c: _Candidate) -> Event:
-        phase = c.role or phase_from_llr(c.llr)
-        weapon = c.weapon or best_weapon(c.wlog, c.n_weapon_labels)
-        return replace(
-            c.event,
-            phase=phase,
-            weapon=weapon,
-            paired_with=c.partner,
-            salvo=c.salvo,
-            pair_margin=c.margin,
-        )
+        """Candidate ``c``'s event as released: its pairing's phase, weapon, pair and salvo
+        where the pairing set them, else those of :meth:`_unpaired`."""
+        base = self._unpaired(c)
+        return replace(base, phase=c.role or base.phase, weapon=c.weapon or base.weapon,
+                       paired_with=c.partner, salvo=c.salvo, pair_margin=c.margin)  # fmt: skip

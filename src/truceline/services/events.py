@@ -54,8 +54,7 @@ def store_events(
         conn.execute(t.insert(), rows)
         append_records(conn, "event", rows, now_us=now_us)
     p = tables.provisional_events
-    for i in range(0, len(ids), 500):
-        conn.execute(delete(p).where(p.c.id.in_(ids[i : i + 500])))
+    conn.execute(delete(p).where(p.c.id.in_(ids)))
     return features
 
 
@@ -64,13 +63,13 @@ def store_provisional(
     front_us: int = 0, replace: bool = False,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Insert live fusion's provisional ``events`` (located, not released yet:
-    ``FusionEngine.provisional``) not stored yet, here or as released events, and drop
-    those the release ``front_us`` passed: every event before it was released, so one
-    left there was decided otherwise (a restarted worker's replay). Each feature says
-    ``"provisional": true``; none goes to the ledger, as none is final (the event
-    released, with the same id, does). With ``replace``, every provisional event stored
-    before goes first (a new engine gives all it has located: see ``LiveFusion._store``).
-    Returns the features inserted now."""
+    ``FusionEngine.provisional``) not stored yet, here or as released events, none before
+    the release ``front_us``: every event before it was released, so one there was
+    decided otherwise (a restarted worker's replay), and one stored there goes. Each
+    feature says ``"provisional": true``; none goes to the ledger, as none is final (the
+    event released, with the same id, does). With ``replace``, every provisional event
+    stored before goes first (a new engine gives all it has located: see
+    ``LiveFusion._store``). Returns the features inserted now."""
     p = tables.provisional_events
     if replace:
         conn.execute(delete(p))

@@ -268,8 +268,8 @@ class LiveFusion:
             store_provisional(conn, provisional, side_codes=self._side_codes,
                               now_us=self.clock_us(), front_us=self._complete_us,
                               replace=self._replaced)  # fmt: skip
-            self._replaced = False
             self._save_progress(conn)
+        self._replaced = False  # once committed: a failed step replaces them at the next
         if features and self.on_events is not None:
             self.on_events(features)
         return len(features)

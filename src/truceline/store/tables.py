@@ -285,9 +285,9 @@ def _event_columns() -> list[Column[object]]:
 events = Table("events", metadata, *_event_columns(), Index("ix_events_time_id", "time_us", "id"))
 
 # Live fusion's events located and not yet released (FusionEngine.provisional): each row
-# goes when its event is stored in ``events`` (the same id), or when the release front
-# passes it (a restarted worker's replay decided otherwise). Not in the ledger: the event
-# released is.
+# goes when its event is stored in ``events`` (the same id), when the release front passes
+# it, or when a new engine (a restarted worker) replaces them all with what its replay
+# located. Not in the ledger: the event released is.
 provisional_events = Table(
     "provisional_events",
     metadata,

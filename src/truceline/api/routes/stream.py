@@ -10,8 +10,8 @@ also says how far the events are complete (``event: complete``, ``{"complete_to"
 time that front moves, so a live view's last minutes read as not yet fused, not as calm.
 Some 7 minutes before it releases an event, it has located it: ``event: provisional`` (the
 event's feature, ``"provisional": true``, no pair yet). The event released later has the
-same id and replaces it; a provisional event the front passes without one is gone (a
-restarted worker decided otherwise).
+same id and replaces it. No deletion is sent: a provisional event the front passes
+without a release is gone (a restarted worker replaced it with what its replay located).
 """
 
 from __future__ import annotations
