@@ -145,3 +145,49 @@ def test_the_stream_sends_the_front_once_each_time_it_moves(
     assert kinds == ["event: event", "event: complete"]  # polled three times, sent once
     front = orjson.loads(messages[1].split("data: ", 1)[1])
     assert front == {"complete_to": format_time(from_micros(FIXED_NOW_US))}
+
+
+def test_a_full_page_never_lets_the_cursor_pass_a_record_not_sent(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker step stores many events with one stamp, and other kinds go on beside them:
+    every record is sent once, however the pages fall."""
+    monkeypatch.setattr(stream, "PAGE", 2)
+    analyst = Principal("a", "GBR", frozenset({"analyst"}))
+    for i in range(5):  # one step's events: more than a page, one stamp
+        _event(store, f"ev-{i}", 10)
+    _event(store, "ev-late", 22)
+    _event(store, "ev-later", 30)
+    _finding(store, "fd-between", ["MISSION"], 25)
+    sent: list[str] = []
+    cursor, polls = 0, 0
+    while polls < 10:
+        items, cursor = changes_since(store, analyst, cursor)
+        if not items:
+            break
+        sent += [p["id"] if k == "finding" else p["properties"]["id"] for k, p in items]
+        polls += 1
+    assert sorted(sent[:5]) == [f"ev-{i}" for i in range(5)]
+    assert sent[5:] == ["ev-late", "fd-between", "ev-later"]
+
+
+def _withdrawal(store: Store, eid: str, tokens: list[str], at_us: int) -> None:
+    mk = Markings(releasable_to=tokens)
+    with store.write() as conn:
+        conn.execute(tables.withdrawn_events.insert().values(
+            id=eid, time_us=FIXED_NOW_US, reason="replaced", originator="MISSION",
+            markings=markings_json(mk), audience=audience(mk), withdrawn_us=at_us))  # fmt: skip
+
+
+def test_a_withdrawn_provisional_event_is_sent_to_those_who_could_see_it(store: Store) -> None:
+    _withdrawal(store, "ev-public", ["PUBLIC"], 10)
+    _withdrawal(store, "ev-mission", ["MISSION"], 20)
+    _event(store, "ev-new", 20)  # stored in the same step: sent after the withdrawal
+    items, cursor = changes_since(store, PUBLIC, 0)
+    when = format_time(from_micros(FIXED_NOW_US))
+    assert items[0] == ("withdrawn", {"id": "ev-public", "time": when, "reason": "replaced"})
+    assert [k for k, _ in items] == ["withdrawn", "event"]
+    analyst = Principal("a", "GBR", frozenset({"analyst"}))
+    items, cursor = changes_since(store, analyst, 10)
+    assert [(k, p.get("id", "")) for k, p in items] == [("withdrawn", "ev-mission"), ("event", "")]
+    assert cursor == 20

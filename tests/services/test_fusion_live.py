@@ -177,13 +177,15 @@ def test_events_are_shown_provisional_once_located_until_released(
     minutes before it is released; released, it leaves the provisional events in the
     same transaction, the same id, place and detections. Half an hour fed a minute at a
     time as it happens; GET /api/v1/provisional-events and the stream give them. None
-    lies before the release front, a restarted worker's (at 25 minutes) included."""
+    lies before the release front, a restarted worker's (at 25 minutes) included; the
+    stream says which the restarted worker withdrew."""
     scenario, start = _half_hour(store, tmp_path)
     now = [to_micros(start)]
     worker = LiveFusion(store, clock_us=lambda: now[0])
     seen: dict[str, tuple[dict[str, Any], int]] = {}  # provisional, and when first stored
     ahead: list[float] = []
     streamed: set[str] = set()
+    withdrawn: set[str] = set()
     for minute in range(40):
         now[0] += 60_000_000
         if minute == 25:  # its replay, starting cold, releases at once what it locates
@@ -225,8 +227,11 @@ def test_events_are_shown_provisional_once_located_until_released(
             assert all(parse_time(f["properties"]["time"]) >= done for f in provisional.values())
         items, _ = stream.changes_since(store, ADMIN, now[0] - 60_000_000)
         streamed |= {p["properties"]["id"] for k, p in items if k == "provisional"}
+        withdrawn |= {p["id"] for k, p in items if k == "withdrawn"}
     assert len(ahead) > 150 and float(np.median(ahead)) >= 5.0, "shown minutes before"
     assert streamed == set(seen)
+    assert "ev-ghost" in withdrawn, "the stream tells an open map the ghost went"
+    assert not withdrawn & _stored(store).keys(), "none withdrawn was released"
     worker.step(final=True)
     assert _provisional(store) == {}, "every one released or gone"
 

@@ -50,3 +50,35 @@ def test_the_release_front_drops_the_provisional_events_before_it(store: Store) 
     with store.write() as conn:
         store_provisional(conn, [_event("early", 3)], side_codes=SIDES, now_us=2, front_us=front)
     assert _ids(store, tables.provisional_events) == {"ev-late"}
+
+
+def _withdrawn(store: Store) -> list[tuple[str, str, int]]:
+    w = tables.withdrawn_events
+    with store.read() as conn:
+        rows = conn.execute(select(w.c.id, w.c.reason, w.c.withdrawn_us).order_by(w.c.seq))
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def test_a_provisional_event_that_goes_unreleased_is_recorded_withdrawn(store: Store) -> None:
+    """The live feed tells an open map to drop a provisional event that goes without a
+    release: one a new engine does not give again, or one the release front passes. A
+    released one, and one a new engine gives again, are not withdrawn."""
+    a, b, c, d = _event("a", 1), _event("b", 2), _event("c", 3), _event("d", 9)
+    with store.write() as conn:
+        store_provisional(conn, [a, b, c, d], side_codes=SIDES, now_us=1)
+        store_events(conn, [a], side_codes=SIDES, now_us=1)
+    with store.write() as conn:  # a new engine: c given again, b and d not
+        store_provisional(conn, [c], side_codes=SIDES, now_us=2, replace=True)
+    assert _withdrawn(store) == [("ev-b", "replaced", 2), ("ev-d", "replaced", 2)]
+    assert _ids(store, tables.provisional_events) == {"ev-c"}
+    front = to_micros(T0 + timedelta(minutes=5))
+    with store.write() as conn:
+        store_provisional(conn, [], side_codes=SIDES, now_us=3, front_us=front)
+    assert _withdrawn(store)[2:] == [("ev-c", "unreleased", 3)]
+    with store.read() as conn:
+        marks = conn.execute(select(tables.withdrawn_events.c.audience)).scalars().all()
+    assert all(m.strip() for m in marks), "each keeps the markings of the event it was"
+    day = 86_400_000_000
+    with store.write() as conn:  # kept a day, then pruned
+        store_provisional(conn, [], side_codes=SIDES, now_us=3 + day)
+    assert [r[0] for r in _withdrawn(store)] == ["ev-c"]

@@ -83,3 +83,27 @@ def test_provisional_events_are_shown_hollow_until_released(
         store_events(conn, fresh, side_codes=("UA", "RU"), now_us=now_us())
     page.wait_for_function(f"ids => ids.every(i => ({SHOWN})().includes(i))", arg=sorted(visible))
     assert not visible & set(page.evaluate(PROVISIONAL)), "the released event replaced it"
+
+
+def test_a_withdrawn_provisional_event_leaves_the_map(
+    page: Any, sign_in: SignIn, live: Live
+) -> None:
+    """A restarted worker's replay may locate otherwise what the worker before it showed
+    provisional: the stream says those it withdrew, and the map drops them at once, not
+    minutes later when the release front passes them."""
+    _opened(page, sign_in, live)
+    fresh = _fresh(page, live, seed=13)
+    with live.store.write() as conn:
+        store_provisional(conn, fresh, side_codes=("UA", "RU"), now_us=now_us())
+    with live.api("analyst") as c:
+        page_ = c.get("/api/v1/provisional-events", params={"id": [e.id for e in fresh],
+                                                            "limit": 100}).json()  # fmt: skip
+        visible = sorted(f["properties"]["id"] for f in page_["items"])
+    assert len(visible) >= 2, "some of them are released to the analyst"
+    page.wait_for_function(f"ids => ids.every(i => ({PROVISIONAL})().includes(i))", arg=visible)
+    kept = [e for e in fresh if e.id == visible[0]]
+    with live.store.write() as conn:  # a new engine gives only the first again
+        store_provisional(conn, kept, side_codes=("UA", "RU"), now_us=now_us(), replace=True)
+    page.wait_for_function(f"ids => !ids.some(i => ({PROVISIONAL})().includes(i))",
+                           arg=visible[1:])  # fmt: skip
+    assert visible[0] in page.evaluate(PROVISIONAL), "the one given again stays"

@@ -3,18 +3,26 @@
 // record as JSON and its cursor as the message id, and `event: complete` with
 // `{"complete_to": time}` whenever live fusion's events become complete to a later time;
 // `event: provisional` with an event located and not released yet (the event released
-// later has the same id and replaces it).
+// later has the same id and replaces it), and `event: withdrawn` with `{id, time, reason}`
+// when one goes unreleased (a restarted worker located otherwise).
 
 import { API, has } from "./api";
 import { getToken } from "./session";
 
-export type LiveKind = "event" | "provisional" | "finding" | "incident" | "complete";
+export type LiveKind =
+  | "event"
+  | "provisional"
+  | "withdrawn"
+  | "finding"
+  | "incident"
+  | "complete";
 type Listener = (data: any) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
 export type LiveStatus = "unavailable" | "connecting" | "live" | "reconnecting";
 
 const listeners: Record<LiveKind, Set<Listener>> = {
   event: new Set(),
   provisional: new Set(),
+  withdrawn: new Set(),
   finding: new Set(),
   incident: new Set(),
   complete: new Set(),

@@ -545,6 +545,10 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     addEvent(feature, true);
     render();
   }));
+  // A provisional event gone unreleased (a restarted worker located otherwise) goes.
+  cleanups.push(subscribe("withdrawn", (gone: Json) => {
+    if (state.provisional.delete(String(gone?.id))) render();
+  }));
   cleanups.push(subscribe("complete", (front: Json) => {
     const t = parseTime(front?.complete_to);
     if (t === null || (state.completeTo !== null && t <= state.completeTo)) return;

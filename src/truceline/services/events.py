@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, delete, select
+from sqlalchemy import ColumnElement, Connection, Table, delete, select, true
 
 from truceline.access.markings import derive
 from truceline.formats.records import Markings
@@ -22,6 +22,7 @@ from truceline.store import tables
 from truceline.timefmt import format_time, from_micros, to_micros
 
 DERIVED_ORIGINATOR = "MISSION"
+WITHDRAWN_KEEP_US = 86_400_000_000  # a day: the live feed's reconnects are minutes apart
 
 
 def markings_of(conn: Connection, ids: Sequence[str], *sources: Table) -> dict[str, Markings]:
@@ -69,16 +70,21 @@ def store_provisional(
     feature says ``"provisional": true``; none goes to the ledger, as none is final (the
     event released, with the same id, does). With ``replace``, every provisional event
     stored before goes first (a new engine gives all it has located: see
-    ``LiveFusion._store``). Returns the features inserted now."""
+    ``LiveFusion._store``); those given again are stored anew, and the live feed sends them
+    again. Every one that goes and is not given again is recorded withdrawn
+    (:func:`_withdraw`), so the feed can tell an open map to drop it. Returns the
+    features inserted now."""
     p = tables.provisional_events
-    if replace:
-        conn.execute(delete(p))
-    elif front_us:
-        conn.execute(delete(p).where(p.c.time_us < front_us))
     events = [e for e in events if to_micros(e.time) >= front_us]
+    ids = [e.id for e in events]
+    if replace:
+        _withdraw(conn, true(), set(ids), "replaced", now_us)
+    elif front_us:
+        _withdraw(conn, p.c.time_us < front_us, set(), "unreleased", now_us)
+    w = tables.withdrawn_events
+    conn.execute(delete(w).where(w.c.withdrawn_us < now_us - WITHDRAWN_KEEP_US))
     if not events:
         return []
-    ids = [e.id for e in events]
     known = set(conn.execute(select(p.c.id).where(p.c.id.in_(ids))).scalars())
     known |= set(conn.execute(select(tables.events.c.id).where(tables.events.c.id.in_(ids)))
                  .scalars())  # fmt: skip
@@ -87,6 +93,22 @@ def store_provisional(
     if rows:
         conn.execute(p.insert(), rows)
     return features
+
+
+def _withdraw(
+    conn: Connection, where: ColumnElement[bool], again: set[str], reason: str, now_us: int
+) -> None:
+    """Delete the provisional events ``where`` holds, recording as withdrawn (``reason``)
+    those not in ``again`` (given again now) with the markings they had: only those who
+    saw an event are told it went. A released event needs no such record: the feed sends
+    it, with the same id."""
+    p = tables.provisional_events
+    cols = (p.c.id, p.c.time_us, p.c.originator, p.c.markings, p.c.audience)
+    gone = [r._asdict() for r in conn.execute(select(*cols).where(where)) if r.id not in again]
+    if gone:
+        conn.execute(tables.withdrawn_events.insert(),
+                     [{**r, "reason": reason, "withdrawn_us": now_us} for r in gone])  # fmt: skip
+    conn.execute(delete(p).where(where))
 
 
 def _rows(

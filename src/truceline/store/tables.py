@@ -295,6 +295,23 @@ provisional_events = Table(
     Index("ix_provisional_events_time_id", "time_us", "id"),
 )
 
+# Provisional events withdrawn unreleased: a restarted worker's replay located otherwise,
+# or the release front passed one. The live feed reads them (``event: withdrawn``) so an
+# open map drops the marker; each keeps the markings of the row it stands for, so only
+# those who saw the event see it go. Kept a day (``WITHDRAWN_KEEP_US``), then pruned.
+withdrawn_events = Table(
+    "withdrawn_events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False),
+    Column("time_us", BigInteger, nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("originator", String(32), nullable=False),
+    Column("markings", Text, nullable=False),
+    Column("audience", Text, nullable=False),
+    Column("withdrawn_us", BigInteger, nullable=False, index=True),
+)
+
 findings = Table(
     "findings",
     metadata,

@@ -10,8 +10,9 @@ also says how far the events are complete (``event: complete``, ``{"complete_to"
 time that front moves, so a live view's last minutes read as not yet fused, not as calm.
 Some 7 minutes before it releases an event, it has located it: ``event: provisional`` (the
 event's feature, ``"provisional": true``, no pair yet). The event released later has the
-same id and replaces it. No deletion is sent: a provisional event the front passes
-without a release is gone (a restarted worker replaced it with what its replay located).
+same id and replaces it. One that goes unreleased (a restarted worker's replay located
+otherwise, or the release front passed it) is sent as ``event: withdrawn``, ``{"id", "time",
+"reason"}`` (``replaced`` or ``unreleased``), to those who could see it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Connection, Row, Table, select
 
 from truceline.access.policy import Principal
 from truceline.api.auth import current_principal
@@ -36,6 +37,7 @@ from truceline.services.queries import record_fields
 from truceline.store import tables
 from truceline.store.engine import Store
 from truceline.store.visibility import visible
+from truceline.timefmt import format_time, from_micros
 
 POLL_S = 1.0
 HEARTBEAT_S = 15.0
@@ -47,46 +49,67 @@ def changes_since(
 ) -> tuple[list[tuple[str, Any]], int]:
     """(kind, payload) for what was stored after ``cursor_us``, oldest first; new cursor.
 
-    The last item is ``("complete", {"complete_to": …})``, live fusion's release front, when
-    one is stored and every event before it is in this batch or an earlier one. The front is
-    read first: the worker stores it in the same transaction as the events before it, so the
-    events read after it hold them all, unless a kind filled its page (then it comes with
-    the next batch)."""
-    out: list[tuple[int, str, Any]] = []
+    Each kind is read ``PAGE`` records at a time by its stamp; a worker step stores many
+    records with one stamp, so a full page takes every record of its last stamp too, and
+    the batch stops at the earliest such stamp: the cursor never passes a record not sent
+    (of any kind), and none is sent twice. The last item is ``("complete",
+    {"complete_to": …})``, live fusion's release front, when one is stored and no kind
+    was left with records to send. The front is read first: the worker stores it in the
+    same transaction as the events before it, so the events read after it hold them all."""
+    out: list[tuple[int, int, str, Any]] = []
+    upto: int | None = None  # where a full page stopped the batch
     with store.read() as conn:
         front = fusion_complete(conn)
-        full = False
-        for kind, table, stamp in (
-            ("event", tables.events, "created_us"),
-            ("provisional", tables.provisional_events, "created_us"),
-            ("finding", tables.findings, "created_us"),
-        ):
-            q = (
-                select(table.c.record, table.c.markings, table.c[stamp])
-                .where(table.c[stamp] > cursor_us, visible(table, principal))
-                .order_by(table.c[stamp])
-                .limit(PAGE)
-            )
-            rows = conn.execute(q).all()
-            full |= kind == "event" and len(rows) == PAGE
-            for r in rows:
-                payload = orjson.loads(r.record)
-                record_fields(payload)["markings"] = orjson.loads(r.markings)
-                out.append((r[2], kind, payload))
-        t = tables.incidents
-        q = (
-            select(t)
-            .where(t.c.updated_us > cursor_us, visible(t, principal))
-            .order_by(t.c.updated_us)
-            .limit(PAGE)
-        )
-        out += [(r.updated_us, "incident", incident_summary(r)) for r in conn.execute(q)]
-    out.sort(key=lambda x: x[0])
-    newest = max([cursor_us, *(x[0] for x in out)])
-    items = [(k, p) for _, k, p in out]
-    if front is not None and not full:
+        for order, (kind, table, stamp) in enumerate(SOURCES):
+            rows, last = _page(conn, table, table.c[stamp], principal, cursor_us)
+            if last is not None:
+                upto = last if upto is None else min(upto, last)
+            out += [(r._mapping[stamp], order, kind, _payload(kind, r)) for r in rows]
+    if upto is not None:
+        out = [x for x in out if x[0] <= upto]
+    out.sort(key=lambda x: (x[0], x[1]))
+    newest = upto if upto is not None else max([cursor_us, *(x[0] for x in out)])
+    items = [(k, p) for _, _, k, p in out]
+    if front is not None and upto is None:
         items.append(("complete", {"complete_to": front}))
     return items, newest
+
+
+# What the feed sends, in the order it sends records stored at one time (a withdrawal
+# before the events of the step that withdrew it).
+SOURCES = (
+    ("withdrawn", tables.withdrawn_events, "withdrawn_us"),
+    ("event", tables.events, "created_us"),
+    ("provisional", tables.provisional_events, "created_us"),
+    ("finding", tables.findings, "created_us"),
+    ("incident", tables.incidents, "updated_us"),
+)
+
+
+def _page(
+    conn: Connection, table: Table, col: ColumnElement[int], principal: Principal, after: int
+) -> tuple[list[Row[Any]], int | None]:
+    """``table``'s rows visible to ``principal`` stamped (``col``) after ``after``, oldest
+    first: ``PAGE`` and every other row of the last one's stamp, and that stamp (the
+    batch must stop there), when there are that many; else all, and None."""
+    where = (col > after, visible(table, principal))
+    rows = list(conn.execute(select(table).where(*where).order_by(col).limit(PAGE)))
+    if len(rows) < PAGE:
+        return rows, None
+    last = rows[-1]._mapping[col.name]
+    return list(conn.execute(select(table).where(*where, col <= last).order_by(col))), last
+
+
+def _payload(kind: str, row: Row[Any]) -> Any:
+    """What the feed sends for a stored row: the record with its markings, an incident's
+    summary, or a withdrawal's id, time and reason."""
+    if kind == "incident":
+        return incident_summary(row)
+    if kind == "withdrawn":
+        return {"id": row.id, "time": format_time(from_micros(row.time_us)), "reason": row.reason}
+    payload = orjson.loads(row.record)
+    record_fields(payload)["markings"] = orjson.loads(row.markings)
+    return payload
 
 
 def build_router() -> APIRouter:
