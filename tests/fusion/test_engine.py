@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from truceline.formats.records import Weather
 from truceline.fusion.arriving import releases
 from truceline.fusion.config import FusionConfig
-from truceline.fusion.engine import FusionEngine
+from truceline.fusion.engine import EARLY_PICKS, FusionEngine
 from truceline.fusion.event import Event, event_id, event_to_feature
 from truceline.fusion.simulate import SimulationConfig, simulate
 from truceline.geo import ecef_to_enu, geodetic_to_ecef
@@ -185,20 +185,31 @@ def test_no_event_is_released_before_the_release_front(preset: str) -> None:
     assert engine.released_to_s == math.inf
 
 
-def test_a_live_engine_gives_each_event_first_as_located_then_as_released() -> None:
+@pytest.mark.parametrize(("preset", "seed"), [("moderate", 21), ("hard", 3)])
+def test_a_live_engine_gives_each_event_first_as_located_then_as_released(
+    preset: str, seed: int
+) -> None:
     """``provisional()``: each event once, as soon as it is located, minutes before its
     release (its pairs settled): the same id, detections, place, time and ellipse, no
-    pair yet. Half an hour of the moderate load fed a minute at a time as it happens."""
-    sc = simulate(SimulationConfig.from_preset("moderate", seed=21, hours=0.5))
+    pair yet; one heard by ``EARLY_PICKS`` sensors or more some 3 minutes sooner than
+    the others, from its block's strong or middle stage. One given so that the block's
+    later stages change is withdrawn (``withdrawn()``), never released; no detection is
+    in two events given and not withdrawn. Half an hour fed a minute at a time as it
+    happens (hard seed 3 withdraws some)."""
+    sc = simulate(SimulationConfig.from_preset(preset, seed=seed, hours=0.5))
     engine = FusionEngine(list(sc.sensors), list(sc.weather), live=True)
     first: dict[str, tuple[Event, datetime]] = {}  # id -> (provisional event, minute's end)
     ahead: list[float] = []  # how long before its release each event was given, s
+    located: dict[bool, list[float]] = {True: [], False: []}  # by EARLY_PICKS, minutes
     finals = 0
     out: set[str] = set()  # released so far
+    gone: set[str] = set()  # withdrawn
+    holder: dict[str, str] = {}  # detection -> the event given, not withdrawn, holding it
     for now, released, end in releases(engine, list(sc.detections), lambda d: d.time):
         for e in released:
             finals += 1
             out.add(e.id)
+            assert e.id not in gone, f"{e.id} released once withdrawn"
             if e.id not in first:
                 assert end, f"{e.id} released at {now} without being given first"
                 continue
@@ -206,14 +217,28 @@ def test_a_live_engine_gives_each_event_first_as_located_then_as_released() -> N
             assert replace(early, phase=e.phase, weapon=e.weapon, paired_with=e.paired_with,
                            salvo=e.salvo, pair_margin=e.pair_margin) == e  # fmt: skip
             ahead.append((now - at).total_seconds())
+            located[e.n_sensors >= EARLY_PICKS].append((at - e.time).total_seconds() / 60)
+        for i in engine.withdrawn():
+            assert i in first and i not in out and i not in gone, i
+            gone.add(i)
+            for d in first[i][0].detections:
+                del holder[d]
         for p in engine.provisional():
             assert p.id not in first, f"{p.id} given twice"
             assert p.id not in out, f"{p.id} given once released"
             assert p.paired_with is None and p.salvo is None
             first[p.id] = (p, now)
+            for d in p.detections:
+                assert d not in holder, f"{d} in {p.id} and in {holder.get(d)}"
+                holder[d] = p.id
     assert len(ahead) > 0.8 * finals, "only those the finish locates are not given first"
     assert float(np.median(ahead)) >= 5 * 60, "given some 7 minutes before their release"
-    assert engine.provisional() == []
+    assert len(located[True]) > 50 and len(located[False]) > 50
+    assert np.median(located[True]) < np.median(located[False]) - 2, "the well heard sooner"
+    assert len(gone) < 0.02 * len(first), "few withdrawn"
+    if preset == "hard":
+        assert gone, "this half hour withdraws some"
+    assert engine.provisional() == [] and engine.withdrawn() == []
     offline = FusionEngine(list(sc.sensors), list(sc.weather))
     offline.add(list(sc.detections))
     offline.finish()

@@ -236,6 +236,31 @@ def test_events_are_shown_provisional_once_located_until_released(
     assert _provisional(store) == {}, "every one released or gone"
 
 
+def test_an_event_the_engine_withdraws_leaves_the_provisional_events(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An event given early that its block's later stages change is withdrawn by the
+    engine (``FusionEngine.withdrawn``): the worker deletes it in that step's
+    transaction and the stream says so (``revised``). The engine's own withdrawals are
+    tested in tests/fusion/test_engine.py; here one is made to order."""
+    scenario, start = _half_hour(store, tmp_path)
+    now = [to_micros(start)]
+    worker = LiveFusion(store, clock_us=lambda: now[0])
+    for _ in range(12):
+        now[0] += 60_000_000
+        _arrive(store, tmp_path, scenario, now[0])
+        worker.step()
+    victim = sorted(_provisional(store))[0]
+    monkeypatch.setattr(FusionEngine, "withdrawn", lambda self: [victim])
+    now[0] += 60_000_000
+    _arrive(store, tmp_path, scenario, now[0])
+    worker.step()
+    assert victim not in _provisional(store)
+    items, _ = stream.changes_since(store, ADMIN, now[0] - 1)
+    assert ("withdrawn", victim, "revised") in {(k, p["id"], p["reason"]) for k, p in items
+                                               if k == "withdrawn"}  # fmt: skip
+
+
 def _its_own(spans: list[Any], busiest: str, hours: float = 0.5) -> list[Any]:
     """The spans (rows with ``sensor`` or ``sensor_id``, and ``reason``) of ``busiest``; every
     other is the silence check's, on a sensor down in the scenario's own truth (moderate

@@ -82,3 +82,17 @@ def test_a_provisional_event_that_goes_unreleased_is_recorded_withdrawn(store: S
     with store.write() as conn:  # kept a day, then pruned
         store_provisional(conn, [], side_codes=SIDES, now_us=3 + day)
     assert [r[0] for r in _withdrawn(store)] == ["ev-c"]
+
+
+def test_an_event_the_engine_withdrew_goes_before_its_new_form_is_stored(store: Store) -> None:
+    """Given early, an event's block's later stages may change it (a pick added): the
+    worker withdraws the old form and stores the new in one transaction."""
+    old = _event("old", 1)
+    new = Event("ev-new", old.time, 48.3, 37.9, 0.0, "impact", "artillery",
+                ("d-old", "d-more"), 2, 100.0, 50.0, 0.0, "UA", None, 1.0)  # fmt: skip
+    with store.write() as conn:
+        store_provisional(conn, [old, _event("b", 2)], side_codes=SIDES, now_us=1)
+    with store.write() as conn:
+        store_provisional(conn, [new], side_codes=SIDES, now_us=2, withdrawn=["ev-old"])
+    assert _ids(store, tables.provisional_events) == {"ev-new", "ev-b"}
+    assert _withdrawn(store) == [("ev-old", "revised", 2)]

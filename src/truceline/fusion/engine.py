@@ -115,6 +115,10 @@ CLOCKS = True  # well-located events check the clocks of the sensors around them
 CLOCK_FIX = True  # a sensor whose clock is judged off has its picks corrected from then on
 CLOCK_EVERY = 5  # blocks between two readings of the clock checks for corrections
 FOREIGN_S = 30.0  # how far outside the block's window such a master's origin may lie
+# ``live``: a block's events of this many picks or more are given provisional as soon as
+# its strong or middle stage finds them, 2–3 minutes before its weak stage; fewer than 1 %
+# of them change by then (withdrawn, and their new form given: FusionEngine.withdrawn).
+EARLY_PICKS = 10
 
 
 class _Reach(NamedTuple):
@@ -296,8 +300,13 @@ class FusionEngine:
         self._recent_t = np.zeros(0, dtype=np.int64)
         self._recent_s = np.zeros(0, dtype=np.int64)
         self._cands: list[_Candidate] = []
-        # ``live``: the candidates made since the last call of provisional().
+        # ``live``: the candidates made since the last call of provisional(); the events
+        # of blocks not finished given early (_give_early): the ids per block, those not
+        # given yet, and the ids given that went since the last call of withdrawn().
         self._fresh: list[_Candidate] = []
+        self._early: dict[int, set[str]] = {}
+        self._early_out: dict[str, Event] = {}
+        self._withdrawn: list[str] = []
         self._shadows: list[_Shadow] = []
         self._pair_block: int | None = None
         # Origin time (Unix s) before which every event has been released: -inf before
@@ -507,15 +516,26 @@ class FusionEngine:
 
         A blast's event is released some 13 minutes after it, once its pairs are
         settled (two longest times of flight past its pairing block); it is located
-        some 6 minutes after it, once its block's weak stage has run. Its released
-        form keeps the id (ids derive from the detections), the detections, the
-        place, the time and the ellipse; pairing may then set its phase and weapon
-        otherwise. Not ``live``, always empty (nothing would take them)."""
+        some 6 minutes after it, once its block's weak stage has run, or some 3–4
+        minutes after it when ``EARLY_PICKS`` sensors or more heard it (its block's
+        strong or middle stage found it). Its released form keeps the id (ids derive
+        from the detections), the detections, the place, the time and the ellipse;
+        pairing may then set its phase and weapon otherwise. One given early that the
+        block's later stages change (a pick added, or taken by another event) is
+        withdrawn (:meth:`withdrawn`) and its new form given. Not ``live``, always empty
+        (nothing would take them)."""
         pending = {id(c) for c in self._cands}
-        fresh = sorted((c for c in self._fresh if id(c) in pending),
-                       key=lambda c: (c.origin, c.event.id))  # fmt: skip
-        self._fresh = []
-        return [self._unpaired(c) for c in fresh]
+        out = [self._unpaired(c) for c in self._fresh if id(c) in pending]
+        out += self._early_out.values()
+        self._fresh, self._early_out = [], {}
+        return sorted(out, key=lambda e: (e.time, e.id))
+
+    def withdrawn(self) -> list[str]:
+        """``live``: the ids of the events :meth:`provisional` gave that will not be
+        released, since the last call: a block's later stages changed what its strong
+        or middle stage had found. Their new forms, if any, are given as provisional."""
+        out, self._withdrawn = self._withdrawn, []
+        return out
 
     @property
     def accepts_from(self) -> datetime | None:
@@ -746,6 +766,8 @@ class FusionEngine:
             bounds=self._bounds, alive=alive, foreign=self._foreign(k), silenced=self._silenced,
         )  # fmt: skip
         self._put_used(k, lo, hi, used)
+        if self.live:
+            self._give_early(k)
 
     def _run_stage(self, k: int, stage: Callable[[BlockSearch, np.ndarray], None]) -> None:
         """Run a middle or low ``stage`` of block k on its pool's ``used`` rows (updated)."""
@@ -762,6 +784,8 @@ class FusionEngine:
         """Block k's middle stage (after block k + 1's strong one), its walks knowing the
         salvo areas of blocks k − 1 and k + 1 so far."""
         self._run_stage(k, lambda search, used: search_middle(search, used, self._nearby(k)))
+        if self.live:
+            self._give_early(k)
 
     def _search_low(self, k: int) -> None:
         """Block k's low stage (after block k + 1's middle one), its halo test knowing the
@@ -819,12 +843,47 @@ class FusionEngine:
         self._last = (k, search)
         if CLOCKS:
             self._check_clocks(search, keep, k)
-        if keep:
-            made = self._make_candidates(keep, k * b, lo)
-            if self.live:
-                self._fresh += made
-            if SHADOWS:
-                self._add_shadows(search, keep, made, k * b)
+        made = self._make_candidates(keep, k * b, lo) if keep else []
+        if self.live:
+            self._fresh += self._settle_early(k, made)
+        if keep and SHADOWS:
+            self._add_shadows(search, keep, made, k * b)
+
+    def _give_early(self, k: int) -> None:
+        """``live``: give block k's events found so far of ``EARLY_PICKS`` picks or more
+        (with an origin its weak stage keeps) not given yet, and withdraw those given
+        before that are no longer found: no detection is in two events given."""
+        search = self._searches.get(k)
+        if search is None:
+            return
+        b = self.config.block_s
+        found = [f for f in search.found if len(f.picks) >= EARLY_PICKS
+                 and -ORIGIN_SLACK_S <= f.fix.origin < b + ORIGIN_SLACK_S]  # fmt: skip
+        now = {c.event.id: c for c in self._candidates(found, k * b, self._pool_rows(k)[0])}
+        given = self._early.setdefault(k, set())
+        self._withdraw(given - now.keys())
+        for i in now.keys() - given:
+            self._early_out[i] = self._unpaired(now[i])
+        self._early[k] = set(now)
+
+    def _settle_early(self, k: int, made: list[_Candidate]) -> list[_Candidate]:
+        """``live``: block k's weak stage made its candidates (``made``): withdraw the
+        events given early that are not among them; returns those still to be given
+        (an event given early and not taken yet is given as a candidate, so that one
+        released meanwhile is not given)."""
+        given = self._early.pop(k, set())
+        self._withdraw(given - {c.event.id for c in made})
+        out = []
+        for c in made:
+            if c.event.id not in given or self._early_out.pop(c.event.id, None) is not None:
+                out.append(c)
+        return out
+
+    def _withdraw(self, ids: set[str]) -> None:
+        """Withdraw events given early: those not taken yet are simply not given."""
+        for i in sorted(ids):
+            if self._early_out.pop(i, None) is None:
+                self._withdrawn.append(i)
 
     def _check_clocks(self, search: BlockSearch, events: list[Located], k: int) -> None:
         """Block k's well-located events' offsets at the sensors around them
@@ -1048,6 +1107,13 @@ class FusionEngine:
                          ) -> list[_Candidate]:  # fmt: skip
         """Pairing candidates of a block's events (``found``, origins relative to ``ref``,
         picks relative to the buffer row ``offset``), added and returned."""
+        made = self._candidates(found, ref, offset)
+        self._cands += made
+        return made
+
+    def _candidates(self, found: list[Located], ref: float, offset: int
+                    ) -> list[_Candidate]:  # fmt: skip
+        """The pairing candidates :meth:`_make_candidates` makes of ``found``, not added."""
         cfg, buf = self.config, self._buf
         made: list[_Candidate] = []
         lats = np.array([f.fix.lat for f in found])
@@ -1098,7 +1164,6 @@ class FusionEngine:
                     line_m=to_line,
                 )
             )
-        self._cands += made
         return made
 
     # ------------------------------------------------------------------ pairing

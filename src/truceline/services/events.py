@@ -61,7 +61,7 @@ def store_events(
 
 def store_provisional(
     conn: Connection, events: Sequence[Event], *, side_codes: Sequence[str], now_us: int,
-    front_us: int = 0, replace: bool = False,
+    front_us: int = 0, replace: bool = False, withdrawn: Sequence[str] = (),
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Insert live fusion's provisional ``events`` (located, not released yet:
     ``FusionEngine.provisional``) not stored yet, here or as released events, none before
@@ -71,9 +71,10 @@ def store_provisional(
     event released, with the same id, does). With ``replace``, every provisional event
     stored before goes first (a new engine gives all it has located: see
     ``LiveFusion._store``); those given again are stored anew, and the live feed sends them
-    again. Every one that goes and is not given again is recorded withdrawn
-    (:func:`_withdraw`), so the feed can tell an open map to drop it. Returns the
-    features inserted now."""
+    again. Those the engine ``withdrawn`` (given early, then changed by their block's
+    later stages: ``FusionEngine.withdrawn``) go before the new ones are stored. Every
+    one that goes and is not given again is recorded withdrawn (:func:`_withdraw`), so
+    the feed can tell an open map to drop it. Returns the features inserted now."""
     p = tables.provisional_events
     events = [e for e in events if to_micros(e.time) >= front_us]
     ids = [e.id for e in events]
@@ -81,6 +82,8 @@ def store_provisional(
         _withdraw(conn, true(), set(ids), "replaced", now_us)
     elif front_us:
         _withdraw(conn, p.c.time_us < front_us, set(), "unreleased", now_us)
+    if withdrawn:
+        _withdraw(conn, p.c.id.in_(list(withdrawn)), set(), "revised", now_us)
     w = tables.withdrawn_events
     conn.execute(delete(w).where(w.c.withdrawn_us < now_us - WITHDRAWN_KEEP_US))
     if not events:

@@ -168,7 +168,8 @@ class LiveFusion:
             fed = self._feed(self._engine)
             events = self._engine.finish() if final else self._engine.ready(self._watermark(fed))
             provisional = self._engine.provisional()
-            stored = self._store(events, self._front(self._engine), provisional)
+            stored = self._store(events, self._front(self._engine), provisional,
+                                 self._engine.withdrawn())  # fmt: skip
             self._record_clocks(self._engine)
             self._record_late(self._engine)
             self._record_ahead()
@@ -233,11 +234,14 @@ class LiveFusion:
         return at if at > self._complete_us else None
 
     def _store(self, events: list[Any], front: int | None = None,
-               provisional: Sequence[Any] = ()) -> int:  # fmt: skip
+               provisional: Sequence[Any] = (), withdrawn: Sequence[str] = ()
+               ) -> int:  # fmt: skip
         """Store the events released past the released watermark, the release ``front``
-        when it moved, and the ``provisional`` events (located, not released yet), in one
+        when it moved, and the ``provisional`` events (located, not released yet), and
+        withdraw those the engine has ``withdrawn`` (given early, then changed), in one
         transaction (a reader never sees the front past an event not yet stored, nor an
-        event both provisional and released); returns how many events were released.
+        event both provisional and released, nor a detection in two provisional events);
+        returns how many events were released.
         A new engine's first step replaces every provisional event stored before: its
         replay locates again all that are not released, and may decide some otherwise
         (another event holding their detections).
@@ -253,7 +257,7 @@ class LiveFusion:
         quiet stretch moves the front on, and a replay could decide an event there."""
         past = max(self._released_us + 1, self._complete_us)
         events = [e for e in events if to_micros(e.time) >= past]
-        if not events and front is None and not provisional and not self._replaced:
+        if not (events or front is not None or provisional or withdrawn or self._replaced):
             return 0
         features: list[dict[str, Any]] = []
         with self.store.write() as conn:
@@ -267,7 +271,7 @@ class LiveFusion:
                 self._complete_us = front
             store_provisional(conn, provisional, side_codes=self._side_codes,
                               now_us=self.clock_us(), front_us=self._complete_us,
-                              replace=self._replaced)  # fmt: skip
+                              replace=self._replaced, withdrawn=withdrawn)  # fmt: skip
             self._save_progress(conn)
         self._replaced = False  # once committed: a failed step replaces them at the next
         if features and self.on_events is not None:

@@ -10,9 +10,10 @@ also says how far the events are complete (``event: complete``, ``{"complete_to"
 time that front moves, so a live view's last minutes read as not yet fused, not as calm.
 Some 7 minutes before it releases an event, it has located it: ``event: provisional`` (the
 event's feature, ``"provisional": true``, no pair yet). The event released later has the
-same id and replaces it. One that goes unreleased (a restarted worker's replay located
-otherwise, or the release front passed it) is sent as ``event: withdrawn``, ``{"id", "time",
-"reason"}`` (``replaced`` or ``unreleased``), to those who could see it.
+same id and replaces it. One that goes unreleased is sent as ``event: withdrawn``,
+``{"id", "time", "reason"}``, to those who could see it: ``revised`` (given early, its
+block's later stages changed it; its new form comes as ``provisional``), ``replaced`` (a
+restarted worker's replay located otherwise) or ``unreleased`` (the front passed it).
 """
 
 from __future__ import annotations
