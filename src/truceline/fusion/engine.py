@@ -116,8 +116,8 @@ CLOCK_FIX = True  # a sensor whose clock is judged off has its picks corrected f
 CLOCK_EVERY = 5  # blocks between two readings of the clock checks for corrections
 FOREIGN_S = 30.0  # how far outside the block's window such a master's origin may lie
 # ``live``: a block's events of this many picks or more are given provisional as soon as
-# its strong or middle stage finds them, 2–3 minutes before its weak stage; fewer than 1 %
-# of them change by then (withdrawn, and their new form given: FusionEngine.withdrawn).
+# its strong or middle stage finds them, 2–3 minutes before its weak stage; 1–2 % of
+# them change by then (withdrawn, and their new form given: FusionEngine.withdrawn).
 EARLY_PICKS = 10
 
 
