@@ -79,10 +79,18 @@ def test_provisional_events_are_shown_hollow_until_released(
                            arg=sorted(visible))  # fmt: skip
     assert not visible & set(page.evaluate(SHOWN)), "hollow, not yet events"
     assert "located, not released yet" in page.locator("p.status").inner_text()
+    chosen = next(e for e in fresh if e.id == min(visible))
+    _choose(page, chosen)
+    assert "(provisional)" in page.locator(".details h3").inner_text()
     with live.store.write() as conn:
         store_events(conn, fresh, side_codes=("UA", "RU"), now_us=now_us())
     page.wait_for_function(f"ids => ids.every(i => ({SHOWN})().includes(i))", arg=sorted(visible))
     assert not visible & set(page.evaluate(PROVISIONAL)), "the released event replaced it"
+    # The panel that showed it shows the event released.
+    page.wait_for_function("() => !document.querySelector('.details h3').innerText"
+                           ".includes('provisional')")  # fmt: skip
+    assert page.locator(".details h3").inner_text() == f"Event {chosen.id}"
+    assert "Paired with" in page.locator(".details").inner_text()
 
 
 def test_a_withdrawn_provisional_event_leaves_the_map(
@@ -101,9 +109,26 @@ def test_a_withdrawn_provisional_event_leaves_the_map(
         visible = sorted(f["properties"]["id"] for f in page_["items"])
     assert len(visible) >= 2, "some of them are released to the analyst"
     page.wait_for_function(f"ids => ids.every(i => ({PROVISIONAL})().includes(i))", arg=visible)
+    _choose(page, next(e for e in fresh if e.id == visible[1]))
+    details = page.locator(".details")
+    assert "(provisional)" in details.inner_text() and "located" in details.inner_text()
     kept = [e for e in fresh if e.id == visible[0]]
     with live.store.write() as conn:  # a new engine gives only the first again
         store_provisional(conn, kept, side_codes=("UA", "RU"), now_us=now_us(), replace=True)
     page.wait_for_function(f"ids => !ids.some(i => ({PROVISIONAL})().includes(i))",
                            arg=visible[1:])  # fmt: skip
     assert visible[0] in page.evaluate(PROVISIONAL), "the one given again stays"
+    # The panel that showed one no longer vouches for it.
+    page.wait_for_function("() => document.querySelector('.details').innerText.includes('withdrawn')")
+    assert "restarted fusion worker" in details.inner_text()
+
+
+def _choose(page: Any, event: Event) -> None:
+    """Click ``event``'s marker, the map centred on it close up (no other marker there)."""
+    page.evaluate("([lon, lat]) => window.truceline.map.jumpTo({center: [lon, lat], zoom: 16})",
+                  [event.lon, event.lat])  # fmt: skip
+    page.wait_for_function("() => window.truceline.map.loaded()")
+    box = page.locator("#map canvas").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("id => document.querySelector('.details h3')?.textContent.includes(id)",
+                           arg=event.id)  # fmt: skip

@@ -69,6 +69,7 @@ interface State {
   incidentState: string;
   events: Map<string, EventRec>;
   provisional: Map<string, EventRec>; // located by live fusion, not released yet
+  withdrawn: Map<string, string>; // provisional events withdrawn unreleased: id -> reason
   incidents: Map<string, Json>;
   sensors: Json[];
   notes: string[];
@@ -96,6 +97,7 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     incidentState: "",
     events: new Map(),
     provisional: new Map(),
+    withdrawn: new Map(),
     incidents: new Map(),
     sensors: [],
     notes: [],
@@ -423,7 +425,12 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     });
   }
 
+  // The feature the details panel shows: a provisional event there is shown again when
+  // it is released or withdrawn, so the panel never vouches for one that went.
+  let shown: { layer: string; props: Json } | null = null;
+
   function showDetails(layer: string, props: Json): void {
+    shown = { layer, props };
     const rows: [string, string][] = [];
     let title = "";
     let link: HTMLElement | null = null;
@@ -438,14 +445,20 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
         ["Paired with", String(p.paired_with ?? "–")],
         ["Salvo (its first launch)", String(p.salvo ?? "–")], ["Sector", e?.sector ?? "–"]);
     } else if (props.kind === "provisional") {
-      const p = state.provisional.get(String(props.id))?.feature.properties ?? {};
+      const id = String(props.id);
+      const p = state.provisional.get(id)?.feature.properties;
+      const reason = state.withdrawn.get(id);
       title = `Event ${props.id} (provisional)`;
-      rows.push(["Time", showTime(parseTime(p.time), true)],
-        ["Phase (from the labels, before pairing)", String(p.phase)],
-        ["Side (where located)", sideName(state.agreement, p.side)],
-        ["Sensors", String(p.n_sensors ?? "–")],
-        ["95 % ellipse", ellipseText(p.error_ellipse)],
-        ["Status", "located; its pairs are not settled yet, and the event released then replaces it"]);
+      if (p) {
+        rows.push(["Time", showTime(parseTime(p.time), true)],
+          ["Phase (from the labels, before pairing)", String(p.phase)],
+          ["Side (where located)", sideName(state.agreement, p.side)],
+          ["Sensors", String(p.n_sensors ?? "–")],
+          ["95 % ellipse", ellipseText(p.error_ellipse)],
+          ["Status", "located; its pairs are not settled yet, and the event released then replaces it"]);
+      } else {
+        rows.push(["Status", `withdrawn: ${WITHDRAWN[reason ?? ""] ?? "not released"}`]);
+      }
     } else if (props.kind === "incident") {
       const i = state.incidents.get(String(props.id)) ?? {};
       title = i.title || `Incident ${props.id}`;
@@ -538,6 +551,10 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     if (t === null || t < state.from || t >= state.to) return;
     addEvent(feature);
     render();
+    const id = String(feature?.properties?.id);
+    if (shown?.props.kind === "provisional" && String(shown.props.id) === id) {
+      showDetails("events", { kind: "event", id }); // released: the event itself
+    }
   }));
   cleanups.push(subscribe("provisional", (feature: Json) => {
     const t = parseTime(feature?.properties?.time);
@@ -547,7 +564,12 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
   }));
   // A provisional event gone unreleased (a restarted worker located otherwise) goes.
   cleanups.push(subscribe("withdrawn", (gone: Json) => {
-    if (state.provisional.delete(String(gone?.id))) render();
+    const id = String(gone?.id);
+    state.withdrawn.set(id, String(gone?.reason ?? ""));
+    if (state.provisional.delete(id)) render();
+    if (shown?.props.kind === "provisional" && String(shown.props.id) === id) {
+      showDetails(shown.layer, shown.props);
+    }
   }));
   cleanups.push(subscribe("complete", (front: Json) => {
     const t = parseTime(front?.complete_to);
@@ -630,6 +652,13 @@ function buildPanel() {
     status, details, incidentList, legend);
   return { panel, periodForm, day, days, slider, time, windowSel, phaseBoxes, side, sector, incidentState, layerBoxes, status, details, incidentList, legend };
 }
+
+/** Why live fusion withdrew a provisional event (the stream's `reason`), as the panel says. */
+const WITHDRAWN: Record<string, string> = {
+  revised: "fusion's later stages changed it; its new form is shown",
+  replaced: "a restarted fusion worker located otherwise",
+  unreleased: "the events were released past it without it",
+};
 
 /** An event's 95 % error ellipse as the details panel says it. */
 function ellipseText(e: Json | undefined): string {
