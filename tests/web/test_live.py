@@ -119,7 +119,8 @@ def test_a_withdrawn_provisional_event_leaves_the_map(
                            arg=visible[1:])  # fmt: skip
     assert visible[0] in page.evaluate(PROVISIONAL), "the one given again stays"
     # The panel that showed one no longer vouches for it.
-    page.wait_for_function("() => document.querySelector('.details').innerText.includes('withdrawn')")
+    page.wait_for_function("() => document.querySelector('.details').innerText"
+                           ".includes('withdrawn')")  # fmt: skip
     assert "restarted fusion worker" in details.inner_text()
 
 
