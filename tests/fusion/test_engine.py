@@ -191,8 +191,8 @@ def test_a_live_engine_gives_each_event_first_as_located_then_as_released(
 ) -> None:
     """``provisional()``: each event once, as soon as it is located, minutes before its
     release (its pairs settled): the same id, detections, place, time and ellipse, no
-    pair yet; one heard by ``EARLY_PICKS`` sensors or more some 3 minutes sooner than
-    the others, from its block's strong or middle stage. One given so that the block's
+    pair yet; one heard by ``EARLY_PICKS`` sensors or more some 2–3 minutes sooner than
+    the others, from its block's strong or middle stage. One given early that the block's
     later stages change is withdrawn (``withdrawn()``), never released; no detection is
     in two events given and not withdrawn. Half an hour fed a minute at a time as it
     happens (hard seed 3 withdraws some)."""

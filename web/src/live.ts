@@ -4,7 +4,8 @@
 // `{"complete_to": time}` whenever live fusion's events become complete to a later time;
 // `event: provisional` with an event located and not released yet (the event released
 // later has the same id and replaces it), and `event: withdrawn` with `{id, time, reason}`
-// when one goes unreleased (a restarted worker located otherwise).
+// when one goes unreleased (revised by fusion's later stages, located otherwise by a
+// restarted worker, or passed by the release front).
 
 import { API, has } from "./api";
 import { getToken } from "./session";

@@ -374,7 +374,7 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
       return [];
     }
     mapEl.dataset.eventsCompleteTo = iso(complete);
-    return [`Events are complete to ${showTime(complete)}; fusion has released none after it yet (an event comes once its pairs are settled, some 13 minutes after the blast; hollow markers are blasts located, some 6 minutes after them, and not released yet).`];
+    return [`Events are complete to ${showTime(complete)}; fusion has released none after it yet (an event comes once its pairs are settled, some 13 minutes after the blast; hollow markers are blasts located, some 4–7 minutes after them, and not released yet).`];
   }
 
   function renderSensors(): void {
@@ -562,7 +562,8 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     addEvent(feature, true);
     render();
   }));
-  // A provisional event gone unreleased (a restarted worker located otherwise) goes.
+  // A provisional event gone unreleased (revised, replaced by a restarted worker, or passed
+  // by the release front: the stream's `reason`) goes.
   cleanups.push(subscribe("withdrawn", (gone: Json) => {
     const id = String(gone?.id);
     state.withdrawn.set(id, String(gone?.reason ?? ""));
@@ -575,14 +576,7 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     const t = parseTime(front?.complete_to);
     if (t === null || (state.completeTo !== null && t <= state.completeTo)) return;
     state.completeTo = t;
-    // Every event before the front is released: a provisional one left there was decided
-    // otherwise (a restarted worker), and goes.
-    let gone = false;
-    for (const [id, e] of state.provisional) {
-      if (e.time < t) gone = state.provisional.delete(id) || gone;
-    }
-    if (gone) render();
-    else renderSummary();
+    renderSummary(); // a provisional event the front passed unreleased comes as withdrawn
   }));
   cleanups.push(subscribe("incident", (incident: Json) => {
     if (!incident?.id) return;

@@ -116,8 +116,9 @@ CLOCK_FIX = True  # a sensor whose clock is judged off has its picks corrected f
 CLOCK_EVERY = 5  # blocks between two readings of the clock checks for corrections
 FOREIGN_S = 30.0  # how far outside the block's window such a master's origin may lie
 # ``live``: a block's events of this many picks or more are given provisional as soon as
-# its strong or middle stage finds them, 2–3 minutes before its weak stage; 1–2 % of
-# them change by then (withdrawn, and their new form given: FusionEngine.withdrawn).
+# its strong or middle stage finds them, 2–3 minutes before its weak stage; about 1 % of
+# them change by then (13 of 916 on the 4-hour moderate input, 8 of 1,531 on hard 1–3:
+# withdrawn, and their new form given: FusionEngine.withdrawn).
 EARLY_PICKS = 10
 
 
@@ -516,7 +517,7 @@ class FusionEngine:
 
         A blast's event is released some 13 minutes after it, once its pairs are
         settled (two longest times of flight past its pairing block); it is located
-        some 6 minutes after it, once its block's weak stage has run, or some 3–4
+        some 6–7 minutes after it, once its block's weak stage has run, or some 4
         minutes after it when ``EARLY_PICKS`` sensors or more heard it (its block's
         strong or middle stage found it). Its released form keeps the id (ids derive
         from the detections), the detections, the place, the time and the ellipse;
@@ -857,14 +858,15 @@ class FusionEngine:
         if search is None:
             return
         b = self.config.block_s
-        found = [f for f in search.found if len(f.picks) >= EARLY_PICKS
-                 and -ORIGIN_SLACK_S <= f.fix.origin < b + ORIGIN_SLACK_S]  # fmt: skip
-        now = {c.event.id: c for c in self._candidates(found, k * b, self._pool_rows(k)[0])}
-        given = self._early.setdefault(k, set())
-        self._withdraw(given - now.keys())
-        for i in now.keys() - given:
-            self._early_out[i] = self._unpaired(now[i])
-        self._early[k] = set(now)
+        lo = self._pool_rows(k)[0]
+        found = {self._event_id(f, lo): f for f in search.found if len(f.picks) >= EARLY_PICKS
+                 and -ORIGIN_SLACK_S <= f.fix.origin < b + ORIGIN_SLACK_S}  # fmt: skip
+        given = self._early.get(k, set())
+        self._withdraw(given - found.keys())
+        new = [f for i, f in found.items() if i not in given]  # only these are built
+        for c in self._candidates(new, k * b, lo):
+            self._early_out[c.event.id] = self._unpaired(c)
+        self._early[k] = set(found)
 
     def _settle_early(self, k: int, made: list[_Candidate]) -> list[_Candidate]:
         """``live``: block k's weak stage made its candidates (``made``): withdraw the
@@ -1111,6 +1113,15 @@ class FusionEngine:
         self._cands += made
         return made
 
+    def _detection_ids(self, f: Located, offset: int) -> tuple[str, ...]:
+        """The ids of ``f``'s detections, sorted (picks relative to the buffer row
+        ``offset``): what its event's id derives from."""
+        return tuple(sorted(self._buf.ids[f.picks + offset].tolist()))  # str, as held
+
+    def _event_id(self, f: Located, offset: int) -> str:
+        """The id :meth:`_candidates` gives ``f``'s event, without building it."""
+        return event_id(self._detection_ids(f, offset))
+
     def _candidates(self, found: list[Located], ref: float, offset: int
                     ) -> list[_Candidate]:  # fmt: skip
         """The pairing candidates :meth:`_make_candidates` makes of ``found``, not added."""
@@ -1124,7 +1135,7 @@ class FusionEngine:
         line_m = self.line_of(lats, lons) if self.line_of else np.full(len(found), np.nan)
         for f, side, to_line in zip(found, sides, line_m.tolist(), strict=True):
             rows = f.picks + offset
-            ids = tuple(sorted(buf.ids[rows].tolist()))  # str, as the ids are held
+            ids = self._detection_ids(f, offset)
             sensors = np.unique(buf.sensor[rows])
             fix = f.fix
             scale = max(1.0, fix.chi2 / fix.dof) if fix.dof > 0 else 1.0

@@ -397,7 +397,7 @@ def default_registry() -> Registry:
             "Provisional events",
             'Blasts live fusion has located and not released yet (docs/fusion.md, "Engine '
             "API\"): no pair, the labels' phase; each goes once its event, with the same id, "
-            "is released to the events collection, some 7 minutes later.",
+            "is released to the events collection, some 7–10 minutes later, or is withdrawn.",
             tables.provisional_events,
             lambda r, _c: feat.event_feature(r),
             keywords=("fusion", "provisional"),

@@ -307,10 +307,11 @@ provisional_events = Table(
     Index("ix_provisional_events_created_us", "created_us"),
 )
 
-# Provisional events withdrawn unreleased: a restarted worker's replay located otherwise,
-# or the release front passed one. The live feed reads them (``event: withdrawn``) so an
-# open map drops the marker; each keeps the markings of the row it stands for, so only
-# those who saw the event see it go. Kept a day (``WITHDRAWN_KEEP_US``), then pruned.
+# Provisional events withdrawn unreleased: live fusion revised one it gave early, a
+# restarted worker's replay located otherwise, or the release front passed one. The live
+# feed reads them (``event: withdrawn``) so an open map drops the marker; each keeps the
+# markings of the row it stands for, so only those who saw the event see it go. Kept a
+# day (``WITHDRAWN_KEEP_US``), then pruned.
 withdrawn_events = Table(
     "withdrawn_events",
     metadata,

@@ -2,7 +2,7 @@
 
 ``/provisional-events`` are live fusion's events located and not released yet (their
 pairs not settled): each goes once its event is released under ``/events`` with the same
-id, some 7 minutes later.
+id, some 7–10 minutes later, or is withdrawn (``event: withdrawn`` on the stream).
 """
 
 from __future__ import annotations

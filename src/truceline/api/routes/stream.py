@@ -8,7 +8,7 @@ cannot send headers, so the token may come as ``?token=``.
 Live fusion releases a blast's event minutes after it, once its pairs are settled; the feed
 also says how far the events are complete (``event: complete``, ``{"complete_to": …}``) each
 time that front moves, so a live view's last minutes read as not yet fused, not as calm.
-Some 7 minutes before it releases an event, it has located it: ``event: provisional`` (the
+Some 7–10 minutes before it releases an event, it has located it: ``event: provisional`` (the
 event's feature, ``"provisional": true``, no pair yet). The event released later has the
 same id and replaces it. One that goes unreleased is sent as ``event: withdrawn``,
 ``{"id", "time", "reason"}``, to those who could see it: ``revised`` (given early, its
