@@ -5,6 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import inspect, select
 
 from tests.api.conftest import TokenFor
 from tests.conftest import FIXED_NOW_US
@@ -15,6 +16,7 @@ from truceline.formats.records import Markings
 from truceline.services.rows import audience, markings_json
 from truceline.store import tables
 from truceline.store.engine import Store
+from truceline.store.visibility import visible
 from truceline.timefmt import format_time, from_micros
 
 
@@ -197,10 +199,6 @@ def test_each_kind_the_stream_reads_is_read_by_an_index(store: Store) -> None:
     """The stream reads every kind by its stamp each second for each client; without an
     index a poll of a million events took 234 ms on SQLite (benchmarks/stream_poll.py).
     Every stamp is indexed, and SQLite's plan for the stream's read uses the index."""
-    from sqlalchemy import inspect, select
-
-    from truceline.store.visibility import visible
-
     analyst = Principal("a", "GBR", frozenset({"analyst"}))
     for _, table, stamp in stream.SOURCES:
         indexed = [i["column_names"] for i in inspect(store.engine).get_indexes(table.name)]
