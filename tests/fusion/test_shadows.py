@@ -64,3 +64,19 @@ def test_just_enough_events_at_one_spot_make_it_and_one_fewer_none() -> None:
     origin = np.r_[np.arange(float(k)), np.arange(float(k))]
     cov = np.array([np.eye(2)] * len(east))
     assert shadows.spot_groups(east, np.zeros(len(east)), origin, cov) == []
+
+
+def test_a_spot_heard_by_many_sensors_a_round_needs_more_of_them_to_agree() -> None:
+    """A launcher's rounds take the same paths, so a round of a spot that eleven sensors
+    hear a round is not heard by two alone: its pulses need four (``SHADOW_SHARE``); a
+    weakly heard salvo's (four or five sensors a round) still two."""
+    assert shadows.agreeing(np.array([4.0, 5.0, 4.0])) == shadows.MIN_SENSORS == 2
+    assert shadows.agreeing(np.array([7.0])) == 3
+    assert shadows.agreeing(np.array([11.0, 10.0, 13.0, 11.0])) == 4
+    assert shadows.agreeing(np.zeros(0)) == shadows.MIN_SENSORS
+    # Two sensors agreeing are a round of the weakly heard spot, none of the busy one's.
+    implied, sensor = np.array([5.000, 5.010]), np.array([0, 1])
+    weak = shadows.agreeing(np.array([4.0, 5.0]))
+    busy = shadows.agreeing(np.array([11.0, 12.0]))
+    assert len(shadows.pulses(implied, sensor, 0.05, weak)) == 1
+    assert len(shadows.pulses(implied, sensor, 0.05, busy)) == 0

@@ -103,6 +103,27 @@ def test_a_weakly_heard_salvo_pairs_in_order_by_its_shadow_rounds(tmp_path: Path
     assert sum(shift == 0 for shift in shifts.values()) >= 0.9 * len(shifts)
 
 
+def test_a_salvo_heard_whole_is_not_shifted_by_chance_pulses_at_its_spot(tmp_path: Path) -> None:
+    """The independent hard half hour of seed 54: its first salvo's 40 launches and 40
+    impacts are all found. A pulse of two sensors' free picks at its launch spot, 5.5 s
+    after its last round, was taken for a shadow round, which stretched the salvo to 53
+    rounds by its cadence: a launch left unpaired then cost 1.4 nats, and
+    an alignment shifted a round, 1 nat tighter, won (every pair a round off, scenario
+    pairing 0.733). A spot whose rounds ten sensors hear needs more than two to agree
+    (:func:`truceline.fusion.shadows.agreeing`), and a shadow round standing alone is
+    none (``pairing.SHADOW_ISOLATED``): each pair is right (0.856)."""
+    _generator().generate("hard", 54, 0.5, tmp_path)
+    run_fuse(tmp_path / "sensors.csv", tmp_path / "detections.ndjson", tmp_path / "events.geojson",
+             weather=tmp_path / "weather.ndjson", agreement=tmp_path / "agreement.geojson",
+             console=Console(quiet=True))  # fmt: skip
+    truth = read_truth(tmp_path / "truth.ndjson")
+    _, shifts = _pairing(truth, read_events(tmp_path / "events.geojson"))
+    salvo = {b.id for b in truth.blasts if b.salvo == "v1" and b.phase == "launch"}
+    first = [shift for launch, shift in shifts.items() if launch in salvo]
+    assert len(first) >= 35
+    assert sum(shift == 0 for shift in first) >= 0.9 * len(first)
+
+
 def _pairing(truth: Truth, events: list[EventRecord]) -> tuple[list[bool], dict[str, int]]:
     """Each single shot's pairing (launch and impact both matched: do their events name
     each other?) and, for each matched salvo launch paired with one of its salvo's

@@ -1170,8 +1170,9 @@ def shadow_rounds(search: BlockSearch, events: list[Located]) -> list[tuple[I64,
     stage) that no event holds (:mod:`truceline.fusion.shadows`): for each spot that has
     some, its events (best heard first) and the rounds' origin times in the block's
     window. A spot's round is a pulse of origin times that two or more of the sensors
-    that heard its found rounds agree on, among their free picks (a found round's picks
-    are taken; a pick another event took is that event's)."""
+    that heard its found rounds agree on (:func:`.shadows.agreeing`: more where each
+    round is heard by many), among their free picks (a found round's picks are taken; a
+    pick another event took is that event's)."""
     ctx = search.ctx
     if len(events) < shadows.SPOT_EVENTS:
         return []
@@ -1189,7 +1190,9 @@ def shadow_rounds(search: BlockSearch, events: list[Located]) -> list[tuple[I64,
         sel = np.flatnonzero(ctx.free & np.isin(pool.sensor, heard))
         width = _cluster_width(ctx.cfg, float(net.sigma_t[heard].max()))
         implied = pool.t[sel] - view.tt[pool.sensor[sel]]
-        times = shadows.unlocated(shadows.pulses(implied, pool.sensor[sel], width),
+        hearing = [len(np.unique(pool.sensor[events[k].picks])) for k in members.tolist()]
+        agree = shadows.agreeing(np.asarray(hearing, dtype=np.float64))
+        times = shadows.unlocated(shadows.pulses(implied, pool.sensor[sel], width, agree),
                                   origin[members])  # fmt: skip
         times = times[(times >= lo) & (times < hi)]  # each block adds its own
         if len(times):
