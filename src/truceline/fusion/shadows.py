@@ -8,11 +8,10 @@ launches against 40 impacts tie that matching down only loosely: it was fitted a
 off (every pair wrong). The rounds not found are there all the same: with the spot known
 from the rounds found, each pick of a sensor that heard them implies an origin time, and
 two or more sensors agreeing on one (more at a spot heard by many: :func:`agreeing`) is
-a round fired from the spot. These *shadow
-rounds* carry a time and the spot's place, never picks of their own: the pairing counts
-them among the salvo's launches when it fits the time of flight (so the matching holds
-all 40 rounds, and a shifted alignment leaves a round unpaired at each end), but never
-pairs or reports them.
+a round fired from the spot. These *shadow rounds* carry a time and the spot's place,
+never picks of their own: the pairing counts them among the salvo's launches when it
+fits the time of flight (so the matching holds all 40 rounds, and a shifted alignment
+leaves a round unpaired at each end), but never pairs or reports them.
 """
 
 from __future__ import annotations
