@@ -142,3 +142,28 @@ def test_cli_says_why_each_blast_was_missed(tmp_path: Path) -> None:
     bad = runner.invoke(app, [*args[:-1], str(tmp_path / "bad.ndjson")])
     assert bad.exit_code == 2
     assert "bad.ndjson" in bad.output and "time" in bad.output
+
+
+def test_cli_warns_that_without_weather_the_fits_take_still_air(tmp_path: Path) -> None:
+    """Without ``--weather`` the bounds and the misses' fits take 15 °C and no wind, so
+    a scenario's own weather would make its misses ``misfit``: the command says so, and
+    names the ``weather.ndjson`` beside the truth; with it, nothing is said."""
+    app = typer.Typer()
+    register(app)
+    runner = CliRunner()
+    out = tmp_path / "sc"
+    res = runner.invoke(app, ["simulate", "--preset", "moderate", "--seed", "3", "--hours",
+                              "0.02", "--out", str(out)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    (tmp_path / "events.geojson").write_bytes(b'{"type":"FeatureCollection","features":[]}')
+    args = ["evaluate", "--truth", str(out / "truth.ndjson"), "--events",
+            str(tmp_path / "events.geojson"), "--sensors", str(out / "sensors.csv"),
+            "--detections", str(out / "detections.ndjson"), "--json"]  # fmt: skip
+    bare = runner.invoke(app, args)
+    assert bare.exit_code == 0, bare.output
+    said = " ".join(bare.stderr.split())
+    assert "no --weather" in said and "misses' fits" in said and "still air" in said
+    assert f"--weather {out / 'weather.ndjson'}" in said
+    orjson.loads(bare.stdout)  # the report itself is untouched
+    given = runner.invoke(app, [*args, "--weather", str(out / "weather.ndjson")])
+    assert given.exit_code == 0 and "warning" not in given.stderr

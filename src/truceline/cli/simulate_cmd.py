@@ -19,6 +19,7 @@ import typer
 from pydantic import BaseModel, ConfigDict
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -242,6 +243,8 @@ def _evaluate(
 ) -> None:
     """Score located events against the simulator's ground truth."""
     console = Console(stderr=True)
+    if weather is None:
+        _warn_still_air(console, truth, detections is not None)
     try:
         the_truth, the_events = read_truth(truth), read_events(events)
         the_sensors = read_sensors(sensors)
@@ -278,6 +281,21 @@ def _evaluate(
             Console().print(_misses_table(misses))
         if clock is not None:
             Console().print(_clocks_table(clock))
+
+
+def _warn_still_air(console: Console, truth: Path, misses: bool) -> None:
+    """Say that without ``--weather`` the figures assume the spec's default air.
+
+    The Cramér–Rao bound, and the fit behind each miss's cause, then take 15 °C and no
+    wind: where the scenario had other weather a miss's picks fail the fit at the true
+    place, and it is called ``misfit`` for a fault of the command line, not of the
+    fusion. A ``weather.ndjson`` beside the truth is named."""
+    beside = truth.parent / "weather.ndjson"
+    what = "the Cramér–Rao bounds" + (" and the misses' fits" if misses else "")
+    hint = (f"; {escape(str(beside))} lies beside the truth: pass --weather "
+            f"{escape(str(beside))}") if beside.exists() else ""  # fmt: skip
+    console.print(f"[yellow]warning:[/] no --weather: {what} take 15 °C and still air (the "
+                  f"spec's default){hint}", highlight=False, soft_wrap=True)  # fmt: skip
 
 
 class _ClockRecord(BaseModel):
