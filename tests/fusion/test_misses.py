@@ -115,18 +115,25 @@ def test_a_sensor_missing_from_the_registry_is_named(scene) -> None:  # type: ig
         explain_misses(Truth((blast,)), [], [s for s in sensors if s.id != gone], dets)
 
 
-def test_cli_says_why_each_blast_was_missed(tmp_path: Path) -> None:
+def _cli_scenario(tmp_path: Path, hours: str) -> tuple[typer.Typer, CliRunner, Path, list[str]]:
+    """The CLI, a simulated scenario of ``hours`` in ``tmp_path / "sc"`` and the arguments
+    that evaluate no events against it, with its detections."""
     app = typer.Typer()
     register(app)
     runner = CliRunner()
     out = tmp_path / "sc"
     res = runner.invoke(app, ["simulate", "--preset", "moderate", "--seed", "3", "--hours",
-                              "0.05", "--out", str(out)])  # fmt: skip
+                              hours, "--out", str(out)])  # fmt: skip
     assert res.exit_code == 0, res.output
     (tmp_path / "events.geojson").write_bytes(b'{"type":"FeatureCollection","features":[]}')
     args = ["evaluate", "--truth", str(out / "truth.ndjson"), "--events",
             str(tmp_path / "events.geojson"), "--sensors", str(out / "sensors.csv"),
             "--detections", str(out / "detections.ndjson")]  # fmt: skip
+    return app, runner, out, args
+
+
+def test_cli_says_why_each_blast_was_missed(tmp_path: Path) -> None:
+    app, runner, _, args = _cli_scenario(tmp_path, "0.05")
     res = runner.invoke(app, [*args, "--json"])
     assert res.exit_code == 0, res.output
     report = orjson.loads(res.stdout)
@@ -148,17 +155,8 @@ def test_cli_warns_that_without_weather_the_fits_take_still_air(tmp_path: Path) 
     """Without ``--weather`` the bounds and the misses' fits take 15 °C and no wind, so
     a scenario's own weather would make its misses ``misfit``: the command says so, and
     names the ``weather.ndjson`` beside the truth; with it, nothing is said."""
-    app = typer.Typer()
-    register(app)
-    runner = CliRunner()
-    out = tmp_path / "sc"
-    res = runner.invoke(app, ["simulate", "--preset", "moderate", "--seed", "3", "--hours",
-                              "0.02", "--out", str(out)])  # fmt: skip
-    assert res.exit_code == 0, res.output
-    (tmp_path / "events.geojson").write_bytes(b'{"type":"FeatureCollection","features":[]}')
-    args = ["evaluate", "--truth", str(out / "truth.ndjson"), "--events",
-            str(tmp_path / "events.geojson"), "--sensors", str(out / "sensors.csv"),
-            "--detections", str(out / "detections.ndjson"), "--json"]  # fmt: skip
+    app, runner, out, args = _cli_scenario(tmp_path, "0.02")
+    args = [*args, "--json"]
     bare = runner.invoke(app, args)
     assert bare.exit_code == 0, bare.output
     said = " ".join(bare.stderr.split())

@@ -93,12 +93,8 @@ def test_a_weakly_heard_salvo_pairs_in_order_by_its_shadow_rounds(tmp_path: Path
     round's impact (the twelfth pairs 29 rounds off). Without them the salvo was fitted
     a round off (11 of 12 launches paired with the next round's impact, scenario pairing
     0.816; 0.904 with them)."""
-    _generator().generate("moderate", 21, 0.5, tmp_path)
-    run_fuse(tmp_path / "sensors.csv", tmp_path / "detections.ndjson", tmp_path / "events.geojson",
-             weather=tmp_path / "weather.ndjson", agreement=tmp_path / "agreement.geojson",
-             console=Console(quiet=True))  # fmt: skip
-    truth = read_truth(tmp_path / "truth.ndjson")
-    _, shifts = _pairing(truth, read_events(tmp_path / "events.geojson"))
+    truth, events = _fused("moderate", 21, tmp_path)
+    _, shifts = _pairing(truth, events)
     assert len(shifts) >= 10
     assert sum(shift == 0 for shift in shifts.values()) >= 0.9 * len(shifts)
 
@@ -112,16 +108,21 @@ def test_a_salvo_heard_whole_is_not_shifted_by_chance_pulses_at_its_spot(tmp_pat
     pairing 0.733). A spot whose rounds ten sensors hear needs more than two to agree
     (:func:`truceline.fusion.shadows.agreeing`), and a shadow round standing alone is
     none (``pairing.SHADOW_ISOLATED``): each pair is right (0.856)."""
-    _generator().generate("hard", 54, 0.5, tmp_path)
-    run_fuse(tmp_path / "sensors.csv", tmp_path / "detections.ndjson", tmp_path / "events.geojson",
-             weather=tmp_path / "weather.ndjson", agreement=tmp_path / "agreement.geojson",
-             console=Console(quiet=True))  # fmt: skip
-    truth = read_truth(tmp_path / "truth.ndjson")
-    _, shifts = _pairing(truth, read_events(tmp_path / "events.geojson"))
+    truth, events = _fused("hard", 54, tmp_path)
+    _, shifts = _pairing(truth, events)
     salvo = {b.id for b in truth.blasts if b.salvo == "v1" and b.phase == "launch"}
     first = [shift for launch, shift in shifts.items() if launch in salvo]
     assert len(first) >= 35
     assert sum(shift == 0 for shift in first) >= 0.9 * len(first)
+
+
+def _fused(preset: str, seed: int, tmp_path: Path) -> tuple[Truth, list[EventRecord]]:
+    """The independent half hour of ``preset`` and ``seed``, fused: its truth and events."""
+    _generator().generate(preset, seed, 0.5, tmp_path)
+    run_fuse(tmp_path / "sensors.csv", tmp_path / "detections.ndjson", tmp_path / "events.geojson",
+             weather=tmp_path / "weather.ndjson", agreement=tmp_path / "agreement.geojson",
+             console=Console(quiet=True))  # fmt: skip
+    return read_truth(tmp_path / "truth.ndjson"), read_events(tmp_path / "events.geojson")
 
 
 def _pairing(truth: Truth, events: list[EventRecord]) -> tuple[list[bool], dict[str, int]]:
