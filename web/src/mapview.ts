@@ -69,7 +69,6 @@ interface State {
   incidentState: string;
   events: Map<string, EventRec>;
   provisional: Map<string, EventRec>; // located by live fusion, not released yet
-  withdrawn: Map<string, string>; // provisional events withdrawn unreleased: id -> reason
   incidents: Map<string, Json>;
   sensors: Json[];
   notes: string[];
@@ -97,7 +96,6 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     incidentState: "",
     events: new Map(),
     provisional: new Map(),
-    withdrawn: new Map(),
     incidents: new Map(),
     sensors: [],
     notes: [],
@@ -447,7 +445,7 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
     } else if (props.kind === "provisional") {
       const id = String(props.id);
       const p = state.provisional.get(id)?.feature.properties;
-      const reason = state.withdrawn.get(id);
+      const reason = props.withdrawn; // set by the stream's withdrawal (below)
       title = `Event ${props.id} (provisional)`;
       if (p) {
         rows.push(["Time", showTime(parseTime(p.time), true)],
@@ -566,10 +564,9 @@ export function mountMap(root: HTMLElement, params: URLSearchParams): Cleanup {
   // by the release front: the stream's `reason`) goes.
   cleanups.push(subscribe("withdrawn", (gone: Json) => {
     const id = String(gone?.id);
-    state.withdrawn.set(id, String(gone?.reason ?? ""));
     if (state.provisional.delete(id)) render();
     if (shown?.props.kind === "provisional" && String(shown.props.id) === id) {
-      showDetails(shown.layer, shown.props);
+      showDetails(shown.layer, { ...shown.props, withdrawn: String(gone?.reason ?? "") });
     }
   }));
   cleanups.push(subscribe("complete", (front: Json) => {

@@ -122,6 +122,13 @@ FOREIGN_S = 30.0  # how far outside the block's window such a master's origin ma
 EARLY_PICKS = 10
 
 
+def _in_block(f: Located, block_s: float) -> bool:
+    """Whether an event a block's search found is the block's own: its origin (relative to
+    the block's start) within the block, ``ORIGIN_SLACK_S`` either side; the others are
+    its neighbours' to find."""
+    return -ORIGIN_SLACK_S <= f.fix.origin < block_s + ORIGIN_SLACK_S
+
+
 class _Reach(NamedTuple):
     """How far a block's pool reaches before and past its span on the raw clock (µs), and
     which of its rows are blind to its stages (:meth:`FusionEngine._reach`)."""
@@ -834,7 +841,7 @@ class FusionEngine:
         found = search_weak(search, used, self.stats, self._nearby(k))
         keep = []
         for f in found:
-            if -ORIGIN_SLACK_S <= f.fix.origin < b + ORIGIN_SLACK_S:
+            if _in_block(f, b):
                 keep.append(f)
             else:
                 used[f.picks] = False
@@ -859,8 +866,8 @@ class FusionEngine:
             return
         b = self.config.block_s
         lo = self._pool_rows(k)[0]
-        found = {self._event_id(f, lo): f for f in search.found if len(f.picks) >= EARLY_PICKS
-                 and -ORIGIN_SLACK_S <= f.fix.origin < b + ORIGIN_SLACK_S}  # fmt: skip
+        found = {self._event_id(f, lo): f for f in search.found
+                 if len(f.picks) >= EARLY_PICKS and _in_block(f, b)}  # fmt: skip
         given = self._early.get(k, set())
         self._withdraw(given - found.keys())
         new = [f for i, f in found.items() if i not in given]  # only these are built
@@ -876,7 +883,7 @@ class FusionEngine:
         given = self._early.pop(k, set())
         self._withdraw(given - {c.event.id for c in made})
         out = []
-        for c in made:
+        for c in made:  # one given early and still held back is given as its candidate
             if c.event.id not in given or self._early_out.pop(c.event.id, None) is not None:
                 out.append(c)
         return out

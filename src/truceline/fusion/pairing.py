@@ -266,8 +266,8 @@ def _isolated_shadows(origin: F64, group: I64, shadow: np.ndarray) -> np.ndarray
     the salvo span 53 rounds by its cadence, so each launch left unpaired cost
     :func:`round_stay` 1.4 nats instead of 4.9, and a fit shifted a round, a little
     tighter, won: all 40 pairs wrong. The rounds a weakly heard salvo leaves unheard come
-    one cadence apart, each beside another found or shadow round, and stay. The cadence
-    is :func:`round_stay`'s (the lower quartile of the gaps between consecutive rounds).
+    one cadence apart, each beside another found or shadow round, and stay (the cadence:
+    :func:`_cadence`).
     """
     out = np.zeros(len(origin), dtype=bool)
     for g in np.unique(group[group >= 0]).tolist():
@@ -276,10 +276,9 @@ def _isolated_shadows(origin: F64, group: I64, shadow: np.ndarray) -> np.ndarray
         if not shadow[rows].any() or len(rows) < 3:
             continue
         gaps = np.diff(origin[rows])
-        cadence = max(float(np.percentile(gaps, 25)), 0.05)
         before = np.concatenate([[np.inf], gaps])
         after = np.concatenate([gaps, [np.inf]])
-        alone = np.minimum(before, after) > SHADOW_ISOLATED * cadence
+        alone = np.minimum(before, after) > SHADOW_ISOLATED * _cadence(origin[rows])
         out[rows[alone & shadow[rows]]] = True
     return out
 
@@ -378,6 +377,14 @@ def round_cost(z: F64) -> F64:
     return np.asarray(np.where(a <= k, 0.5 * z * z, k * a - 0.5 * k * k), dtype=np.float64)
 
 
+def _cadence(times: F64) -> float:
+    """A salvo's time between rounds from its rounds' sorted ``times``: the lower quartile
+    of the gaps between consecutive ones, which is one round apart while most are heard
+    (at least 0.05 s; 1 s for a single round)."""
+    gaps = np.diff(times)
+    return max(float(np.percentile(gaps, 25)), 0.05) if len(gaps) else 1.0
+
+
 def round_stay(launch_t: F64, n_impacts: int, unpaired: float) -> float:
     """What leaving one of a salvo's launches unpaired costs in its time-of-flight fit.
 
@@ -400,8 +407,7 @@ def round_stay(launch_t: F64, n_impacts: int, unpaired: float) -> float:
     if n_impacts == 0:
         return 2.0 * unpaired
     t = np.sort(launch_t)
-    gaps = np.diff(t)
-    cadence = max(float(np.percentile(gaps, 25)), 0.05) if len(gaps) else 1.0
+    cadence = _cadence(t)
     rounds = max(len(t), n_impacts, round(float(t[-1] - t[0]) / cadence) + 1)
     p_l, p_i = min(len(t) / rounds, 0.95), min(n_impacts / rounds, 0.95)
     gain = math.log(p_l * p_i / ((1.0 - p_l) * (1.0 - p_i))) - SALVO_CONST
