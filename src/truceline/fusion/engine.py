@@ -83,6 +83,7 @@ from truceline.fusion.labels import (
 from truceline.fusion.liveness import working
 from truceline.fusion.network import Network, WeatherTable
 from truceline.fusion.pairing import (
+    SALVO_LAUNCH_LLR,
     PairingCosts,
     PairingInput,
     SalvoMemo,
@@ -1245,6 +1246,13 @@ class FusionEngine:
             launch.weapon = impact.weapon = weapon
             launch.margin = impact.margin = margin
             applied.append((a, bb))
+        for a, c in enumerate(group):
+            if c.partner is None and int(salvo[a]) in early:
+                # A round of the salvo's launch spot left unpaired: its phase from its
+                # labels and the spot together, as the pairing took it; by its labels
+                # alone a launch could read as an impact, whose side the rules would then
+                # take from the salvo's launch (pairing.salvo_phase_llr).
+                c.role = phase_from_llr(c.llr + SALVO_LAUNCH_LLR)
         prior = [c.salvo for c in group]
         if not early and not any(prior):  # no salvo in play: every label stays None
             return
