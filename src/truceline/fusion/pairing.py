@@ -33,7 +33,8 @@ The cost of a pair is a negative log-likelihood:
   a mortar-labelled launch with an MLRS-labelled impact cost ``ln 2`` as either class.
   Over the 26 scenarios of seeds 1–13 this took pairing from 0.729–0.882 to
   0.854–0.945 on the hard load and from 0.774–0.956 to 0.811–1.000 on the moderate one;
-- phase: ``−ln P(a is a launch) − ln P(b is an impact)`` from the phase labels' log-odds;
+- phase: ``−ln P(a is a launch) − ln P(b is an impact)`` from the phase labels' log-odds,
+  those of a salvo's launch spot raised by ``SALVO_LAUNCH_LLR`` (:func:`salvo_phase_llr`);
 - side: ``same_side_cost`` when both lie in the same side's control area (fire crosses
   the line more often than not; only used when an agreement gives sides). 1.5 is the
   log-odds of 18 % of shots landing on their own side: between this project's simulator
