@@ -83,12 +83,12 @@ from truceline.fusion.labels import (
 from truceline.fusion.liveness import working
 from truceline.fusion.network import Network, WeatherTable
 from truceline.fusion.pairing import (
-    SALVO_LAUNCH_LLR,
     PairingCosts,
     PairingInput,
     SalvoMemo,
     impact_groups,
     salvo_groups,
+    salvo_phase_llr,
     solve_pairs_scored,
 )
 from truceline.fusion.partition import PickSet
@@ -1246,18 +1246,19 @@ class FusionEngine:
             launch.weapon = impact.weapon = weapon
             launch.margin = impact.margin = margin
             applied.append((a, bb))
+        llr = salvo_phase_llr(inp, salvo)
         for a, c in enumerate(group):
-            if c.partner is None and int(salvo[a]) in early:
-                # A round of the salvo's launch spot left unpaired: its phase from its
-                # labels and the spot together, as the pairing took it; by its labels
-                # alone a launch could read as an impact, whose side the rules would then
-                # take from the salvo's launch (pairing.salvo_phase_llr).
-                c.role = phase_from_llr(c.llr + SALVO_LAUNCH_LLR)
+            if c.partner is None and llr[a] != c.llr:
+                # A round of a salvo's spot or impact area left unpaired: its phase from
+                # its labels and the salvo together, as the pairing took it. By its labels
+                # alone a launch could read as an impact carrying the salvo's id, whose
+                # side the rules would then take from the salvo's launch.
+                c.role = phase_from_llr(float(llr[a]))
         prior = [c.salvo for c in group]
         if not early and not any(prior):  # no salvo in play: every label stays None
             return
         labels = salvo_labels([c.event.id for c in group], inp.origin[:n], salvo[:n],
-                              impact_groups(inp)[:n], applied, early, prior)  # fmt: skip
+                              impact_groups(inp, salvo)[:n], applied, early, prior)  # fmt: skip
         for c, label in zip(group, labels, strict=True):
             c.salvo = label
 
