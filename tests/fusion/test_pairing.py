@@ -377,6 +377,24 @@ def test_a_stray_shadow_round_does_not_shift_a_salvo_heard_whole(monkeypatch) ->
     assert right_and_shifted()[1] >= 5
 
 
+def _right_and_shifted(row: int, llr: float) -> tuple[int, int]:
+    """40 salvos of 40 rounds heard whole at both ends (0.2 s of time-of-flight jitter,
+    seeds 0–39), launches labelled launch and impacts impact except event ``row``
+    (launches ``0..39``, impacts ``40..79``), labelled ``llr``: the pairs right, and the
+    salvos with fewer than half right."""
+    right = shifted = 0
+    n = 40
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        origins, east = _salvo(rng, n, tof=59.5, range_m=15_500.0, tof_jitter_s=0.2)
+        labels = [5.0] * n + [-5.0] * n
+        labels[row] = llr
+        got = {a: b for a, b, _ in solve_pairs(_inp(origins, east, labels, "mlrs"), PairingCosts())}
+        r = sum(got.get(i) == n + i for i in range(n))
+        right, shifted = right + r, shifted + (r < n // 2)
+    return right, shifted
+
+
 def test_a_round_at_a_salvos_spot_counts_as_a_launch_whatever_its_own_labels() -> None:
     """An event of a salvo's launch spot takes ``SALVO_LAUNCH_LLR`` on top of its labels;
     an event outside every salvo keeps its labels' log-odds."""
@@ -399,23 +417,11 @@ def test_a_first_round_whose_labels_say_impact_does_not_shift_its_salvo(monkeypa
     of 1,600 pairs right). With the spot's log-odds the rounds pair as they do when the
     first round's labels say launch (1,454)."""
 
-    def right_and_shifted(first: float) -> tuple[int, int]:
-        right = shifted = 0
-        n = 40
-        for seed in range(40):
-            rng = np.random.default_rng(seed)
-            origins, east = _salvo(rng, n, tof=59.5, range_m=15_500.0, tof_jitter_s=0.2)
-            inp = _inp(origins, east, [first] + [5.0] * (n - 1) + [-5.0] * n, "mlrs")
-            got = {a: b for a, b, _ in solve_pairs(inp, PairingCosts())}
-            r = sum(got.get(i) == n + i for i in range(n))
-            right, shifted = right + r, shifted + (r < n // 2)
-        return right, shifted
-
-    labelled_right = right_and_shifted(5.0)
+    labelled_right = _right_and_shifted(0, 5.0)
     assert labelled_right[1] == 0
-    assert right_and_shifted(-2.1) == labelled_right
+    assert _right_and_shifted(0, -2.1) == labelled_right
     monkeypatch.setattr(pairing, "SALVO_LAUNCH_LLR", 0.0)  # each round by its labels alone
-    right, shifted = right_and_shifted(-2.1)
+    right, shifted = _right_and_shifted(0, -2.1)
     assert shifted >= 1 and right < labelled_right[0]
 
 
@@ -449,23 +455,11 @@ def test_an_end_impact_whose_labels_say_launch_does_not_shift_its_salvo(monkeypa
     labels' log-odds, 3 (1,348 of 1,600 pairs right). In its area at the area's
     log-odds, they pair as when its labels say impact (1,454)."""
 
-    def right_and_shifted(last: float) -> tuple[int, int]:
-        right = shifted = 0
-        n = 40
-        for seed in range(40):
-            rng = np.random.default_rng(seed)
-            origins, east = _salvo(rng, n, tof=59.5, range_m=15_500.0, tof_jitter_s=0.2)
-            inp = _inp(origins, east, [5.0] * n + [-5.0] * (n - 1) + [last], "mlrs")
-            got = {a: b for a, b, _ in solve_pairs(inp, PairingCosts())}
-            r = sum(got.get(i) == n + i for i in range(n))
-            right, shifted = right + r, shifted + (r < n // 2)
-        return right, shifted
-
-    labelled_right = right_and_shifted(-5.0)
+    labelled_right = _right_and_shifted(79, -5.0)
     assert labelled_right[1] == 0
-    assert right_and_shifted(2.1) == labelled_right
+    assert _right_and_shifted(79, 2.1) == labelled_right
     monkeypatch.setattr(pairing, "IMPACT_AREA_LLR", 0.0)  # the impact by its labels alone
-    right, shifted = right_and_shifted(2.1)
+    right, shifted = _right_and_shifted(79, 2.1)
     assert shifted >= 1 and right < labelled_right[0]
 
 
