@@ -1246,7 +1246,8 @@ class FusionEngine:
             launch.weapon = impact.weapon = weapon
             launch.margin = impact.margin = margin
             applied.append((a, bb))
-        llr = salvo_phase_llr(inp, salvo)
+        area = impact_groups(inp, salvo)
+        llr = salvo_phase_llr(inp, salvo, area)
         for a, c in enumerate(group):
             if c.partner is None and llr[a] != c.llr:
                 # A round of a salvo's spot or impact area left unpaired: its phase from
@@ -1258,7 +1259,7 @@ class FusionEngine:
         if not early and not any(prior):  # no salvo in play: every label stays None
             return
         labels = salvo_labels([c.event.id for c in group], inp.origin[:n], salvo[:n],
-                              impact_groups(inp, salvo)[:n], applied, early, prior)  # fmt: skip
+                              area[:n], applied, early, prior)  # fmt: skip
         for c, label in zip(group, labels, strict=True):
             c.salvo = label
 

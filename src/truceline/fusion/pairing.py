@@ -143,7 +143,7 @@ class _Terms:
 
 def _terms(inp: PairingInput, costs: PairingCosts, llr: F64 | None = None) -> _Terms:
     """The pairwise terms of ``inp``; the phase term from ``llr`` (default: the labels'
-    log-odds, ``inp.phase_llr``; :func:`salvo_phase_llr` adds what a salvo's spot says)."""
+    log-odds, ``inp.phase_llr``; :func:`salvo_phase_llr` adds what a salvo says)."""
     llr = inp.phase_llr if llr is None else llr
     phase = -_log_sigmoid(llr)[:, None] - _log_sigmoid(-llr)[None, :]
     side = np.array([s if s is not None else "" for s in inp.side], dtype=object)
@@ -290,11 +290,12 @@ def _isolated_shadows(origin: F64, group: I64, shadow: np.ndarray) -> np.ndarray
     return out
 
 
-def salvo_phase_llr(inp: PairingInput, group: np.ndarray) -> F64:
+def salvo_phase_llr(inp: PairingInput, group: np.ndarray, area: np.ndarray | None = None) -> F64:
     """Each event's log-odds of being a launch rather than an impact, as the pair costs
     take it: its labels', plus ``SALVO_LAUNCH_LLR`` for the events of a salvo's launch
     spot (``group``, :func:`salvo_groups`) and less ``IMPACT_AREA_LLR`` for those of a
-    salvo's impact area (:func:`impact_groups` given ``group``).
+    salvo's impact area (``area``: :func:`impact_groups` given ``group``, computed when
+    not given).
 
     Five or more events at one spot, seconds apart, whose labels say launch taken
     together, are a launcher's rounds: an impact landing within ``SALVO_LINK_M`` of a
@@ -310,7 +311,8 @@ def salvo_phase_llr(inp: PairingInput, group: np.ndarray) -> F64:
     events of the other phase.
     """
     llr = inp.phase_llr + np.where(group >= 0, SALVO_LAUNCH_LLR, 0.0)
-    llr = llr - np.where(impact_groups(inp, group) >= 0, IMPACT_AREA_LLR, 0.0)
+    area = impact_groups(inp, group) if area is None else area
+    llr = llr - np.where(area >= 0, IMPACT_AREA_LLR, 0.0)
     return np.asarray(llr, dtype=np.float64)
 
 
@@ -631,12 +633,14 @@ def _salvo_rows(
     inp: PairingInput,
     t: _Terms,
     group: np.ndarray,
+    area: np.ndarray,
     unpaired: float,
     c: F64,
     cls: np.ndarray,
     memo: SalvoMemo | None = None,
 ) -> tuple[F64, np.ndarray]:
-    """Replace the band term of salvo launches by the salvo's fitted time of flight."""
+    """Replace the band term of salvo launches by the salvo's fitted time of flight
+    (``group``: the launch groups; ``area``: the impact areas, :func:`impact_groups`)."""
     if not (group >= 0).any():
         return c, cls
     c, cls = c.copy(), cls.copy()
@@ -647,7 +651,7 @@ def _salvo_rows(
     if inp.shadow is not None:
         in_band[:, inp.shadow] = False  # a shadow round is a launch, never an impact
     launch_groups = [int(g) for g in np.unique(group[group >= 0])]
-    fits = _impact_area_fits(inp, t, group, launch_groups, in_band, unpaired, memo)
+    fits = _impact_area_fits(inp, t, group, area, launch_groups, in_band, unpaired, memo)
     for g in launch_groups:
         rows = np.flatnonzero(group == g)
         usable = in_band[rows].copy()
@@ -668,9 +672,9 @@ def _salvo_rows(
     return c, cls
 
 
-def _impact_area_fits(inp: PairingInput, t: _Terms, group: np.ndarray, launch_groups: list[int],
-                      in_band: np.ndarray, unpaired: float, memo: SalvoMemo | None = None
-                      ) -> dict[int, _SalvoFit]:  # fmt: skip
+def _impact_area_fits(inp: PairingInput, t: _Terms, group: np.ndarray, igroup: np.ndarray,
+                      launch_groups: list[int], in_band: np.ndarray, unpaired: float,
+                      memo: SalvoMemo | None = None) -> dict[int, _SalvoFit]:  # fmt: skip
     """Each salvo's time of flight to the impact area it most likely fired on.
 
     Salvos a minute or two apart have impacts in the band of each other's launches, and
@@ -683,7 +687,6 @@ def _impact_area_fits(inp: PairingInput, t: _Terms, group: np.ndarray, launch_gr
     its own impact area alone is the one kept: refitted against every impact in the band
     (other fire, ghosts) it slid by half a round.
     """
-    igroup = impact_groups(inp, group)
     areas = [int(h) for h in np.unique(igroup[igroup >= 0])]
     if not launch_groups or not areas:
         return {}
@@ -758,11 +761,12 @@ def solve_pairs_scored(
     if n < 2:
         return []
     group = salvo_groups(inp) if group is None else group
-    t = _terms(inp, costs, salvo_phase_llr(inp, group))
+    area = impact_groups(inp, group)
+    t = _terms(inp, costs, salvo_phase_llr(inp, group, area))
     c, cls = _pair_costs(inp, t)
     if not (c < BIG).any():
         return []
-    c, cls = _salvo_rows(inp, t, group, costs.unpaired, c, cls, memo)
+    c, cls = _salvo_rows(inp, t, group, area, costs.unpaired, c, cls, memo)
     if inp.shadow is not None:  # a salvo's fit counts them; no pair holds one
         c[inp.shadow, :] = BIG
         c[:, inp.shadow] = BIG
