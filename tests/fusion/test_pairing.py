@@ -11,6 +11,7 @@ from truceline.fusion.pairing import (
     salvo_groups,
     salvo_phase_llr,
     solve_pairs,
+    solve_pairs_scored,
 )
 from truceline.fusion.weapons import ENVELOPES, LABELS, max_time_of_flight
 
@@ -463,6 +464,35 @@ def test_an_end_impact_whose_labels_say_launch_does_not_shift_its_salvo(monkeypa
     assert shifted >= 1 and right < labelled_right[0]
 
 
+def _salvo_margins(seed: int, impacts: int) -> list[tuple[bool, float]]:
+    """(right, margin) of each pair of a 40-round salvo heard whole at launch and at
+    ``impacts`` of its rounds, drawn at random, at impact."""
+    rng = np.random.default_rng(seed)
+    n = 40
+    origins, east = _salvo(rng, n, tof=60.0)
+    keep = list(range(n)) + [n + int(i) for i in np.sort(rng.choice(n, impacts, replace=False))]
+    inp = _inp([origins[i] for i in keep], [east[i] for i in keep],
+               [5.0 if i < n else -5.0 for i in keep], "mlrs")  # fmt: skip
+    return [(keep[b] == n + keep[a], m) for a, b, _, m in solve_pairs_scored(inp, PairingCosts())]
+
+
+def test_a_salvo_whose_alignment_is_in_doubt_pairs_at_that_doubts_margin(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A salvo heard whole at launch and at 11 of its 40 rounds at impact fits as well
+    shifted by any number of rounds (independent moderate 11): of 20 such salvos, 14 came
+    out shifted, and under the chosen time of flight each pair's local alternatives are
+    many σ off, so their margins were 5-6 nats. A pair is no surer than its salvo's
+    alignment: every pair of a shifted salvo is now under 1 nat (the ``fire`` rule's
+    ambiguity), while a salvo heard whole at both ends keeps its margins (over 4 nats)."""
+    partial = [_salvo_margins(seed, 11) for seed in range(20)]
+    shifted = [p for p in partial if not all(right for right, _ in p)]
+    assert len(shifted) >= 5
+    assert all(m < 1.0 for p in shifted for _, m in p)
+    for seed in range(5):
+        assert all(right and m > 4.0 for right, m in _salvo_margins(seed, 40))
+    monkeypatch.setattr(pairing._SalvoFit, "alignment_margin", property(lambda _: np.inf))
+    assert all(m > 4.0 for _, m in _salvo_margins(1, 11))  # shifted, and sure of it
+
+
 def test_salvo_fires_on_its_own_impact_area_not_the_next_salvos() -> None:
     # Salvo A (20 rounds from x=0) lands 15 km east after ~45 s, three of its impacts
     # unheard; salvo B, fired 10 s later from 3 km north, lands 15 km east of that ~45 s
@@ -501,8 +531,9 @@ def test_salvo_fires_on_its_own_impact_area_not_the_next_salvos() -> None:
 
 def test_salvo_time_scan_costs_only_times_that_can_win(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The time-of-flight scan solves an assignment only where a lower bound (each round
-    at its cheapest pairing or unpaired) can beat a matching already costed: the fit is
-    the exhaustive scan's, for a fraction of the assignments."""
+    at its cheapest pairing or unpaired) can beat a matching already costed: the fit, and
+    the cost of the best other alignment (times half a cadence or more from the fit's),
+    are the exhaustive scans', for a fraction of the assignments."""
     rng = np.random.default_rng(5)
     n, m = 24, 30
     dist = rng.uniform(14_000.0, 15_000.0, (n, m))
@@ -551,6 +582,18 @@ def test_salvo_time_scan_costs_only_times_that_can_win(monkeypatch) -> None:  # 
     cost, tof, sigma = min(fits)
     assert (fit.tof, fit.sigma) == (tof, sigma)
     assert abs(fit.cost - cost) < 1e-9 * abs(cost)
+    # The other alignments: every time half a cadence (0.25 s) or more from the fit's.
+    shifted = np.inf
+    for other in pairing.SALVO_SIGMAS_S:
+        step = min(0.05, other / 3.0)
+        times = 41.3 + np.arange(-2.0, 2.0 + step / 2, step)
+        times = times[np.abs(times - tof) >= 0.25]
+        shifted = min(shifted, exhaustive(dt[:, cols], sh[:, cols], usable[:, cols],
+                                          extra[:, cols], times, other)[0])  # fmt: skip
+    if shifted <= cost + pairing.ALIGNMENT_CAP:
+        assert abs(fit.shifted - shifted) < 1e-9 * abs(shifted)
+    else:
+        assert fit.shifted > cost + pairing.ALIGNMENT_CAP
     assert bounded < 0.7 * calls[0]
 
 

@@ -13,7 +13,10 @@ doubt, :mod:`truceline.fusion.salvos`).
 The alternatives are local (one or two pairs change), so the margin is an upper bound of
 the cost of the best assignment without the pair: a longer chain of changes can cost
 less. Exact bounds would need an assignment solved per pair (about a second per hard
-block); these cost one pass over the block's cost matrix.
+block); these cost one pass over the block's cost matrix. One longer chain is costed
+apart: a salvo aligned otherwise (every round shifted, its time of flight fitted again),
+whose cost the salvo fit gives (``pairing._SalvoFit.alignment_margin``); a salvo's pair
+takes the lesser of the two margins (:func:`truceline.fusion.pairing.solve_pairs_scored`).
 """
 
 from __future__ import annotations
