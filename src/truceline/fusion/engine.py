@@ -219,6 +219,9 @@ class _Candidate:
     salvo: str | None = None  # the salvo it belongs to (:mod:`truceline.fusion.salvos`)
     margin: float | None = None  # its pair's margin, nats (:mod:`.pair_margins`)
     line_m: float = math.nan  # distance to the contact line, m (NaN: not known)
+    # The least margin each pairing block that chose a pair of this launch gave it, by
+    # its impact's id, until one commits it (_pair_block_commit).
+    seen: dict[str, float] = field(default_factory=dict)
 
     @property
     def side(self) -> str | None:
@@ -1239,12 +1242,17 @@ class FusionEngine:
         applied: list[tuple[int, int]] = []
         for a, bb, weapon, margin in solve_pairs_scored(inp, self._costs, salvo, self._salvo_memo):
             launch, impact = group[a], group[bb]
+            # A pair is no surer than any block that chose it found it: a later block
+            # no longer holds the pairs committed before it, nor their alternatives.
+            margin = min(margin, launch.seen.get(impact.event.id, math.inf))
             if launch.origin >= end and int(salvo[a]) not in early:
+                launch.seen[impact.event.id] = margin
                 continue
             launch.partner, impact.partner = impact.event.id, launch.event.id
             launch.role, impact.role = "launch", "impact"
             launch.weapon = impact.weapon = weapon
             launch.margin = impact.margin = margin
+            launch.seen = {}
             applied.append((a, bb))
         area = impact_groups(inp, salvo)
         llr = salvo_phase_llr(inp, salvo, area)

@@ -17,6 +17,8 @@ block); these cost one pass over the block's cost matrix. One longer chain is co
 apart: a salvo aligned otherwise (every round shifted, its time of flight fitted again),
 whose cost the salvo fit gives (``pairing._SalvoFit.alignment_margin``); a salvo's pair
 takes the lesser of the two margins (:func:`truceline.fusion.pairing.solve_pairs_scored`).
+A pair is chosen in several pairing blocks before one commits it, and the engine gives
+it the least margin any of them found (:class:`truceline.fusion.engine._Candidate`).
 """
 
 from __future__ import annotations
