@@ -40,3 +40,42 @@ def test_two_pairs_that_could_swap_partners_share_the_swaps_cost() -> None:
 
 def test_no_pairs_no_margins() -> None:
     assert pair_margins(np.zeros((3, 3)), [], U).shape == (0,)
+
+
+def test_three_pairs_that_could_pass_their_partners_round_share_the_rotations_cost() -> None:
+    """Three shots, each launch (0, 2, 4) able to take the next one's impact (3, 5, 1) for
+    0.1 more: no two of them can swap, yet the three can rotate, for 0.3."""
+    sym = _sym(6, {(0, 1): 1.0, (2, 3): 1.0, (4, 5): 1.0, (0, 3): 1.1, (2, 5): 1.1, (4, 1): 1.1})
+    assert pair_margins(sym, [(0, 1), (2, 3), (4, 5)], U) == pytest.approx([0.3, 0.3, 0.3])
+
+
+def _matchings(nodes: list[int]) -> list[list[tuple[int, int]]]:
+    """Every matching of ``nodes`` (each node paired once or left unpaired)."""
+    if not nodes:
+        return [[]]
+    first, rest = nodes[0], nodes[1:]
+    out = _matchings(rest)  # first unpaired
+    for i, other in enumerate(rest):
+        out += [[(first, other), *m] for m in _matchings(rest[:i] + rest[i + 1 :])]
+    return out
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_margin_is_an_upper_bound_of_the_exact_one(seed: int) -> None:
+    """Against every matching of 8 events: the best matching without a pair costs at most
+    its margin more than the best one, since each alternative weighed (a rotation of
+    three pairs too) is one of them."""
+    rng = np.random.default_rng(seed)
+    n = 8
+    sym = np.where(rng.random((n, n)) < 0.6, rng.uniform(0.0, 5.0, (n, n)), BIG)
+    sym = np.minimum(sym, sym.T)
+    every = _matchings(list(range(n)))
+    cost = [sum(sym[a, b] for a, b in m) + U * (n - 2 * len(m)) for m in every]
+    best = every[int(np.argmin(cost))]
+    pairs = [(a, b) for a, b in best if sym[a, b] < BIG]
+    if not pairs:
+        return
+    margins = pair_margins(sym, pairs, U)
+    for (a, b), margin in zip(pairs, margins, strict=True):
+        without = min(c for m, c in zip(every, cost, strict=True) if (a, b) not in m)
+        assert without - min(cost) <= margin + 1e-9

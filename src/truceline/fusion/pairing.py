@@ -72,13 +72,12 @@ from scipy.optimize import linear_sum_assignment
 from scipy.special import logsumexp
 
 from truceline.fusion.linked import linked_groups
-from truceline.fusion.pair_margins import pair_margins
+from truceline.fusion.pair_margins import BIG, pair_margins
 from truceline.fusion.weapons import ENVELOPES, LABELS
 from truceline.geo import F64
 
 I64 = NDArray[np.int64]
 
-BIG = 1e6
 AIM_COS = 0.5  # a shot heads across when it nears the other side by this share of its range
 TOF_SCALE_S = 40.0
 RANGE_SCALE_M = 15_000.0
@@ -805,11 +804,10 @@ def solve_pairs_scored(
         c[inp.shadow, :] = BIG
         c[:, inp.shadow] = BIG
     sym = np.minimum(c, c.T)
-    pairs = _assign(sym, costs.unpaired)
-    margins = pair_margins(sym, pairs, costs.unpaired)
+    pairs = [(a, b) if c[a, b] <= c[b, a] else (b, a) for a, b in _assign(sym, costs.unpaired)]
+    margins = pair_margins(sym, pairs, costs.unpaired)  # pairs as (launch, impact)
     out = []
-    for (a, b), margin in zip(pairs, margins.tolist(), strict=True):
-        launch, impact = (a, b) if c[a, b] <= c[b, a] else (b, a)
+    for (launch, impact), margin in zip(pairs, margins.tolist(), strict=True):
         # A salvo's pair is no surer than its salvo's alignment (_scan_salvo).
         margin = min(margin, aligned.get(int(group[launch]), math.inf))
         out.append((launch, impact, LABELS[int(cls[launch, impact])], float(margin)))
