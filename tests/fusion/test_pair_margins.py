@@ -73,8 +73,7 @@ def test_a_margin_is_an_upper_bound_of_the_exact_one(seed: int) -> None:
     cost = [sum(sym[a, b] for a, b in m) + U * (n - 2 * len(m)) for m in every]
     best = every[int(np.argmin(cost))]
     pairs = [(a, b) for a, b in best if sym[a, b] < BIG]
-    if not pairs:
-        return
+    assert pairs
     margins = pair_margins(sym, pairs, U)
     for (a, b), margin in zip(pairs, margins, strict=True):
         without = min(c for m, c in zip(every, cost, strict=True) if (a, b) not in m)

@@ -1237,10 +1237,12 @@ class FusionEngine:
         )
         # A salvo that starts in this block is committed whole, even past its end.
         salvo = salvo_groups(inp)
+        area = impact_groups(inp, salvo)
         end = (j + 1) * p
         early = {int(g) for g, c in zip(salvo[:n], group, strict=True) if c.origin < end} - {-1}
         applied: list[tuple[int, int]] = []
-        for a, bb, weapon, margin in solve_pairs_scored(inp, self._costs, salvo, self._salvo_memo):
+        for a, bb, weapon, margin in solve_pairs_scored(inp, self._costs, salvo, self._salvo_memo,
+                                                         area):  # fmt: skip
             launch, impact = group[a], group[bb]
             # A pair is no surer than any block that chose it found it: a later block
             # no longer holds the pairs committed before it, nor their alternatives.
@@ -1254,7 +1256,6 @@ class FusionEngine:
             launch.margin = impact.margin = margin
             launch.seen = {}
             applied.append((a, bb))
-        area = impact_groups(inp, salvo)
         llr = salvo_phase_llr(inp, salvo, area)
         for a, c in enumerate(group):
             if c.partner is None and llr[a] != c.llr:

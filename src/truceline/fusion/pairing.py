@@ -333,9 +333,7 @@ def impact_groups(inp: PairingInput, group: np.ndarray | None = None) -> np.ndar
         return area
     member, other = np.flatnonzero(area >= 0), np.flatnonzero((area < 0) & (group < 0))
     if len(member) and len(other):
-        d = np.linalg.norm(inp.ecef[other, None, :] - inp.ecef[None, member, :], axis=2)
-        dt = np.abs(inp.origin[other, None] - inp.origin[None, member])
-        near = (d <= IMPACT_LINK_M) & (dt <= SALVO_LINK_S)
+        near, dt = _near(inp, other, member, IMPACT_LINK_M, SALVO_LINK_S)
         joins = near.any(axis=1)
         nearest = np.argmin(np.where(near, dt, np.inf), axis=1)
         area[other[joins]] = area[member[nearest[joins]]]
@@ -349,11 +347,17 @@ def _chains(inp: PairingInput, which: np.ndarray, link_m: float,
     cand = np.flatnonzero(which)
     if len(cand) < SALVO_MIN:
         return group
-    d = np.linalg.norm(inp.ecef[cand, None, :] - inp.ecef[None, cand, :], axis=2)
-    dt = np.abs(inp.origin[cand, None] - inp.origin[None, cand])
-    link = (d <= link_m) & (dt <= link_s)
-    group[cand] = linked_groups(link, SALVO_MIN)
+    group[cand] = linked_groups(_near(inp, cand, cand, link_m, link_s)[0], SALVO_MIN)
     return group
+
+
+def _near(inp: PairingInput, a: I64, b: I64, link_m: float, link_s: float
+          ) -> tuple[np.ndarray, F64]:  # fmt: skip
+    """Which of events ``b`` lie within ``link_m`` and ``link_s`` of each of events ``a``,
+    and their time apart (``a`` × ``b``)."""
+    d = np.linalg.norm(inp.ecef[a, None, :] - inp.ecef[None, b, :], axis=2)
+    dt = np.abs(inp.origin[a, None] - inp.origin[None, b])
+    return (d <= link_m) & (dt <= link_s), dt
 
 
 def _group_tof(dt: F64, sigma: float) -> float | None:
@@ -518,7 +522,7 @@ def _salvo_fit(
 
 
 def _scan_salvo(d: F64, sh: F64, ok: np.ndarray, ex: F64, stay: float, guess: float,
-                ref: float, half: float = math.inf) -> _SalvoFit:  # fmt: skip
+                ref: float, half: float) -> _SalvoFit:  # fmt: skip
     """:func:`_salvo_fit`'s scan of ``T`` and σ on its reduced problem: the launches'
     Δt ``d`` to the impacts counted, their range factors ``sh``, which pairs are
     ``ok`` and their other terms ``ex``.
@@ -787,14 +791,16 @@ def solve_pairs_scored(
     costs: PairingCosts,
     group: np.ndarray | None = None,
     memo: SalvoMemo | None = None,
+    area: np.ndarray | None = None,
 ) -> list[tuple[int, int, str, float]]:
     """:func:`solve_pairs` with each pair's margin in nats
-    (:func:`truceline.fusion.pair_margins.pair_margins`)."""
+    (:func:`truceline.fusion.pair_margins.pair_margins`); ``area`` is
+    :func:`impact_groups` of ``inp`` given ``group`` when the caller has it already."""
     n = len(inp.origin)
     if n < 2:
         return []
     group = salvo_groups(inp) if group is None else group
-    area = impact_groups(inp, group)
+    area = impact_groups(inp, group) if area is None else area
     t = _terms(inp, costs, salvo_phase_llr(inp, group, area))
     c, cls = _pair_costs(inp, t)
     if not (c < BIG).any():
