@@ -1,9 +1,10 @@
 """The compiled kernels fusion calls: built ahead of time where current, else numba's JIT.
 
-The kernels (:mod:`truceline.fusion._kernels`, :mod:`truceline.fusion._fit_kernels`) are
-numba functions. Run through numba's JIT, every process pays before its first block:
-importing numba (about 0.27 s on this project's machine) and loading the cached machine
-code, which sets up numba's typing and target contexts (about 0.4 s more), over half of
+The kernels (:mod:`truceline.fusion._kernels`, :mod:`truceline.fusion._fit_kernels`,
+:mod:`truceline.fusion._margin_kernels`) are numba functions. Run through numba's JIT,
+every process pays before its first block: importing numba (about 0.27 s on this
+project's machine) and loading the cached machine code, which sets up numba's typing and
+target contexts (about 0.4 s more), over half of
 ``truceline fuse``'s start-up of 1.2 s. ``truceline warm-up`` (run by ``make install``)
 therefore also compiles the same functions, with the argument types fusion calls them
 with, into an extension module (:mod:`truceline.fusion.aot`); when that module is there
@@ -41,9 +42,10 @@ if TYPE_CHECKING:  # bound by use(); typed as the JIT's (the build has their sig
     from truceline.fusion._kernels import purify_leaves as purify_leaves
     from truceline.fusion._kernels import repeat_windows as repeat_windows
     from truceline.fusion._kernels import residuals as residuals
+    from truceline.fusion._margin_kernels import exact_margins as exact_margins
 
 HERE = Path(__file__).resolve().parent
-SOURCES = ("_kernels.py", "_fit_kernels.py")
+SOURCES = ("_kernels.py", "_fit_kernels.py", "_margin_kernels.py")
 MODULE = "_aot"  # the extension's name, in this package
 STAMP = HERE / "_aot.json"  # what it was built from, written once it is complete
 # Every kernel fusion calls from Python, with its module (the others are compiled into
@@ -51,7 +53,7 @@ STAMP = HERE / "_aot.json"  # what it was built from, written once it is complet
 NAMES: Mapping[str, str] = {
     "partition_dfs": "_kernels", "purify_leaves": "_kernels", "leaf_votes": "_kernels",
     "repeat_windows": "_kernels", "lm_solve": "_kernels", "residuals": "_kernels",
-    "gate_rounds": "_fit_kernels", "build": "_fit_kernels",
+    "gate_rounds": "_fit_kernels", "build": "_fit_kernels", "exact_margins": "_margin_kernels",
 }  # fmt: skip
 
 Kernel = Callable[..., Any]

@@ -529,8 +529,8 @@ def _scan_salvo(d: F64, sh: F64, ok: np.ndarray, ex: F64, stay: float, guess: fl
 
     The scan is then run again over the times at least ``half`` (half the launches'
     cadence) from the ``T`` chosen, for the cost of the best other alignment of the
-    rounds (``shifted``). A pair's margin (:mod:`.pair_margins`) weighs local changes
-    under the chosen ``T``, where a round's neighbours are many σ off; a salvo found
+    rounds (``shifted``). A pair's margin (:mod:`.pair_margins`) weighs changes of the
+    assignment under the chosen ``T``, where a round's neighbours are many σ off; a salvo found
     whole at launch (40 rounds) and at 11 scattered impacts fitted as well shifted by
     any number of rounds (the launch cadence's jitter, 0.03 s, is below that of the
     times of flight), and its pairs, 10 of 11 a round or more off, carried margins of
@@ -747,9 +747,10 @@ def _impact_area_fits(inp: PairingInput, t: _Terms, group: np.ndarray, igroup: n
     }
 
 
-def _assign(sym: F64, unpaired: float) -> list[tuple[int, int]]:
+def _assign(sym: F64, unpaired: float) -> tuple[list[tuple[int, int]], np.ndarray]:
     """Optimal matching of the symmetric double cover (see the module docstring) of the
-    pair costs ``sym`` (each pair's cheaper way round), whose diagonal it sets."""
+    pair costs ``sym`` (each pair's cheaper way round), whose diagonal it sets; with the
+    optimal permutation it was read from (the margins start from it)."""
     n = len(sym)
     np.fill_diagonal(sym, 2.0 * unpaired)
     _, perm = linear_sum_assignment(sym)
@@ -769,7 +770,7 @@ def _assign(sym: F64, unpaired: float) -> list[tuple[int, int]]:
             pairs.append((cycle[0], cycle[1]))
         elif len(cycle) > 2:
             pairs.extend(_cut_cycle(cycle, sym, unpaired))
-    return pairs
+    return pairs, perm
 
 
 def solve_pairs(
@@ -810,8 +811,9 @@ def solve_pairs_scored(
         c[inp.shadow, :] = BIG
         c[:, inp.shadow] = BIG
     sym = np.minimum(c, c.T)
-    pairs = [(a, b) if c[a, b] <= c[b, a] else (b, a) for a, b in _assign(sym, costs.unpaired)]
-    margins = pair_margins(sym, pairs, costs.unpaired)  # pairs as (launch, impact)
+    chosen, perm = _assign(sym, costs.unpaired)
+    pairs = [(a, b) if c[a, b] <= c[b, a] else (b, a) for a, b in chosen]
+    margins = pair_margins(sym, perm, pairs, costs.unpaired)
     out = []
     for (launch, impact), margin in zip(pairs, margins.tolist(), strict=True):
         # A salvo's pair is no surer than its salvo's alignment (_scan_salvo).

@@ -35,10 +35,10 @@ def kernel_signatures() -> dict[str, int]:
     process (compiled, or loaded from the disk cache). A helper called only from other
     kernels has signatures of its own when it was compiled in this process, none when its
     callers were loaded from the cache."""
-    from truceline.fusion import _fit_kernels, _kernels
+    from truceline.fusion import _fit_kernels, _kernels, _margin_kernels
 
     out: dict[str, int] = {}
-    for module in (_kernels, _fit_kernels):
+    for module in (_kernels, _fit_kernels, _margin_kernels):
         for obj in vars(module).values():
             func = getattr(obj, "py_func", None)
             if func is not None and hasattr(obj, "signatures"):
