@@ -36,11 +36,43 @@ def test_the_compiled_margins_are_the_assignments_solved_again(seed: int, step: 
     pa = np.flatnonzero(perm > np.arange(len(perm)))  # every cell off the diagonal: the
     pb = perm[pa]  # 2-cycles and, for the others, the "no 2-cycle" answer
     cap = np.where(np.arange(len(pa)) % 3 == 0, 0.5, 2 * U - sym[pa, pb])  # some cut short
-    fast = _margin_kernels.exact_margins(sym, perm, pa, pb, cap)
+    cycle = perm[perm] != np.arange(len(perm))
+    fast = _margin_kernels.exact_margins(sym, perm, pa, pb, cap, cycle, 0.0)
     slow = _exact_numpy(sym, perm, pa, pb, cap)
     assert np.isfinite(slow).sum() > 10  # not all beyond their caps
     assert np.array_equal(np.isinf(fast), np.isinf(slow))
     assert fast[np.isfinite(fast)] == pytest.approx(slow[np.isfinite(slow)], abs=1e-9)
+    # Given a gap, a figure is lowered by it, or kept where no longer cycle is near.
+    gapped = _margin_kernels.exact_margins(sym, perm, pa, pb, cap, cycle, 0.7)
+    ok = np.isfinite(fast)
+    kept = np.isclose(gapped[ok], fast[ok], atol=1e-9)
+    assert (kept | np.isclose(gapped[ok], fast[ok] - 0.7, atol=1e-9)).all()
+    if cycle.any():
+        assert (~kept).any()
+
+
+def test_a_pair_far_from_the_optimums_odd_cycle_keeps_its_margin() -> None:
+    """A pair whose undoing cannot reach the block's odd cycle keeps its relaxed margin;
+    one next to it is lowered by the cycle's cut (what the matching pays above the
+    relaxation), so neither is above the matching's exact margin."""
+    big = pair_margins.BIG
+    n = 7
+    sym = np.full((n, n), big)
+    for x, y, c in [(0, 1, 1.0), (1, 2, 1.0), (0, 2, 1.0), (2, 3, 2.5), (4, 5, 1.0), (3, 6, 1.2)]:
+        sym[x, y] = sym[y, x] = c  # a triangle 0-1-2, a pair 4-5 alone, 3 and 6 beside it
+    np.fill_diagonal(sym, 2 * U)
+    _, perm = linear_sum_assignment(sym)
+    perm = perm.astype(np.int64)
+    cycle = perm[perm] != np.arange(n)
+    assert cycle[:3].all() and not cycle[3:].any()  # the triangle, taken at half pairs
+    pa, pb = np.array([4, 3]), np.array([5, 6])
+    cap = 2 * U - sym[pa, pb] + 1.5
+    out = _margin_kernels.exact_margins(sym, perm, pa, pb, cap, cycle, 0.5)
+    # 4-5 has no other partner: both unpaired, 2 U - 1, untouched by the triangle
+    assert out[0] == pytest.approx(2 * U - 1.0)
+    # 3-6 undone by 3 taking 2 (2.5 - 1.2 + U for 6 alone - the triangle's relaxed half):
+    # near the triangle, so lowered by the gap
+    assert out[1] == pytest.approx(_exact_numpy(sym, perm, pa, pb, cap, 0.5)[1])
 
 
 def test_the_kernels_implausible_cost_is_pairings() -> None:

@@ -157,11 +157,67 @@ def _settle(
 
 
 @jit
+def _touches(
+    sym: np.ndarray, ptr: np.ndarray, col: np.ndarray, q: np.ndarray, qinv: np.ndarray,
+    pr: np.ndarray, pc: np.ndarray, a: int, b: int, cycle: np.ndarray, limit: float,
+    dist: np.ndarray, done: np.ndarray, seen: np.ndarray,
+) -> bool:  # fmt: skip
+    """Whether an event of ``cycle`` (as row or column) lies within ``limit`` of row ``a``
+    or row ``b`` on the optimum's residual graph, cells ``(a, b)`` and ``(b, a)`` barred
+    (Dijkstra from both at once; the scratch arrays are left reset)."""
+    n = len(q)
+    dist[a] = dist[b] = 0.0
+    seen[0], seen[1] = a, b
+    reached, hit = 2, False
+    while not hit:
+        x, dx = -1, np.inf
+        for k in range(reached):
+            y = seen[k]
+            if not done[y] and dist[y] < dx:
+                x, dx = y, dist[y]
+        if x < 0 or dx > limit:
+            break
+        done[x] = True
+        hit = cycle[x - n] if x >= n else cycle[x]
+        if x >= n:  # back along the column's held cell to its row
+            i = qinv[x - n]
+            d = dx + max(pc[x - n] - pr[i] - sym[i, x - n], 0.0)
+            if not done[i] and d < dist[i]:
+                if dist[i] == np.inf:
+                    seen[reached] = i
+                    reached += 1
+                dist[i] = d
+            continue
+        for e in range(ptr[x], ptr[x + 1]):
+            j = col[e]
+            if j == q[x] or (x == a and j == b) or (x == b and j == a) or done[n + j]:
+                continue
+            d = dx + max(sym[x, j] + pr[x] - pc[j], 0.0)
+            if d < dist[n + j]:
+                if dist[n + j] == np.inf:
+                    seen[reached] = n + j
+                    reached += 1
+                dist[n + j] = d
+    for k in range(reached):
+        dist[seen[k]] = np.inf
+        done[seen[k]] = False
+    return hit
+
+
+@jit
 def exact_margins(sym: np.ndarray, perm: np.ndarray, pa: np.ndarray, pb: np.ndarray,
-                  cap: np.ndarray) -> np.ndarray:  # fmt: skip
+                  cap: np.ndarray, cycle: np.ndarray, gap: float) -> np.ndarray:  # fmt: skip
     """For each pair ``(pa[t], pb[t])``, a 2-cycle of the optimal permutation ``perm`` of
     ``sym`` (diagonal set), the least extra cost, halved, of a permutation without either
-    of its cells; ``inf`` where that is ``cap[t]`` or more, or the pair is no 2-cycle."""
+    of its cells; ``inf`` where that is ``cap[t]`` or more, or the pair is no 2-cycle.
+
+    ``cycle`` marks the events on the optimum's longer cycles, and ``gap`` is what the
+    matching cut from it costs above it (:func:`truceline.fusion.pair_margins._gap`).
+    A change of the matching that undoes a pair and touches none of those events costs
+    at least the figure found (it is a permutation of its own); one that touches one at
+    reduced distance ``δ`` from the pair's rows costs at least ``δ / 2 - gap``. So where
+    such an event lies within ``2 (figure + gap)``, the figure is lowered by ``gap``,
+    a bound of the matching's margin never above it."""
     n = len(perm)
     ptr, col = _neighbours(sym)
     pr0, pc0 = _potentials(sym, perm, ptr, col)
@@ -195,5 +251,10 @@ def exact_margins(sym: np.ndarray, perm: np.ndarray, pa: np.ndarray, pb: np.ndar
             if length == np.inf:
                 total = np.inf
                 break
-        out[t] = 0.5 * total if total < 2.0 * cap[t] else np.inf
+        if total >= 2.0 * cap[t]:
+            continue
+        out[t] = 0.5 * total
+        if gap > 0.0 and _touches(sym, ptr, col, perm, inv0, pr0, pc0, a, b, cycle,
+                                  2.0 * (out[t] + gap), dist, done, seen):  # fmt: skip
+            out[t] -= gap
     return out

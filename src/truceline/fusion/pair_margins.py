@@ -14,11 +14,13 @@ It is exact for the assignment the solver solves, the double cover, and so for t
 matching wherever that solution and the best one without the pair are matchings. Where
 either holds an odd cycle of half pairs (rare), the margin is a lower bound of the
 matching's, never above it: the relaxed margin, less what cutting the block's odd cycles
-cost (:func:`_gap`). It was an upper bound
-before: only changes of one to three pairs were weighed, and a longer chain costs less
-(on the independent hard 1, three artillery shots in a chain running through a fourth
-pair carried 5.5–6.4 nats). The compiled search (:mod:`truceline.fusion._margin_kernels`)
-finds every margin of a block in a few milliseconds; without numba each pair's
+cost (:func:`_gap`) where a change undoing the pair could reach one of those cycles for
+less than that margin (:func:`truceline.fusion._margin_kernels.exact_margins`). It was an
+upper bound before: only changes of one to three pairs were weighed, and a longer chain
+costs less (on the independent hard 1, three artillery shots in a chain running through
+a fourth pair carried 5.5–6.4 nats). The compiled search
+(:mod:`truceline.fusion._margin_kernels`) finds every margin of a block in a millisecond
+or less (36 ms for the 4-hour moderate input's 240 blocks); without numba each pair's
 assignment is solved again (:func:`_exact_numpy`, the reference), about a second a hard
 block.
 
@@ -43,6 +45,7 @@ from truceline.fusion import kernels
 from truceline.geo import F64
 
 BIG = 1e6  # the cost of an implausible pair (the pairing's, truceline.fusion.pairing)
+ROUNDING = 1e-9  # a gap below this is the sums' rounding, not an odd cycle's cost
 
 
 def pair_margins(sym: F64, perm: np.ndarray, pairs: Sequence[tuple[int, int]], unpaired: float
@@ -61,11 +64,12 @@ def pair_margins(sym: F64, perm: np.ndarray, pairs: Sequence[tuple[int, int]], u
     perm = np.ascontiguousarray(perm, dtype=np.int64)
     cap = 2.0 * unpaired - sym[a, b]  # both left unpaired: always an alternative
     gap = _gap(sym, perm, sym[a, b].sum(), len(sym) - 2 * len(pairs), unpaired)
+    cycle = perm[perm] != np.arange(len(perm))  # events on the optimum's longer cycles
     if kernels.COMPILED:
-        found = kernels.exact_margins(sym, perm, a, b, cap + gap)
+        found = kernels.exact_margins(sym, perm, a, b, cap + gap, cycle, gap)
     else:
-        found = _exact_numpy(sym, perm, a, b, cap + gap)
-    margin = np.minimum(found - gap, cap)
+        found = _exact_numpy(sym, perm, a, b, cap + gap, gap)
+    margin = np.minimum(found, cap)
     margin[(perm[a] != b) | (perm[b] != a)] = 0.0  # cut from a longer cycle
     return np.asarray(np.maximum(margin, 0.0), dtype=np.float64)
 
@@ -76,13 +80,16 @@ def _gap(sym: F64, perm: np.ndarray, paired: float, alone: int, unpaired: float)
     an event unpaired. The relaxed margins then overstate the matching's, the rest of the
     block being cheaper relaxed than matched, by at most this."""
     relaxed = 0.5 * float(sym[np.arange(len(sym)), perm].sum())
-    return max(paired + unpaired * alone - relaxed, 0.0)
+    gap = paired + unpaired * alone - relaxed
+    return gap if gap > ROUNDING else 0.0
 
 
-def _exact_numpy(sym: F64, perm: np.ndarray, a: np.ndarray, b: np.ndarray, cap: F64) -> F64:
+def _exact_numpy(sym: F64, perm: np.ndarray, a: np.ndarray, b: np.ndarray, cap: F64,
+                 gap: float = 0.0) -> F64:  # fmt: skip
     """:func:`truceline.fusion._margin_kernels.exact_margins` by solving the assignment
     again for each pair, both its cells barred (the reference, and the form fusion
-    runs without numba)."""
+    runs without numba); where the matching was cut from odd cycles (``gap`` > 0), every
+    figure is lowered by ``gap``, as the compiled form lowers only those near them."""
     rows = np.arange(len(sym))
     best = sym[rows, perm].sum()
     out = np.full(len(a), np.inf)
@@ -93,5 +100,5 @@ def _exact_numpy(sym: F64, perm: np.ndarray, a: np.ndarray, b: np.ndarray, cap: 
         barred[x, y] = barred[y, x] = BIG
         _, other = linear_sum_assignment(barred)
         extra = 0.5 * (barred[rows, other].sum() - best)
-        out[t] = extra if extra < cap[t] else np.inf
+        out[t] = extra - gap if extra < cap[t] else np.inf
     return out
