@@ -76,51 +76,76 @@ def _potentials(sym: np.ndarray, perm: np.ndarray, ptr: np.ndarray, col: np.ndar
 
 
 @jit
+def _nearest(dist: np.ndarray, done: np.ndarray, seen: np.ndarray, reached: int
+             ) -> tuple[int, float]:  # fmt: skip
+    """The unsettled node nearest the search's start among the ``reached`` ones in
+    ``seen`` (-1 if none): the frontier is small, so a scan beats a heap."""
+    x, dx = -1, np.inf
+    for k in range(reached):
+        y = seen[k]
+        if not done[y] and dist[y] < dx:
+            x, dx = y, dist[y]
+    return x, dx
+
+
+@jit
+def _step(
+    sym: np.ndarray, ptr: np.ndarray, col: np.ndarray, q: np.ndarray, qinv: np.ndarray,
+    pr: np.ndarray, pc: np.ndarray, a: int, b: int, x: int, dx: float, dist: np.ndarray,
+    done: np.ndarray, pred: np.ndarray, seen: np.ndarray, reached: int,
+) -> int:  # fmt: skip
+    """Relax the arcs out of node ``x``, just settled at ``dx`` (nodes: rows ``0..n-1``,
+    columns ``n..2n-1``), on reduced costs: a column back along its held cell to its
+    row, a row on to its unheld plausible columns, cells ``(a, b)`` and ``(b, a)``
+    barred; a column reached keeps its row in ``pred``. Returns how many nodes are
+    reached (listed in ``seen``)."""
+    n = len(q)
+    if x >= n:
+        j = x - n
+        i = qinv[j]
+        d = dx + max(pc[j] - pr[i] - sym[i, j], 0.0)
+        if not done[i] and d < dist[i]:
+            if dist[i] == np.inf:
+                seen[reached] = i
+                reached += 1
+            dist[i] = d
+        return reached
+    for e in range(ptr[x], ptr[x + 1]):
+        j = col[e]
+        if j == q[x] or (x == a and j == b) or (x == b and j == a) or done[n + j]:
+            continue
+        d = dx + max(sym[x, j] + pr[x] - pc[j], 0.0)
+        if d < dist[n + j]:
+            if dist[n + j] == np.inf:
+                seen[reached] = n + j
+                reached += 1
+            dist[n + j] = d
+            pred[n + j] = x
+    return reached
+
+
+@jit
 def _shortest(
     sym: np.ndarray, ptr: np.ndarray, col: np.ndarray, q: np.ndarray, qinv: np.ndarray,
     pr: np.ndarray, pc: np.ndarray, src: int, dst: int, a: int, b: int, limit: float,
     dist: np.ndarray, done: np.ndarray, pred: np.ndarray, seen: np.ndarray,
 ) -> tuple[float, int]:  # fmt: skip
-    """Dijkstra on reduced costs from free row ``src`` to free column ``dst`` (nodes: rows
-    ``0..n-1``, columns ``n..2n-1``), cells ``(a, b)`` and ``(b, a)`` barred; stops beyond
-    ``limit``. Returns the distance (``inf`` beyond it) and how many nodes it reached
-    (listed in ``seen``; the scratch arrays are reset by :func:`_settle`)."""
-    n = len(q)
+    """Dijkstra on reduced costs from free row ``src`` to free column ``dst``, cells
+    ``(a, b)`` and ``(b, a)`` barred; stops beyond ``limit``. Returns the distance
+    (``inf`` beyond it) and how many nodes it reached (listed in ``seen``; the scratch
+    arrays are reset by :func:`_settle`)."""
     dist[src] = 0.0
     seen[0] = src
     reached = 1
     while True:
-        x, dx = -1, np.inf
-        for k in range(reached):  # the frontier is small: a scan beats a heap
-            y = seen[k]
-            if not done[y] and dist[y] < dx:
-                x, dx = y, dist[y]
+        x, dx = _nearest(dist, done, seen, reached)
         if x < 0 or dx > limit:
             return np.inf, reached
         done[x] = True
-        if x >= n:  # a column: the target, or back along its held cell to its row
-            j = x - n
-            if j == dst:
-                return dx, reached
-            i = qinv[j]
-            d = dx + max(pc[j] - pr[i] - sym[i, j], 0.0)
-            if not done[i] and d < dist[i]:
-                if dist[i] == np.inf:
-                    seen[reached] = i
-                    reached += 1
-                dist[i] = d
-            continue
-        for e in range(ptr[x], ptr[x + 1]):  # a row: on to its unheld plausible columns
-            j = col[e]
-            if j == q[x] or (x == a and j == b) or (x == b and j == a) or done[n + j]:
-                continue
-            d = dx + max(sym[x, j] + pr[x] - pc[j], 0.0)
-            if d < dist[n + j]:
-                if dist[n + j] == np.inf:
-                    seen[reached] = n + j
-                    reached += 1
-                dist[n + j] = d
-                pred[n + j] = x
+        if x == len(q) + dst:
+            return dx, reached
+        reached = _step(sym, ptr, col, q, qinv, pr, pc, a, b, x, dx, dist, done, pred, seen,
+                        reached)  # fmt: skip
 
 
 @jit
@@ -160,7 +185,7 @@ def _settle(
 def _touches(
     sym: np.ndarray, ptr: np.ndarray, col: np.ndarray, q: np.ndarray, qinv: np.ndarray,
     pr: np.ndarray, pc: np.ndarray, a: int, b: int, cycle: np.ndarray, limit: float,
-    dist: np.ndarray, done: np.ndarray, seen: np.ndarray,
+    dist: np.ndarray, done: np.ndarray, pred: np.ndarray, seen: np.ndarray,
 ) -> bool:  # fmt: skip
     """Whether an event of ``cycle`` (as row or column) lies within ``limit`` of row ``a``
     or row ``b`` on the optimum's residual graph, cells ``(a, b)`` and ``(b, a)`` barred
@@ -169,38 +194,20 @@ def _touches(
     dist[a] = dist[b] = 0.0
     seen[0], seen[1] = a, b
     reached, hit = 2, False
-    while not hit:
-        x, dx = -1, np.inf
-        for k in range(reached):
-            y = seen[k]
-            if not done[y] and dist[y] < dx:
-                x, dx = y, dist[y]
+    while True:
+        x, dx = _nearest(dist, done, seen, reached)
         if x < 0 or dx > limit:
             break
         done[x] = True
-        hit = cycle[x - n] if x >= n else cycle[x]
-        if x >= n:  # back along the column's held cell to its row
-            i = qinv[x - n]
-            d = dx + max(pc[x - n] - pr[i] - sym[i, x - n], 0.0)
-            if not done[i] and d < dist[i]:
-                if dist[i] == np.inf:
-                    seen[reached] = i
-                    reached += 1
-                dist[i] = d
-            continue
-        for e in range(ptr[x], ptr[x + 1]):
-            j = col[e]
-            if j == q[x] or (x == a and j == b) or (x == b and j == a) or done[n + j]:
-                continue
-            d = dx + max(sym[x, j] + pr[x] - pc[j], 0.0)
-            if d < dist[n + j]:
-                if dist[n + j] == np.inf:
-                    seen[reached] = n + j
-                    reached += 1
-                dist[n + j] = d
+        if cycle[x - n if x >= n else x]:
+            hit = True
+            break
+        reached = _step(sym, ptr, col, q, qinv, pr, pc, a, b, x, dx, dist, done, pred, seen,
+                        reached)  # fmt: skip
     for k in range(reached):
         dist[seen[k]] = np.inf
         done[seen[k]] = False
+        pred[seen[k]] = -1
     return hit
 
 
@@ -255,6 +262,6 @@ def exact_margins(sym: np.ndarray, perm: np.ndarray, pa: np.ndarray, pb: np.ndar
             continue
         out[t] = 0.5 * total
         if gap > 0.0 and _touches(sym, ptr, col, perm, inv0, pr0, pc0, a, b, cycle,
-                                  2.0 * (out[t] + gap), dist, done, seen):  # fmt: skip
+                                  2.0 * (out[t] + gap), dist, done, pred, seen):  # fmt: skip
             out[t] -= gap
     return out
