@@ -4,8 +4,8 @@ Pairing solves an assignment on the symmetric double cover of its events
 (:mod:`truceline.fusion.pairing`); a pair ``(a, b)`` is the 2-cycle ``a → b → a`` of
 the optimal permutation. Its margin is what the best permutation without both cells
 costs more, halved (the double cover counts each pair twice). Solving the assignment
-again for each pair costs about a second for a hard pairing block; this finds the same
-figure from the optimum already solved, in a few milliseconds a block, as successive
+again for each pair costs about 0.1 s for a hard pairing block; this finds the same
+figure from the optimum already solved, in a millisecond or less, as successive
 shortest paths do in min-cost flow (Ahuja, Magnanti and Orlin, *Network Flows*, 1993,
 §9.7):
 

@@ -21,8 +21,8 @@ costs less (on the independent hard 1, three artillery shots in a chain running 
 a fourth pair carried 5.5–6.4 nats). The compiled search
 (:mod:`truceline.fusion._margin_kernels`) finds every margin of a block in a millisecond
 or less (36 ms for the 4-hour moderate input's 240 blocks); without numba each pair's
-assignment is solved again (:func:`_exact_numpy`, the reference), about a second a hard
-block.
+assignment is solved again (:func:`_exact_numpy`, the reference), about 0.1 s a
+hard block.
 
 A pair cut from a longer cycle of the optimum (``pairing._cut_cycle``) has margin 0: the
 relaxation mixed it half and half with its neighbours (an even cycle's two halves cost
