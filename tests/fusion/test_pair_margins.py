@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.optimize import linear_sum_assignment
 
 from truceline.fusion.pair_margins import pair_margins
 from truceline.fusion.pairing import _assign
@@ -85,8 +86,6 @@ def _matchings(nodes: list[int]) -> list[list[tuple[int, int]]]:
 def _integral(sym: np.ndarray, a: int, b: int) -> bool:
     """Whether the double cover's optimum without pair ``(a, b)`` is a matching (no
     cycle of three or more), so that the margin is the best matching's."""
-    from scipy.optimize import linear_sum_assignment
-
     barred = sym.copy()
     barred[a, b] = barred[b, a] = BIG
     _, perm = linear_sum_assignment(barred)

@@ -174,6 +174,14 @@ def _settle(
                     pr[y] += dist[y] - length
                 else:
                     pc[y - n] += dist[y] - length
+    _reset(dist, done, pred, seen, reached)
+
+
+@jit
+def _reset(dist: np.ndarray, done: np.ndarray, pred: np.ndarray, seen: np.ndarray,
+           reached: int) -> None:  # fmt: skip
+    """Clear the scratch arrays where a search reached (the ``reached`` nodes of ``seen``),
+    for the next search."""
     for k in range(reached):
         y = seen[k]
         dist[y] = np.inf
@@ -204,10 +212,7 @@ def _touches(
             break
         reached = _step(sym, ptr, col, q, qinv, pr, pc, a, b, x, dx, dist, done, pred, seen,
                         reached)  # fmt: skip
-    for k in range(reached):
-        dist[seen[k]] = np.inf
-        done[seen[k]] = False
-        pred[seen[k]] = -1
+    _reset(dist, done, pred, seen, reached)
     return hit
 
 

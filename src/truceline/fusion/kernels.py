@@ -4,8 +4,8 @@ The kernels (:mod:`truceline.fusion._kernels`, :mod:`truceline.fusion._fit_kerne
 :mod:`truceline.fusion._margin_kernels`) are numba functions. Run through numba's JIT,
 every process pays before its first block: importing numba (about 0.27 s on this
 project's machine) and loading the cached machine code, which sets up numba's typing and
-target contexts (about 0.4 s more), over half of
-``truceline fuse``'s start-up of 1.2 s. ``truceline warm-up`` (run by ``make install``)
+target contexts (about 0.4 s more), over half of ``truceline fuse``'s start-up of 1.2 s.
+``truceline warm-up`` (run by ``make install``)
 therefore also compiles the same functions, with the argument types fusion calls them
 with, into an extension module (:mod:`truceline.fusion.aot`); when that module is there
 and was built from these kernels' sources, fusion calls it and never imports numba.

@@ -1,9 +1,9 @@
 """Pairing accuracy by the pairs' own margins: does a sure pair turn out right? (pure)
 
 Each pair fusion makes carries ``pair_margin``, how many nats its pairing block's best
-alternative would cost more (:mod:`truceline.fusion.pair_margins`). :func:`margin_scores` bins the
-launch events paired to an event that the evaluator matched to a blast by that margin
-and says, per bin, how many pairs are right (the launch's true impact) and how many name
+alternative would cost more (:mod:`truceline.fusion.pair_margins`). :func:`margin_scores`
+bins the launch events paired to an event that the evaluator matched to a blast by that
+margin and says, per bin, how many pairs are right (the launch's true impact) and how many name
 the right launcher (the impact's own launch or one of its salvo,
 :func:`truceline.fusion.evaluate.right_launcher`). If the margin means anything, the share
 right grows with it; ``e^margin`` is not a calibrated probability (an event may be a

@@ -63,7 +63,7 @@ def pair_margins(sym: F64, perm: np.ndarray, pairs: Sequence[tuple[int, int]], u
     b = np.array([y for _, y in pairs], dtype=np.int64)
     perm = np.ascontiguousarray(perm, dtype=np.int64)
     cap = 2.0 * unpaired - sym[a, b]  # both left unpaired: always an alternative
-    gap = _gap(sym, perm, sym[a, b].sum(), len(sym) - 2 * len(pairs), unpaired)
+    gap = _gap(sym, perm, a, b, unpaired)
     cycle = perm[perm] != np.arange(len(perm))  # events on the optimum's longer cycles
     if kernels.COMPILED:
         found = kernels.exact_margins(sym, perm, a, b, cap + gap, cycle, gap)
@@ -74,13 +74,15 @@ def pair_margins(sym: F64, perm: np.ndarray, pairs: Sequence[tuple[int, int]], u
     return np.asarray(np.maximum(margin, 0.0), dtype=np.float64)
 
 
-def _gap(sym: F64, perm: np.ndarray, paired: float, alone: int, unpaired: float) -> float:
-    """What the matching costs above the relaxed optimum it was cut from: 0 unless the
-    optimum holds an odd cycle (an even one's two halves cost the same), whose cut leaves
-    an event unpaired. The relaxed margins then overstate the matching's, the rest of the
-    block being cheaper relaxed than matched, by at most this."""
+def _gap(sym: F64, perm: np.ndarray, a: np.ndarray, b: np.ndarray, unpaired: float) -> float:
+    """What the matching (pairs ``a[t]``, ``b[t]``, the other events unpaired) costs above
+    the relaxed optimum ``perm`` it was cut from: 0 unless the optimum holds an odd cycle
+    (an even one's two halves cost the same), whose cut leaves an event unpaired. The
+    relaxed margins then overstate the matching's, the rest of the block being cheaper
+    relaxed than matched, by at most this."""
     relaxed = 0.5 * float(sym[np.arange(len(sym)), perm].sum())
-    gap = paired + unpaired * alone - relaxed
+    matched = float(sym[a, b].sum()) + unpaired * (len(sym) - 2 * len(a))
+    gap = matched - relaxed
     return gap if gap > ROUNDING else 0.0
 
 

@@ -530,8 +530,8 @@ def _scan_salvo(d: F64, sh: F64, ok: np.ndarray, ex: F64, stay: float, guess: fl
     The scan is then run again over the times at least ``half`` (half the launches'
     cadence) from the ``T`` chosen, for the cost of the best other alignment of the
     rounds (``shifted``). A pair's margin (:mod:`.pair_margins`) weighs changes of the
-    assignment under the chosen ``T``, where a round's neighbours are many σ off; a salvo found
-    whole at launch (40 rounds) and at 11 scattered impacts fitted as well shifted by
+    assignment under the chosen ``T``, where a round's neighbours are many σ off; a
+    salvo found whole at launch (40 rounds) and at 11 scattered impacts fitted as well shifted by
     any number of rounds (the launch cadence's jitter, 0.03 s, is below that of the
     times of flight), and its pairs, 10 of 11 a round or more off, carried margins of
     1.2 to 5.8 nats (independent moderate 11).
